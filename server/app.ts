@@ -1,0 +1,48 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Config } from './config.ts'
+import type { Db } from './db/connection.ts'
+import configPlugin from './plugins/config.ts'
+import dbPlugin from './plugins/db.ts'
+import errorsPlugin from './plugins/errors.ts'
+import securityPlugin from './plugins/security.ts'
+import staticPlugin from './plugins/static.ts'
+import viewPlugin from './plugins/view.ts'
+import classesApi from './routes/api/classes-api.ts'
+import bookingRoutes from './routes/public/booking-routes.ts'
+import catalogueRoutes from './routes/public/catalogue-routes.ts'
+
+export interface AppOptions {
+  config: Config
+  db: Db
+  /** Close the database when the app closes (true for the real server). */
+  closeDb?: boolean
+  logger?: boolean
+}
+
+/** Log request lines without query strings or tokens: no personal data in logs. */
+const serializers = {
+  req: (req: { method: string, url: string }) => ({
+    method: req.method,
+    url: req.url.split('?')[0]?.replace(/\/tilmelding\/[^/]+/, '/tilmelding/:token')
+  })
+}
+
+/** Builds the app: external plugins, then ours, then routes. Used by main.ts and tests alike. */
+export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger === false ? false : { level: opts.config.logLevel, serializers },
+    trustProxy: opts.config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true }
+  })
+  await app.register(configPlugin, { config: opts.config })
+  await app.register(dbPlugin, { db: opts.db, closeOnStop: opts.closeDb ?? false })
+  await app.register(viewPlugin)
+  await app.register(securityPlugin)
+  await app.register(staticPlugin)
+  await app.register(errorsPlugin)
+
+  await app.register(catalogueRoutes)
+  await app.register(bookingRoutes)
+  await app.register(classesApi)
+  return app
+}

@@ -1,0 +1,26 @@
+import { rmSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { loadConfig } from '../config.ts'
+import { createSqliteDb } from '../db/connection.ts'
+import { migrateToLatest } from '../db/migrate.ts'
+import { reportStartFailure, startServer } from '../server.ts'
+import { syncCatalogue } from '../services/catalogue-service.ts'
+import { seedDemoData } from './demo-data.ts'
+
+/**
+ * `npm run demo`: a fresh demo database (data/demo.sqlite, never your real one) with
+ * places, classes over the next six weeks and bookings, then the server on it.
+ */
+try {
+  const file = resolve('data/demo.sqlite')
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
+  const config = loadConfig(process.env, { databaseFile: file })
+  const db = createSqliteDb(file)
+  await migrateToLatest(db)
+  await syncCatalogue(db, config.coursesDir)
+  const summary = await seedDemoData(db)
+  console.log(`Demo data: ${summary.locations} places, ${summary.classes} classes, ${summary.bookings} bookings in ${file}`)
+  await startServer(config, db)
+} catch (error) {
+  reportStartFailure(error)
+}

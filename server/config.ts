@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { type Static, Type } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+/**
+ * Every environment variable the server reads, validated once at start.
+ * Nothing else in the code base reads process.env.
+ */
+const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' })),
+  DATABASE_FILE: Type.String({ minLength: 1, default: 'data/digikurser.sqlite' }),
+  COURSES_DIR: Type.String({ minLength: 1, default: 'courses' }),
+  SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  BOOKING_RATE_LIMIT: Type.Integer({ minimum: 1, maximum: 100000, default: 30 }),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' }),
+  ORGANISATION_NAME: Type.String({ minLength: 1, maxLength: 100, default: 'Bibliotekets digitale kurser' }),
+  CONTACT_PHONE: Type.String({ maxLength: 40, default: '' }),
+  CONTACT_EMAIL: Type.String({ maxLength: 200, default: '' })
+})
+
+type Env = Static<typeof EnvSchema>
+
+export interface Config {
+  env: Env['NODE_ENV']
+  isProduction: boolean
+  host: string
+  port: number
+  publicUrl: string
+  databaseFile: string
+  coursesDir: string
+  sessionKey: Buffer
+  bookingRateLimit: number
+  trustProxy: boolean
+  logLevel: string
+  organisationName: string
+  contactPhone: string
+  contactEmail: string
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Reads and validates the environment. Throws ConfigError naming the variable. */
+export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  const withDefaults = Value.Default(EnvSchema, raw)
+  const converted = Value.Convert(EnvSchema, withDefaults)
+  const firstError = Value.Errors(EnvSchema, converted).First()
+  if (firstError) {
+    const variable = firstError.path.replace(/^\//, '') || 'environment'
+    const given = source[variable]
+    throw new ConfigError(`Invalid configuration: ${variable} ${firstError.message}${given !== undefined ? ` (got "${given}")` : ''}. See .env.example.`)
+  }
+  const env = converted as Env
+  const databaseFile = env.DATABASE_FILE === ':memory:' ? ':memory:' : resolve(env.DATABASE_FILE)
+
+  const config: Config = {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    host: env.HOST,
+    port: env.PORT,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    databaseFile,
+    coursesDir: resolve(env.COURSES_DIR),
+    sessionKey: Buffer.alloc(0),
+    bookingRateLimit: env.BOOKING_RATE_LIMIT,
+    trustProxy: env.TRUST_PROXY,
+    logLevel: env.LOG_LEVEL,
+    organisationName: env.ORGANISATION_NAME,
+    contactPhone: env.CONTACT_PHONE,
+    contactEmail: env.CONTACT_EMAIL,
+    ...overrides
+  }
+  if (config.sessionKey.length === 0) {
+    config.sessionKey = env.SESSION_SECRET !== undefined
+      ? sessionKeyFromSecret(env.SESSION_SECRET)
+      : sessionKeyFromFile(databaseFile)
+  }
+  return config
+}
+
+function sessionKeyFromSecret (secret: string): Buffer {
+  const key = /^[0-9a-f]{64}$/i.test(secret) ? Buffer.from(secret, 'hex') : Buffer.from(secret, 'utf8')
+  if (key.length < 32) throw new ConfigError('Invalid configuration: SESSION_SECRET must be at least 32 bytes. See .env.example.')
+  return key.subarray(0, 32)
+}
+
+/**
+ * Without SESSION_SECRET a key is made once and kept next to the database, so that
+ * `npm start` works with no .env and sessions survive a restart.
+ */
+function sessionKeyFromFile (databaseFile: string): Buffer {
+  if (databaseFile === ':memory:') return randomBytes(32)
+  const keyFile = resolve(dirname(databaseFile), 'session.key')
+  if (existsSync(keyFile)) return sessionKeyFromSecret(readFileSync(keyFile, 'utf8').trim())
+  mkdirSync(dirname(keyFile), { recursive: true })
+  const key = randomBytes(32)
+  writeFileSync(keyFile, key.toString('hex') + '\n', { mode: 0o600 })
+  return key
+}

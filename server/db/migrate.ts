@@ -1,0 +1,41 @@
+import { readdir } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely'
+
+export const migrationsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations')
+
+/**
+ * Reads the migrations folder and imports each file itself. Kysely's
+ * FileMigrationProvider cannot import .ts files under vitest; this works under
+ * tsx, vitest and compiled JS alike.
+ */
+export class FolderMigrationProvider implements MigrationProvider {
+  constructor (private readonly folder: string = migrationsDir) {}
+
+  async getMigrations (): Promise<Record<string, Migration>> {
+    const files = (await readdir(this.folder))
+      .filter(f => /\.(ts|js|mjs)$/.test(f) && !f.endsWith('.d.ts'))
+      .sort()
+    const migrations: Record<string, Migration> = {}
+    for (const file of files) {
+      const module = await import(pathToFileURL(join(this.folder, file)).href) as Migration
+      migrations[file.replace(/\.(ts|js|mjs)$/, '')] = { up: module.up, down: module.down }
+    }
+    return migrations
+  }
+}
+
+export class MigrationError extends Error {
+  override name = 'MigrationError'
+}
+
+export async function migrateToLatest (db: Kysely<any>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: new FolderMigrationProvider() })
+  const result = await migrator.migrateToLatest()
+  if (result.error) {
+    const failed = result.results?.find(r => r.status === 'Error')
+    throw new MigrationError(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${String(result.error)}`, { cause: result.error })
+  }
+  return result
+}

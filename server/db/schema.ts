@@ -1,0 +1,105 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+/** Timestamps are UTC ISO-8601 text; booleans are 0/1; lists are JSON text. */
+export interface CourseTable {
+  slug: string
+  title: string
+  topic: string
+  level: string
+  duration_minutes: number
+  bring_json: string
+  learning_goals_json: string
+  next_json: string
+  description_md: string
+  in_catalogue: number
+  synced_at: string
+}
+
+export interface LocationTable {
+  id: Generated<number>
+  name: string
+  kind: string
+  street: string
+  postal_code: string
+  city: string
+  room: string | null
+  step_free: number
+  hearing_loop: number
+  access_note: string | null
+  archived_at: string | null
+  created_at: string
+}
+
+export interface ClassTable {
+  id: Generated<number>
+  course_slug: string
+  location_id: number
+  capacity: number
+  is_public: number
+  note: string | null
+  cancelled_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface MeetingTable {
+  id: Generated<number>
+  class_id: number
+  starts_at: string
+  ends_at: string
+}
+
+export interface ParticipantTable {
+  id: Generated<number>
+  name: string
+  phone: string | null
+  email: string | null
+  birth_year: number | null
+  created_at: string
+}
+
+export type BookingStatus = 'confirmed' | 'waitlisted' | 'cancelled'
+export type BookingSource = 'online' | 'phone' | 'walkin'
+export type CancelledBy = 'participant' | 'organiser' | 'staff'
+
+export interface BookingTable {
+  id: Generated<number>
+  class_id: number
+  participant_id: number
+  token: string
+  status: BookingStatus
+  source: BookingSource
+  needs_companion: number
+  needs_hearing_loop: number
+  needs_other: string | null
+  booker_name: string | null
+  booker_phone: string | null
+  booker_email: string | null
+  created_at: string
+  confirmed_at: string | null
+  cancelled_at: string | null
+  cancelled_by: CancelledBy | null
+}
+
+export interface Database {
+  courses: CourseTable
+  locations: LocationTable
+  classes: ClassTable
+  meetings: MeetingTable
+  participants: ParticipantTable
+  bookings: BookingTable
+}
+
+export type CourseRow = Selectable<CourseTable>
+export type NewCourse = Insertable<CourseTable>
+export type LocationRow = Selectable<LocationTable>
+export type NewLocation = Insertable<LocationTable>
+export type ClassRow = Selectable<ClassTable>
+export type NewClass = Insertable<ClassTable>
+export type ClassUpdate = Updateable<ClassTable>
+export type MeetingRow = Selectable<MeetingTable>
+export type NewMeeting = Insertable<MeetingTable>
+export type ParticipantRow = Selectable<ParticipantTable>
+export type NewParticipant = Insertable<ParticipantTable>
+export type BookingRow = Selectable<BookingTable>
+export type NewBooking = Insertable<BookingTable>

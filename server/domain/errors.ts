@@ -1,0 +1,15 @@
+export type DomainErrorCode =
+  | 'class_not_found'
+  | 'class_cancelled'
+  | 'class_started'
+  | 'class_not_public'
+  | 'booking_not_found'
+  | 'booking_already_cancelled'
+
+/** A rule was broken. Routes map the code to a Danish message; tests assert the code. */
+export class DomainError extends Error {
+  override name = 'DomainError'
+  constructor (readonly code: DomainErrorCode, message: string = code) {
+    super(message)
+  }
+}

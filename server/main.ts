@@ -1,0 +1,16 @@
+import { loadConfig } from './config.ts'
+import { createSqliteDb } from './db/connection.ts'
+import { migrateToLatest } from './db/migrate.ts'
+import { reportStartFailure, startServer } from './server.ts'
+import { syncCatalogue } from './services/catalogue-service.ts'
+
+/** Boot only: config, database, catalogue, then the server. */
+try {
+  const config = loadConfig()
+  const db = createSqliteDb(config.databaseFile)
+  await migrateToLatest(db)
+  await syncCatalogue(db, config.coursesDir)
+  await startServer(config, db)
+} catch (error) {
+  reportStartFailure(error)
+}

@@ -1,0 +1,63 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { DomainError, type DomainErrorCode } from '../domain/errors.ts'
+
+/** Danish messages for the rules a citizen can run into. */
+export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: string, message: string }> = {
+  class_not_found: { status: 404, title: 'Holdet findes ikke', message: 'Vi kan ikke finde det hold. Måske er linket forkert.' },
+  class_cancelled: { status: 409, title: 'Holdet er aflyst', message: 'Holdet er aflyst, så du kan ikke tilmelde dig. Se andre hold i oversigten.' },
+  class_started: { status: 409, title: 'Holdet er begyndt', message: 'Holdet er allerede begyndt, så du kan ikke tilmelde dig online. Se de kommende hold i oversigten.' },
+  class_not_public: { status: 404, title: 'Holdet findes ikke', message: 'Vi kan ikke finde det hold. Måske er linket forkert.' },
+  booking_not_found: { status: 404, title: 'Tilmeldingen findes ikke', message: 'Vi kan ikke finde tilmeldingen. Tjek, at du har hele linket med.' },
+  booking_already_cancelled: { status: 409, title: 'Tilmeldingen er allerede afmeldt', message: 'Tilmeldingen er allerede afmeldt.' }
+}
+
+const isApi = (request: FastifyRequest) => request.url.startsWith('/api/')
+
+async function renderError (request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) {
+  reply.code(status).header('cache-control', 'no-store')
+  if (isApi(request)) return await reply.send({ error: { status, message } })
+  try {
+    return await reply.viewAsync('errors/error', { title, message, status })
+  } catch (error) {
+    request.log.error({ err: error }, 'error page could not be rendered')
+    return await reply.type('text/plain; charset=utf-8').send(`${title}\n\n${message}`)
+  }
+}
+
+/**
+ * One error handler: rules broken and 4xx show their Danish message; 5xx show a calm
+ * page and log the detail. Never a stack trace to a browser.
+ */
+export default fp(async (fastify) => {
+  fastify.setNotFoundHandler(async (request, reply) => {
+    return await renderError(request, reply, 404, 'Siden findes ikke',
+      'Vi kan ikke finde den side, du leder efter. Måske er linket forkert, eller siden er flyttet.')
+  })
+
+  fastify.setErrorHandler(async (error: Error & { statusCode?: number, code?: string, validation?: unknown }, request, reply) => {
+    if (error instanceof DomainError) {
+      const m = DOMAIN_MESSAGES[error.code]
+      return await renderError(request, reply, m.status, m.title, m.message)
+    }
+    const status = error.statusCode ?? 500
+    if (status === 429) {
+      return await renderError(request, reply, 429, 'Vent lidt', error.message)
+    }
+    if (status === 403 && error.code?.startsWith('FST_CSRF')) {
+      return await renderError(request, reply, 403, 'Siden var for gammel',
+        'Siden har været åben for længe, eller din browser har slettet en cookie. Gå tilbage, genindlæs siden, og prøv igen.')
+    }
+    if (status === 413) {
+      return await renderError(request, reply, 413, 'For meget tekst', 'Du har skrevet mere tekst, end vi kan modtage. Skriv kortere, og prøv igen.')
+    }
+    if (status >= 400 && status < 500) {
+      request.log.info({ code: error.code, status }, 'client error')
+      return await renderError(request, reply, status, 'Noget gik galt',
+        'Vi kunne ikke forstå det, din browser sendte. Gå tilbage, og prøv igen.')
+    }
+    request.log.error({ err: error }, 'unhandled error')
+    return await renderError(request, reply, 500, 'Der skete en fejl',
+      'Der skete en fejl hos os. Det er ikke din skyld. Prøv igen om lidt.')
+  })
+}, { name: 'errors', fastify: '5.x', dependencies: ['view'] })

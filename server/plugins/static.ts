@@ -1,0 +1,20 @@
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
+import fp from 'fastify-plugin'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const dkfdsDist = resolve(root, 'node_modules/dkfds/dist')
+
+/** Our own CSS, JS and images under /static, and the design system under /static/dkfds. */
+export default fp(async (fastify) => {
+  const maxAge = fastify.config.isProduction ? '1d' : 0
+  await fastify.register(fastifyStatic, { root: resolve(root, 'public'), prefix: '/static/', maxAge })
+  await fastify.register(fastifyStatic, {
+    root: dkfdsDist,
+    prefix: '/static/dkfds/',
+    decorateReply: false,
+    maxAge,
+    allowedPath: (path) => /^\/(css|fonts|img|js)\//.test(path)
+  })
+}, { name: 'static', fastify: '5.x', dependencies: ['config'] })

@@ -1,0 +1,47 @@
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyView from '@fastify/view'
+import { Eta } from 'eta'
+import fp from 'fastify-plugin'
+import * as format from '../domain/time.ts'
+import { formatPhone } from '../domain/phone.ts'
+import { levelLabel, topicLabel } from '../domain/catalogue-vocabulary.ts'
+
+declare module 'fastify' {
+  interface FastifyReply {
+    locals: Record<string, unknown>
+  }
+}
+
+export const viewsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../views')
+
+/** Helpers every template can use as `it.h`. */
+const helpers = {
+  ...format,
+  formatPhone,
+  topicLabel,
+  levelLabel,
+  plural: (n: number, one: string, many: string) => `${n.toLocaleString('da-DK')} ${n === 1 ? one : many}`,
+  number: (n: number) => n.toLocaleString('da-DK')
+}
+export type ViewHelpers = typeof helpers
+
+export default fp(async (fastify) => {
+  const production = fastify.config.isProduction
+  await fastify.register(fastifyView, {
+    engine: { eta: new Eta({ views: viewsDir, cache: production, autoEscape: true, autoTrim: [false, 'nl'] }) },
+    templates: viewsDir,
+    production,
+    defaultContext: {
+      h: helpers,
+      site: {
+        name: fastify.config.organisationName,
+        contactPhone: fastify.config.contactPhone,
+        contactEmail: fastify.config.contactEmail
+      }
+    }
+  })
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.locals = { path: request.url.split('?')[0] }
+  })
+}, { name: 'view', fastify: '5.x', dependencies: ['config'] })

@@ -1,0 +1,57 @@
+import type { DbOrTx } from '../db/connection.ts'
+import type { BookingRow, BookingStatus, CancelledBy, NewBooking, NewParticipant, ParticipantRow } from '../db/schema.ts'
+
+export type BookingWithPerson = BookingRow & Pick<ParticipantRow, 'name' | 'phone' | 'email' | 'birth_year'>
+
+export async function insertParticipant (db: DbOrTx, participant: NewParticipant): Promise<number> {
+  const { id } = await db.insertInto('participants').values(participant).returning('id').executeTakeFirstOrThrow()
+  return id
+}
+
+export async function insertBooking (db: DbOrTx, booking: NewBooking): Promise<BookingRow> {
+  return await db.insertInto('bookings').values(booking).returningAll().executeTakeFirstOrThrow()
+}
+
+function withPerson (db: DbOrTx) {
+  return db.selectFrom('bookings')
+    .innerJoin('participants', 'participants.id', 'bookings.participant_id')
+    .selectAll('bookings')
+    .select(['participants.name', 'participants.phone', 'participants.email', 'participants.birth_year'])
+}
+
+/** Confirmed and waiting bookings of a class, in queue order (oldest first). */
+export async function listActiveBookings (db: DbOrTx, classId: number): Promise<BookingWithPerson[]> {
+  return await withPerson(db)
+    .where('bookings.class_id', '=', classId)
+    .where('bookings.status', 'in', ['confirmed', 'waitlisted'])
+    .orderBy('bookings.id')
+    .execute()
+}
+
+export async function findBookingByToken (db: DbOrTx, token: string): Promise<BookingWithPerson | undefined> {
+  return await withPerson(db).where('bookings.token', '=', token).executeTakeFirst()
+}
+
+/** The waiting list of a class in order: the first is next in line. */
+export async function listWaitlistIds (db: DbOrTx, classId: number): Promise<number[]> {
+  const rows = await db.selectFrom('bookings').select('id')
+    .where('class_id', '=', classId).where('status', '=', 'waitlisted')
+    .orderBy('id').execute()
+  return rows.map(r => r.id)
+}
+
+export async function countConfirmed (db: DbOrTx, classId: number): Promise<number> {
+  const row = await db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+    .where('class_id', '=', classId).where('status', '=', 'confirmed').executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+export async function setBookingStatus (db: DbOrTx, ids: number[], status: BookingStatus, at: string, cancelledBy?: CancelledBy): Promise<void> {
+  if (ids.length === 0) return
+  const changes = status === 'confirmed'
+    ? { status, confirmed_at: at }
+    : status === 'cancelled'
+      ? { status, cancelled_at: at, cancelled_by: cancelledBy ?? 'participant' }
+      : { status }
+  await db.updateTable('bookings').set(changes).where('id', 'in', ids).execute()
+}

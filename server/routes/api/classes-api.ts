@@ -1,0 +1,63 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsync } from 'fastify'
+import { toOffsetIso } from '../../domain/time.ts'
+import { buildCalendar } from '../../services/calendar-service.ts'
+import { listUpcomingClasses } from '../../services/class-query-service.ts'
+
+const ClassJson = Type.Object({
+  id: Type.Integer(),
+  course: Type.Object({ slug: Type.String(), title: Type.String(), topic: Type.String(), level: Type.String() }),
+  location: Type.Object({
+    id: Type.Integer(),
+    name: Type.String(),
+    room: Type.Union([Type.String(), Type.Null()]),
+    address: Type.Object({ street: Type.String(), postalCode: Type.String(), city: Type.String() }),
+    stepFree: Type.Boolean(),
+    hearingLoop: Type.Boolean()
+  }),
+  meetings: Type.Array(Type.Object({ start: Type.String(), end: Type.String() })),
+  capacity: Type.Integer(),
+  seatsLeft: Type.Integer(),
+  waitlistLength: Type.Integer(),
+  url: Type.String()
+})
+
+/** For library websites: the upcoming public classes as JSON and as an iCalendar feed. */
+const classesApi: FastifyPluginAsync = async (fastify) => {
+  const { publicUrl } = fastify.config
+
+  fastify.get('/api/v1/classes', {
+    schema: { response: { 200: Type.Object({ generatedAt: Type.String(), classes: Type.Array(ClassJson) }) } }
+  }, async (_request, reply) => {
+    const classes = await listUpcomingClasses(fastify.db, {})
+    reply.header('cache-control', 'public, max-age=60').header('access-control-allow-origin', '*')
+    return {
+      generatedAt: new Date().toISOString(),
+      classes: classes.map(c => ({
+        id: c.id,
+        course: { slug: c.courseSlug, title: c.courseTitle, topic: c.topic, level: c.level },
+        location: {
+          id: c.locationId,
+          name: c.locationName,
+          room: c.room,
+          address: { street: c.street, postalCode: c.postalCode, city: c.city },
+          stepFree: c.stepFree,
+          hearingLoop: c.hearingLoop
+        },
+        meetings: c.meetings.map(m => ({ start: toOffsetIso(m.starts_at), end: toOffsetIso(m.ends_at) })),
+        capacity: c.capacity,
+        seatsLeft: c.seatsLeft,
+        waitlistLength: c.waitlistCount,
+        url: `${publicUrl}/hold/${c.id}`
+      }))
+    }
+  })
+
+  fastify.get('/kalender.ics', async (_request, reply) => {
+    const classes = await listUpcomingClasses(fastify.db, {})
+    const ics = buildCalendar(classes, { name: `${fastify.config.organisationName} – kurser`, publicUrl })
+    return await reply.type('text/calendar; charset=utf-8').header('cache-control', 'public, max-age=300').send(ics)
+  })
+}
+
+export default classesApi

@@ -1,0 +1,179 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { type BookingFormErrors, type BookingFormValues, readBookingForm, validateBookingForm } from '../../domain/booking-form.ts'
+import { DomainError } from '../../domain/errors.ts'
+import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
+import { bookSeat, cancelBooking, findBooking } from '../../services/booking-service.ts'
+import { buildCalendar } from '../../services/calendar-service.ts'
+import { type ClassPage, getClassPage } from '../../services/class-query-service.ts'
+import { findClassSummary } from '../../repositories/class-repository.ts'
+import { findCourse } from '../../repositories/course-repository.ts'
+import { toCard } from '../../services/class-query-service.ts'
+import { isTokenShaped, parseId } from '../params.ts'
+
+const EMPTY_FORM: BookingFormValues = {
+  name: '',
+  phone: '',
+  email: '',
+  birth_year: '',
+  needs_companion: false,
+  needs_hearing_loop: false,
+  needs_other: '',
+  for_someone_else: false,
+  booker_name: '',
+  booker_phone: '',
+  booker_email: ''
+}
+
+/** Field order for the error summary, so links follow the form from top to bottom. */
+const FIELD_ORDER: Array<keyof BookingFormErrors> = ['name', 'phone', 'email', 'birth_year', 'needs_other', 'booker_name', 'booker_phone', 'booker_email']
+
+interface FormState {
+  values: BookingFormValues
+  errors: BookingFormErrors
+  /** A message about the whole form, not one field. */
+  formMessage?: string
+}
+
+const bookingRoutes: FastifyPluginAsync = async (fastify) => {
+  async function renderClass (reply: FastifyReply, page: ClassPage, state: FormState, status = 200) {
+    const errorList = FIELD_ORDER.flatMap(field => state.errors[field] ? [{ field, message: state.errors[field] }] : [])
+    reply.code(status).header('cache-control', 'private, no-cache')
+    return await reply.viewAsync('public/class', {
+      title: errorList.length > 0 ? `Fejl i tilmeldingen – ${page.course.title}` : page.course.title,
+      ...page,
+      form: state.values,
+      errors: state.errors,
+      errorList,
+      formMessage: state.formMessage,
+      csrfToken: reply.generateCsrf()
+    })
+  }
+
+  fastify.get<{ Params: { id: string } }>('/hold/:id', async (request, reply) => {
+    const id = parseId(request.params.id)
+    const page = id === undefined ? undefined : await getClassPage(fastify.db, id)
+    if (!page) return reply.callNotFound()
+    return await renderClass(reply, page, { values: EMPTY_FORM, errors: {} })
+  })
+
+  fastify.post<{ Params: { id: string } }>('/hold/:id/tilmeld', {
+    config: { rateLimit: { max: fastify.config.bookingRateLimit, timeWindow: '10 minutes' } }
+  }, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const page = id === undefined ? undefined : await getClassPage(fastify.db, id)
+    if (!page || id === undefined) return reply.callNotFound()
+    const values = readBookingForm(request.body)
+    const hasBooker = values.booker_name.trim() !== '' || values.booker_phone.trim() !== '' || values.booker_email.trim() !== ''
+    values.for_someone_else = values.for_someone_else || hasBooker
+
+    if (await fastify.checkCsrf(request, reply)) {
+      return await renderClass(reply, page, {
+        values,
+        errors: {},
+        formMessage: 'Siden har været åben længe, så vi har ikke gemt tilmeldingen endnu. Dine oplysninger står her stadig. Tjek dem, og tryk på knappen igen.'
+      }, 403)
+    }
+    const body = request.body as Record<string, unknown> | undefined
+    if (typeof body?.website === 'string' && body.website !== '') {
+      request.log.info('booking rejected by honeypot')
+      return await renderClass(reply, page, {
+        values,
+        errors: {},
+        formMessage: 'Vi kunne ikke gemme tilmeldingen. Tjek dine oplysninger, og tryk på knappen igen.'
+      }, 400)
+    }
+    if (!page.cls.bookable) {
+      const code = page.cls.cancelledAt !== null ? 'class_cancelled' : 'class_started'
+      return await renderClass(reply, page, { values, errors: {}, formMessage: DOMAIN_MESSAGES[code].message }, 409)
+    }
+    const result = validateBookingForm(values)
+    if (!result.ok) return await renderClass(reply, page, { values, errors: result.errors }, 400)
+
+    try {
+      const outcome = await bookSeat(fastify.db, id, result.input, 'online')
+      request.log.info({ classId: id, status: outcome.status, created: outcome.created }, 'booking')
+      return await reply.redirect(`/tilmelding/${outcome.token}${outcome.created ? '?ny=1' : '?fandtes=1'}`, 303)
+    } catch (error) {
+      if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) {
+        const fresh = await getClassPage(fastify.db, id)
+        if (fresh) return await renderClass(reply, fresh, { values, errors: {}, formMessage: DOMAIN_MESSAGES[error.code].message }, 409)
+      }
+      throw error
+    }
+  })
+
+  async function loadBooking (token: string) {
+    if (!isTokenShaped(token)) return undefined
+    const view = await findBooking(fastify.db, token)
+    if (!view) return undefined
+    const summary = await findClassSummary(fastify.db, view.booking.class_id)
+    const course = summary ? await findCourse(fastify.db, summary.courseSlug) : undefined
+    if (!summary || !course) return undefined
+    return { ...view, cls: toCard(summary, new Date()), course }
+  }
+
+  function privateHeaders (reply: FastifyReply) {
+    reply.header('cache-control', 'no-store').header('x-robots-tag', 'noindex, nofollow')
+  }
+
+  fastify.get<{ Params: { token: string } }>('/tilmelding/:token', async (request, reply) => {
+    const data = await loadBooking(request.params.token)
+    if (!data) return reply.callNotFound()
+    privateHeaders(reply)
+    const query = request.query as Record<string, string | undefined>
+    return await reply.viewAsync('public/booking', {
+      title: data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
+      ...data,
+      justBooked: query.ny === '1',
+      alreadyBooked: query.fandtes === '1',
+      justCancelled: query.afmeldt === '1',
+      pageUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`
+    })
+  })
+
+  fastify.get<{ Params: { token: string } }>('/tilmelding/:token/kalender.ics', async (request, reply) => {
+    const data = await loadBooking(request.params.token)
+    if (!data || data.booking.status === 'cancelled') return reply.callNotFound()
+    privateHeaders(reply)
+    const ics = buildCalendar([data.cls], {
+      name: data.course.title,
+      publicUrl: fastify.config.publicUrl,
+      bookingUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`
+    })
+    return await reply
+      .type('text/calendar; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${data.course.slug}.ics"`)
+      .send(ics)
+  })
+
+  fastify.get<{ Params: { token: string } }>('/tilmelding/:token/afmeld', async (request, reply) => {
+    const data = await loadBooking(request.params.token)
+    if (!data) return reply.callNotFound()
+    privateHeaders(reply)
+    if (data.booking.status === 'cancelled') return await reply.redirect(`/tilmelding/${data.booking.token}`, 303)
+    return await reply.viewAsync('public/cancel', { title: 'Vil du afmelde dig?', ...data, csrfToken: reply.generateCsrf() })
+  })
+
+  fastify.post<{ Params: { token: string } }>('/tilmelding/:token/afmeld', async (request, reply) => {
+    const data = await loadBooking(request.params.token)
+    if (!data) return reply.callNotFound()
+    privateHeaders(reply)
+    if (await fastify.checkCsrf(request, reply)) {
+      return await reply.code(403).viewAsync('public/cancel', {
+        title: 'Vil du afmelde dig?',
+        ...data,
+        csrfToken: reply.generateCsrf(),
+        formMessage: 'Siden har været åben længe, så du er ikke afmeldt endnu. Tryk på knappen igen for at afmelde dig.'
+      })
+    }
+    try {
+      const outcome = await cancelBooking(fastify.db, data.booking.token, 'participant')
+      request.log.info({ classId: data.booking.class_id, promoted: outcome.promoted.length }, 'booking cancelled')
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'booking_already_cancelled')) throw error
+    }
+    return await reply.redirect(`/tilmelding/${data.booking.token}?afmeldt=1`, 303)
+  })
+}
+
+export default bookingRoutes

@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto'
+import type { Db } from '../db/connection.ts'
+import type { BookingSource, CancelledBy } from '../db/schema.ts'
+import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
+import { bookingsToPromote, statusForNewBooking, waitlistNumber } from '../domain/capacity.ts'
+import { DomainError } from '../domain/errors.ts'
+import {
+  type BookingWithPerson, countConfirmed, findBookingByToken, insertBooking, insertParticipant,
+  listActiveBookings, listWaitlistIds, setBookingStatus
+} from '../repositories/booking-repository.ts'
+import { listMeetings, lockClass } from '../repositories/class-repository.ts'
+
+export interface BookingOutcome {
+  token: string
+  status: 'confirmed' | 'waitlisted'
+  /** 1-based place on the waiting list, when waitlisted. */
+  waitlistNumber: number | null
+  /** false when the same person already had a booking on the class. */
+  created: boolean
+}
+
+export function newBookingToken (): string {
+  return randomBytes(24).toString('base64url')
+}
+
+/**
+ * Books a seat, or a numbered place on the waiting list, in one transaction: the class
+ * row is locked first, then seats are counted and the booking written, so that a class
+ * never gets more confirmed bookings than seats.
+ */
+export async function bookSeat (db: Db, classId: number, input: BookingInput, source: BookingSource, now: Date = new Date()): Promise<BookingOutcome> {
+  const at = now.toISOString()
+  return await db.transaction().execute(async tx => {
+    const cls = await lockClass(tx, classId)
+    if (!cls) throw new DomainError('class_not_found')
+    if (cls.cancelled_at !== null) throw new DomainError('class_cancelled')
+    if (source === 'online' && cls.is_public !== 1) throw new DomainError('class_not_public')
+    const [first] = await listMeetings(tx, [classId])
+    if (!first || first.starts_at <= at) throw new DomainError('class_started')
+
+    const active = await listActiveBookings(tx, classId)
+    const me = { name: input.name, contacts: [input.phone, input.email, input.booker?.phone ?? null, input.booker?.email ?? null] }
+    const existing = active.find(b => isSamePerson(me, { name: b.name, contacts: [b.phone, b.email, b.booker_phone, b.booker_email] }))
+    if (existing) return outcomeOf(existing, active, false)
+
+    const confirmed = active.filter(b => b.status === 'confirmed').length
+    const status = statusForNewBooking(cls.capacity, confirmed)
+    const participantId = await insertParticipant(tx, {
+      name: input.name,
+      phone: input.phone,
+      email: input.email,
+      birth_year: input.birthYear,
+      created_at: at
+    })
+    const booking = await insertBooking(tx, {
+      class_id: classId,
+      participant_id: participantId,
+      token: newBookingToken(),
+      status,
+      source,
+      needs_companion: input.needsCompanion ? 1 : 0,
+      needs_hearing_loop: input.needsHearingLoop ? 1 : 0,
+      needs_other: input.needsOther,
+      booker_name: input.booker?.name ?? null,
+      booker_phone: input.booker?.phone ?? null,
+      booker_email: input.booker?.email ?? null,
+      created_at: at,
+      confirmed_at: status === 'confirmed' ? at : null
+    })
+    return {
+      token: booking.token,
+      status,
+      waitlistNumber: status === 'waitlisted' ? active.filter(b => b.status === 'waitlisted').length + 1 : null,
+      created: true
+    }
+  })
+}
+
+function outcomeOf (booking: BookingWithPerson, active: BookingWithPerson[], created: boolean): BookingOutcome {
+  const status = booking.status === 'confirmed' ? 'confirmed' : 'waitlisted'
+  return {
+    token: booking.token,
+    status,
+    waitlistNumber: status === 'waitlisted' ? waitlistNumber(active.filter(b => b.status === 'waitlisted'), b => b.id === booking.id) : null,
+    created
+  }
+}
+
+export interface CancelOutcome {
+  /** Booking ids that got a seat from the waiting list. */
+  promoted: number[]
+}
+
+/**
+ * Cancels a booking. A freed seat goes at once to the first on the waiting list.
+ * Cancelling twice is harmless: the second call changes nothing.
+ */
+export async function cancelBooking (db: Db, token: string, by: CancelledBy, now: Date = new Date()): Promise<CancelOutcome> {
+  const at = now.toISOString()
+  return await db.transaction().execute(async tx => {
+    const booking = await findBookingByToken(tx, token)
+    if (!booking) throw new DomainError('booking_not_found')
+    const cls = await lockClass(tx, booking.class_id)
+    if (!cls) throw new DomainError('class_not_found')
+    // Re-read under the lock: a concurrent cancel may have got here first.
+    const current = await findBookingByToken(tx, token)
+    if (!current || current.status === 'cancelled') throw new DomainError('booking_already_cancelled')
+
+    await setBookingStatus(tx, [current.id], 'cancelled', at, by)
+    return { promoted: await promoteFromWaitlist(tx, cls.id, cls.capacity, at) }
+  })
+}
+
+/** Fills free seats from the waiting list, first in line first. Call under the class lock. */
+export async function promoteFromWaitlist (tx: Parameters<typeof countConfirmed>[0], classId: number, capacity: number, at: string): Promise<number[]> {
+  const meetings = await listMeetings(tx, [classId])
+  const last = meetings.at(-1)
+  if (!last || last.ends_at <= at) return []
+  const promoted = bookingsToPromote(capacity, await countConfirmed(tx, classId), await listWaitlistIds(tx, classId))
+  await setBookingStatus(tx, promoted, 'confirmed', at)
+  return promoted
+}
+
+export interface BookingView {
+  booking: BookingWithPerson
+  waitlistNumber: number | null
+}
+
+export async function findBooking (db: Db, token: string): Promise<BookingView | undefined> {
+  const booking = await findBookingByToken(db, token)
+  if (!booking) return undefined
+  if (booking.status !== 'waitlisted') return { booking, waitlistNumber: null }
+  const queue = await listWaitlistIds(db, booking.class_id)
+  return { booking, waitlistNumber: waitlistNumber(queue, id => id === booking.id) }
+}

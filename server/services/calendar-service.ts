@@ -1,0 +1,47 @@
+import ical, { ICalCalendarMethod } from 'ical-generator'
+import { DateTime } from 'luxon'
+import { tzlib_get_ical_block as vtimezone } from 'timezones-ical-library'
+import type { ClassSummary } from '../repositories/class-repository.ts'
+import { ZONE } from '../domain/time.ts'
+
+export interface CalendarOptions {
+  name: string
+  publicUrl: string
+  /** A private link for a booking's own calendar file. */
+  bookingUrl?: string
+}
+
+function address (c: ClassSummary): string {
+  return [c.locationName, c.room, c.street, `${c.postalCode} ${c.city}`].filter(Boolean).join(', ')
+}
+
+/**
+ * An RFC 5545 calendar with one event per meeting, in Europe/Copenhagen time with its
+ * VTIMEZONE, so calendars show the right hour on both sides of a daylight-saving change.
+ */
+export function buildCalendar (classes: ClassSummary[], opts: CalendarOptions): string {
+  const calendar = ical({
+    name: opts.name,
+    prodId: { company: 'digikurser', product: 'digikurser', language: 'DA' },
+    method: ICalCalendarMethod.PUBLISH,
+    timezone: { name: ZONE, generator: (tz: string) => vtimezone(tz)[0] ?? null }
+  })
+  const host = new URL(opts.publicUrl).host
+  for (const c of classes) {
+    const classUrl = `${opts.publicUrl}/hold/${c.id}`
+    c.meetings.forEach((m, index) => {
+      const count = c.meetings.length > 1 ? ` (${index + 1}. af ${c.meetings.length} gange)` : ''
+      calendar.createEvent({
+        id: `meeting-${m.id}@${host}`,
+        start: DateTime.fromISO(m.starts_at, { zone: 'utc' }).setZone(ZONE),
+        end: DateTime.fromISO(m.ends_at, { zone: 'utc' }).setZone(ZONE),
+        timezone: ZONE,
+        summary: `${c.courseTitle}${count}`,
+        location: address(c),
+        description: `${c.courseTitle} på ${c.locationName}.\n${opts.bookingUrl ? `Din tilmelding: ${opts.bookingUrl}` : `Læs mere og tilmeld dig: ${classUrl}`}`,
+        url: opts.bookingUrl ?? classUrl
+      })
+    })
+  }
+  return calendar.toString()
+}
