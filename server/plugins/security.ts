@@ -1,15 +1,19 @@
+import CsrfTokens from '@fastify/csrf'
 import fastifyCsrf from '@fastify/csrf-protection'
 import fastifyFormbody from '@fastify/formbody'
 import fastifyHelmet from '@fastify/helmet'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifySecureSession from '@fastify/secure-session'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Resolves to an error when the request's CSRF token is missing or wrong. */
-    checkCsrf: (request: FastifyRequest, reply: FastifyReply) => Promise<Error | undefined>
+    /**
+     * True when the posted `_csrf` token matches the session's secret. Unlike the
+     * plugin's hook it sends nothing, so a route can show the form again, values kept.
+     */
+    checkCsrf: (request: FastifyRequest) => boolean
   }
 }
 
@@ -43,10 +47,12 @@ export default fp(async (fastify) => {
     }
   })
   await fastify.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session' })
-  fastify.decorate('checkCsrf', async (request: FastifyRequest, reply: FastifyReply) =>
-    await new Promise<Error | undefined>(resolve => {
-      fastify.csrfProtection(request, reply, (error?: Error) => resolve(error ?? undefined))
-    }))
+  const tokens = CsrfTokens()
+  fastify.decorate('checkCsrf', (request: FastifyRequest) => {
+    const secret = request.session.get('_csrf') as string | undefined
+    const token = (request.body as Record<string, unknown> | undefined)?._csrf
+    return typeof secret === 'string' && typeof token === 'string' && tokens.verify(secret, token)
+  })
   await fastify.register(fastifyRateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) => ({

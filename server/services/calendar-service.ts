@@ -11,6 +11,18 @@ export interface CalendarOptions {
   bookingUrl?: string
 }
 
+/**
+ * The VTIMEZONE block. The library stores Copenhagen under its alias Europe/Berlin (the
+ * same EU rules); the block must carry the TZID the events use.
+ */
+function vtimezoneFor (tz: string): string | null {
+  const block = vtimezone(tz)[0]
+  if (!block) return null
+  return block
+    .replace(/^TZID:.*$/m, `TZID:${tz}`)
+    .replace(/^X-LIC-LOCATION:.*$/m, `X-LIC-LOCATION:${tz}`)
+}
+
 function address (c: ClassSummary): string {
   return [c.locationName, c.room, c.street, `${c.postalCode} ${c.city}`].filter(Boolean).join(', ')
 }
@@ -24,7 +36,9 @@ export function buildCalendar (classes: ClassSummary[], opts: CalendarOptions): 
     name: opts.name,
     prodId: { company: 'digikurser', product: 'digikurser', language: 'DA' },
     method: ICalCalendarMethod.PUBLISH,
-    timezone: { name: ZONE, generator: (tz: string) => vtimezone(tz)[0] ?? null }
+    // No calendar-wide zone (that would make DTSTAMP floating); each event names its
+    // zone and the generator writes one VTIMEZONE for it.
+    timezone: { name: null, generator: vtimezoneFor }
   })
   const host = new URL(opts.publicUrl).host
   for (const c of classes) {

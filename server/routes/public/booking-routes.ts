@@ -66,7 +66,7 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     const hasBooker = values.booker_name.trim() !== '' || values.booker_phone.trim() !== '' || values.booker_email.trim() !== ''
     values.for_someone_else = values.for_someone_else || hasBooker
 
-    if (await fastify.checkCsrf(request, reply)) {
+    if (!fastify.checkCsrf(request)) {
       return await renderClass(reply, page, {
         values,
         errors: {},
@@ -158,7 +158,7 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     const data = await loadBooking(request.params.token)
     if (!data) return reply.callNotFound()
     privateHeaders(reply)
-    if (await fastify.checkCsrf(request, reply)) {
+    if (!fastify.checkCsrf(request)) {
       return await reply.code(403).viewAsync('public/cancel', {
         title: 'Vil du afmelde dig?',
         ...data,

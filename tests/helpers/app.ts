@@ -1,0 +1,125 @@
+import { resolve } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { DateTime } from 'luxon'
+import request from 'supertest'
+import { buildApp } from '../../server/app.ts'
+import { type Config, loadConfig } from '../../server/config.ts'
+import { createSqliteDb, type Db } from '../../server/db/connection.ts'
+import { migrateToLatest } from '../../server/db/migrate.ts'
+import { ZONE, toStoredIso } from '../../server/domain/time.ts'
+import { insertClass } from '../../server/repositories/class-repository.ts'
+import { insertLocation } from '../../server/repositories/location-repository.ts'
+import { syncCatalogue } from '../../server/services/catalogue-service.ts'
+
+export const coursesDir = resolve(import.meta.dirname, '../../courses')
+
+export function testConfig (overrides: Partial<Config> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_FILE: ':memory:',
+    COURSES_DIR: coursesDir,
+    PUBLIC_URL: 'http://kurser.test',
+    BOOKING_RATE_LIMIT: '10000',
+    LOG_LEVEL: 'silent',
+    ORGANISATION_NAME: 'Testbibliotekets kurser'
+  }, overrides)
+}
+
+/** A freshly migrated database with the real course catalogue. */
+export async function createTestDb (file = ':memory:'): Promise<Db> {
+  const db = createSqliteDb(file)
+  await migrateToLatest(db)
+  await syncCatalogue(db, coursesDir)
+  return db
+}
+
+export interface TestApp { app: FastifyInstance, db: Db, config: Config }
+
+export async function buildTestApp (overrides: Partial<Config> = {}, db?: Db): Promise<TestApp> {
+  const config = testConfig(overrides)
+  const database = db ?? await createTestDb()
+  const app = await buildApp({ config, db: database, closeDb: true, logger: false })
+  await app.ready()
+  return { app, db: database, config }
+}
+
+let locationCounter = 0
+export async function createLocation (db: Db, fields: Partial<Parameters<typeof insertLocation>[1]> = {}): Promise<number> {
+  locationCounter++
+  return await insertLocation(db, {
+    name: `Testbiblioteket ${locationCounter}`,
+    kind: 'library',
+    street: 'Bibliotekstorvet 1',
+    postal_code: '8700',
+    city: 'Horsens',
+    room: 'Mødelokale 1',
+    step_free: 1,
+    hearing_loop: 1,
+    access_note: null,
+    created_at: new Date().toISOString(),
+    ...fields
+  })
+}
+
+export interface ClassOptions {
+  course?: string
+  locationId?: number
+  capacity?: number
+  isPublic?: boolean
+  cancelled?: boolean
+  /** Local Copenhagen start times, e.g. ['2030-03-05T10:00']; default: one meeting in 7 days. */
+  meetings?: string[]
+  minutes?: number
+}
+
+export async function createClass (db: Db, opts: ClassOptions = {}): Promise<number> {
+  const locationId = opts.locationId ?? await createLocation(db)
+  const starts = opts.meetings ?? [DateTime.now().setZone(ZONE).plus({ days: 7 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 }).toISO({ includeOffset: false }) as string]
+  const now = new Date().toISOString()
+  return await insertClass(db, {
+    course_slug: opts.course ?? 'mitid-kom-godt-i-gang',
+    location_id: locationId,
+    capacity: opts.capacity ?? 10,
+    is_public: opts.isPublic === false ? 0 : 1,
+    note: null,
+    cancelled_at: opts.cancelled ? now : null,
+    created_at: now,
+    updated_at: now
+  }, starts.map(s => {
+    const start = DateTime.fromISO(s, { zone: ZONE })
+    return { startsAt: toStoredIso(start), endsAt: toStoredIso(start.plus({ minutes: opts.minutes ?? 120 })) }
+  }))
+}
+
+/** Opens a class page like a browser: returns its session cookie and the form's CSRF token. */
+export async function openBookingForm (app: FastifyInstance, classId: number): Promise<{ cookie: string, csrf: string }> {
+  const res = await request(app.server).get(`/hold/${classId}`).expect(200)
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(res.text)?.[1]
+  const cookie = (res.headers['set-cookie'] as unknown as string[] | undefined)?.map(c => c.split(';')[0]).join('; ')
+  if (!csrf || !cookie) throw new Error('class page has no booking form')
+  return { cookie, csrf }
+}
+
+export const validBooking = (fields: Record<string, string> = {}): Record<string, string> => ({
+  name: 'Grethe Hansen',
+  phone: '12 34 56 78',
+  email: '',
+  birth_year: '1948',
+  ...fields
+})
+
+/** Submits the booking form as a browser would; returns the supertest response. */
+export async function submitBooking (app: FastifyInstance, classId: number, fields: Record<string, string> = {}) {
+  const { cookie, csrf } = await openBookingForm(app, classId)
+  return await request(app.server)
+    .post(`/hold/${classId}/tilmeld`)
+    .set('cookie', cookie)
+    .type('form')
+    .send({ _csrf: csrf, ...validBooking(fields) })
+}
+
+export function tokenFrom (location: string | undefined): string {
+  const token = /\/tilmelding\/([^/?#]+)/.exec(location ?? '')?.[1]
+  if (!token) throw new Error(`no booking token in ${location}`)
+  return token
+}

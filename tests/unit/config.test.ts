@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../server/config.ts'
+
+const base = { DATABASE_FILE: ':memory:' }
+
+describe('configuration', () => {
+  it('starts with defaults and no .env at all', () => {
+    const config = loadConfig({ ...base })
+    expect(config.port).toBe(3000)
+    expect(config.host).toBe('127.0.0.1')
+    expect(config.publicUrl).toBe('http://localhost:3000')
+    expect(config.sessionKey.length).toBe(32)
+    expect(config.isProduction).toBe(false)
+  })
+
+  it('converts values', () => {
+    const config = loadConfig({ ...base, PORT: '8080', TRUST_PROXY: 'true', PUBLIC_URL: 'https://kurser.horsens.dk/', BOOKING_RATE_LIMIT: '5' })
+    expect(config.port).toBe(8080)
+    expect(config.trustProxy).toBe(true)
+    expect(config.publicUrl).toBe('https://kurser.horsens.dk')
+    expect(config.bookingRateLimit).toBe(5)
+  })
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['NODE_ENV', 'staging'],
+    ['PUBLIC_URL', 'kurser.dk'],
+    ['SESSION_SECRET', 'too-short'],
+    ['LOG_LEVEL', 'loud'],
+    ['TRUST_PROXY', 'maybe']
+  ])('stops on a bad %s and names it', (name, value) => {
+    expect(() => loadConfig({ ...base, [name]: value })).toThrow(ConfigError)
+    expect(() => loadConfig({ ...base, [name]: value })).toThrow(name)
+  })
+
+  it('takes a 64-character hex session secret as the key', () => {
+    const secret = 'ab'.repeat(32)
+    expect(loadConfig({ ...base, SESSION_SECRET: secret }).sessionKey.toString('hex')).toBe(secret)
+  })
+})
