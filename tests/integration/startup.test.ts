@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process'
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join, resolve as resolvePath } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { coursesDir } from '../helpers/app.ts'
 
-const root = resolve(import.meta.dirname, '../..')
+const root = resolvePath(import.meta.dirname, '../..')
 
 /** Runs a script as `npm start` would, with only the given environment. */
 async function run (script: string, env: Record<string, string>, waitFor?: RegExp): Promise<{ code: number | null, output: string }> {
-  return await new Promise((resolvePromise) => {
+  return await new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', ...env },
@@ -25,7 +25,7 @@ async function run (script: string, env: Record<string, string>, waitFor?: RegEx
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
     child.on('exit', code => {
       clearTimeout(timer)
-      resolvePromise({ code, output })
+      resolve({ code, output })
     })
   })
 }
