@@ -123,3 +123,8 @@ export function tokenFrom (location: string | undefined): string {
   if (!token) throw new Error(`no booking token in ${location}`)
   return token
 }
+
+export async function countBookings (db: Db, classId: number): Promise<number> {
+  const row = await db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n')).where('class_id', '=', classId).executeTakeFirstOrThrow()
+  return Number(row.n)
+}

@@ -1,6 +1,6 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, createClass, openBookingForm, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
+import { buildTestApp, countBookings, createClass, openBookingForm, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
 
 describe('booking a seat', () => {
   let t: TestApp
@@ -53,8 +53,7 @@ describe('booking a seat', () => {
     expect(res.text).toMatch(/id="f-needs-companion" name="needs_companion" value="1" checked/)
     expect(res.text).toContain('aria-invalid="true"')
     expect(res.text).toContain('href="#f-phone"')
-    const count = await t.db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n')).where('class_id', '=', classId).executeTakeFirstOrThrow()
-    expect(Number(count.n)).toBe(0)
+    expect(await countBookings(t.db, classId)).toBe(0)
   })
 
   it('asks for a phone number or an e-mail', async () => {
@@ -83,8 +82,7 @@ describe('booking a seat', () => {
     expect(again.headers.location).toContain('fandtes=1')
     const page = await request(t.app.server).get(again.headers.location!).expect(200)
     expect(page.text).toContain('var allerede tilmeldt dette hold')
-    const count = await t.db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n')).where('class_id', '=', classId).executeTakeFirstOrThrow()
-    expect(Number(count.n)).toBe(1)
+    expect(await countBookings(t.db, classId)).toBe(1)
   })
 
   it('puts people on a numbered waiting list when the class is full', async () => {
@@ -139,8 +137,7 @@ describe('booking a seat', () => {
     expect(wrong.status).toBe(403)
     const cancel = await request(t.app.server).post('/tilmelding/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/afmeld').type('form').send({})
     expect(cancel.status).toBe(404)
-    const count = await t.db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n')).where('class_id', '=', classId).executeTakeFirstOrThrow()
-    expect(Number(count.n)).toBe(0)
+    expect(await countBookings(t.db, classId)).toBe(0)
   })
 
   it('makes no booking when the hidden bot field is filled', async () => {
@@ -148,8 +145,7 @@ describe('booking a seat', () => {
     const res = await submitBooking(t.app, classId, { name: 'Bot', phone: '12345678', website: 'http://spam.example' })
     expect(res.status).toBe(400)
     expect(res.text).toContain('Vi kunne ikke gemme tilmeldingen')
-    const count = await t.db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n')).where('class_id', '=', classId).executeTakeFirstOrThrow()
-    expect(Number(count.n)).toBe(0)
+    expect(await countBookings(t.db, classId)).toBe(0)
   })
 
   it('stores markup as text and never renders it as HTML', async () => {
