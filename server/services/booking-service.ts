@@ -8,7 +8,10 @@ import {
   type BookingWithPerson, countConfirmed, findBookingByToken, insertBooking, insertParticipant,
   listActiveBookings, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
-import { listMeetings, lockClass } from '../repositories/class-repository.ts'
+import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
+import { findCourse } from '../repositories/course-repository.ts'
+import type { Course } from '../domain/course-file.ts'
+import { type ClassCard, toCard } from './class-query-service.ts'
 
 export interface BookingOutcome {
   token: string
@@ -132,4 +135,16 @@ export async function findBooking (db: Db, token: string): Promise<BookingView |
   if (booking.status !== 'waitlisted') return { booking, waitlistNumber: null }
   const queue = await listWaitlistIds(db, booking.class_id)
   return { booking, waitlistNumber: waitlistNumber(queue, id => id === booking.id) }
+}
+
+export interface BookingPage extends BookingView { cls: ClassCard, course: Course }
+
+/** Everything the private booking page shows: the booking, its class and its course. */
+export async function getBookingPage (db: Db, token: string, now: Date = new Date()): Promise<BookingPage | undefined> {
+  const view = await findBooking(db, token)
+  if (!view) return undefined
+  const summary = await findClassSummary(db, view.booking.class_id)
+  const course = summary ? await findCourse(db, summary.courseSlug) : undefined
+  if (!summary || !course) return undefined
+  return { ...view, cls: toCard(summary, now), course }
 }

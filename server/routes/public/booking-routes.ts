@@ -2,12 +2,9 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { type BookingFormErrors, type BookingFormValues, readBookingForm, validateBookingForm } from '../../domain/booking-form.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
-import { bookSeat, cancelBooking, findBooking } from '../../services/booking-service.ts'
+import { bookSeat, cancelBooking, getBookingPage } from '../../services/booking-service.ts'
 import { buildCalendar } from '../../services/calendar-service.ts'
 import { type ClassPage, getClassPage } from '../../services/class-query-service.ts'
-import { findClassSummary } from '../../repositories/class-repository.ts'
-import { findCourse } from '../../repositories/course-repository.ts'
-import { toCard } from '../../services/class-query-service.ts'
 import { isTokenShaped, parseId } from '../params.ts'
 
 const EMPTY_FORM: BookingFormValues = {
@@ -103,13 +100,7 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   async function loadBooking (token: string) {
-    if (!isTokenShaped(token)) return undefined
-    const view = await findBooking(fastify.db, token)
-    if (!view) return undefined
-    const summary = await findClassSummary(fastify.db, view.booking.class_id)
-    const course = summary ? await findCourse(fastify.db, summary.courseSlug) : undefined
-    if (!summary || !course) return undefined
-    return { ...view, cls: toCard(summary, new Date()), course }
+    return isTokenShaped(token) ? await getBookingPage(fastify.db, token) : undefined
   }
 
   function privateHeaders (reply: FastifyReply) {
