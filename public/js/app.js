@@ -10,7 +10,6 @@
     if (hasValue) toggle.checked = true
     function sync () {
       panel.hidden = !toggle.checked
-      toggle.setAttribute('aria-expanded', String(toggle.checked))
     }
     toggle.addEventListener('change', sync)
     sync()
@@ -22,7 +21,12 @@
     button.addEventListener('click', function () { window.print() })
   })
 
-  // Move focus to the error summary or message after a failed submit.
+  // Move focus to the error summary or message after a failed submit. Wait for the
+  // browser to finish scrolling to the #tilmelding anchor, which would take focus back.
   const summary = document.getElementById('fejl') || document.getElementById('besked')
-  if (summary) summary.focus()
+  if (summary) {
+    window.addEventListener('load', function () {
+      setTimeout(function () { summary.focus() }, 0)
+    })
+  }
 })()

@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { type Browser, chromium } from 'playwright-core'
+import { buildTestApp, type TestApp } from '../helpers/app.ts'
+
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const hasChromium = existsSync(chromiumPath)
+
+/** Browser tests skip without Chromium, unless REQUIRE_E2E=1 makes that an error (CI). */
+export function chromiumOrSkip (): boolean {
+  if (hasChromium) return true
+  const message = `Chromium not found at ${chromiumPath}: browser tests are skipped. Install it with "apt-get install -y chromium" or set CHROMIUM_PATH.`
+  if (process.env.REQUIRE_E2E === '1') throw new Error(`${message} REQUIRE_E2E=1 makes this an error.`)
+  console.warn(message)
+  return false
+}
+
+export async function launchChromium (): Promise<Browser> {
+  return await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  })
+}
+
+export async function startTestServer (): Promise<TestApp & { base: string }> {
+  const t = await buildTestApp()
+  await t.app.listen({ port: 0, host: '127.0.0.1' })
+  return { ...t, base: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}` }
+}
