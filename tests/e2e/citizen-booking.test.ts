@@ -155,7 +155,7 @@ describe.skipIf(!run)('a citizen in a real browser', () => {
     await page.waitForURL(/\?afmeldt=1$/)
     results.cancelled = await axeViolations(page)
 
-    expect(Object.keys(results)).toHaveLength(11)
+    expect(Object.keys(results)).toHaveLength(12)
     expect(results).toEqual(Object.fromEntries(Object.keys(results).map(k => [k, []])))
   })
 
