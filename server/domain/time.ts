@@ -62,11 +62,6 @@ export function toOffsetIso (iso: string): string {
   return local(iso).toISO({ suppressMilliseconds: true }) as string
 }
 
-/** Minutes between two stored timestamps. */
-export function minutesBetween (startsAt: string, endsAt: string): number {
-  return Math.round((Date.parse(endsAt) - Date.parse(startsAt)) / 60000)
-}
-
 /** "1 time og 30 minutter", "2 timer", "45 minutter" */
 export function formatDuration (minutes: number): string {
   const h = Math.floor(minutes / 60)

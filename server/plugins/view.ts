@@ -20,11 +20,8 @@ const helpers = {
   ...format,
   formatPhone,
   topicLabel,
-  levelLabel,
-  plural: (n: number, one: string, many: string) => `${n.toLocaleString('da-DK')} ${n === 1 ? one : many}`,
-  number: (n: number) => n.toLocaleString('da-DK')
+  levelLabel
 }
-export type ViewHelpers = typeof helpers
 
 export default fp(async (fastify) => {
   const production = fastify.config.isProduction

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Db } from '../db/connection.ts'
+import type { Db, DbOrTx } from '../db/connection.ts'
 import type { BookingSource, CancelledBy } from '../db/schema.ts'
 import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
 import { bookingsToPromote, statusForNewBooking, waitlistNumber } from '../domain/capacity.ts'
@@ -115,7 +115,7 @@ export async function cancelBooking (db: Db, token: string, by: CancelledBy, now
 }
 
 /** Fills free seats from the waiting list, first in line first. Call under the class lock. */
-export async function promoteFromWaitlist (tx: Parameters<typeof countConfirmed>[0], classId: number, capacity: number, at: string): Promise<number[]> {
+export async function promoteFromWaitlist (tx: DbOrTx, classId: number, capacity: number, at: string): Promise<number[]> {
   const meetings = await listMeetings(tx, [classId])
   const last = meetings.at(-1)
   if (!last || last.ends_at <= at) return []
