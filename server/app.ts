@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
 import type { Db } from './db/connection.ts'
+import authPlugin from './plugins/auth.ts'
 import configPlugin from './plugins/config.ts'
 import dbPlugin from './plugins/db.ts'
 import errorsPlugin from './plugins/errors.ts'
@@ -10,6 +11,8 @@ import viewPlugin from './plugins/view.ts'
 import classesApi from './routes/api/classes-api.ts'
 import bookingRoutes from './routes/public/booking-routes.ts'
 import catalogueRoutes from './routes/public/catalogue-routes.ts'
+import staffAuthRoutes from './routes/staff/auth-routes.ts'
+import staffOverviewRoutes from './routes/staff/overview-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -40,9 +43,12 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(securityPlugin)
   await app.register(staticPlugin)
   await app.register(errorsPlugin)
+  await app.register(authPlugin)
 
   await app.register(catalogueRoutes)
   await app.register(bookingRoutes)
   await app.register(classesApi)
+  await app.register(staffAuthRoutes)
+  await app.register(staffOverviewRoutes)
   return app
 }

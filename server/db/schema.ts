@@ -81,6 +81,30 @@ export interface BookingTable {
   cancelled_by: CancelledBy | null
 }
 
+export type StaffRole = 'admin' | 'leader' | 'volunteer'
+
+export interface StaffUserTable {
+  id: Generated<number>
+  email: string
+  name: string
+  role: StaffRole
+  password_hash: string | null
+  active: number
+  created_at: string
+  last_sign_in_at: string | null
+}
+
+/** Who did what to which class or booking, and when. Never personal data in `detail`. */
+export interface AuditLogTable {
+  id: Generated<number>
+  at: string
+  staff_user_id: number | null
+  action: string
+  subject_type: string | null
+  subject_id: number | null
+  detail: string | null
+}
+
 export interface Database {
   courses: CourseTable
   locations: LocationTable
@@ -88,6 +112,8 @@ export interface Database {
   meetings: MeetingTable
   participants: ParticipantTable
   bookings: BookingTable
+  staff_users: StaffUserTable
+  audit_log: AuditLogTable
 }
 
 export type CourseRow = Selectable<CourseTable>
@@ -103,3 +129,7 @@ export type ParticipantRow = Selectable<ParticipantTable>
 export type NewParticipant = Insertable<ParticipantTable>
 export type BookingRow = Selectable<BookingTable>
 export type NewBooking = Insertable<BookingTable>
+export type StaffUserRow = Selectable<StaffUserTable>
+export type NewStaffUser = Insertable<StaffUserTable>
+export type AuditLogRow = Selectable<AuditLogTable>
+export type NewAuditEntry = Insertable<AuditLogTable>

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import * as format from '../domain/time.ts'
 import { formatPhone } from '../domain/phone.ts'
 import { levelLabel, topicLabel } from '../domain/catalogue-vocabulary.ts'
+import { ROLES } from '../domain/staff.ts'
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -20,7 +21,8 @@ const helpers = {
   ...format,
   formatPhone,
   topicLabel,
-  levelLabel
+  levelLabel,
+  roleLabel: (role: string) => ROLES[role as keyof typeof ROLES] ?? role
 }
 
 export default fp(async (fastify) => {

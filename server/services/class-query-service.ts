@@ -73,3 +73,9 @@ export async function getClassPage (db: Db, id: number, now: Date = new Date()):
 export async function listCourseCatalogue (db: Db): Promise<Course[]> {
   return await listCourses(db)
 }
+
+/** Staff overview: every class not yet over, public or internal, cancelled ones too. */
+export async function listClassesForStaff (db: Db, now: Date = new Date()): Promise<ClassCard[]> {
+  const rows = await findClassSummaries(db, { endsAfter: now.toISOString(), includeCancelled: true })
+  return rows.map(r => toCard(r, now))
+}

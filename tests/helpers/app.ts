@@ -128,3 +128,20 @@ export async function countBookings (db: Db, classId: number): Promise<number> {
   const row = await db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n')).where('class_id', '=', classId).executeTakeFirstOrThrow()
   return Number(row.n)
 }
+
+/** A staff user straight in the database (argon2-hashed), for route tests. */
+export async function createStaff (db: Db, role: 'admin' | 'leader' | 'volunteer', email = `${role}-${Math.random().toString(36).slice(2)}@bib.dk`, password = 'en lang og sikker adgangskode'): Promise<{ email: string, password: string }> {
+  const { createStaffUser } = await import('../../server/services/staff-service.ts')
+  await createStaffUser(db, { email, name: `Test ${role}`, role, password }, null)
+  return { email, password }
+}
+
+/** A supertest agent (keeps cookies) signed in as the given staff user. */
+export async function signedInAgent (app: FastifyInstance, credentials: { email: string, password: string }) {
+  const agent = request.agent(app.server)
+  const page = await agent.get('/personale/log-ind')
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? ''
+  const res = await agent.post('/personale/log-ind').type('form').send({ _csrf: csrf, ...credentials })
+  if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}`)
+  return agent
+}

@@ -8,20 +8,21 @@ import { coursesDir } from '../helpers/app.ts'
 const root = resolvePath(import.meta.dirname, '../..')
 
 /** Runs a script as `npm start` would, with only the given environment. */
-async function run (script: string, env: Record<string, string>, waitFor?: RegExp): Promise<{ code: number | null, output: string }> {
+async function run (script: string, env: Record<string, string>, waitFor?: RegExp, args: string[] = [], stdin?: string): Promise<{ code: number | null, output: string }> {
   return await new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe']
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
     })
+    if (stdin !== undefined) child.stdin?.end(stdin)
     let output = ''
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       if (waitFor?.test(output)) child.kill('SIGTERM')
     }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
     child.on('exit', code => {
       clearTimeout(timer)
@@ -60,5 +61,20 @@ describe('starting the server', () => {
     const started = await run('server/main.ts', env, /digikurser is listening/)
     expect(started.output).toContain('digikurser is listening')
     expect(started.code).toBe(0)
+  })
+
+  it('creates staff users from the command line, reading the password from stdin', async () => {
+    const env = { DATABASE_FILE: join(dir, 'd.sqlite') }
+    const args = ['--email', 'Lise@Bib.dk', '--name', 'Lise Leder', '--role', 'leader', '--password-stdin']
+    const created = await run('server/cli/user-create.ts', env, undefined, args, 'en lang og sikker adgangskode\n')
+    expect(created.output).toContain('Created leader lise@bib.dk')
+    expect(created.code).toBe(0)
+    const twice = await run('server/cli/user-create.ts', env, undefined, args, 'en lang og sikker adgangskode\n')
+    expect(twice.code).toBe(1)
+    expect(twice.output).toContain('already exists')
+    const bad = await run('server/cli/user-create.ts', env, undefined, ['--email', 'x@bib.dk', '--name', 'X', '--role', 'boss', '--password-stdin'], 'kort\n')
+    expect(bad.code).toBe(1)
+    expect(bad.output).toContain('--role')
+    expect(bad.output).toContain('--password')
   })
 })

@@ -1,0 +1,74 @@
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import type { StaffRole } from '../db/schema.ts'
+import { hasRole } from '../domain/staff.ts'
+import { findStaffUser } from '../repositories/staff-repository.ts'
+
+export interface StaffSession { id: number, name: string, email: string, role: StaffRole }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    staff: StaffSession | null
+  }
+  interface FastifyInstance {
+    /** A preHandler that lets only signed-in staff with at least this role through. */
+    requireStaff: (minimum: StaffRole) => preHandlerAsyncHookHandler
+  }
+}
+
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    staffId: number
+    signedInAt: string
+    _csrf: string
+  }
+}
+
+/** How long a staff sign-in lasts. */
+export const SESSION_HOURS = 12
+
+/** Who is signed in, and the role check every staff route uses. */
+export default fp(async (fastify) => {
+  fastify.decorateRequest('staff', null)
+
+  fastify.addHook('preHandler', async (request, reply) => {
+    const id = request.session.get('staffId')
+    const at = request.session.get('signedInAt')
+    if (id === undefined || at === undefined) return
+    if (Date.now() - Date.parse(at) > SESSION_HOURS * 3600_000) {
+      request.session.delete()
+      return
+    }
+    const user = await findStaffUser(fastify.db, id)
+    if (!user || user.active !== 1) {
+      request.session.delete()
+      return
+    }
+    request.staff = { id: user.id, name: user.name, email: user.email, role: user.role }
+    reply.locals.staff = request.staff
+    reply.locals.staffCsrf = reply.generateCsrf()
+  })
+
+  fastify.decorate('requireStaff', (minimum: StaffRole) => async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!request.staff) {
+      reply.code(401).header('cache-control', 'no-store')
+      // A hook must send the page itself; viewAsync only renders it.
+      return await reply.send(await reply.viewAsync('staff/sign-in', {
+        title: 'Log ind',
+        email: '',
+        next: request.method === 'GET' ? request.url : '/personale',
+        message: 'Du skal logge ind for at se siden.',
+        csrfToken: reply.generateCsrf()
+      }))
+    }
+    if (!hasRole(request.staff.role, minimum)) {
+      reply.code(403).header('cache-control', 'no-store')
+      return await reply.send(await reply.viewAsync('errors/error', {
+        title: 'Du har ikke adgang',
+        message: 'Din rolle giver ikke adgang til denne side. Spørg en administrator, hvis du mener, du skal have adgang.',
+        status: 403
+      }))
+    }
+    reply.header('cache-control', 'no-store')
+  })
+}, { name: 'auth', fastify: '5.x', dependencies: ['db', 'security', 'view'] })

@@ -1,0 +1,100 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
+import { authenticate, createFirstAdmin, needsFirstAdmin, StaffError } from '../../services/staff-service.ts'
+
+const text = (body: unknown, key: string): string => {
+  const value = (body as Record<string, unknown> | undefined)?.[key]
+  return typeof value === 'string' ? value : ''
+}
+
+/** Only our own staff pages are valid places to return to after signing in. */
+function safeNext (value: string): string {
+  return /^\/personale(\/[A-Za-z0-9/_?=&.-]*)?$/.test(value) ? value : '/personale'
+}
+
+function signIn (request: FastifyRequest, staffId: number) {
+  request.session.regenerate()
+  request.session.set('staffId', staffId)
+  request.session.set('signedInAt', new Date().toISOString())
+}
+
+const authRoutes: FastifyPluginAsync = async (fastify) => {
+  async function renderSignIn (reply: FastifyReply, status: number, data: { email?: string, next?: string, message?: string, error?: string }) {
+    reply.code(status).header('cache-control', 'no-store')
+    return await reply.viewAsync('staff/sign-in', {
+      title: 'Log ind',
+      email: data.email ?? '',
+      next: data.next ?? '/personale',
+      message: data.message,
+      error: data.error,
+      csrfToken: reply.generateCsrf()
+    })
+  }
+
+  fastify.get('/personale/log-ind', async (request, reply) => {
+    if (await needsFirstAdmin(fastify.db)) return await reply.redirect('/personale/opret-administrator', 303)
+    if (request.staff) return await reply.redirect('/personale', 303)
+    const query = request.query as Record<string, string | undefined>
+    return await renderSignIn(reply, 200, {
+      next: safeNext(query.next ?? ''),
+      message: query['logget-ud'] === '1' ? 'Du er logget ud.' : undefined
+    })
+  })
+
+  fastify.post('/personale/log-ind', {
+    config: { rateLimit: { max: 10, timeWindow: '15 minutes' } }
+  }, async (request, reply) => {
+    const email = text(request.body, 'email')
+    const next = safeNext(text(request.body, 'next'))
+    if (!fastify.checkCsrf(request)) {
+      return await renderSignIn(reply, 403, { email, next, error: 'Siden var for gammel. Prøv at logge ind igen.' })
+    }
+    const user = await authenticate(fastify.db, email, text(request.body, 'password'))
+    if (!user) {
+      request.log.info('staff sign-in failed')
+      return await renderSignIn(reply, 401, { email, next, error: 'E-mail eller adgangskode er forkert. Prøv igen.' })
+    }
+    signIn(request, user.id)
+    request.log.info({ staffId: user.id }, 'staff signed in')
+    return await reply.redirect(next, 303)
+  })
+
+  fastify.post('/personale/log-ud', async (request, reply) => {
+    if (!fastify.checkCsrf(request)) return await reply.redirect('/personale', 303)
+    request.session.delete()
+    return await reply.redirect('/personale/log-ind?logget-ud=1', 303)
+  })
+
+  async function renderFirstAdmin (reply: FastifyReply, status: number, values: { name: string, email: string }, errors: StaffUserErrors & { password_repeat?: string, form?: string }) {
+    reply.code(status).header('cache-control', 'no-store')
+    return await reply.viewAsync('staff/first-admin', { title: 'Opret den første administrator', values, errors, csrfToken: reply.generateCsrf() })
+  }
+
+  fastify.get('/personale/opret-administrator', async (_request, reply) => {
+    if (!await needsFirstAdmin(fastify.db)) return await reply.redirect('/personale/log-ind', 303)
+    return await renderFirstAdmin(reply, 200, { name: '', email: '' }, {})
+  })
+
+  fastify.post('/personale/opret-administrator', {
+    config: { rateLimit: { max: 10, timeWindow: '15 minutes' } }
+  }, async (request, reply) => {
+    const values = { name: text(request.body, 'name'), email: text(request.body, 'email') }
+    if (!await needsFirstAdmin(fastify.db)) return await reply.redirect('/personale/log-ind', 303)
+    if (!fastify.checkCsrf(request)) return await renderFirstAdmin(reply, 403, values, { form: 'Siden var for gammel. Tjek felterne, og prøv igen.' })
+    const password = text(request.body, 'password')
+    const result = validateStaffUser({ ...values, role: 'admin', password })
+    const errors: StaffUserErrors & { password_repeat?: string } = result.ok ? {} : { ...result.errors }
+    if (password !== text(request.body, 'password_repeat')) errors.password_repeat = 'De to adgangskoder er ikke ens.'
+    if (!result.ok || Object.keys(errors).length > 0) return await renderFirstAdmin(reply, 400, values, errors)
+    try {
+      const id = await createFirstAdmin(fastify.db, result.value)
+      signIn(request, id)
+      return await reply.redirect('/personale', 303)
+    } catch (error) {
+      if (error instanceof StaffError && error.code === 'setup_done') return await reply.redirect('/personale/log-ind', 303)
+      throw error
+    }
+  })
+}
+
+export default authRoutes

@@ -1,0 +1,80 @@
+/// <reference lib="dom" />
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { AxeBuilder } from '@axe-core/playwright'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createClass, type TestApp } from '../helpers/app.ts'
+import { chromiumOrSkip, launchChromium, startTestServer } from './browser.ts'
+
+const run = chromiumOrSkip()
+const screenshots = join(import.meta.dirname, 'screenshots')
+
+async function violations (page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  return result.violations.map(v => `${v.id}: ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)
+}
+
+describe.skipIf(!run)('the staff area in a real browser', () => {
+  let t: TestApp & { base: string }
+  let browser: Browser
+
+  beforeAll(async () => {
+    mkdirSync(screenshots, { recursive: true })
+    t = await startTestServer()
+    await createClass(t.db, { capacity: 10, meetings: ['2030-03-05T10:00', '2030-03-12T10:00'] })
+    browser = await launchChromium()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await t?.app.close()
+  })
+
+  it('creates the first admin, signs out and in again, with zero axe-core violations on every page', { timeout: 120_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    context.setDefaultTimeout(15_000)
+    const page = await context.newPage()
+    const found: Record<string, string[]> = {}
+
+    await page.goto(`${t.base}/personale/log-ind`)
+    await page.waitForURL(/opret-administrator$/)
+    found.firstAdmin = await violations(page)
+    await page.getByRole('button', { name: 'Opret administrator' }).click()
+    await page.waitForLoadState('load')
+    expect(await page.locator('.form-error-message').count()).toBeGreaterThan(0)
+    found.firstAdminErrors = await violations(page)
+
+    await page.getByLabel('Dit navn').fill('Anne Admin')
+    await page.getByLabel('Din e-mail').fill('anne@bib.dk')
+    await page.getByLabel('Adgangskode', { exact: true }).fill('en lang og sikker adgangskode')
+    await page.getByLabel('Gentag adgangskoden').fill('en lang og sikker adgangskode')
+    await page.getByRole('button', { name: 'Opret administrator' }).click()
+    await page.waitForURL(/\/personale$/)
+    expect(await page.locator('h1').textContent()).toBe('Oversigt')
+    expect(await page.locator('main').textContent()).toContain('Kom godt i gang med MitID')
+    found.overview = await violations(page)
+    await page.screenshot({ path: join(screenshots, 'staff-overview-desktop.png'), fullPage: true })
+
+    await page.getByRole('link', { name: 'Revisionslog' }).click()
+    await page.waitForURL(/revisionslog$/)
+    found.auditLog = await violations(page)
+
+    await page.getByRole('button', { name: 'Log ud' }).click()
+    await page.waitForURL(/logget-ud=1$/)
+    found.signIn = await violations(page)
+    await page.getByLabel('E-mail').fill('anne@bib.dk')
+    await page.getByLabel('Adgangskode').fill('forkert adgangskode')
+    await page.getByRole('button', { name: 'Log ind' }).click()
+    await page.waitForLoadState('load')
+    expect(await page.locator('main').textContent()).toContain('E-mail eller adgangskode er forkert.')
+    found.signInError = await violations(page)
+    await page.getByLabel('Adgangskode').fill('en lang og sikker adgangskode')
+    await page.getByRole('button', { name: 'Log ind' }).click()
+    await page.waitForURL(/\/personale$/)
+
+    expect(Object.keys(found)).toHaveLength(6)
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map(k => [k, []])))
+    await context.close()
+  })
+})
