@@ -13,6 +13,7 @@ import bookingRoutes from './routes/public/booking-routes.ts'
 import catalogueRoutes from './routes/public/catalogue-routes.ts'
 import staffAuthRoutes from './routes/staff/auth-routes.ts'
 import staffOverviewRoutes from './routes/staff/overview-routes.ts'
+import staffPlaceRoutes from './routes/staff/place-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -50,5 +51,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(classesApi)
   await app.register(staffAuthRoutes)
   await app.register(staffOverviewRoutes)
+  await app.register(staffPlaceRoutes)
   return app
 }

@@ -81,6 +81,16 @@ export interface BookingTable {
   cancelled_by: CancelledBy | null
 }
 
+/** A club or association that co-hosts classes. */
+export interface PartnerTable {
+  id: Generated<number>
+  name: string
+  contact: string | null
+  note: string | null
+  archived_at: string | null
+  created_at: string
+}
+
 export type StaffRole = 'admin' | 'leader' | 'volunteer'
 
 export interface StaffUserTable {
@@ -114,6 +124,7 @@ export interface Database {
   bookings: BookingTable
   staff_users: StaffUserTable
   audit_log: AuditLogTable
+  partners: PartnerTable
 }
 
 export type CourseRow = Selectable<CourseTable>
@@ -133,3 +144,5 @@ export type StaffUserRow = Selectable<StaffUserTable>
 export type NewStaffUser = Insertable<StaffUserTable>
 export type AuditLogRow = Selectable<AuditLogTable>
 export type NewAuditEntry = Insertable<AuditLogTable>
+export type PartnerRow = Selectable<PartnerTable>
+export type NewPartner = Insertable<PartnerTable>

@@ -13,3 +13,12 @@ export async function findLocation (db: DbOrTx, id: number): Promise<LocationRow
 export async function listActiveLocations (db: DbOrTx): Promise<LocationRow[]> {
   return await db.selectFrom('locations').selectAll().where('archived_at', 'is', null).orderBy('name').execute()
 }
+
+export async function listAllLocations (db: DbOrTx): Promise<LocationRow[]> {
+  return await db.selectFrom('locations').selectAll().orderBy('archived_at', 'desc').orderBy('name').execute()
+}
+
+export async function updateLocation (db: DbOrTx, id: number, changes: Partial<Omit<LocationRow, 'id' | 'created_at'>>): Promise<boolean> {
+  const result = await db.updateTable('locations').set(changes).where('id', '=', id).executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}

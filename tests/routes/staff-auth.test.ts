@@ -105,13 +105,19 @@ describe('signing in and out', () => {
 describe('every staff route checks the role on the server', () => {
   const routes: Array<{ path: string, minimum: 'volunteer' | 'leader' | 'admin' }> = [
     { path: '/personale', minimum: 'volunteer' },
-    { path: '/personale/revisionslog', minimum: 'admin' }
+    { path: '/personale/revisionslog', minimum: 'admin' },
+    { path: '/personale/steder', minimum: 'leader' },
+    { path: '/personale/steder/ny', minimum: 'leader' },
+    { path: '/personale/steder/1', minimum: 'leader' },
+    { path: '/personale/partnere/ny', minimum: 'leader' }
   ]
+  const posts = ['/personale/steder/ny', '/personale/steder/1', '/personale/steder/1/arkiver', '/personale/partnere/ny', '/personale/partnere/1', '/personale/partnere/1/arkiver']
   const rank = { volunteer: 1, leader: 2, admin: 3 }
 
   it('answers 401 to anonymous, 403 below the role, 200 at or above it', async () => {
     const t = await buildTestApp()
     await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    await t.db.insertInto('partners').values({ name: 'Seniorklubben', contact: null, note: null, archived_at: null, created_at: new Date().toISOString() }).execute()
     const agents = {
       volunteer: await signedInAgent(t.app, await createStaff(t.db, 'volunteer')),
       leader: await signedInAgent(t.app, await createStaff(t.db, 'leader')),
@@ -125,6 +131,10 @@ describe('every staff route checks the role on the server', () => {
         const res = await agents[role].get(route.path)
         expect(res.status, `${role} ${route.path}`).toBe(rank[role] >= rank[route.minimum] ? 200 : 403)
       }
+    }
+    for (const path of posts) {
+      expect((await request(t.app.server).post(path).type('form').send({ name: 'X' })).status, `anonymous POST ${path}`).toBe(401)
+      expect((await agents.volunteer.post(path).type('form').send({ name: 'X' })).status, `volunteer POST ${path}`).toBe(403)
     }
     await t.app.close()
   })

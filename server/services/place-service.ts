@@ -1,0 +1,66 @@
+import type { Db } from '../db/connection.ts'
+import type { LocationInput, PartnerInput } from '../domain/place-forms.ts'
+import { insertAuditEntry } from '../repositories/audit-repository.ts'
+import { insertLocation, updateLocation } from '../repositories/location-repository.ts'
+import { insertPartner, updatePartner } from '../repositories/partner-repository.ts'
+
+const locationRow = (input: LocationInput) => ({
+  name: input.name,
+  kind: input.kind,
+  street: input.street,
+  postal_code: input.postalCode,
+  city: input.city,
+  room: input.room,
+  access_note: input.accessNote,
+  step_free: input.stepFree ? 1 : 0,
+  hearing_loop: input.hearingLoop ? 1 : 0
+})
+
+/** Places and partners: each change in one transaction with its audit entry. */
+export async function createLocation (db: Db, input: LocationInput, staffId: number, now: Date = new Date()): Promise<number> {
+  return await db.transaction().execute(async tx => {
+    const id = await insertLocation(tx, { ...locationRow(input), created_at: now.toISOString() })
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'location_created', subject_type: 'location', subject_id: id, detail: null })
+    return id
+  })
+}
+
+export async function editLocation (db: Db, id: number, input: LocationInput, staffId: number, now: Date = new Date()): Promise<boolean> {
+  return await db.transaction().execute(async tx => {
+    if (!await updateLocation(tx, id, locationRow(input))) return false
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'location_updated', subject_type: 'location', subject_id: id, detail: null })
+    return true
+  })
+}
+
+export async function archiveLocation (db: Db, id: number, archived: boolean, staffId: number, now: Date = new Date()): Promise<boolean> {
+  return await db.transaction().execute(async tx => {
+    if (!await updateLocation(tx, id, { archived_at: archived ? now.toISOString() : null })) return false
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: archived ? 'location_archived' : 'location_restored', subject_type: 'location', subject_id: id, detail: null })
+    return true
+  })
+}
+
+export async function createPartner (db: Db, input: PartnerInput, staffId: number, now: Date = new Date()): Promise<number> {
+  return await db.transaction().execute(async tx => {
+    const id = await insertPartner(tx, { ...input, created_at: now.toISOString() })
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'partner_created', subject_type: 'partner', subject_id: id, detail: null })
+    return id
+  })
+}
+
+export async function editPartner (db: Db, id: number, input: PartnerInput, staffId: number, now: Date = new Date()): Promise<boolean> {
+  return await db.transaction().execute(async tx => {
+    if (!await updatePartner(tx, id, input)) return false
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'partner_updated', subject_type: 'partner', subject_id: id, detail: null })
+    return true
+  })
+}
+
+export async function archivePartner (db: Db, id: number, archived: boolean, staffId: number, now: Date = new Date()): Promise<boolean> {
+  return await db.transaction().execute(async tx => {
+    if (!await updatePartner(tx, id, { archived_at: archived ? now.toISOString() : null })) return false
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: archived ? 'partner_archived' : 'partner_restored', subject_type: 'partner', subject_id: id, detail: null })
+    return true
+  })
+}
