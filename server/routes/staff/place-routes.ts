@@ -28,7 +28,12 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
     reply.code(status)
     return await reply.viewAsync('staff/location-form', {
       title: id === null ? 'Nyt sted' : `Ret ${values.name}`,
-      id, values, errors, formMessage, kinds: LOCATION_KINDS, csrfToken: reply.generateCsrf()
+      id,
+      values,
+      errors,
+      formMessage,
+      kinds: LOCATION_KINDS,
+      csrfToken: reply.generateCsrf()
     })
   }
 
@@ -48,8 +53,15 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
     const row = id === undefined ? undefined : await findLocation(fastify.db, id)
     if (!row || id === undefined) return reply.callNotFound()
     return await renderLocation(reply, id, {
-      name: row.name, kind: row.kind, street: row.street, postal_code: row.postal_code, city: row.city,
-      room: row.room ?? '', access_note: row.access_note ?? '', step_free: row.step_free === 1, hearing_loop: row.hearing_loop === 1
+      name: row.name,
+      kind: row.kind,
+      street: row.street,
+      postal_code: row.postal_code,
+      city: row.city,
+      room: row.room ?? '',
+      access_note: row.access_note ?? '',
+      step_free: row.step_free === 1,
+      hearing_loop: row.hearing_loop === 1
     }, {})
   })
 
