@@ -14,6 +14,7 @@ import catalogueRoutes from './routes/public/catalogue-routes.ts'
 import staffAuthRoutes from './routes/staff/auth-routes.ts'
 import staffOverviewRoutes from './routes/staff/overview-routes.ts'
 import staffPlaceRoutes from './routes/staff/place-routes.ts'
+import staffClassRoutes from './routes/staff/class-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -52,5 +53,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffAuthRoutes)
   await app.register(staffOverviewRoutes)
   await app.register(staffPlaceRoutes)
+  await app.register(staffClassRoutes)
   return app
 }

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
 
 /** Timestamps are UTC ISO-8601 text; booleans are 0/1; lists are JSON text. */
 export interface CourseTable {
@@ -34,6 +34,7 @@ export interface ClassTable {
   id: Generated<number>
   course_slug: string
   location_id: number
+  partner_id: ColumnType<number | null, number | null | undefined, number | null>
   capacity: number
   is_public: number
   note: string | null

@@ -55,3 +55,18 @@ export async function setBookingStatus (db: DbOrTx, ids: number[], status: Booki
       : { status }
   await db.updateTable('bookings').set(changes).where('id', 'in', ids).execute()
 }
+
+/** Marks every active booking of a class cancelled by the organiser; the rows stay. */
+export async function cancelActiveBookings (db: DbOrTx, classId: number, at: string): Promise<number> {
+  const result = await db.updateTable('bookings')
+    .set({ status: 'cancelled', cancelled_at: at, cancelled_by: 'organiser' })
+    .where('class_id', '=', classId).where('status', 'in', ['confirmed', 'waitlisted'])
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+export async function countCancelled (db: DbOrTx, classId: number): Promise<number> {
+  const row = await db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+    .where('class_id', '=', classId).where('status', '=', 'cancelled').executeTakeFirstOrThrow()
+  return Number(row.n)
+}

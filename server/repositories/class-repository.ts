@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../db/connection.ts'
-import type { ClassRow, MeetingRow, NewClass } from '../db/schema.ts'
+import type { ClassRow, ClassUpdate, MeetingRow, NewClass } from '../db/schema.ts'
 
 export interface ClassSummary {
   id: number
@@ -142,4 +142,23 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
 export async function findClassSummary (db: DbOrTx, id: number): Promise<ClassSummary | undefined> {
   const [summary] = await findClassSummaries(db, { ids: [id], includeCancelled: true })
   return summary
+}
+
+export async function updateClassRow (db: DbOrTx, id: number, changes: ClassUpdate): Promise<void> {
+  await db.updateTable('classes').set(changes).where('id', '=', id).execute()
+}
+
+/**
+ * Sets a class's meetings, keeping the rows (and their ids) of meetings that stay, in
+ * order: the first existing meeting becomes the first new one, and so on.
+ */
+export async function replaceMeetings (db: DbOrTx, classId: number, meetings: Array<{ startsAt: string, endsAt: string }>): Promise<void> {
+  const existing = await listMeetings(db, [classId])
+  for (const [i, m] of meetings.entries()) {
+    const row = existing[i]
+    if (row) await db.updateTable('meetings').set({ starts_at: m.startsAt, ends_at: m.endsAt }).where('id', '=', row.id).execute()
+    else await db.insertInto('meetings').values({ class_id: classId, starts_at: m.startsAt, ends_at: m.endsAt }).execute()
+  }
+  const surplus = existing.slice(meetings.length).map(m => m.id)
+  if (surplus.length > 0) await db.deleteFrom('meetings').where('id', 'in', surplus).execute()
 }

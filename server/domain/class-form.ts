@@ -1,0 +1,122 @@
+import { DateTime } from 'luxon'
+import { ZONE } from './time.ts'
+
+export const MEETING_ROWS = 6
+export const MAX_REPEAT_WEEKS = 26
+
+export interface MeetingFormValues { date: string, start: string, end: string }
+
+export interface ClassFormValues {
+  course: string
+  location: string
+  partner: string
+  capacity: string
+  is_public: boolean
+  note: string
+  repeat_weeks: string
+  meetings: MeetingFormValues[]
+}
+
+export interface ClassInput {
+  courseSlug: string
+  locationId: number
+  partnerId: number | null
+  capacity: number
+  isPublic: boolean
+  note: string | null
+  /** 1 = just this class; N = this class and the same every week, N classes in all. */
+  repeatWeeks: number
+  meetings: Array<{ startsAt: string, endsAt: string }>
+}
+
+export type ClassErrors = Partial<Record<'course' | 'location' | 'partner' | 'capacity' | 'note' | 'repeat_weeks' | 'meetings' | `meeting_${number}`, string>>
+
+const text = (b: Record<string, unknown>, key: string): string => {
+  const value = b[key]
+  return typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : ''
+}
+
+export function readClassForm (body: unknown): ClassFormValues {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+  return {
+    course: text(b, 'course'),
+    location: text(b, 'location'),
+    partner: text(b, 'partner'),
+    capacity: text(b, 'capacity'),
+    is_public: text(b, 'is_public') !== '',
+    note: text(b, 'note'),
+    repeat_weeks: text(b, 'repeat_weeks'),
+    meetings: Array.from({ length: MEETING_ROWS }, (_, i) => ({
+      date: text(b, `meeting_date_${i + 1}`).trim(),
+      start: text(b, `meeting_start_${i + 1}`).trim(),
+      end: text(b, `meeting_end_${i + 1}`).trim()
+    }))
+  }
+}
+
+/** "10.00" and "10:00" both mean ten o'clock. */
+const readTime = (value: string): string | null => {
+  const m = /^(\d{1,2})[.:](\d{2})$/.exec(value)
+  if (!m) return null
+  const h = Number(m[1])
+  const min = Number(m[2])
+  return h < 24 && min < 60 ? `${String(h).padStart(2, '0')}:${m[2]}` : null
+}
+
+export interface ClassFormContext {
+  courses: Set<string>
+  locations: Set<number>
+  partners: Set<number>
+  now: Date
+  /** New classes must lie in the future; an edited class may keep past meetings. */
+  allowPast: boolean
+}
+
+/** Validates the plan of a class; every message in Danish, next to its field or meeting row. */
+export function validateClassForm (v: ClassFormValues, ctx: ClassFormContext): { ok: true, input: ClassInput } | { ok: false, errors: ClassErrors } {
+  const errors: ClassErrors = {}
+  if (!ctx.courses.has(v.course)) errors.course = 'Vælg et kursus fra kataloget.'
+  const locationId = Number(v.location)
+  if (!ctx.locations.has(locationId)) errors.location = 'Vælg et sted.'
+  let partnerId: number | null = null
+  if (v.partner !== '') {
+    partnerId = Number(v.partner)
+    if (!ctx.partners.has(partnerId)) errors.partner = 'Vælg en partner fra listen, eller ingen.'
+  }
+  const capacity = Number(v.capacity.trim())
+  if (!/^\d{1,4}$/.test(v.capacity.trim()) || capacity < 1 || capacity > 500) errors.capacity = 'Skriv antal pladser som et tal fra 1 til 500.'
+  const note = v.note.trim()
+  if (note.length > 1000) errors.note = 'Skriv højst 1000 tegn.'
+  const repeat = v.repeat_weeks.trim() === '' ? 1 : Number(v.repeat_weeks.trim())
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT_WEEKS) errors.repeat_weeks = `Skriv et antal uger fra 1 til ${MAX_REPEAT_WEEKS}.`
+
+  const meetings: ClassInput['meetings'] = []
+  v.meetings.forEach((m, i) => {
+    if (m.date === '' && m.start === '' && m.end === '') return
+    const key = `meeting_${i + 1}` as const
+    const start = readTime(m.start)
+    const end = readTime(m.end)
+    const day = DateTime.fromISO(m.date, { zone: ZONE })
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(m.date) || !day.isValid) { errors[key] = `Mødegang ${i + 1}: skriv datoen som åååå-mm-dd, fx 2027-03-02.`; return }
+    if (start === null || end === null) { errors[key] = `Mødegang ${i + 1}: skriv start og slut som tt.mm, fx 10.00 og 12.00.`; return }
+    const startsAt = DateTime.fromISO(`${m.date}T${start}`, { zone: ZONE })
+    const endsAt = DateTime.fromISO(`${m.date}T${end}`, { zone: ZONE })
+    if (endsAt <= startsAt) { errors[key] = `Mødegang ${i + 1}: slut skal være efter start.`; return }
+    if (!ctx.allowPast && startsAt.toMillis() <= ctx.now.getTime()) { errors[key] = `Mødegang ${i + 1}: tidspunktet er allerede passeret.`; return }
+    meetings.push({ startsAt: startsAt.toUTC().toISO() as string, endsAt: endsAt.toUTC().toISO() as string })
+  })
+  if (meetings.length === 0 && !Object.keys(errors).some(k => k.startsWith('meeting_'))) errors.meetings = 'Skriv mindst én mødegang med dato, start og slut.'
+  meetings.sort((a, b) => a.startsAt.localeCompare(b.startsAt))
+  for (let i = 1; i < meetings.length; i++) {
+    if (meetings[i]!.startsAt < meetings[i - 1]!.endsAt) errors.meetings = 'To mødegange overlapper hinanden.'
+  }
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors }
+  return { ok: true, input: { courseSlug: v.course, locationId, partnerId, capacity, isPublic: v.is_public, note: note === '' ? null : note, repeatWeeks: repeat, meetings } }
+}
+
+/** The meetings of the n-th weekly copy (0 = the class itself), same wall-clock time. */
+export function shiftWeeks (meetings: ClassInput['meetings'], weeks: number): ClassInput['meetings'] {
+  const shift = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' }).setZone(ZONE).plus({ weeks }).toUTC().toISO() as string
+  return meetings.map(m => ({ startsAt: shift(m.startsAt), endsAt: shift(m.endsAt) }))
+}

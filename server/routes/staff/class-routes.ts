@@ -1,0 +1,157 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { DateTime } from 'luxon'
+import { type ClassErrors, type ClassFormValues, MEETING_ROWS, readClassForm, validateClassForm } from '../../domain/class-form.ts'
+import { ZONE } from '../../domain/time.ts'
+import { countCancelled, listActiveBookings } from '../../repositories/booking-repository.ts'
+import { findClassRow, findClassSummary } from '../../repositories/class-repository.ts'
+import { listCourses } from '../../repositories/course-repository.ts'
+import { listAllLocations } from '../../repositories/location-repository.ts'
+import { listAllPartners } from '../../repositories/partner-repository.ts'
+import { toCard } from '../../services/class-query-service.ts'
+import { cancelClass, createClasses, setClassPublic, updateClass } from '../../services/class-service.ts'
+import { parseId } from '../params.ts'
+
+const STALE_FORM = 'Siden har været åben længe, så ændringen er ikke gemt endnu. Tjek felterne, og tryk på knappen igen.'
+
+const blankMeetings = () => Array.from({ length: MEETING_ROWS }, () => ({ date: '', start: '', end: '' }))
+
+/** A class as form values, for editing or copying. */
+function toFormValues (summary: NonNullable<Awaited<ReturnType<typeof findClassSummary>>>, partnerId: number | null): ClassFormValues {
+  const meetings = blankMeetings()
+  summary.meetings.slice(0, MEETING_ROWS).forEach((m, i) => {
+    const start = DateTime.fromISO(m.starts_at, { zone: 'utc' }).setZone(ZONE)
+    const end = DateTime.fromISO(m.ends_at, { zone: 'utc' }).setZone(ZONE)
+    meetings[i] = { date: start.toISODate() ?? '', start: start.toFormat('HH:mm'), end: end.toFormat('HH:mm') }
+  })
+  return {
+    course: summary.courseSlug,
+    location: String(summary.locationId),
+    partner: partnerId === null ? '' : String(partnerId),
+    capacity: String(summary.capacity),
+    is_public: summary.isPublic,
+    note: summary.note ?? '',
+    repeat_weeks: '1',
+    meetings
+  }
+}
+
+/** Leaders plan classes: create (also weekly for N weeks), edit, publish, cancel, copy. */
+const classRoutes: FastifyPluginAsync = async (fastify) => {
+  const leader = { preHandler: fastify.requireStaff('leader') }
+  const staffId = (request: FastifyRequest) => request.staff?.id ?? 0
+
+  async function formContext (keepLocation?: number, keepPartner?: number | null) {
+    const [courses, locations, partners] = await Promise.all([listCourses(fastify.db), listAllLocations(fastify.db), listAllPartners(fastify.db)])
+    const usableLocations = locations.filter(l => l.archived_at === null || l.id === keepLocation)
+    const usablePartners = partners.filter(p => p.archived_at === null || p.id === keepPartner)
+    return { courses, locations: usableLocations, partners: usablePartners }
+  }
+
+  async function renderForm (reply: FastifyReply, mode: { id: number | null }, values: ClassFormValues, errors: ClassErrors, status = 200, formMessage?: string) {
+    const ctx = await formContext(Number(values.location), values.partner === '' ? null : Number(values.partner))
+    reply.code(status)
+    return await reply.viewAsync('staff/class-form', {
+      title: mode.id === null ? 'Nyt hold' : 'Ret hold',
+      id: mode.id,
+      values,
+      errors,
+      formMessage,
+      ...ctx,
+      csrfToken: reply.generateCsrf()
+    })
+  }
+
+  async function validate (values: ClassFormValues, allowPast: boolean) {
+    const ctx = await formContext(Number(values.location), values.partner === '' ? null : Number(values.partner))
+    return validateClassForm(values, {
+      courses: new Set(ctx.courses.map(c => c.slug)),
+      locations: new Set(ctx.locations.map(l => l.id)),
+      partners: new Set(ctx.partners.map(p => p.id)),
+      now: new Date(),
+      allowPast
+    })
+  }
+
+  fastify.get('/personale/hold/ny', leader, async (request, reply) => {
+    const copyOf = parseId((request.query as Record<string, unknown>).kopi)
+    const source = copyOf === undefined ? undefined : await findClassSummary(fastify.db, copyOf)
+    const row = copyOf === undefined ? undefined : await findClassRow(fastify.db, copyOf)
+    const values: ClassFormValues = source && row
+      ? { ...toFormValues(source, row.partner_id), meetings: blankMeetings() }
+      : { course: '', location: '', partner: '', capacity: '12', is_public: true, note: '', repeat_weeks: '1', meetings: blankMeetings() }
+    return await renderForm(reply, { id: null }, values, {})
+  })
+
+  fastify.post('/personale/hold/ny', leader, async (request, reply) => {
+    const values = readClassForm(request.body)
+    if (!fastify.checkCsrf(request)) return await renderForm(reply, { id: null }, values, {}, 403, STALE_FORM)
+    const result = await validate(values, false)
+    if (!result.ok) return await renderForm(reply, { id: null }, values, result.errors, 400)
+    const ids = await createClasses(fastify.db, result.input, staffId(request))
+    return await reply.redirect(`/personale/hold/${ids[0]}?oprettet=${ids.length}`, 303)
+  })
+
+  fastify.get<{ Params: { id: string } }>('/personale/hold/:id', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const summary = id === undefined ? undefined : await findClassSummary(fastify.db, id)
+    if (!summary || id === undefined) return reply.callNotFound()
+    const bookings = await listActiveBookings(fastify.db, id)
+    const cancelledCount = await countCancelled(fastify.db, id)
+    const query = request.query as Record<string, string | undefined>
+    let waiting = 0
+    return await reply.viewAsync('staff/class', {
+      title: summary.courseTitle,
+      cls: toCard(summary, new Date()),
+      bookings: bookings.map(b => ({ ...b, waitlistNumber: b.status === 'waitlisted' ? ++waiting : null })),
+      cancelledCount,
+      created: Number(query.oprettet ?? 0),
+      saved: query.gemt === '1',
+      promoted: Number(query.rykket ?? 0),
+      csrfToken: reply.generateCsrf()
+    })
+  })
+
+  fastify.get<{ Params: { id: string } }>('/personale/hold/:id/ret', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const summary = id === undefined ? undefined : await findClassSummary(fastify.db, id)
+    const row = id === undefined ? undefined : await findClassRow(fastify.db, id)
+    if (!summary || !row || id === undefined) return reply.callNotFound()
+    return await renderForm(reply, { id }, toFormValues(summary, row.partner_id), {})
+  })
+
+  fastify.post<{ Params: { id: string } }>('/personale/hold/:id/ret', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    if (id === undefined || !await findClassRow(fastify.db, id)) return reply.callNotFound()
+    const values = readClassForm(request.body)
+    if (!fastify.checkCsrf(request)) return await renderForm(reply, { id }, values, {}, 403, STALE_FORM)
+    const result = await validate(values, true)
+    if (!result.ok) return await renderForm(reply, { id }, values, result.errors, 400)
+    const { promoted } = await updateClass(fastify.db, id, result.input, staffId(request))
+    return await reply.redirect(`/personale/hold/${id}?gemt=1&rykket=${promoted.length}`, 303)
+  })
+
+  fastify.post<{ Params: { id: string } }>('/personale/hold/:id/synlighed', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    if (id === undefined || !await findClassRow(fastify.db, id)) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke gemt', message: STALE_FORM, status: 403 })
+    await setClassPublic(fastify.db, id, (request.body as Record<string, unknown> | undefined)?.public === '1', staffId(request))
+    return await reply.redirect(`/personale/hold/${id}?gemt=1`, 303)
+  })
+
+  fastify.get<{ Params: { id: string } }>('/personale/hold/:id/aflys', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const summary = id === undefined ? undefined : await findClassSummary(fastify.db, id)
+    if (!summary) return reply.callNotFound()
+    return await reply.viewAsync('staff/class-cancel', { title: 'Aflys hold', cls: toCard(summary, new Date()), csrfToken: reply.generateCsrf() })
+  })
+
+  fastify.post<{ Params: { id: string } }>('/personale/hold/:id/aflys', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    if (id === undefined || !await findClassRow(fastify.db, id)) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke aflyst', message: STALE_FORM, status: 403 })
+    await cancelClass(fastify.db, id, staffId(request))
+    return await reply.redirect(`/personale/hold/${id}?gemt=1`, 303)
+  })
+}
+
+export default classRoutes

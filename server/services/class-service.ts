@@ -1,0 +1,80 @@
+import type { Db } from '../db/connection.ts'
+import { type ClassInput, shiftWeeks } from '../domain/class-form.ts'
+import { DomainError } from '../domain/errors.ts'
+import { insertAuditEntry } from '../repositories/audit-repository.ts'
+import { cancelActiveBookings } from '../repositories/booking-repository.ts'
+import { insertClass, lockClass, replaceMeetings, updateClassRow } from '../repositories/class-repository.ts'
+import { promoteFromWaitlist } from './booking-service.ts'
+
+/**
+ * Plans a class, or the same class every week for N weeks (N classes), in one
+ * transaction. Returns the new ids, first to last.
+ */
+export async function createClasses (db: Db, input: ClassInput, staffId: number, now: Date = new Date()): Promise<number[]> {
+  const at = now.toISOString()
+  return await db.transaction().execute(async tx => {
+    const ids: number[] = []
+    for (let week = 0; week < input.repeatWeeks; week++) {
+      const id = await insertClass(tx, {
+        course_slug: input.courseSlug,
+        location_id: input.locationId,
+        partner_id: input.partnerId,
+        capacity: input.capacity,
+        is_public: input.isPublic ? 1 : 0,
+        note: input.note,
+        created_at: at,
+        updated_at: at
+      }, shiftWeeks(input.meetings, week))
+      await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_created', subject_type: 'class', subject_id: id, detail: `capacity=${input.capacity} public=${input.isPublic ? 1 : 0}` })
+      ids.push(id)
+    }
+    return ids
+  })
+}
+
+/**
+ * Changes a class. More seats go at once to the waiting list, first in line first;
+ * fewer seats never remove anyone who has one, they only close booking.
+ */
+export async function updateClass (db: Db, id: number, input: Omit<ClassInput, 'repeatWeeks'>, staffId: number, now: Date = new Date()): Promise<{ promoted: number[] }> {
+  const at = now.toISOString()
+  return await db.transaction().execute(async tx => {
+    const before = await lockClass(tx, id)
+    if (!before) throw new DomainError('class_not_found')
+    await updateClassRow(tx, id, {
+      course_slug: input.courseSlug,
+      location_id: input.locationId,
+      partner_id: input.partnerId,
+      capacity: input.capacity,
+      is_public: input.isPublic ? 1 : 0,
+      note: input.note,
+      updated_at: at
+    })
+    await replaceMeetings(tx, id, input.meetings)
+    const promoted = before.cancelled_at === null ? await promoteFromWaitlist(tx, id, input.capacity, at) : []
+    await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_updated', subject_type: 'class', subject_id: id, detail: `capacity=${before.capacity}->${input.capacity} promoted=${promoted.length}` })
+    return { promoted }
+  })
+}
+
+export async function setClassPublic (db: Db, id: number, isPublic: boolean, staffId: number, now: Date = new Date()): Promise<void> {
+  await db.transaction().execute(async tx => {
+    if (!await lockClass(tx, id)) throw new DomainError('class_not_found')
+    await updateClassRow(tx, id, { is_public: isPublic ? 1 : 0, updated_at: now.toISOString() })
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: isPublic ? 'class_published' : 'class_unpublished', subject_type: 'class', subject_id: id, detail: null })
+  })
+}
+
+/** Cancels a class: it stays, its bookings stay, marked as cancelled by the organiser. */
+export async function cancelClass (db: Db, id: number, staffId: number, now: Date = new Date()): Promise<{ bookingsCancelled: number }> {
+  const at = now.toISOString()
+  return await db.transaction().execute(async tx => {
+    const cls = await lockClass(tx, id)
+    if (!cls) throw new DomainError('class_not_found')
+    if (cls.cancelled_at !== null) return { bookingsCancelled: 0 }
+    await updateClassRow(tx, id, { cancelled_at: at, updated_at: at })
+    const bookingsCancelled = await cancelActiveBookings(tx, id, at)
+    await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_cancelled', subject_type: 'class', subject_id: id, detail: `bookings=${bookingsCancelled}` })
+    return { bookingsCancelled }
+  })
+}

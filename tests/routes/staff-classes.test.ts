@@ -1,0 +1,180 @@
+import request from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bookSeat } from '../../server/services/booking-service.ts'
+import { buildTestApp, createClass, createLocation, createStaff, signedInAgent, type TestApp } from '../helpers/app.ts'
+
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+const person = (n: number) => ({ name: `Deltager ${n}`, phone: `+45${60000000 + n}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: n === 1, needsOther: null, booker: null })
+
+describe('planning classes', () => {
+  let t: TestApp
+  let agent: Awaited<ReturnType<typeof signedInAgent>>
+  let library: number
+
+  beforeAll(async () => {
+    t = await buildTestApp()
+    library = await createLocation(t.db, { name: 'Hovedbiblioteket' })
+    agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+  })
+  afterAll(async () => { await t.app.close() })
+
+  async function post (path: string, fields: Record<string, string>) {
+    const form = await agent.get(path.endsWith('/ret') ? path : '/personale/hold/ny')
+    return await agent.post(path).type('form').send({ _csrf: csrfOf(form.text), ...fields })
+  }
+
+  it('explains every mistake in the form next to its field and keeps the values', async () => {
+    const res = await post('/personale/hold/ny', {
+      course: '',
+      location: String(library),
+      capacity: 'mange',
+      is_public: '1',
+      meeting_date_1: '2030-03-05',
+      meeting_start_1: '12.00',
+      meeting_end_1: '10.00',
+      meeting_date_2: '2020-01-01',
+      meeting_start_2: '10:00',
+      meeting_end_2: '12:00',
+      meeting_date_3: '5/3',
+      meeting_start_3: '10',
+      meeting_end_3: ''
+    })
+    expect(res.status).toBe(400)
+    expect(res.text).toContain('Vælg et kursus fra kataloget.')
+    expect(res.text).toContain('Skriv antal pladser som et tal fra 1 til 500.')
+    expect(res.text).toContain('Mødegang 1: slut skal være efter start.')
+    expect(res.text).toContain('Mødegang 2: tidspunktet er allerede passeret.')
+    expect(res.text).toContain('Mødegang 3: skriv datoen som åååå-mm-dd')
+    expect(res.text).toContain('value="mange"')
+    expect(res.text).toContain('value="2030-03-05"')
+    expect(res.text).toContain(`<option value="${library}" selected>`)
+  })
+
+  it('creates a class with two meetings that citizens can book at once', async () => {
+    const res = await post('/personale/hold/ny', {
+      course: 'digital-post-laes-og-svar',
+      location: String(library),
+      capacity: '10',
+      is_public: '1',
+      note: 'Der er kaffe.',
+      meeting_date_1: '2030-03-05',
+      meeting_start_1: '10.00',
+      meeting_end_1: '12.00',
+      meeting_date_2: '2030-03-12',
+      meeting_start_2: '10:00',
+      meeting_end_2: '12:00'
+    })
+    expect(res.status).toBe(303)
+    const id = Number(/\/personale\/hold\/(\d+)/.exec(res.headers.location ?? '')?.[1])
+    const page = await agent.get(res.headers.location ?? '').expect(200)
+    expect(page.text).toContain('Holdet er oprettet.')
+    expect(page.text).toContain('Tirsdag 5. marts 2030 kl. 10.00–12.00')
+
+    const publicPage = await request(t.app.server).get(`/hold/${id}`).expect(200)
+    expect(publicPage.text).toContain('Tirsdag 12. marts 2030 kl. 10.00–12.00')
+    expect(publicPage.text).toContain('Der er kaffe.')
+    expect((await request(t.app.server).get('/')).text).toContain(`href="/hold/${id}"`)
+    const audit = await t.db.selectFrom('audit_log').select('action').where('subject_type', '=', 'class').where('subject_id', '=', id).execute()
+    expect(audit.map(a => a.action)).toEqual(['class_created'])
+  })
+
+  it('repeats a class every week for N weeks at the same local time, across the change to summer time', async () => {
+    const res = await post('/personale/hold/ny', {
+      course: 'mitid-appen',
+      location: String(library),
+      capacity: '8',
+      is_public: '1',
+      repeat_weeks: '3',
+      meeting_date_1: '2030-03-19',
+      meeting_start_1: '10.00',
+      meeting_end_1: '12.00'
+    })
+    expect(res.status).toBe(303)
+    expect(res.headers.location).toMatch(/oprettet=3$/)
+    const rows = await t.db.selectFrom('classes').innerJoin('meetings', 'meetings.class_id', 'classes.id')
+      .select(['meetings.starts_at']).where('classes.course_slug', '=', 'mitid-appen').orderBy('meetings.starts_at').execute()
+    // 10:00 in Copenhagen: 09:00 UTC in winter time, 08:00 UTC after 31 March 2030.
+    expect(rows.map(r => r.starts_at)).toEqual(['2030-03-19T09:00:00.000Z', '2030-03-26T09:00:00.000Z', '2030-04-02T08:00:00.000Z'])
+  })
+
+  it('gives new seats to the waiting list in order, and never removes a seat when capacity goes down', async () => {
+    const id = await createClass(t.db, { locationId: library, capacity: 2, meetings: ['2030-05-06T10:00', '2030-05-13T10:00'] })
+    const outcomes = []
+    for (let i = 1; i <= 5; i++) outcomes.push(await bookSeat(t.db, id, person(i), 'online'))
+    const meetingIds = (await t.db.selectFrom('meetings').select('id').where('class_id', '=', id).orderBy('starts_at').execute()).map(m => m.id)
+
+    const edit = await agent.get(`/personale/hold/${id}/ret`).expect(200)
+    expect(edit.text).toContain('value="2030-05-06"')
+    const up = await agent.post(`/personale/hold/${id}/ret`).type('form').send({
+      _csrf: csrfOf(edit.text),
+      course: 'mitid-kom-godt-i-gang',
+      location: String(library),
+      capacity: '4',
+      is_public: '1',
+      meeting_date_1: '2030-05-06',
+      meeting_start_1: '10:00',
+      meeting_end_1: '12:00',
+      meeting_date_2: '2030-05-13',
+      meeting_start_2: '10:30',
+      meeting_end_2: '12:30'
+    })
+    expect(up.status).toBe(303)
+    expect(up.headers.location).toContain('rykket=2')
+    const statuses = await t.db.selectFrom('bookings').select(['token', 'status']).where('class_id', '=', id).orderBy('id').execute()
+    expect(statuses.map(s => s.status)).toEqual(['confirmed', 'confirmed', 'confirmed', 'confirmed', 'waitlisted'])
+    expect((await t.db.selectFrom('meetings').select('id').where('class_id', '=', id).orderBy('starts_at').execute()).map(m => m.id)).toEqual(meetingIds)
+
+    const down = await agent.post(`/personale/hold/${id}/ret`).type('form').send({
+      _csrf: csrfOf(edit.text),
+      course: 'mitid-kom-godt-i-gang',
+      location: String(library),
+      capacity: '1',
+      is_public: '1',
+      meeting_date_1: '2030-05-06',
+      meeting_start_1: '10:00',
+      meeting_end_1: '12:00'
+    })
+    expect(down.status).toBe(303)
+    const after = await t.db.selectFrom('bookings').select('status').where('class_id', '=', id).execute()
+    expect(after.filter(b => b.status === 'confirmed')).toHaveLength(4)
+    expect((await t.db.selectFrom('meetings').select('id').where('class_id', '=', id).execute()).map(m => m.id)).toEqual([meetingIds[0]])
+    // Booking is closed: the next person goes on the waiting list.
+    expect((await bookSeat(t.db, id, person(9), 'online')).status).toBe('waitlisted')
+
+    const page = await agent.get(`/personale/hold/${id}`).expect(200)
+    expect(page.text).toContain('Deltager 1')
+    expect(page.text).toContain('Teleslynge')
+    expect(page.text).toContain('Venteliste nr. 1')
+    expect(page.text).toContain('Venteliste nr. 2')
+    expect(page.text).toContain('4 af 1 er optaget')
+  })
+
+  it('hides, shows and cancels a class; a cancelled class keeps its bookings, cancelled by the organiser', async () => {
+    const id = await createClass(t.db, { locationId: library, capacity: 1, meetings: ['2030-06-03T10:00'] })
+    await bookSeat(t.db, id, person(20), 'online')
+    await bookSeat(t.db, id, person(21), 'online')
+    const page = await agent.get(`/personale/hold/${id}`)
+    await agent.post(`/personale/hold/${id}/synlighed`).type('form').send({ _csrf: csrfOf(page.text), public: '0' }).expect(303)
+    expect((await request(t.app.server).get('/')).text).not.toContain(`href="/hold/${id}"`)
+    expect((await request(t.app.server).get(`/hold/${id}`)).status).toBe(404)
+    await agent.post(`/personale/hold/${id}/synlighed`).type('form').send({ _csrf: csrfOf(page.text), public: '1' }).expect(303)
+    expect((await request(t.app.server).get('/')).text).toContain(`href="/hold/${id}"`)
+
+    const confirm = await agent.get(`/personale/hold/${id}/aflys`).expect(200)
+    expect(confirm.text).toContain('1 har en plads, og 1 står på ventelisten')
+    await agent.post(`/personale/hold/${id}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text) }).expect(303)
+    const bookings = await t.db.selectFrom('bookings').select(['status', 'cancelled_by']).where('class_id', '=', id).execute()
+    expect(bookings).toEqual([{ status: 'cancelled', cancelled_by: 'organiser' }, { status: 'cancelled', cancelled_by: 'organiser' }])
+    expect((await request(t.app.server).get('/')).text).not.toContain(`href="/hold/${id}"`)
+    expect((await request(t.app.server).get(`/hold/${id}`)).text).toContain('Holdet er aflyst.')
+    expect((await agent.post(`/personale/hold/${id}/aflys`).type('form').send({})).status).toBe(403)
+  })
+
+  it('copies a class into a new form without its dates', async () => {
+    const id = await createClass(t.db, { course: 'spot-svindel-falske-beskeder-og-opkald', locationId: library, capacity: 15, meetings: ['2030-06-10T13:30'] })
+    const copy = await agent.get(`/personale/hold/ny?kopi=${id}`).expect(200)
+    expect(copy.text).toContain('<option value="spot-svindel-falske-beskeder-og-opkald" selected>')
+    expect(copy.text).toContain('value="15"')
+    expect(copy.text).not.toContain('value="2030-06-10"')
+  })
+})
