@@ -15,6 +15,7 @@ import staffAuthRoutes from './routes/staff/auth-routes.ts'
 import staffOverviewRoutes from './routes/staff/overview-routes.ts'
 import staffPlaceRoutes from './routes/staff/place-routes.ts'
 import staffClassRoutes from './routes/staff/class-routes.ts'
+import staffBookingRoutes from './routes/staff/booking-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -54,5 +55,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffOverviewRoutes)
   await app.register(staffPlaceRoutes)
   await app.register(staffClassRoutes)
+  await app.register(staffBookingRoutes)
   return app
 }

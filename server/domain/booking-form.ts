@@ -33,6 +33,23 @@ export type BookingFormResult =
   | { ok: true, input: BookingInput }
   | { ok: false, errors: BookingFormErrors }
 
+export const EMPTY_BOOKING_FORM: BookingFormValues = {
+  name: '',
+  phone: '',
+  email: '',
+  birth_year: '',
+  needs_companion: false,
+  needs_hearing_loop: false,
+  needs_other: '',
+  for_someone_else: false,
+  booker_name: '',
+  booker_phone: '',
+  booker_email: ''
+}
+
+/** Field order for an error summary, so its links follow the form from top to bottom. */
+export const BOOKING_FIELD_ORDER: BookingField[] = ['name', 'phone', 'email', 'birth_year', 'needs_other', 'booker_name', 'booker_phone', 'booker_email']
+
 export const LIMITS = { name: 100, email: 254, phone: 30, needsOther: 500 } as const
 
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029]/ // eslint-disable-line no-control-regex

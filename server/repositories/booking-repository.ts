@@ -70,3 +70,7 @@ export async function countCancelled (db: DbOrTx, classId: number): Promise<numb
     .where('class_id', '=', classId).where('status', '=', 'cancelled').executeTakeFirstOrThrow()
   return Number(row.n)
 }
+
+export async function findBookingById (db: DbOrTx, id: number): Promise<BookingWithPerson | undefined> {
+  return await withPerson(db).where('bookings.id', '=', id).executeTakeFirst()
+}

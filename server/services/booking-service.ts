@@ -5,11 +5,12 @@ import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
 import { bookingsToPromote, statusForNewBooking, waitlistNumber } from '../domain/capacity.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
-  type BookingWithPerson, countConfirmed, findBookingByToken, insertBooking, insertParticipant,
+  type BookingWithPerson, countConfirmed, findBookingById, findBookingByToken, insertBooking, insertParticipant,
   listActiveBookings, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
 import { findCourse } from '../repositories/course-repository.ts'
+import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import type { Course } from '../domain/course-file.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
 
@@ -31,7 +32,7 @@ export function newBookingToken (): string {
  * row is locked first, then seats are counted and the booking written, so that a class
  * never gets more confirmed bookings than seats.
  */
-export async function bookSeat (db: Db, classId: number, input: BookingInput, source: BookingSource, now: Date = new Date()): Promise<BookingOutcome> {
+export async function bookSeat (db: Db, classId: number, input: BookingInput, source: BookingSource, now: Date = new Date(), staffId?: number): Promise<BookingOutcome> {
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const cls = await lockClass(tx, classId)
@@ -70,6 +71,9 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
       created_at: at,
       confirmed_at: status === 'confirmed' ? at : null
     })
+    if (staffId !== undefined) {
+      await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_created', subject_type: 'booking', subject_id: booking.id, detail: `class=${classId} source=${source} status=${status}` })
+    }
     return {
       token: booking.token,
       status,
@@ -98,7 +102,7 @@ export interface CancelOutcome {
  * Cancels a booking. A freed seat goes at once to the first on the waiting list.
  * Cancelling twice is harmless: the second call changes nothing.
  */
-export async function cancelBooking (db: Db, token: string, by: CancelledBy, now: Date = new Date()): Promise<CancelOutcome> {
+export async function cancelBooking (db: Db, token: string, by: CancelledBy, now: Date = new Date(), staffId?: number): Promise<CancelOutcome> {
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const booking = await findBookingByToken(tx, token)
@@ -110,7 +114,11 @@ export async function cancelBooking (db: Db, token: string, by: CancelledBy, now
     if (!current || current.status === 'cancelled') throw new DomainError('booking_already_cancelled')
 
     await setBookingStatus(tx, [current.id], 'cancelled', at, by)
-    return { promoted: await promoteFromWaitlist(tx, cls.id, cls.capacity, at) }
+    const promoted = await promoteFromWaitlist(tx, cls.id, cls.capacity, at)
+    if (staffId !== undefined) {
+      await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_cancelled', subject_type: 'booking', subject_id: current.id, detail: `promoted=${promoted.length}` })
+    }
+    return { promoted }
   })
 }
 
@@ -147,4 +155,9 @@ export async function getBookingPage (db: Db, token: string, now: Date = new Dat
   const course = summary ? await findCourse(db, summary.courseSlug) : undefined
   if (!summary || !course) return undefined
   return { ...view, cls: toCard(summary, now), course }
+}
+
+/** The private token of a booking, for staff pages that address bookings by id. */
+export async function bookingToken (db: Db, bookingId: number): Promise<string | undefined> {
+  return (await findBookingById(db, bookingId))?.token
 }

@@ -1,28 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
-import { type BookingFormErrors, type BookingFormValues, readBookingForm, validateBookingForm } from '../../domain/booking-form.ts'
+import { BOOKING_FIELD_ORDER, type BookingFormErrors, type BookingFormValues, EMPTY_BOOKING_FORM, readBookingForm, validateBookingForm } from '../../domain/booking-form.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { bookSeat, cancelBooking, getBookingPage } from '../../services/booking-service.ts'
 import { buildCalendar } from '../../services/calendar-service.ts'
 import { type ClassPage, getClassPage } from '../../services/class-query-service.ts'
 import { isTokenShaped, parseId } from '../params.ts'
-
-const EMPTY_FORM: BookingFormValues = {
-  name: '',
-  phone: '',
-  email: '',
-  birth_year: '',
-  needs_companion: false,
-  needs_hearing_loop: false,
-  needs_other: '',
-  for_someone_else: false,
-  booker_name: '',
-  booker_phone: '',
-  booker_email: ''
-}
-
-/** Field order for the error summary, so links follow the form from top to bottom. */
-const FIELD_ORDER: Array<keyof BookingFormErrors> = ['name', 'phone', 'email', 'birth_year', 'needs_other', 'booker_name', 'booker_phone', 'booker_email']
 
 interface FormState {
   values: BookingFormValues
@@ -33,7 +16,7 @@ interface FormState {
 
 const bookingRoutes: FastifyPluginAsync = async (fastify) => {
   async function renderClass (reply: FastifyReply, page: ClassPage, state: FormState, status = 200) {
-    const errorList = FIELD_ORDER.flatMap(field => state.errors[field] ? [{ field, message: state.errors[field] }] : [])
+    const errorList = BOOKING_FIELD_ORDER.flatMap(field => state.errors[field] ? [{ field, message: state.errors[field] }] : [])
     reply.code(status).header('cache-control', 'private, no-cache')
     return await reply.viewAsync('public/class', {
       title: errorList.length > 0 ? `Fejl i tilmeldingen – ${page.course.title}` : page.course.title,
@@ -50,7 +33,7 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     const page = id === undefined ? undefined : await getClassPage(fastify.db, id)
     if (!page) return reply.callNotFound()
-    return await renderClass(reply, page, { values: EMPTY_FORM, errors: {} })
+    return await renderClass(reply, page, { values: EMPTY_BOOKING_FORM, errors: {} })
   })
 
   fastify.post<{ Params: { id: string } }>('/hold/:id/tilmeld', {

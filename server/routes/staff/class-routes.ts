@@ -107,6 +107,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       created: Number(query.oprettet ?? 0),
       saved: query.gemt === '1',
       promoted: Number(query.rykket ?? 0),
+      booked: /^(fandtes|plads|venteliste-\d+)$/.test(query.tilmeldt ?? '') ? query.tilmeldt : null,
+      cancelledOne: query.afmeldt === '1',
       csrfToken: reply.generateCsrf()
     })
   })

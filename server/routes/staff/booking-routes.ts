@@ -1,0 +1,114 @@
+import { stringify } from 'csv-stringify/sync'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import {
+  BOOKING_FIELD_ORDER, type BookingFormErrors, type BookingFormValues, EMPTY_BOOKING_FORM, readBookingForm, validateBookingForm
+} from '../../domain/booking-form.ts'
+import { DomainError } from '../../domain/errors.ts'
+import { formatPhone } from '../../domain/phone.ts'
+import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
+import { listActiveBookings } from '../../repositories/booking-repository.ts'
+import { findClassSummary } from '../../repositories/class-repository.ts'
+import { bookingToken, bookSeat, cancelBooking } from '../../services/booking-service.ts'
+import { toCard } from '../../services/class-query-service.ts'
+import { parseId } from '../params.ts'
+
+const needsText = (b: { needs_companion: number, needs_hearing_loop: number, needs_other: string | null }) =>
+  [b.needs_companion ? 'Ledsager' : '', b.needs_hearing_loop ? 'Teleslynge' : '', b.needs_other ?? ''].filter(Boolean).join('. ')
+
+/** Staff book by phone, cancel for a citizen, print the door list and export CSV. */
+const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
+  const leader = { preHandler: fastify.requireStaff('leader') }
+
+  async function loadClass (idParam: string) {
+    const id = parseId(idParam)
+    const summary = id === undefined ? undefined : await findClassSummary(fastify.db, id)
+    return summary ? toCard(summary, new Date()) : undefined
+  }
+
+  async function renderPhoneForm (reply: FastifyReply, cls: NonNullable<Awaited<ReturnType<typeof loadClass>>>, values: BookingFormValues, errors: BookingFormErrors, status = 200, formMessage?: string) {
+    reply.code(status)
+    return await reply.viewAsync('staff/phone-booking', {
+      title: `Tilmeld pr. telefon – ${cls.courseTitle}`,
+      cls,
+      form: values,
+      errors,
+      errorList: BOOKING_FIELD_ORDER.flatMap(field => errors[field] ? [{ field, message: errors[field] }] : []),
+      formMessage,
+      csrfToken: reply.generateCsrf()
+    })
+  }
+
+  fastify.get<{ Params: { id: string } }>('/personale/hold/:id/tilmeld', leader, async (request, reply) => {
+    const cls = await loadClass(request.params.id)
+    if (!cls) return reply.callNotFound()
+    return await renderPhoneForm(reply, cls, EMPTY_BOOKING_FORM, {})
+  })
+
+  fastify.post<{ Params: { id: string } }>('/personale/hold/:id/tilmeld', leader, async (request, reply) => {
+    const cls = await loadClass(request.params.id)
+    if (!cls) return reply.callNotFound()
+    const values = readBookingForm(request.body)
+    values.for_someone_else = values.for_someone_else || values.booker_name.trim() !== '' || values.booker_phone.trim() !== '' || values.booker_email.trim() !== ''
+    if (!fastify.checkCsrf(request)) return await renderPhoneForm(reply, cls, values, {}, 403, 'Siden har været åben længe, så tilmeldingen er ikke gemt endnu. Tryk på knappen igen.')
+    const result = validateBookingForm(values)
+    if (!result.ok) return await renderPhoneForm(reply, cls, values, result.errors, 400)
+    try {
+      const outcome = await bookSeat(fastify.db, cls.id, result.input, 'phone', new Date(), request.staff?.id ?? 0)
+      const message = !outcome.created ? 'fandtes' : outcome.status === 'confirmed' ? 'plads' : `venteliste-${outcome.waitlistNumber ?? 0}`
+      return await reply.redirect(`/personale/hold/${cls.id}?tilmeldt=${message}#deltagere`, 303)
+    } catch (error) {
+      if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) return await renderPhoneForm(reply, cls, values, {}, 409, DOMAIN_MESSAGES[error.code].message)
+      throw error
+    }
+  })
+
+  fastify.post<{ Params: { id: string } }>('/personale/tilmeldinger/:id/afmeld', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const token = id === undefined ? undefined : await bookingToken(fastify.db, id)
+    if (!token) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke afmeldt', message: 'Siden var for gammel. Gå tilbage, genindlæs siden, og prøv igen.', status: 403 })
+    const classId = parseId((request.body as Record<string, unknown> | undefined)?.class_id) ?? 0
+    try {
+      await cancelBooking(fastify.db, token, 'staff', new Date(), request.staff?.id ?? 0)
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'booking_already_cancelled')) throw error
+    }
+    return await reply.redirect(classId > 0 ? `/personale/hold/${classId}?afmeldt=1#deltagere` : '/personale', 303)
+  })
+
+  fastify.get<{ Params: { id: string } }>('/personale/hold/:id/doerliste', leader, async (request, reply) => {
+    const cls = await loadClass(request.params.id)
+    if (!cls) return reply.callNotFound()
+    const bookings = (await listActiveBookings(fastify.db, cls.id)).filter(b => b.status === 'confirmed')
+    return await reply.viewAsync('staff/door-list', { title: `Dørliste – ${cls.courseTitle}`, cls, bookings: bookings.map(b => ({ ...b, needs: needsText(b) })) })
+  })
+
+  fastify.get<{ Params: { id: string } }>('/personale/hold/:id/deltagere.csv', leader, async (request, reply) => {
+    const cls = await loadClass(request.params.id)
+    if (!cls) return reply.callNotFound()
+    const bookings = await listActiveBookings(fastify.db, cls.id)
+    let waiting = 0
+    const csv = stringify([
+      ['Navn', 'Status', 'Venteliste nr.', 'Telefon', 'E-mail', 'Fødselsår', 'Behov', 'Tilmeldt af', 'Kilde', 'Tilmeldt'],
+      ...bookings.map(b => [
+        b.name,
+        b.status === 'confirmed' ? 'Plads' : 'Venteliste',
+        b.status === 'waitlisted' ? String(++waiting) : '',
+        b.phone ? formatPhone(b.phone) : '',
+        b.email ?? '',
+        b.birth_year ?? '',
+        needsText(b),
+        b.booker_name ?? '',
+        { online: 'Online', phone: 'Telefon', walkin: 'Fremmødt' }[b.source],
+        b.created_at
+      ])
+    ], { delimiter: ';', bom: true, cast: { string: (value: string) => /^[=+\-@\t\r]/.test(value) ? `'${value}` : value } })
+    return await reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="deltagere-hold-${cls.id}.csv"`)
+      .header('cache-control', 'no-store')
+      .send(csv)
+  })
+}
+
+export default staffBookingRoutes

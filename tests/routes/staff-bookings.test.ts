@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bookSeat } from '../../server/services/booking-service.ts'
+import { buildTestApp, createClass, createStaff, signedInAgent, type TestApp } from '../helpers/app.ts'
+
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+const person = (name: string, phone: string) => ({ name, phone, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null })
+
+describe('staff bookings', () => {
+  let t: TestApp
+  let agent: Awaited<ReturnType<typeof signedInAgent>>
+  beforeAll(async () => {
+    t = await buildTestApp()
+    agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+  })
+  afterAll(async () => { await t.app.close() })
+
+  it('books by phone with the same rules, also on an internal class, recorded as "phone"', async () => {
+    const id = await createClass(t.db, { isPublic: false, capacity: 1, meetings: ['2030-03-05T10:00'] })
+    const form = await agent.get(`/personale/hold/${id}/tilmeld`).expect(200)
+    const bad = await agent.post(`/personale/hold/${id}/tilmeld`).type('form').send({ _csrf: csrfOf(form.text), name: 'Ruth Holm', phone: '123' })
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('Telefonnummeret ser forkert ud')
+    expect(bad.text).toContain('value="Ruth Holm"')
+
+    const ok = await agent.post(`/personale/hold/${id}/tilmeld`).type('form').send({ _csrf: csrfOf(bad.text), name: 'Ruth Holm', phone: '12 12 12 12' })
+    expect(ok.status).toBe(303)
+    expect(ok.headers.location).toContain('tilmeldt=plads')
+    const full = await agent.post(`/personale/hold/${id}/tilmeld`).type('form').send({ _csrf: csrfOf(bad.text), name: 'Poul Holm', phone: '13 13 13 13' })
+    expect(full.headers.location).toContain('tilmeldt=venteliste-1')
+    const again = await agent.post(`/personale/hold/${id}/tilmeld`).type('form').send({ _csrf: csrfOf(bad.text), name: 'ruth holm', phone: '12121212' })
+    expect(again.headers.location).toContain('tilmeldt=fandtes')
+
+    const rows = await t.db.selectFrom('bookings').select(['source', 'status', 'id']).where('class_id', '=', id).orderBy('id').execute()
+    expect(rows.map(r => [r.source, r.status])).toEqual([['phone', 'confirmed'], ['phone', 'waitlisted']])
+    const audit = await t.db.selectFrom('audit_log').select(['action', 'detail']).where('action', '=', 'booking_created').execute()
+    expect(audit).toHaveLength(2)
+    expect(JSON.stringify(audit)).not.toContain('Ruth')
+
+    const page = await agent.get(`/personale/hold/${id}?tilmeldt=plads`).expect(200)
+    expect(page.text).toContain('Borgeren har fået en plads.')
+    expect(page.text).toContain('Personale (telefon)')
+  })
+
+  it('cancels a booking for a citizen and gives the seat to the first on the waiting list', async () => {
+    const id = await createClass(t.db, { capacity: 1, meetings: ['2030-04-05T10:00'] })
+    await bookSeat(t.db, id, person('Hanne Olsen', '+4531000001'), 'online')
+    await bookSeat(t.db, id, person('Erik Møller', '+4531000002'), 'online')
+    const [seat] = await t.db.selectFrom('bookings').select('id').where('class_id', '=', id).orderBy('id').execute()
+    const page = await agent.get(`/personale/hold/${id}`)
+    const res = await agent.post(`/personale/tilmeldinger/${seat!.id}/afmeld`).type('form').send({ _csrf: csrfOf(page.text), class_id: String(id) })
+    expect(res.status).toBe(303)
+    expect(res.headers.location).toBe(`/personale/hold/${id}?afmeldt=1#deltagere`)
+    const rows = await t.db.selectFrom('bookings').select(['status', 'cancelled_by']).where('class_id', '=', id).orderBy('id').execute()
+    expect(rows).toEqual([{ status: 'cancelled', cancelled_by: 'staff' }, { status: 'confirmed', cancelled_by: null }])
+    expect((await t.db.selectFrom('audit_log').select('action').where('action', '=', 'booking_cancelled').execute())).toHaveLength(1)
+    expect((await agent.post(`/personale/tilmeldinger/${seat!.id}/afmeld`).type('form').send({ class_id: String(id) })).status).toBe(403)
+  })
+
+  it('prints a door list with a box to tick, and exports the participants as CSV for a spreadsheet', async () => {
+    const id = await createClass(t.db, { capacity: 1, meetings: ['2030-05-05T10:00'] })
+    await bookSeat(t.db, id, { ...person('Søren Ærø', '+4532000001'), needsHearingLoop: true }, 'online')
+    await bookSeat(t.db, id, person('=HYPERLINK("x") Jensen', '+4532000002'), 'online')
+    const list = await agent.get(`/personale/hold/${id}/doerliste`).expect(200)
+    expect(list.text).toContain('Søren Ærø')
+    expect(list.text).toContain('32 00 00 01')
+    expect(list.text).toContain('Teleslynge')
+    expect(list.text).toContain('class="tick"')
+    expect(list.text).not.toContain('HYPERLINK') // only those with a seat
+
+    const csv = await agent.get(`/personale/hold/${id}/deltagere.csv`).expect(200)
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8')
+    expect(csv.headers['content-disposition']).toContain('deltagere-hold-')
+    expect(csv.text.charCodeAt(0)).toBe(0xFEFF)
+    const lines = csv.text.slice(1).trim().split(/\r?\n/)
+    expect(lines[0]).toBe('Navn;Status;Venteliste nr.;Telefon;E-mail;Fødselsår;Behov;Tilmeldt af;Kilde;Tilmeldt')
+    expect(lines[1]).toMatch(/^Søren Ærø;Plads;;32 00 00 01;;;Teleslynge;;Online;/)
+    expect(lines[2]).toMatch(/^"'=HYPERLINK\(""x""\) Jensen";Venteliste;1;/)
+  })
+})
