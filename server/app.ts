@@ -16,6 +16,7 @@ import staffOverviewRoutes from './routes/staff/overview-routes.ts'
 import staffPlaceRoutes from './routes/staff/place-routes.ts'
 import staffClassRoutes from './routes/staff/class-routes.ts'
 import staffBookingRoutes from './routes/staff/booking-routes.ts'
+import staffUserRoutes from './routes/staff/user-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -29,7 +30,7 @@ export interface AppOptions {
 const serializers = {
   req: (req: { method: string, url: string }) => ({
     method: req.method,
-    url: req.url.split('?')[0]?.replace(/\/tilmelding\/[^/]+/, '/tilmelding/:token')
+    url: req.url.split('?')[0]?.replace(/\/tilmelding\/[^/]+/, '/tilmelding/:token').replace(/\/invitation\/[^/]+/, '/invitation/:token')
   })
 }
 
@@ -56,5 +57,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffPlaceRoutes)
   await app.register(staffClassRoutes)
   await app.register(staffBookingRoutes)
+  await app.register(staffUserRoutes)
   return app
 }

@@ -103,6 +103,8 @@ export interface StaffUserTable {
   active: number
   created_at: string
   last_sign_in_at: string | null
+  invite_token_hash: ColumnType<string | null, string | null | undefined, string | null>
+  invite_expires_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 /** Who did what to which class or booking, and when. Never personal data in `detail`. */

@@ -22,3 +22,16 @@ export async function findStaffUser (db: DbOrTx, id: number): Promise<StaffUserR
 export async function recordSignIn (db: DbOrTx, id: number, at: string): Promise<void> {
   await db.updateTable('staff_users').set({ last_sign_in_at: at }).where('id', '=', id).execute()
 }
+
+export async function listStaffUsers (db: DbOrTx): Promise<StaffUserRow[]> {
+  return await db.selectFrom('staff_users').selectAll().orderBy('active', 'desc').orderBy('name').execute()
+}
+
+export async function findStaffUserByInvite (db: DbOrTx, tokenHash: string): Promise<StaffUserRow | undefined> {
+  return await db.selectFrom('staff_users').selectAll().where('invite_token_hash', '=', tokenHash).executeTakeFirst()
+}
+
+export async function updateStaffUser (db: DbOrTx, id: number, changes: Partial<Pick<StaffUserRow, 'active' | 'password_hash' | 'invite_token_hash' | 'invite_expires_at' | 'role' | 'name'>>): Promise<boolean> {
+  const result = await db.updateTable('staff_users').set(changes).where('id', '=', id).executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}

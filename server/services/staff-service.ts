@@ -1,9 +1,10 @@
+import { createHash, randomBytes } from 'node:crypto'
 import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/connection.ts'
 import type { StaffUserRow } from '../db/schema.ts'
 import { type StaffUserInput } from '../domain/staff.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
-import { countStaffUsers, findStaffUserByEmail, insertStaffUser, recordSignIn } from '../repositories/staff-repository.ts'
+import { countStaffUsers, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, updateStaffUser } from '../repositories/staff-repository.ts'
 
 export class StaffError extends Error {
   override name = 'StaffError'
@@ -59,4 +60,62 @@ export async function authenticate (db: Db, email: string, password: string, now
   if (!ok) return undefined
   await recordSignIn(db, user.id, now.toISOString())
   return user
+}
+
+export const INVITE_DAYS = 7
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex')
+
+/**
+ * Invites a staff user: the account exists without a password until they open the
+ * link and choose one. Returns the link's token, shown once; only its hash is kept.
+ */
+export async function inviteStaffUser (db: Db, input: Omit<StaffUserInput, 'password'>, invitedBy: number, now: Date = new Date()): Promise<{ id: number, token: string }> {
+  const token = randomBytes(24).toString('base64url')
+  const expires = new Date(now.getTime() + INVITE_DAYS * 24 * 3600_000).toISOString()
+  return await db.transaction().execute(async tx => {
+    if (await findStaffUserByEmail(tx, input.email)) throw new StaffError('email_taken')
+    const id = await insertStaffUser(tx, {
+      email: input.email,
+      name: input.name,
+      role: input.role,
+      password_hash: null,
+      active: 1,
+      created_at: now.toISOString(),
+      invite_token_hash: sha256(token),
+      invite_expires_at: expires
+    })
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: invitedBy, action: 'staff_user_invited', subject_type: 'staff_user', subject_id: id, detail: `role=${input.role}` })
+    return { id, token }
+  })
+}
+
+/** The invited user behind a link, while it is valid. */
+export async function findInvitation (db: Db, token: string, now: Date = new Date()): Promise<StaffUserRow | undefined> {
+  if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return undefined
+  const user = await findStaffUserByInvite(db, sha256(token))
+  if (!user || user.active !== 1 || user.invite_expires_at === null || user.invite_expires_at <= now.toISOString()) return undefined
+  return user
+}
+
+/** Sets the password from an invitation; the link then stops working. */
+export async function acceptInvitation (db: Db, token: string, password: string, now: Date = new Date()): Promise<StaffUserRow | undefined> {
+  const user = await findInvitation(db, token, now)
+  if (!user) return undefined
+  const passwordHash = await hash(password)
+  await db.transaction().execute(async tx => {
+    await updateStaffUser(tx, user.id, { password_hash: passwordHash, invite_token_hash: null, invite_expires_at: null })
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: user.id, action: 'staff_invitation_accepted', subject_type: 'staff_user', subject_id: user.id, detail: null })
+  })
+  return user
+}
+
+/** Deactivates or reactivates a staff user. An admin cannot deactivate themselves. */
+export async function setStaffActive (db: Db, id: number, active: boolean, by: number, now: Date = new Date()): Promise<boolean> {
+  if (id === by && !active) return false
+  return await db.transaction().execute(async tx => {
+    if (!await updateStaffUser(tx, id, { active: active ? 1 : 0 })) return false
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: by, action: active ? 'staff_user_reactivated' : 'staff_user_deactivated', subject_type: 'staff_user', subject_id: id, detail: null })
+    return true
+  })
 }

@@ -137,7 +137,20 @@ describe.skipIf(!run)('the staff area in a real browser', () => {
     await page.goto(`${classUrl}/doerliste`)
     found.doorList = await violations(page)
 
-    expect(Object.keys(found)).toHaveLength(16)
+    await page.goto(`${t.base}/personale/brugere`)
+    await page.getByLabel('Navn').fill('Frida Frivillig')
+    await page.getByLabel('E-mail').fill('frida@bib.dk')
+    await page.getByLabel('Rolle').selectOption('volunteer')
+    await page.getByRole('button', { name: 'Invitér' }).click()
+    await page.waitForLoadState('load')
+    const link = (await page.locator('.link-text').textContent())?.trim().replace('http://kurser.test', t.base) ?? ''
+    found.users = await violations(page)
+    const invitee = await (await browser.newContext()).newPage()
+    await invitee.goto(link)
+    found.invitation = await violations(invitee)
+    await invitee.context().close()
+
+    expect(Object.keys(found)).toHaveLength(18)
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map(k => [k, []])))
     await context.close()
   })

@@ -1,0 +1,91 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { PASSWORD_MIN_LENGTH, ROLES, type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
+import { listStaffUsers } from '../../repositories/staff-repository.ts'
+import { acceptInvitation, findInvitation, inviteStaffUser, setStaffActive, StaffError } from '../../services/staff-service.ts'
+import { parseId } from '../params.ts'
+
+const text = (body: unknown, key: string): string => {
+  const value = (body as Record<string, unknown> | undefined)?.[key]
+  return typeof value === 'string' ? value : ''
+}
+
+/** Admins invite and deactivate staff; invited users choose their own password. */
+const userRoutes: FastifyPluginAsync = async (fastify) => {
+  const admin = { preHandler: fastify.requireStaff('admin') }
+
+  async function renderUsers (reply: FastifyReply, data: { values?: { name: string, email: string, role: string }, errors?: StaffUserErrors & { form?: string }, inviteLink?: string, invitedName?: string, saved?: boolean }, status = 200) {
+    reply.code(status)
+    return await reply.viewAsync('staff/users', {
+      title: 'Brugere',
+      users: await listStaffUsers(fastify.db),
+      roles: ROLES,
+      values: data.values ?? { name: '', email: '', role: 'volunteer' },
+      errors: data.errors ?? {},
+      inviteLink: data.inviteLink,
+      invitedName: data.invitedName,
+      saved: data.saved ?? false,
+      csrfToken: reply.generateCsrf()
+    })
+  }
+
+  fastify.get('/personale/brugere', admin, async (request, reply) =>
+    await renderUsers(reply, { saved: (request.query as Record<string, string | undefined>).gemt === '1' }))
+
+  fastify.post('/personale/brugere', admin, async (request, reply) => {
+    const values = { name: text(request.body, 'name'), email: text(request.body, 'email'), role: text(request.body, 'role') }
+    if (!fastify.checkCsrf(request)) return await renderUsers(reply, { values, errors: { form: 'Siden var for gammel. Tryk på knappen igen.' } }, 403)
+    const result = validateStaffUser({ ...values, password: 'x'.repeat(PASSWORD_MIN_LENGTH) })
+    if (!result.ok) return await renderUsers(reply, { values, errors: result.errors }, 400)
+    try {
+      const { token } = await inviteStaffUser(fastify.db, result.value, request.staff?.id ?? 0)
+      return await renderUsers(reply, { inviteLink: `${fastify.config.publicUrl}/personale/invitation/${token}`, invitedName: result.value.name }, 201)
+    } catch (error) {
+      if (error instanceof StaffError && error.code === 'email_taken') return await renderUsers(reply, { values, errors: { email: 'Der findes allerede en bruger med den e-mail.' } }, 409)
+      throw error
+    }
+  })
+
+  fastify.post<{ Params: { id: string } }>('/personale/brugere/:id/aktiv', admin, async (request, reply) => {
+    const id = parseId(request.params.id)
+    if (id === undefined) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await renderUsers(reply, { errors: { form: 'Siden var for gammel. Tryk på knappen igen.' } }, 403)
+    const ok = await setStaffActive(fastify.db, id, text(request.body, 'active') === '1', request.staff?.id ?? 0)
+    if (!ok) return await renderUsers(reply, { errors: { form: 'Du kan ikke deaktivere dig selv.' } }, 409)
+    return await reply.redirect('/personale/brugere?gemt=1', 303)
+  })
+
+  async function renderInvitation (reply: FastifyReply, token: string, name: string, errors: { password?: string, password_repeat?: string, form?: string }, status = 200) {
+    reply.code(status).header('cache-control', 'no-store').header('x-robots-tag', 'noindex')
+    return await reply.viewAsync('staff/invitation', { title: 'Vælg din adgangskode', token, name, errors, csrfToken: reply.generateCsrf() })
+  }
+
+  fastify.get<{ Params: { token: string } }>('/personale/invitation/:token', async (request, reply) => {
+    const user = await findInvitation(fastify.db, request.params.token)
+    if (!user) {
+      return await reply.code(404).viewAsync('errors/error', { title: 'Linket virker ikke', message: 'Invitationen er brugt eller udløbet. Bed en administrator om en ny.', status: 410 })
+    }
+    return await renderInvitation(reply, request.params.token, user.name, {})
+  })
+
+  fastify.post<{ Params: { token: string } }>('/personale/invitation/:token', {
+    config: { rateLimit: { max: 10, timeWindow: '15 minutes' } }
+  }, async (request, reply) => {
+    const user = await findInvitation(fastify.db, request.params.token)
+    if (!user) return await reply.code(404).viewAsync('errors/error', { title: 'Linket virker ikke', message: 'Invitationen er brugt eller udløbet. Bed en administrator om en ny.', status: 410 })
+    if (!fastify.checkCsrf(request)) return await renderInvitation(reply, request.params.token, user.name, { form: 'Siden var for gammel. Skriv adgangskoden igen.' }, 403)
+    const password = text(request.body, 'password')
+    const errors: { password?: string, password_repeat?: string } = {}
+    if (password.length < PASSWORD_MIN_LENGTH) errors.password = `Adgangskoden skal have mindst ${PASSWORD_MIN_LENGTH} tegn.`
+    else if (password.length > 200) errors.password = 'Adgangskoden må højst have 200 tegn.'
+    if (password !== text(request.body, 'password_repeat')) errors.password_repeat = 'De to adgangskoder er ikke ens.'
+    if (Object.keys(errors).length > 0) return await renderInvitation(reply, request.params.token, user.name, errors, 400)
+    const accepted = await acceptInvitation(fastify.db, request.params.token, password)
+    if (!accepted) return reply.callNotFound()
+    request.session.regenerate()
+    request.session.set('staffId', accepted.id)
+    request.session.set('signedInAt', new Date().toISOString())
+    return await reply.redirect('/personale', 303)
+  })
+}
+
+export default userRoutes
