@@ -37,11 +37,15 @@ export interface ClassTable {
   partner_id: ColumnType<number | null, number | null | undefined, number | null>
   capacity: number
   is_public: number
+  /** 'auto': a freed seat goes to the first in line at once; 'call': staff phone the list. */
+  waitlist_mode: ColumnType<WaitlistMode, WaitlistMode | undefined, WaitlistMode>
   note: string | null
   cancelled_at: string | null
   created_at: string
   updated_at: string
 }
+
+export type WaitlistMode = 'auto' | 'call'
 
 export interface MeetingTable {
   id: Generated<number>
@@ -80,6 +84,17 @@ export interface BookingTable {
   confirmed_at: string | null
   cancelled_at: string | null
   cancelled_by: CancelledBy | null
+  staff_note: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+export type CallOutcome = 'accepted' | 'declined' | 'no_answer'
+
+export interface WaitlistCallTable {
+  id: Generated<number>
+  booking_id: number
+  staff_user_id: number | null
+  at: string
+  outcome: CallOutcome
 }
 
 /** A club or association that co-hosts classes. */
@@ -128,6 +143,7 @@ export interface Database {
   staff_users: StaffUserTable
   audit_log: AuditLogTable
   partners: PartnerTable
+  waitlist_calls: WaitlistCallTable
 }
 
 export type CourseRow = Selectable<CourseTable>

@@ -6,9 +6,13 @@ export function seatsLeft (capacity: number, confirmed: number): number {
   return Math.max(0, capacity - confirmed)
 }
 
-/** A new booking gets a seat while confirmed bookings are below capacity. */
-export function statusForNewBooking (capacity: number, confirmed: number): 'confirmed' | 'waitlisted' {
-  return confirmed < capacity ? 'confirmed' : 'waitlisted'
+/**
+ * A new booking gets a seat while confirmed bookings are below capacity and nobody is
+ * waiting: a free seat that staff are offering to the waiting list by phone is not
+ * taken by whoever books online next.
+ */
+export function statusForNewBooking (capacity: number, confirmed: number, waiting = 0): 'confirmed' | 'waitlisted' {
+  return confirmed < capacity && waiting === 0 ? 'confirmed' : 'waitlisted'
 }
 
 /**

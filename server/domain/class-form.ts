@@ -12,6 +12,7 @@ export interface ClassFormValues {
   partner: string
   capacity: string
   is_public: boolean
+  waitlist_mode: string
   note: string
   repeat_weeks: string
   meetings: MeetingFormValues[]
@@ -23,6 +24,7 @@ export interface ClassInput {
   partnerId: number | null
   capacity: number
   isPublic: boolean
+  waitlistMode: 'auto' | 'call'
   note: string | null
   /** 1 = just this class; N = this class and the same every week, N classes in all. */
   repeatWeeks: number
@@ -44,6 +46,7 @@ export function readClassForm (body: unknown): ClassFormValues {
     partner: text(b, 'partner'),
     capacity: text(b, 'capacity'),
     is_public: text(b, 'is_public') !== '',
+    waitlist_mode: text(b, 'waitlist_mode'),
     note: text(b, 'note'),
     repeat_weeks: text(b, 'repeat_weeks'),
     meetings: Array.from({ length: MEETING_ROWS }, (_, i) => ({
@@ -112,7 +115,7 @@ export function validateClassForm (v: ClassFormValues, ctx: ClassFormContext): {
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors }
-  return { ok: true, input: { courseSlug: v.course, locationId, partnerId, capacity, isPublic: v.is_public, note: note === '' ? null : note, repeatWeeks: repeat, meetings } }
+  return { ok: true, input: { courseSlug: v.course, locationId, partnerId, capacity, isPublic: v.is_public, waitlistMode: v.waitlist_mode === 'call' ? 'call' : 'auto', note: note === '' ? null : note, repeatWeeks: repeat, meetings } }
 }
 
 /** The meetings of the n-th weekly copy (0 = the class itself), same wall-clock time. */

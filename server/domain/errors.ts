@@ -5,6 +5,8 @@ export type DomainErrorCode =
   | 'class_not_public'
   | 'booking_not_found'
   | 'booking_already_cancelled'
+  | 'booking_not_waiting'
+  | 'class_full'
 
 /** A rule was broken. Routes map the code to a Danish message; tests assert the code. */
 export class DomainError extends Error {

@@ -9,7 +9,9 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   class_started: { status: 409, title: 'Holdet er begyndt', message: 'Holdet er allerede begyndt, så du kan ikke tilmelde dig online. Se de kommende hold i oversigten.' },
   class_not_public: { status: 404, title: 'Holdet findes ikke', message: 'Vi kan ikke finde det hold. Måske er linket forkert.' },
   booking_not_found: { status: 404, title: 'Tilmeldingen findes ikke', message: 'Vi kan ikke finde tilmeldingen. Tjek, at du har hele linket med.' },
-  booking_already_cancelled: { status: 409, title: 'Tilmeldingen er allerede afmeldt', message: 'Tilmeldingen er allerede afmeldt.' }
+  booking_already_cancelled: { status: 409, title: 'Tilmeldingen er allerede afmeldt', message: 'Tilmeldingen er allerede afmeldt.' },
+  booking_not_waiting: { status: 409, title: 'Ikke på ventelisten', message: 'Personen står ikke længere på ventelisten. Siden er opdateret.' },
+  class_full: { status: 409, title: 'Ingen ledig plads', message: 'Der er ingen ledig plads lige nu. Personen bliver stående på ventelisten.' }
 }
 
 const isApi = (request: FastifyRequest) => request.url.startsWith('/api/')

@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../db/connection.ts'
-import type { BookingRow, BookingStatus, CancelledBy, NewBooking, NewParticipant, ParticipantRow } from '../db/schema.ts'
+import type { BookingRow, BookingStatus, CancelledBy, NewBooking, NewParticipant, ParticipantRow, WaitlistCallTable } from '../db/schema.ts'
+import type { Insertable, Selectable } from 'kysely'
 
 export type BookingWithPerson = BookingRow & Pick<ParticipantRow, 'name' | 'phone' | 'email' | 'birth_year'>
 
@@ -73,4 +74,23 @@ export async function countCancelled (db: DbOrTx, classId: number): Promise<numb
 
 export async function findBookingById (db: DbOrTx, id: number): Promise<BookingWithPerson | undefined> {
   return await withPerson(db).where('bookings.id', '=', id).executeTakeFirst()
+}
+
+export async function insertWaitlistCall (db: DbOrTx, call: Insertable<WaitlistCallTable>): Promise<void> {
+  await db.insertInto('waitlist_calls').values(call).execute()
+}
+
+/** Every call made to the bookings of a class, newest first. */
+export async function listWaitlistCalls (db: DbOrTx, classId: number): Promise<Array<Selectable<WaitlistCallTable>>> {
+  return await db.selectFrom('waitlist_calls')
+    .innerJoin('bookings', 'bookings.id', 'waitlist_calls.booking_id')
+    .selectAll('waitlist_calls')
+    .where('bookings.class_id', '=', classId)
+    .orderBy('waitlist_calls.id', 'desc')
+    .execute()
+}
+
+export async function setStaffNote (db: DbOrTx, bookingId: number, note: string | null): Promise<boolean> {
+  const result = await db.updateTable('bookings').set({ staff_note: note }).where('id', '=', bookingId).executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
 }

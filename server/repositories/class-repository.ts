@@ -17,6 +17,7 @@ export interface ClassSummary {
   hearingLoop: boolean
   capacity: number
   isPublic: boolean
+  waitlistMode: 'auto' | 'call'
   cancelledAt: string | null
   note: string | null
   firstStartsAt: string | null
@@ -74,7 +75,7 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
     .innerJoin('courses', 'courses.slug', 'classes.course_slug')
     .innerJoin('locations', 'locations.id', 'classes.location_id')
     .select(eb => [
-      'classes.id', 'classes.course_slug', 'classes.capacity', 'classes.is_public', 'classes.cancelled_at', 'classes.note',
+      'classes.id', 'classes.course_slug', 'classes.capacity', 'classes.is_public', 'classes.waitlist_mode', 'classes.cancelled_at', 'classes.note',
       'courses.title as course_title', 'courses.topic', 'courses.level',
       'locations.id as location_id', 'locations.name as location_name', 'locations.street', 'locations.postal_code',
       'locations.city', 'locations.room', 'locations.step_free', 'locations.hearing_loop',
@@ -129,6 +130,7 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
     hearingLoop: r.hearing_loop === 1,
     capacity: r.capacity,
     isPublic: r.is_public === 1,
+    waitlistMode: r.waitlist_mode,
     cancelledAt: r.cancelled_at,
     note: r.note,
     firstStartsAt: (r.first_starts_at as string | null) ?? null,

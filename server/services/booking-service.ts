@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { Db, DbOrTx } from '../db/connection.ts'
-import type { BookingSource, CancelledBy } from '../db/schema.ts'
+import type { BookingSource, CallOutcome, CancelledBy, ClassRow } from '../db/schema.ts'
 import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
 import { bookingsToPromote, statusForNewBooking, waitlistNumber } from '../domain/capacity.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
-  type BookingWithPerson, countConfirmed, findBookingById, findBookingByToken, insertBooking, insertParticipant,
+  type BookingWithPerson, countConfirmed, findBookingById, findBookingByToken, insertBooking, insertParticipant, insertWaitlistCall, setStaffNote,
   listActiveBookings, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
@@ -48,7 +48,7 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
     if (existing) return outcomeOf(existing, active, false)
 
     const confirmed = active.filter(b => b.status === 'confirmed').length
-    const status = statusForNewBooking(cls.capacity, confirmed)
+    const status = statusForNewBooking(cls.capacity, confirmed, active.length - confirmed)
     const participantId = await insertParticipant(tx, {
       name: input.name,
       phone: input.phone,
@@ -114,7 +114,7 @@ export async function cancelBooking (db: Db, token: string, by: CancelledBy, now
     if (!current || current.status === 'cancelled') throw new DomainError('booking_already_cancelled')
 
     await setBookingStatus(tx, [current.id], 'cancelled', at, by)
-    const promoted = await promoteFromWaitlist(tx, cls.id, cls.capacity, at)
+    const promoted = await promoteFromWaitlist(tx, cls, at)
     if (staffId !== undefined) {
       await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_cancelled', subject_type: 'booking', subject_id: current.id, detail: `promoted=${promoted.length}` })
     }
@@ -122,8 +122,14 @@ export async function cancelBooking (db: Db, token: string, by: CancelledBy, now
   })
 }
 
-/** Fills free seats from the waiting list, first in line first. Call under the class lock. */
-export async function promoteFromWaitlist (tx: DbOrTx, classId: number, capacity: number, at: string): Promise<number[]> {
+/**
+ * Fills free seats from the waiting list, first in line first, when the class gives
+ * seats away automatically. Call under the class lock.
+ */
+export async function promoteFromWaitlist (tx: DbOrTx, cls: Pick<ClassRow, 'id' | 'capacity' | 'waitlist_mode'>, at: string): Promise<number[]> {
+  if (cls.waitlist_mode !== 'auto') return []
+  const classId = cls.id
+  const capacity = cls.capacity
   const meetings = await listMeetings(tx, [classId])
   const last = meetings.at(-1)
   if (!last || last.ends_at <= at) return []
@@ -160,4 +166,37 @@ export async function getBookingPage (db: Db, token: string, now: Date = new Dat
 /** The private token of a booking, for staff pages that address bookings by id. */
 export async function bookingToken (db: Db, bookingId: number): Promise<string | undefined> {
   return (await findBookingById(db, bookingId))?.token
+}
+
+/**
+ * Records a phone call to someone on the waiting list. "accepted" gives them a free seat
+ * (under the class lock, so two volunteers cannot give away the same seat); "declined"
+ * takes them off the list; "no_answer" only notes the call.
+ */
+export async function recordWaitlistCall (db: Db, bookingId: number, outcome: CallOutcome, staffId: number, now: Date = new Date()): Promise<void> {
+  const at = now.toISOString()
+  await db.transaction().execute(async tx => {
+    const booking = await findBookingById(tx, bookingId)
+    if (!booking) throw new DomainError('booking_not_found')
+    const cls = await lockClass(tx, booking.class_id)
+    if (!cls) throw new DomainError('class_not_found')
+    const current = await findBookingById(tx, bookingId)
+    if (current?.status !== 'waitlisted') throw new DomainError('booking_not_waiting')
+    if (outcome === 'accepted') {
+      if (await countConfirmed(tx, cls.id) >= cls.capacity) throw new DomainError('class_full')
+      await setBookingStatus(tx, [bookingId], 'confirmed', at)
+    } else if (outcome === 'declined') {
+      await setBookingStatus(tx, [bookingId], 'cancelled', at, 'staff')
+    }
+    await insertWaitlistCall(tx, { booking_id: bookingId, staff_user_id: staffId, at, outcome })
+    await insertAuditEntry(tx, { at, staff_user_id: staffId, action: `waitlist_call_${outcome}`, subject_type: 'booking', subject_id: bookingId, detail: null })
+  })
+}
+
+/** A note staff keep on a booking ("kommer med sin datter"); audit-logged without its text. */
+export async function saveStaffNote (db: Db, bookingId: number, note: string | null, staffId: number, now: Date = new Date()): Promise<void> {
+  await db.transaction().execute(async tx => {
+    if (!await setStaffNote(tx, bookingId, note)) throw new DomainError('booking_not_found')
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'booking_note_saved', subject_type: 'booking', subject_id: bookingId, detail: null })
+  })
 }

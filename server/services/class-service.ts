@@ -21,6 +21,7 @@ export async function createClasses (db: Db, input: ClassInput, staffId: number,
         partner_id: input.partnerId,
         capacity: input.capacity,
         is_public: input.isPublic ? 1 : 0,
+        waitlist_mode: input.waitlistMode,
         note: input.note,
         created_at: at,
         updated_at: at
@@ -47,11 +48,12 @@ export async function updateClass (db: Db, id: number, input: Omit<ClassInput, '
       partner_id: input.partnerId,
       capacity: input.capacity,
       is_public: input.isPublic ? 1 : 0,
+      waitlist_mode: input.waitlistMode,
       note: input.note,
       updated_at: at
     })
     await replaceMeetings(tx, id, input.meetings)
-    const promoted = before.cancelled_at === null ? await promoteFromWaitlist(tx, id, input.capacity, at) : []
+    const promoted = before.cancelled_at === null ? await promoteFromWaitlist(tx, { id, capacity: input.capacity, waitlist_mode: input.waitlistMode }, at) : []
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_updated', subject_type: 'class', subject_id: id, detail: `capacity=${before.capacity}->${input.capacity} promoted=${promoted.length}` })
     return { promoted }
   })

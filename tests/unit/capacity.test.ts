@@ -10,6 +10,11 @@ describe('capacity and waiting list', () => {
     expect(statusForNewBooking(0, 0)).toBe('waitlisted')
   })
 
+  it('does not let a new booking jump the queue while people wait for a free seat', () => {
+    expect(statusForNewBooking(10, 9, 1)).toBe('waitlisted')
+    expect(statusForNewBooking(10, 9, 0)).toBe('confirmed')
+  })
+
   it('derives seats left and never goes below zero', () => {
     expect(seatsLeft(10, 3)).toBe(7)
     expect(seatsLeft(10, 10)).toBe(0)

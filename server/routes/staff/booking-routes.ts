@@ -6,16 +6,25 @@ import {
 import { DomainError } from '../../domain/errors.ts'
 import { formatPhone } from '../../domain/phone.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
-import { listActiveBookings } from '../../repositories/booking-repository.ts'
+import { findBookingById, listActiveBookings, listWaitlistCalls } from '../../repositories/booking-repository.ts'
 import { findClassSummary } from '../../repositories/class-repository.ts'
-import { bookingToken, bookSeat, cancelBooking } from '../../services/booking-service.ts'
+import { bookingToken, bookSeat, cancelBooking, recordWaitlistCall, saveStaffNote } from '../../services/booking-service.ts'
 import { toCard } from '../../services/class-query-service.ts'
 import { parseId } from '../params.ts'
 
 const needsText = (b: { needs_companion: number, needs_hearing_loop: number, needs_other: string | null }) =>
   [b.needs_companion ? 'Ledsager' : '', b.needs_hearing_loop ? 'Teleslynge' : '', b.needs_other ?? ''].filter(Boolean).join('. ')
 
-/** Staff book by phone, cancel for a citizen, print the door list and export CSV. */
+const CALL_MESSAGES: Record<string, string> = {
+  accepted: 'Personen har fået pladsen.',
+  declined: 'Personen er taget af ventelisten.',
+  no_answer: 'Opkaldet er noteret. Personen står stadig på ventelisten.',
+  class_full: 'Der er ingen ledig plads lige nu. Personen står stadig på ventelisten.',
+  booking_not_waiting: 'Personen står ikke længere på ventelisten.',
+  gammel: 'Siden var for gammel, så intet er gemt. Prøv igen.'
+}
+
+/** Staff book by phone, cancel for a citizen, phone the waiting list, print and export. */
 const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
   const leader = { preHandler: fastify.requireStaff('leader') }
 
@@ -74,6 +83,53 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
       if (!(error instanceof DomainError && error.code === 'booking_already_cancelled')) throw error
     }
     return await reply.redirect(classId > 0 ? `/personale/hold/${classId}?afmeldt=1#deltagere` : '/personale', 303)
+  })
+
+  fastify.get<{ Params: { id: string } }>('/personale/hold/:id/venteliste', leader, async (request, reply) => {
+    const cls = await loadClass(request.params.id)
+    if (!cls) return reply.callNotFound()
+    const [bookings, calls] = await Promise.all([listActiveBookings(fastify.db, cls.id), listWaitlistCalls(fastify.db, cls.id)])
+    const waiting = bookings.filter(b => b.status === 'waitlisted').map((b, i) => ({
+      ...b,
+      number: i + 1,
+      calls: calls.filter(c => c.booking_id === b.id)
+    }))
+    const query = request.query as Record<string, string | undefined>
+    return await reply.viewAsync('staff/call-down', {
+      title: `Ventelisten – ${cls.courseTitle}`,
+      cls,
+      waiting,
+      message: query.besked && CALL_MESSAGES[query.besked] ? CALL_MESSAGES[query.besked] : undefined,
+      csrfToken: reply.generateCsrf()
+    })
+  })
+
+  fastify.post<{ Params: { id: string } }>('/personale/tilmeldinger/:id/opkald', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const booking = id === undefined ? undefined : await findBookingById(fastify.db, id)
+    if (!booking || id === undefined) return reply.callNotFound()
+    const back = `/personale/hold/${booking.class_id}/venteliste`
+    if (!fastify.checkCsrf(request)) return await reply.redirect(`${back}?besked=gammel`, 303)
+    const outcome = (request.body as Record<string, unknown> | undefined)?.outcome
+    if (outcome !== 'accepted' && outcome !== 'declined' && outcome !== 'no_answer') return await reply.redirect(back, 303)
+    try {
+      await recordWaitlistCall(fastify.db, id, outcome, request.staff?.id ?? 0)
+      return await reply.redirect(`${back}?besked=${outcome}`, 303)
+    } catch (error) {
+      if (error instanceof DomainError && (error.code === 'class_full' || error.code === 'booking_not_waiting')) return await reply.redirect(`${back}?besked=${error.code}`, 303)
+      throw error
+    }
+  })
+
+  fastify.post<{ Params: { id: string } }>('/personale/tilmeldinger/:id/note', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const booking = id === undefined ? undefined : await findBookingById(fastify.db, id)
+    if (!booking || id === undefined) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await reply.redirect(`/personale/hold/${booking.class_id}?besked=gammel#deltagere`, 303)
+    const raw = (request.body as Record<string, unknown> | undefined)?.note
+    const note = typeof raw === 'string' ? raw.trim().slice(0, 1000) : ''
+    await saveStaffNote(fastify.db, id, note === '' ? null : note, request.staff?.id ?? 0)
+    return await reply.redirect(`/personale/hold/${booking.class_id}?gemt=1#deltagere`, 303)
   })
 
   fastify.get<{ Params: { id: string } }>('/personale/hold/:id/doerliste', leader, async (request, reply) => {

@@ -29,6 +29,7 @@ function toFormValues (summary: NonNullable<Awaited<ReturnType<typeof findClassS
     partner: partnerId === null ? '' : String(partnerId),
     capacity: String(summary.capacity),
     is_public: summary.isPublic,
+    waitlist_mode: summary.waitlistMode,
     note: summary.note ?? '',
     repeat_weeks: '1',
     meetings
@@ -78,7 +79,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const row = copyOf === undefined ? undefined : await findClassRow(fastify.db, copyOf)
     const values: ClassFormValues = source && row
       ? { ...toFormValues(source, row.partner_id), meetings: blankMeetings() }
-      : { course: '', location: '', partner: '', capacity: '12', is_public: true, note: '', repeat_weeks: '1', meetings: blankMeetings() }
+      : { course: '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings() }
     return await renderForm(reply, { id: null }, values, {})
   })
 

@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Db } from '../../server/db/connection.ts'
+import { bookSeat, cancelBooking, recordWaitlistCall } from '../../server/services/booking-service.ts'
+import { createClass, createStaff, createTestDb } from '../helpers/app.ts'
+
+const person = (n: number) => ({ name: `Person ${n}`, phone: `+45${70000000 + n}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null })
+
+describe('phoning the waiting list', () => {
+  let db: Db
+  let staffId: number
+  beforeEach(async () => {
+    db = await createTestDb()
+    await createStaff(db, 'leader', 'lise@bib.dk')
+    staffId = (await db.selectFrom('staff_users').select('id').executeTakeFirstOrThrow()).id
+  })
+  afterEach(async () => { await db.destroy() })
+
+  async function callModeClass (capacity: number) {
+    const id = await createClass(db, { capacity, meetings: ['2030-03-05T10:00'] })
+    await db.updateTable('classes').set({ waitlist_mode: 'call' }).where('id', '=', id).execute()
+    return id
+  }
+  const statuses = async (classId: number) => (await db.selectFrom('bookings').select('status').where('class_id', '=', classId).orderBy('id').execute()).map(b => b.status)
+  const idsOf = async (classId: number) => (await db.selectFrom('bookings').select('id').where('class_id', '=', classId).orderBy('id').execute()).map(b => b.id)
+
+  it('keeps a freed seat for the phone call, and a new online booking joins the queue instead of taking it', async () => {
+    const id = await callModeClass(1)
+    const seat = await bookSeat(db, id, person(1), 'online')
+    await bookSeat(db, id, person(2), 'online')
+    expect((await cancelBooking(db, seat.token, 'participant')).promoted).toEqual([])
+    expect(await statuses(id)).toEqual(['cancelled', 'waitlisted'])
+    expect((await bookSeat(db, id, person(3), 'online')).status).toBe('waitlisted')
+  })
+
+  it('confirms the seat for the one who says yes, and no more than the free seats', async () => {
+    const id = await callModeClass(1)
+    const seat = await bookSeat(db, id, person(1), 'online')
+    await bookSeat(db, id, person(2), 'online')
+    await bookSeat(db, id, person(3), 'online')
+    await bookSeat(db, id, person(4), 'online')
+    await cancelBooking(db, seat.token, 'participant')
+    const [, second, third, fourth] = await idsOf(id)
+
+    await recordWaitlistCall(db, second!, 'no_answer', staffId)
+    await recordWaitlistCall(db, third!, 'accepted', staffId)
+    await expect(recordWaitlistCall(db, fourth!, 'accepted', staffId)).rejects.toMatchObject({ code: 'class_full' })
+    await recordWaitlistCall(db, fourth!, 'declined', staffId)
+    await expect(recordWaitlistCall(db, third!, 'no_answer', staffId)).rejects.toMatchObject({ code: 'booking_not_waiting' })
+    expect(await statuses(id)).toEqual(['cancelled', 'waitlisted', 'confirmed', 'cancelled'])
+    const calls = await db.selectFrom('waitlist_calls').select(['booking_id', 'outcome']).orderBy('id').execute()
+    expect(calls).toEqual([{ booking_id: second, outcome: 'no_answer' }, { booking_id: third, outcome: 'accepted' }, { booking_id: fourth, outcome: 'declined' }])
+  })
+
+  it('gives the last seat to exactly one when two volunteers press "yes" at the same moment', async () => {
+    const id = await callModeClass(1)
+    const seat = await bookSeat(db, id, person(1), 'online')
+    for (let i = 2; i <= 9; i++) await bookSeat(db, id, person(i), 'online')
+    await cancelBooking(db, seat.token, 'participant')
+    const waiting = (await idsOf(id)).slice(1)
+    const results = await Promise.allSettled(waiting.map(b => recordWaitlistCall(db, b, 'accepted', staffId)))
+    expect(results.filter(r => r.status === 'fulfilled')).toHaveLength(1)
+    expect((await statuses(id)).filter(s => s === 'confirmed')).toHaveLength(1)
+  })
+
+  it('still gives freed seats away at once in the automatic mode', async () => {
+    const id = await createClass(db, { capacity: 1, meetings: ['2030-03-05T10:00'] })
+    const seat = await bookSeat(db, id, person(1), 'online')
+    await bookSeat(db, id, person(2), 'online')
+    expect((await cancelBooking(db, seat.token, 'participant')).promoted).toHaveLength(1)
+    expect(await statuses(id)).toEqual(['cancelled', 'confirmed'])
+  })
+})
