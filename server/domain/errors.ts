@@ -7,6 +7,7 @@ export type DomainErrorCode =
   | 'booking_already_cancelled'
   | 'booking_not_waiting'
   | 'class_full'
+  | 'same_class'
 
 /** A rule was broken. Routes map the code to a Danish message; tests assert the code. */
 export class DomainError extends Error {

@@ -200,3 +200,57 @@ export async function saveStaffNote (db: Db, bookingId: number, note: string | n
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'booking_note_saved', subject_type: 'booking', subject_id: bookingId, detail: null })
   })
 }
+
+/**
+ * Moves a booking to another class in one transaction: the old booking is cancelled
+ * (its seat goes on as usual) and a new one is made for the same person on the target
+ * class, with a seat if one is free and nobody waits, else a place on its waiting list.
+ * Both classes are locked in id order, so two moves cannot deadlock.
+ */
+export async function moveBooking (db: Db, bookingId: number, targetClassId: number, staffId: number, now: Date = new Date()): Promise<BookingOutcome> {
+  const at = now.toISOString()
+  return await db.transaction().execute(async tx => {
+    const booking = await findBookingById(tx, bookingId)
+    if (!booking) throw new DomainError('booking_not_found')
+    if (booking.class_id === targetClassId) throw new DomainError('same_class')
+    const [firstId, secondId] = [booking.class_id, targetClassId].sort((a, b) => a - b) as [number, number]
+    const locked = new Map([[firstId, await lockClass(tx, firstId)], [secondId, await lockClass(tx, secondId)]])
+    const from = locked.get(booking.class_id)
+    const to = locked.get(targetClassId)
+    if (!from || !to) throw new DomainError('class_not_found')
+    if (to.cancelled_at !== null) throw new DomainError('class_cancelled')
+    const [first] = await listMeetings(tx, [targetClassId])
+    if (!first || first.starts_at <= at) throw new DomainError('class_started')
+    const current = await findBookingById(tx, bookingId)
+    if (!current || current.status === 'cancelled') throw new DomainError('booking_already_cancelled')
+
+    await setBookingStatus(tx, [bookingId], 'cancelled', at, 'staff')
+    await promoteFromWaitlist(tx, from, at)
+    const active = await listActiveBookings(tx, targetClassId)
+    const confirmed = active.filter(b => b.status === 'confirmed').length
+    const status = statusForNewBooking(to.capacity, confirmed, active.length - confirmed)
+    const moved = await insertBooking(tx, {
+      class_id: targetClassId,
+      participant_id: current.participant_id,
+      token: newBookingToken(),
+      status,
+      source: current.source,
+      needs_companion: current.needs_companion,
+      needs_hearing_loop: current.needs_hearing_loop,
+      needs_other: current.needs_other,
+      booker_name: current.booker_name,
+      booker_phone: current.booker_phone,
+      booker_email: current.booker_email,
+      staff_note: current.staff_note,
+      created_at: at,
+      confirmed_at: status === 'confirmed' ? at : null
+    })
+    await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_moved', subject_type: 'booking', subject_id: moved.id, detail: `from_booking=${bookingId} from_class=${booking.class_id} to_class=${targetClassId} status=${status}` })
+    return {
+      token: moved.token,
+      status,
+      waitlistNumber: status === 'waitlisted' ? active.filter(b => b.status === 'waitlisted').length + 1 : null,
+      created: true
+    }
+  })
+}

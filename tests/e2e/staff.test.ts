@@ -134,6 +134,9 @@ describe.skipIf(!run)('the staff area in a real browser', () => {
     await page.getByRole('button', { name: 'Tilmeld' }).click()
     await page.waitForURL(/tilmeldt=plads/)
     expect(await page.locator('main').textContent()).toContain('Preben Holm')
+    await page.getByRole('link', { name: 'Preben Holm' }).click()
+    await page.waitForURL(/tilmeldinger\/\d+$/)
+    found.bookingPage = await violations(page)
     await page.goto(`${classUrl}/venteliste`)
     found.callDown = await violations(page)
     await page.goto(`${classUrl}/doerliste`)
@@ -152,7 +155,7 @@ describe.skipIf(!run)('the staff area in a real browser', () => {
     found.invitation = await violations(invitee)
     await invitee.context().close()
 
-    expect(Object.keys(found)).toHaveLength(19)
+    expect(Object.keys(found)).toHaveLength(20)
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map(k => [k, []])))
     await context.close()
   })

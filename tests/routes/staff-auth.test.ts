@@ -118,15 +118,18 @@ describe('every staff route checks the role on the server', () => {
     { path: '/personale/hold/1/doerliste', minimum: 'leader' },
     { path: '/personale/hold/1/deltagere.csv', minimum: 'leader' },
     { path: '/personale/brugere', minimum: 'admin' },
-    { path: '/personale/hold/1/venteliste', minimum: 'leader' }
+    { path: '/personale/hold/1/venteliste', minimum: 'leader' },
+    { path: '/personale/tilmeldinger/1', minimum: 'leader' }
   ]
-  const posts = ['/personale/steder/ny', '/personale/steder/1', '/personale/steder/1/arkiver', '/personale/partnere/ny', '/personale/partnere/1', '/personale/partnere/1/arkiver', '/personale/hold/ny', '/personale/hold/1/ret', '/personale/hold/1/synlighed', '/personale/hold/1/aflys', '/personale/hold/1/tilmeld', '/personale/tilmeldinger/1/afmeld', '/personale/brugere', '/personale/brugere/1/aktiv', '/personale/tilmeldinger/1/opkald', '/personale/tilmeldinger/1/note']
+  const posts = ['/personale/steder/ny', '/personale/steder/1', '/personale/steder/1/arkiver', '/personale/partnere/ny', '/personale/partnere/1', '/personale/partnere/1/arkiver', '/personale/hold/ny', '/personale/hold/1/ret', '/personale/hold/1/synlighed', '/personale/hold/1/aflys', '/personale/hold/1/tilmeld', '/personale/tilmeldinger/1/afmeld', '/personale/brugere', '/personale/brugere/1/aktiv', '/personale/tilmeldinger/1/opkald', '/personale/tilmeldinger/1/note', '/personale/tilmeldinger/1/flyt']
   const rank = { volunteer: 1, leader: 2, admin: 3 }
 
   it('answers 401 to anonymous, 403 below the role, 200 at or above it', async () => {
     const t = await buildTestApp()
     await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
     await t.db.insertInto('partners').values({ name: 'Seniorklubben', contact: null, note: null, archived_at: null, created_at: new Date().toISOString() }).execute()
+    const { bookSeat } = await import('../../server/services/booking-service.ts')
+    await bookSeat(t.db, 1, { name: 'Test Person', phone: '+4512345678', email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null }, 'online')
     const agents = {
       volunteer: await signedInAgent(t.app, await createStaff(t.db, 'volunteer')),
       leader: await signedInAgent(t.app, await createStaff(t.db, 'leader')),

@@ -8,8 +8,8 @@ import { formatPhone } from '../../domain/phone.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { findBookingById, listActiveBookings, listWaitlistCalls } from '../../repositories/booking-repository.ts'
 import { findClassSummary } from '../../repositories/class-repository.ts'
-import { bookingToken, bookSeat, cancelBooking, recordWaitlistCall, saveStaffNote } from '../../services/booking-service.ts'
-import { toCard } from '../../services/class-query-service.ts'
+import { bookingToken, bookSeat, cancelBooking, moveBooking, recordWaitlistCall, saveStaffNote } from '../../services/booking-service.ts'
+import { listClassesForStaff, toCard } from '../../services/class-query-service.ts'
 import { parseId } from '../params.ts'
 
 const needsText = (b: { needs_companion: number, needs_hearing_loop: number, needs_other: string | null }) =>
@@ -83,6 +83,39 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
       if (!(error instanceof DomainError && error.code === 'booking_already_cancelled')) throw error
     }
     return await reply.redirect(classId > 0 ? `/personale/hold/${classId}?afmeldt=1#deltagere` : '/personale', 303)
+  })
+
+  async function renderBooking (reply: FastifyReply, bookingId: number, status = 200, formMessage?: string) {
+    const booking = await findBookingById(fastify.db, bookingId)
+    if (!booking) return reply.callNotFound()
+    const cls = await loadClass(String(booking.class_id))
+    if (!cls) return reply.callNotFound()
+    const targets = (await listClassesForStaff(fastify.db)).filter(c => c.id !== cls.id && c.cancelledAt === null && c.firstStartsAt !== null && c.firstStartsAt > new Date().toISOString())
+    targets.sort((a, b) => Number(b.courseSlug === cls.courseSlug) - Number(a.courseSlug === cls.courseSlug))
+    reply.code(status)
+    return await reply.viewAsync('staff/booking', { title: `Tilmelding – ${booking.name}`, booking, cls, targets, needs: needsText(booking), formMessage, csrfToken: reply.generateCsrf() })
+  }
+
+  fastify.get<{ Params: { id: string } }>('/personale/tilmeldinger/:id', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    if (id === undefined) return reply.callNotFound()
+    return await renderBooking(reply, id)
+  })
+
+  fastify.post<{ Params: { id: string } }>('/personale/tilmeldinger/:id/flyt', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    if (id === undefined || !await findBookingById(fastify.db, id)) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await renderBooking(reply, id, 403, 'Siden var for gammel, så tilmeldingen er ikke flyttet. Prøv igen.')
+    const target = parseId((request.body as Record<string, unknown> | undefined)?.target)
+    if (target === undefined) return await renderBooking(reply, id, 400, 'Vælg det hold, tilmeldingen skal flyttes til.')
+    try {
+      const outcome = await moveBooking(fastify.db, id, target, request.staff?.id ?? 0)
+      const message = outcome.status === 'confirmed' ? 'plads' : `venteliste-${outcome.waitlistNumber ?? 0}`
+      return await reply.redirect(`/personale/hold/${target}?tilmeldt=${message}#deltagere`, 303)
+    } catch (error) {
+      if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) return await renderBooking(reply, id, DOMAIN_MESSAGES[error.code].status, DOMAIN_MESSAGES[error.code].message)
+      throw error
+    }
   })
 
   fastify.get<{ Params: { id: string } }>('/personale/hold/:id/venteliste', leader, async (request, reply) => {
