@@ -17,6 +17,7 @@ import staffPlaceRoutes from './routes/staff/place-routes.ts'
 import staffClassRoutes from './routes/staff/class-routes.ts'
 import staffBookingRoutes from './routes/staff/booking-routes.ts'
 import staffUserRoutes from './routes/staff/user-routes.ts'
+import staffCalendarRoutes from './routes/staff/calendar-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -58,5 +59,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffClassRoutes)
   await app.register(staffBookingRoutes)
   await app.register(staffUserRoutes)
+  await app.register(staffCalendarRoutes)
   return app
 }

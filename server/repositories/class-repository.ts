@@ -164,3 +164,9 @@ export async function replaceMeetings (db: DbOrTx, classId: number, meetings: Ar
   const surplus = existing.slice(meetings.length).map(m => m.id)
   if (surplus.length > 0) await db.deleteFrom('meetings').where('id', 'in', surplus).execute()
 }
+
+export async function findClassIdsWithMeetingsBetween (db: DbOrTx, from: string, to: string): Promise<number[]> {
+  const rows = await db.selectFrom('meetings').select('class_id').distinct()
+    .where('starts_at', '>=', from).where('starts_at', '<', to).execute()
+  return rows.map(r => r.class_id)
+}

@@ -2,7 +2,9 @@ import type { Db } from '../db/connection.ts'
 import { seatsLeft } from '../domain/capacity.ts'
 import type { Course } from '../domain/course-file.ts'
 import { findCourse, findCoursesBySlugs, listCourses } from '../repositories/course-repository.ts'
-import { type ClassSummary, findClassSummaries, findClassSummary } from '../repositories/class-repository.ts'
+import { DateTime } from 'luxon'
+import { ZONE } from '../domain/time.ts'
+import { type ClassSummary, findClassIdsWithMeetingsBetween, findClassSummaries, findClassSummary } from '../repositories/class-repository.ts'
 import { listActiveLocations } from '../repositories/location-repository.ts'
 import type { LocationRow } from '../db/schema.ts'
 
@@ -78,4 +80,30 @@ export async function listCourseCatalogue (db: Db): Promise<Course[]> {
 export async function listClassesForStaff (db: Db, now: Date = new Date()): Promise<ClassCard[]> {
   const rows = await findClassSummaries(db, { endsAfter: now.toISOString(), includeCancelled: true })
   return rows.map(r => toCard(r, now))
+}
+
+export interface WeekDay { date: string, label: string, meetings: Array<{ startsAt: string, endsAt: string, cls: ClassCard }> }
+
+/** A Monday-to-Sunday week of meetings in Copenhagen time, for the staff week view. */
+export async function getWeek (db: Db, mondayIso: string, now: Date = new Date()): Promise<WeekDay[]> {
+  const monday = DateTime.fromISO(mondayIso, { zone: ZONE }).startOf('week')
+  const start = monday.toUTC().toISO() as string
+  const end = monday.plus({ weeks: 1 }).toUTC().toISO() as string
+  const ids = await findClassIdsWithMeetingsBetween(db, start, end)
+  const classes = (await findClassSummaries(db, { ids, includeCancelled: true })).map(c => toCard(c, now))
+  return Array.from({ length: 7 }, (_, i) => {
+    const day = monday.plus({ days: i })
+    const from = day.toUTC().toISO() as string
+    const to = day.plus({ days: 1 }).toUTC().toISO() as string
+    const meetings = classes.flatMap(cls => cls.meetings
+      .filter(m => m.starts_at >= from && m.starts_at < to)
+      .map(m => ({ startsAt: m.starts_at, endsAt: m.ends_at, cls })))
+      .sort((a, b) => a.startsAt.localeCompare(b.startsAt))
+    return { date: day.toISODate() as string, label: day.setLocale('da').toFormat('cccc d. LLLL'), meetings }
+  })
+}
+
+/** Every class of a course, past and coming, for the staff catalogue. */
+export async function listClassesOfCourse (db: Db, slug: string, now: Date = new Date()): Promise<ClassCard[]> {
+  return (await findClassSummaries(db, { courseSlug: slug, includeCancelled: true })).map(c => toCard(c, now))
 }

@@ -119,7 +119,10 @@ describe('every staff route checks the role on the server', () => {
     { path: '/personale/hold/1/deltagere.csv', minimum: 'leader' },
     { path: '/personale/brugere', minimum: 'admin' },
     { path: '/personale/hold/1/venteliste', minimum: 'leader' },
-    { path: '/personale/tilmeldinger/1', minimum: 'leader' }
+    { path: '/personale/tilmeldinger/1', minimum: 'leader' },
+    { path: '/personale/uge', minimum: 'leader' },
+    { path: '/personale/kurser', minimum: 'leader' },
+    { path: '/personale/kurser/mitid-appen', minimum: 'leader' }
   ]
   const posts = ['/personale/steder/ny', '/personale/steder/1', '/personale/steder/1/arkiver', '/personale/partnere/ny', '/personale/partnere/1', '/personale/partnere/1/arkiver', '/personale/hold/ny', '/personale/hold/1/ret', '/personale/hold/1/synlighed', '/personale/hold/1/aflys', '/personale/hold/1/tilmeld', '/personale/tilmeldinger/1/afmeld', '/personale/brugere', '/personale/brugere/1/aktiv', '/personale/tilmeldinger/1/opkald', '/personale/tilmeldinger/1/note', '/personale/tilmeldinger/1/flyt']
   const rank = { volunteer: 1, leader: 2, admin: 3 }

@@ -9,7 +9,7 @@ import { listAllLocations } from '../../repositories/location-repository.ts'
 import { listAllPartners } from '../../repositories/partner-repository.ts'
 import { toCard } from '../../services/class-query-service.ts'
 import { cancelClass, createClasses, setClassPublic, updateClass } from '../../services/class-service.ts'
-import { parseId } from '../params.ts'
+import { parseId, queryString } from '../params.ts'
 
 const STALE_FORM = 'Siden har været åben længe, så ændringen er ikke gemt endnu. Tjek felterne, og tryk på knappen igen.'
 
@@ -79,7 +79,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const row = copyOf === undefined ? undefined : await findClassRow(fastify.db, copyOf)
     const values: ClassFormValues = source && row
       ? { ...toFormValues(source, row.partner_id), meetings: blankMeetings() }
-      : { course: '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings() }
+      : { course: queryString(request.query, 'kursus') ?? '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings() }
     return await renderForm(reply, { id: null }, values, {})
   })
 
