@@ -18,6 +18,7 @@ import staffClassRoutes from './routes/staff/class-routes.ts'
 import staffBookingRoutes from './routes/staff/booking-routes.ts'
 import staffUserRoutes from './routes/staff/user-routes.ts'
 import staffCalendarRoutes from './routes/staff/calendar-routes.ts'
+import staffVolunteerRoutes from './routes/staff/volunteer-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -60,5 +61,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffBookingRoutes)
   await app.register(staffUserRoutes)
   await app.register(staffCalendarRoutes)
+  await app.register(staffVolunteerRoutes)
   return app
 }

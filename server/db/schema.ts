@@ -120,6 +120,20 @@ export interface StaffUserTable {
   last_sign_in_at: string | null
   invite_token_hash: ColumnType<string | null, string | null | undefined, string | null>
   invite_expires_at: ColumnType<string | null, string | null | undefined, string | null>
+  phone: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+export type StaffTask = 'instructor' | 'helper'
+
+export interface ClassStaffTable {
+  class_id: number
+  staff_user_id: number
+  task: StaffTask
+}
+
+export interface StaffLocationTable {
+  staff_user_id: number
+  location_id: number
 }
 
 /** Who did what to which class or booking, and when. Never personal data in `detail`. */
@@ -144,6 +158,8 @@ export interface Database {
   audit_log: AuditLogTable
   partners: PartnerTable
   waitlist_calls: WaitlistCallTable
+  class_staff: ClassStaffTable
+  staff_locations: StaffLocationTable
 }
 
 export type CourseRow = Selectable<CourseTable>

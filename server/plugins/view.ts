@@ -22,7 +22,8 @@ const helpers = {
   formatPhone,
   topicLabel,
   levelLabel,
-  roleLabel: (role: string) => ROLES[role as keyof typeof ROLES] ?? role
+  roleLabel: (role: string) => ROLES[role as keyof typeof ROLES] ?? role,
+  formatHours: (hours: number) => `${hours.toLocaleString('da-DK')} ${hours === 1 ? 'time' : 'timer'}`
 }
 
 export default fp(async (fastify) => {

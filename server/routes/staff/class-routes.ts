@@ -10,6 +10,8 @@ import { listAllPartners } from '../../repositories/partner-repository.ts'
 import { toCard } from '../../services/class-query-service.ts'
 import { cancelClass, createClasses, setClassPublic, updateClass } from '../../services/class-service.ts'
 import { parseId, queryString } from '../params.ts'
+import { listAssigned } from '../../repositories/class-staff-repository.ts'
+import { listStaffUsers } from '../../repositories/staff-repository.ts'
 
 const STALE_FORM = 'Siden har været åben længe, så ændringen er ikke gemt endnu. Tjek felterne, og tryk på knappen igen.'
 
@@ -98,6 +100,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     if (!summary || id === undefined) return reply.callNotFound()
     const bookings = await listActiveBookings(fastify.db, id)
     const cancelledCount = await countCancelled(fastify.db, id)
+    const [assigned, staffUsers] = await Promise.all([listAssigned(fastify.db, [id]), listStaffUsers(fastify.db)])
     const query = request.query as Record<string, string | undefined>
     let waiting = 0
     return await reply.viewAsync('staff/class', {
@@ -105,6 +108,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       cls: toCard(summary, new Date()),
       bookings: bookings.map(b => ({ ...b, waitlistNumber: b.status === 'waitlisted' ? ++waiting : null })),
       cancelledCount,
+      assigned,
+      assignable: staffUsers.filter(u => u.active === 1 && !assigned.some(a => a.staffUserId === u.id)),
       created: Number(query.oprettet ?? 0),
       saved: query.gemt === '1',
       promoted: Number(query.rykket ?? 0),

@@ -1,0 +1,68 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { StaffTask } from '../../db/schema.ts'
+import { hasRole } from '../../domain/staff.ts'
+import { listActiveBookings } from '../../repositories/booking-repository.ts'
+import { findClassSummary } from '../../repositories/class-repository.ts'
+import { isAssigned } from '../../repositories/class-staff-repository.ts'
+import { findStaffUser } from '../../repositories/staff-repository.ts'
+import { toCard } from '../../services/class-query-service.ts'
+import { assignToClass, getStaffClasses, removeFromClass } from '../../services/volunteer-service.ts'
+import { parseId } from '../params.ts'
+
+/** Assigning volunteers and instructors to classes, and what each of them sees. */
+const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
+  const leader = { preHandler: fastify.requireStaff('leader') }
+  const anyStaff = { preHandler: fastify.requireStaff('volunteer') }
+
+  fastify.post<{ Params: { id: string } }>('/personale/hold/:id/personale', leader, async (request, reply) => {
+    const classId = parseId(request.params.id)
+    const body = request.body as Record<string, unknown> | undefined
+    const staffUserId = parseId(body?.staff_user_id)
+    if (classId === undefined) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await reply.redirect(`/personale/hold/${classId}?besked=gammel`, 303)
+    const person = staffUserId === undefined ? undefined : await findStaffUser(fastify.db, staffUserId)
+    if (!person || person.active !== 1 || staffUserId === undefined) return await reply.redirect(`/personale/hold/${classId}`, 303)
+    const task: StaffTask = body?.task === 'instructor' ? 'instructor' : 'helper'
+    await assignToClass(fastify.db, classId, staffUserId, task, request.staff?.id ?? 0)
+    return await reply.redirect(`/personale/hold/${classId}?gemt=1#personale`, 303)
+  })
+
+  fastify.post<{ Params: { id: string, staffId: string } }>('/personale/hold/:id/personale/:staffId/fjern', leader, async (request, reply) => {
+    const classId = parseId(request.params.id)
+    const staffUserId = parseId(request.params.staffId)
+    if (classId === undefined || staffUserId === undefined) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await reply.redirect(`/personale/hold/${classId}?besked=gammel`, 303)
+    await removeFromClass(fastify.db, classId, staffUserId, request.staff?.id ?? 0)
+    return await reply.redirect(`/personale/hold/${classId}?gemt=1#personale`, 303)
+  })
+
+  fastify.get<{ Params: { id: string } }>('/personale/frivillige/:id', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const person = id === undefined ? undefined : await findStaffUser(fastify.db, id)
+    if (!person || id === undefined) return reply.callNotFound()
+    const classes = await getStaffClasses(fastify.db, id)
+    return await reply.viewAsync('staff/volunteer', { title: person.name, person, ...classes })
+  })
+
+  /** A volunteer's own class: names and needs only, never contact details. */
+  fastify.get<{ Params: { id: string } }>('/personale/mine-hold/:id', anyStaff, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const staff = request.staff
+    const summary = id === undefined ? undefined : await findClassSummary(fastify.db, id)
+    if (!summary || id === undefined || !staff) return reply.callNotFound()
+    if (!hasRole(staff.role, 'leader') && !await isAssigned(fastify.db, id, staff.id)) {
+      return await reply.code(403).viewAsync('errors/error', { title: 'Du har ikke adgang', message: 'Du er ikke sat på dette hold. Spørg projektlederen, hvis du skal hjælpe på holdet.', status: 403 })
+    }
+    const bookings = (await listActiveBookings(fastify.db, id)).filter(b => b.status === 'confirmed')
+    return await reply.viewAsync('staff/my-class', {
+      title: summary.courseTitle,
+      cls: toCard(summary, new Date()),
+      people: bookings.map(b => ({
+        name: b.name,
+        needs: [b.needs_companion ? 'Har ledsager med' : '', b.needs_hearing_loop ? 'Teleslynge' : '', b.needs_other ?? ''].filter(Boolean).join('. ')
+      }))
+    })
+  })
+}
+
+export default volunteerRoutes

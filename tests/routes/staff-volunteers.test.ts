@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import { bookSeat } from '../../server/services/booking-service.ts'
+import { getStaffClasses } from '../../server/services/volunteer-service.ts'
+import { buildTestApp, createClass, createStaff, signedInAgent } from '../helpers/app.ts'
+
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+
+describe('volunteers and instructors', () => {
+  it('are assigned to classes, see only names and needs there, and have their hours counted', async () => {
+    const t = await buildTestApp()
+    const leader = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const fridaLogin = await createStaff(t.db, 'volunteer', 'frida@bib.dk')
+    const otherLogin = await createStaff(t.db, 'volunteer', 'ole@bib.dk')
+    const fridaId = (await t.db.selectFrom('staff_users').select('id').where('email', '=', 'frida@bib.dk').executeTakeFirstOrThrow()).id
+
+    const coming = await createClass(t.db, { capacity: 5, meetings: ['2030-03-05T10:00', '2030-03-12T10:00'], minutes: 90 })
+    const past = await createClass(t.db, { capacity: 5, meetings: ['2020-03-05T10:00'], minutes: 120 })
+    const cancelled = await createClass(t.db, { capacity: 5, cancelled: true, meetings: ['2030-04-05T10:00'], minutes: 120 })
+    await bookSeat(t.db, coming, { name: 'Grethe Hansen', phone: '+4522223333', email: 'grethe@example.dk', birthYear: 1944, needsCompanion: false, needsHearingLoop: true, needsOther: null, booker: null }, 'online')
+
+    for (const classId of [coming, past, cancelled]) {
+      const page = await leader.get(`/personale/hold/${classId}`)
+      const res = await leader.post(`/personale/hold/${classId}/personale`).type('form').send({ _csrf: csrfOf(page.text), staff_user_id: String(fridaId), task: 'helper' })
+      expect(res.status).toBe(303)
+    }
+    const classPage = await leader.get(`/personale/hold/${coming}`).expect(200)
+    expect(classPage.text).toContain('Test volunteer</a> (hjælper)')
+
+    const hours = await getStaffClasses(t.db, fridaId)
+    expect(hours).toMatchObject({ hoursDone: 2, hoursPlanned: 3 })
+    expect(hours.coming.map(c => c.id).sort()).toEqual([coming, cancelled].sort())
+    expect(hours.past.map(c => c.id)).toEqual([past])
+
+    const frida = await signedInAgent(t.app, fridaLogin)
+    const overview = await frida.get('/personale').expect(200)
+    expect(overview.text).toContain(`href="/personale/mine-hold/${coming}"`)
+    expect(overview.text).toContain('2 timer undervist, 3 timer planlagt')
+    const mine = await frida.get(`/personale/mine-hold/${coming}`).expect(200)
+    expect(mine.text).toContain('Grethe Hansen')
+    expect(mine.text).toContain('Teleslynge')
+    expect(mine.text).not.toContain('22 22 33 33')
+    expect(mine.text).not.toContain('grethe@example.dk')
+    expect(mine.text).not.toContain('1944')
+    expect((await frida.get(`/personale/hold/${coming}`)).status).toBe(403)
+
+    const ole = await signedInAgent(t.app, otherLogin)
+    expect((await ole.get(`/personale/mine-hold/${coming}`)).status).toBe(403)
+
+    const profile = await leader.get(`/personale/frivillige/${fridaId}`).expect(200)
+    expect(profile.text).toContain('2 timer')
+    expect(profile.text).toContain('Tidligere hold')
+
+    const remove = await leader.post(`/personale/hold/${coming}/personale/${fridaId}/fjern`).type('form').send({ _csrf: csrfOf(classPage.text) })
+    expect(remove.status).toBe(303)
+    expect((await frida.get(`/personale/mine-hold/${coming}`)).status).toBe(403)
+    const actions = (await t.db.selectFrom('audit_log').select('action').execute()).map(a => a.action)
+    expect(actions.filter(a => a === 'staff_assigned')).toHaveLength(3)
+    expect(actions).toContain('staff_unassigned')
+    await t.app.close()
+  })
+})
