@@ -35,3 +35,17 @@ export async function updateStaffUser (db: DbOrTx, id: number, changes: Partial<
   const result = await db.updateTable('staff_users').set(changes).where('id', '=', id).executeTakeFirst()
   return Number(result.numUpdatedRows) > 0
 }
+
+export async function listStaffLocationIds (db: DbOrTx, staffUserId: number): Promise<number[]> {
+  const rows = await db.selectFrom('staff_locations').select('location_id').where('staff_user_id', '=', staffUserId).execute()
+  return rows.map(r => r.location_id)
+}
+
+export async function replaceStaffLocations (db: DbOrTx, staffUserId: number, locationIds: number[]): Promise<void> {
+  await db.deleteFrom('staff_locations').where('staff_user_id', '=', staffUserId).execute()
+  if (locationIds.length > 0) await db.insertInto('staff_locations').values(locationIds.map(id => ({ staff_user_id: staffUserId, location_id: id }))).execute()
+}
+
+export async function updateStaffProfile (db: DbOrTx, id: number, profile: { name: string, phone: string | null }): Promise<void> {
+  await db.updateTable('staff_users').set(profile).where('id', '=', id).execute()
+}

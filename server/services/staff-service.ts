@@ -4,7 +4,9 @@ import type { Db } from '../db/connection.ts'
 import type { StaffUserRow } from '../db/schema.ts'
 import { type StaffUserInput } from '../domain/staff.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
-import { countStaffUsers, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, updateStaffUser } from '../repositories/staff-repository.ts'
+import {
+  countStaffUsers, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
+} from '../repositories/staff-repository.ts'
 
 export class StaffError extends Error {
   override name = 'StaffError'
@@ -117,5 +119,16 @@ export async function setStaffActive (db: Db, id: number, active: boolean, by: n
     if (!await updateStaffUser(tx, id, { active: active ? 1 : 0 })) return false
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: by, action: active ? 'staff_user_reactivated' : 'staff_user_deactivated', subject_type: 'staff_user', subject_id: id, detail: null })
     return true
+  })
+}
+
+export interface StaffProfileInput { name: string, phone: string | null, locationIds: number[] }
+
+/** A staff member's own profile: name, phone and the places they help at. */
+export async function saveStaffProfile (db: Db, staffUserId: number, input: StaffProfileInput, now: Date = new Date()): Promise<void> {
+  await db.transaction().execute(async tx => {
+    await updateStaffProfile(tx, staffUserId, { name: input.name, phone: input.phone })
+    await replaceStaffLocations(tx, staffUserId, input.locationIds)
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffUserId, action: 'staff_profile_saved', subject_type: 'staff_user', subject_id: staffUserId, detail: `locations=${input.locationIds.length}` })
   })
 }

@@ -143,6 +143,8 @@ describe.skipIf(!run)('the staff area in a real browser', () => {
     await page.waitForURL(/gemt=1/)
     await page.goto(`${classUrl.replace('/hold/', '/mine-hold/')}`)
     found.myClass = await violations(page)
+    await page.goto(`${t.base}/personale/profil`)
+    found.profile = await violations(page)
     await page.goto(`${t.base}/personale/frivillige/1`)
     found.volunteer = await violations(page)
     await page.goto(`${t.base}/personale/uge?fra=2030-09-02`)
@@ -170,7 +172,7 @@ describe.skipIf(!run)('the staff area in a real browser', () => {
     found.invitation = await violations(invitee)
     await invitee.context().close()
 
-    expect(Object.keys(found)).toHaveLength(25)
+    expect(Object.keys(found)).toHaveLength(26)
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map(k => [k, []])))
     await context.close()
   })

@@ -59,3 +59,27 @@ describe('volunteers and instructors', () => {
     await t.app.close()
   })
 })
+
+describe('a volunteer profile', () => {
+  it('keeps name, phone and the places they help at, shown to leaders', async () => {
+    const t = await buildTestApp()
+    const { createLocation } = await import('../helpers/app.ts')
+    const club = await createLocation(t.db, { name: 'Seniorklubben Solsikken' })
+    await createLocation(t.db, { name: 'Hovedbiblioteket' })
+    const frida = await signedInAgent(t.app, await createStaff(t.db, 'volunteer', 'frida@bib.dk'))
+    const form = await frida.get('/personale/profil').expect(200)
+    const bad = await frida.post('/personale/profil').type('form').send({ _csrf: csrfOf(form.text), name: 'Frida Frivillig', phone: '12', locations: String(club) })
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('Telefonnummeret ser forkert ud')
+    expect(bad.text).toContain('value="Frida Frivillig"')
+    expect(bad.text).toMatch(new RegExp(`id="f-location-${club}" name="locations" value="${club}" checked`))
+    await frida.post('/personale/profil').type('form').send({ _csrf: csrfOf(bad.text), name: 'Frida Frivillig', phone: '20 30 40 50', locations: String(club) }).expect(303)
+    const fridaId = (await t.db.selectFrom('staff_users').select('id').where('email', '=', 'frida@bib.dk').executeTakeFirstOrThrow()).id
+    const leader = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const page = await leader.get(`/personale/frivillige/${fridaId}`).expect(200)
+    expect(page.text).toContain('Frida Frivillig')
+    expect(page.text).toContain('20 30 40 50')
+    expect(page.text).toContain('Hjælper på: Seniorklubben Solsikken')
+    await t.app.close()
+  })
+})

@@ -1,10 +1,13 @@
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { StaffTask } from '../../db/schema.ts'
 import { hasRole } from '../../domain/staff.ts'
 import { listActiveBookings } from '../../repositories/booking-repository.ts'
 import { findClassSummary } from '../../repositories/class-repository.ts'
 import { isAssigned } from '../../repositories/class-staff-repository.ts'
-import { findStaffUser } from '../../repositories/staff-repository.ts'
+import { findStaffUser, listStaffLocationIds } from '../../repositories/staff-repository.ts'
+import { listActiveLocations } from '../../repositories/location-repository.ts'
+import { formatPhone, normalizePhone } from '../../domain/phone.ts'
+import { saveStaffProfile } from '../../services/staff-service.ts'
 import { toCard } from '../../services/class-query-service.ts'
 import { assignToClass, getStaffClasses, removeFromClass } from '../../services/volunteer-service.ts'
 import { parseId } from '../params.ts'
@@ -41,7 +44,41 @@ const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
     const person = id === undefined ? undefined : await findStaffUser(fastify.db, id)
     if (!person || id === undefined) return reply.callNotFound()
     const classes = await getStaffClasses(fastify.db, id)
-    return await reply.viewAsync('staff/volunteer', { title: person.name, person, ...classes })
+    const locationIds = await listStaffLocationIds(fastify.db, id)
+    const places = (await listActiveLocations(fastify.db)).filter(l => locationIds.includes(l.id)).map(l => l.name)
+    return await reply.viewAsync('staff/volunteer', { title: person.name, person, places, phone: person.phone ? formatPhone(person.phone) : null, ...classes })
+  })
+
+  async function renderProfile (reply: FastifyReply, staffId: number, values: { name: string, phone: string, locations: number[] }, errors: { name?: string, phone?: string }, status = 200, saved = false) {
+    reply.code(status)
+    return await reply.viewAsync('staff/profile', { title: 'Din profil', values, errors, saved, locations: (await listActiveLocations(fastify.db)), staffId, csrfToken: reply.generateCsrf() })
+  }
+
+  fastify.get('/personale/profil', anyStaff, async (request, reply) => {
+    const staff = request.staff
+    const user = staff ? await findStaffUser(fastify.db, staff.id) : undefined
+    if (!staff || !user) return reply.callNotFound()
+    const saved = (request.query as Record<string, string | undefined>).gemt === '1'
+    return await renderProfile(reply, staff.id, { name: user.name, phone: user.phone ? formatPhone(user.phone) : '', locations: await listStaffLocationIds(fastify.db, staff.id) }, {}, 200, saved)
+  })
+
+  fastify.post('/personale/profil', anyStaff, async (request, reply) => {
+    const staff = request.staff
+    if (!staff) return reply.callNotFound()
+    const body = (request.body ?? {}) as Record<string, unknown>
+    const raw = body.locations
+    const locations = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(v => parseId(v)).filter((v): v is number => v !== undefined)
+    const values = { name: typeof body.name === 'string' ? body.name : '', phone: typeof body.phone === 'string' ? body.phone : '', locations }
+    if (!fastify.checkCsrf(request)) return await renderProfile(reply, staff.id, values, {}, 403)
+    const errors: { name?: string, phone?: string } = {}
+    const name = values.name.normalize('NFC').replace(/\s+/g, ' ').trim()
+    if (name === '' || name.length > 100) errors.name = 'Skriv dit navn (højst 100 tegn).'
+    const phone = values.phone.trim() === '' ? null : normalizePhone(values.phone)
+    if (phone !== null && !phone.ok) errors.phone = 'Telefonnummeret ser forkert ud. Skriv 8 cifre, fx 12 34 56 78.'
+    if (Object.keys(errors).length > 0) return await renderProfile(reply, staff.id, values, errors, 400)
+    const valid = new Set((await listActiveLocations(fastify.db)).map(l => l.id))
+    await saveStaffProfile(fastify.db, staff.id, { name, phone: phone?.ok === true ? phone.e164 : null, locationIds: [...new Set(locations.filter(id => valid.has(id)))] })
+    return await reply.redirect('/personale/profil?gemt=1', 303)
   })
 
   /** A volunteer's own class: names and needs only, never contact details. */
