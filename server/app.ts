@@ -19,6 +19,7 @@ import staffBookingRoutes from './routes/staff/booking-routes.ts'
 import staffUserRoutes from './routes/staff/user-routes.ts'
 import staffCalendarRoutes from './routes/staff/calendar-routes.ts'
 import staffVolunteerRoutes from './routes/staff/volunteer-routes.ts'
+import staffParticipantRoutes from './routes/staff/participant-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -62,5 +63,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffUserRoutes)
   await app.register(staffCalendarRoutes)
   await app.register(staffVolunteerRoutes)
+  await app.register(staffParticipantRoutes)
   return app
 }

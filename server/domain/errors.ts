@@ -8,6 +8,9 @@ export type DomainErrorCode =
   | 'booking_not_waiting'
   | 'class_full'
   | 'same_class'
+  | 'same_participant'
+  | 'participant_not_found'
+  | 'merge_conflict'
 
 /** A rule was broken. Routes map the code to a Danish message; tests assert the code. */
 export class DomainError extends Error {

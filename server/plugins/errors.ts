@@ -11,6 +11,9 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   booking_not_found: { status: 404, title: 'Tilmeldingen findes ikke', message: 'Vi kan ikke finde tilmeldingen. Tjek, at du har hele linket med.' },
   booking_already_cancelled: { status: 409, title: 'Tilmeldingen er allerede afmeldt', message: 'Tilmeldingen er allerede afmeldt.' },
   booking_not_waiting: { status: 409, title: 'Ikke på ventelisten', message: 'Personen står ikke længere på ventelisten. Siden er opdateret.' },
+  same_participant: { status: 409, title: 'Samme deltager', message: 'Vælg en anden deltager at slå sammen med.' },
+  participant_not_found: { status: 404, title: 'Deltageren findes ikke', message: 'Vi kan ikke finde deltageren.' },
+  merge_conflict: { status: 409, title: 'Kan ikke slås sammen', message: 'Begge har en tilmelding til det samme hold. Afmeld den ene tilmelding først.' },
   same_class: { status: 409, title: 'Samme hold', message: 'Tilmeldingen er allerede på det hold. Vælg et andet hold.' },
   class_full: { status: 409, title: 'Ingen ledig plads', message: 'Der er ingen ledig plads lige nu. Personen bliver stående på ventelisten.' }
 }

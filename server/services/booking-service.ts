@@ -5,7 +5,7 @@ import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
 import { bookingsToPromote, statusForNewBooking, waitlistNumber } from '../domain/capacity.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
-  type BookingWithPerson, countConfirmed, findBookingById, findBookingByToken, insertBooking, insertParticipant, insertWaitlistCall, setStaffNote,
+  type BookingWithPerson, countConfirmed, findBookingById, findBookingByToken, insertBooking, insertWaitlistCall, setStaffNote,
   listActiveBookings, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
@@ -13,6 +13,7 @@ import { findCourse } from '../repositories/course-repository.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import type { Course } from '../domain/course-file.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
+import { findOrCreateParticipant } from './participant-service.ts'
 
 export interface BookingOutcome {
   token: string
@@ -49,13 +50,7 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
 
     const confirmed = active.filter(b => b.status === 'confirmed').length
     const status = statusForNewBooking(cls.capacity, confirmed, active.length - confirmed)
-    const participantId = await insertParticipant(tx, {
-      name: input.name,
-      phone: input.phone,
-      email: input.email,
-      birth_year: input.birthYear,
-      created_at: at
-    })
+    const participantId = await findOrCreateParticipant(tx, input, at)
     const booking = await insertBooking(tx, {
       class_id: classId,
       participant_id: participantId,

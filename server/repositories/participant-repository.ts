@@ -1,0 +1,61 @@
+import type { DbOrTx } from '../db/connection.ts'
+import type { ParticipantRow } from '../db/schema.ts'
+
+export async function findParticipant (db: DbOrTx, id: number): Promise<ParticipantRow | undefined> {
+  return await db.selectFrom('participants').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Participants who share a phone number or an e-mail address with the given ones. */
+export async function findParticipantsByContact (db: DbOrTx, phone: string | null, email: string | null): Promise<ParticipantRow[]> {
+  if (phone === null && email === null) return []
+  return await db.selectFrom('participants').selectAll()
+    .where(eb => eb.or([
+      ...(phone !== null ? [eb('phone', '=', phone)] : []),
+      ...(email !== null ? [eb('email', '=', email)] : [])
+    ]))
+    .orderBy('id').execute()
+}
+
+export async function searchParticipants (db: DbOrTx, text: string, limit = 50): Promise<ParticipantRow[]> {
+  const like = `%${text.replace(/[%_\\]/g, '')}%`
+  return await db.selectFrom('participants').selectAll()
+    .where(eb => eb.or([eb('name', 'like', like), eb('phone', 'like', like), eb('email', 'like', like)]))
+    .orderBy('name').limit(limit).execute()
+}
+
+export async function updateParticipant (db: DbOrTx, id: number, changes: Partial<Pick<ParticipantRow, 'phone' | 'email' | 'birth_year' | 'name'>>): Promise<void> {
+  if (Object.keys(changes).length === 0) return
+  await db.updateTable('participants').set(changes).where('id', '=', id).execute()
+}
+
+export interface ParticipantBooking {
+  id: number
+  classId: number
+  status: string
+  courseTitle: string
+  locationName: string
+  firstStartsAt: string | null
+}
+
+export async function listBookingsOfParticipant (db: DbOrTx, participantId: number): Promise<ParticipantBooking[]> {
+  const rows = await db.selectFrom('bookings')
+    .innerJoin('classes', 'classes.id', 'bookings.class_id')
+    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
+    .innerJoin('locations', 'locations.id', 'classes.location_id')
+    .select(eb => [
+      'bookings.id', 'bookings.class_id', 'bookings.status', 'courses.title', 'locations.name as location_name',
+      eb.selectFrom('meetings').whereRef('meetings.class_id', '=', 'classes.id').select(e => e.fn.min('meetings.starts_at').as('v')).as('first_starts_at')
+    ])
+    .where('bookings.participant_id', '=', participantId)
+    .orderBy('first_starts_at', 'desc')
+    .execute()
+  return rows.map(r => ({ id: r.id, classId: r.class_id, status: r.status, courseTitle: r.title, locationName: r.location_name, firstStartsAt: (r.first_starts_at as string | null) ?? null }))
+}
+
+export async function moveBookingsToParticipant (db: DbOrTx, fromId: number, toId: number): Promise<void> {
+  await db.updateTable('bookings').set({ participant_id: toId }).where('participant_id', '=', fromId).execute()
+}
+
+export async function deleteParticipant (db: DbOrTx, id: number): Promise<void> {
+  await db.deleteFrom('participants').where('id', '=', id).execute()
+}

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { DomainError } from '../../domain/errors.ts'
+import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
+import { searchParticipants } from '../../repositories/participant-repository.ts'
+import { getParticipantPage, mergeParticipants } from '../../services/participant-service.ts'
+import { parseId, queryString } from '../params.ts'
+
+/** One person across their bookings; finding them and merging duplicate records. */
+const participantRoutes: FastifyPluginAsync = async (fastify) => {
+  const leader = { preHandler: fastify.requireStaff('leader') }
+
+  fastify.get('/personale/deltagere', leader, async (request, reply) => {
+    const q = (queryString(request.query, 'q') ?? '').trim().slice(0, 100)
+    // A phone number is searched without spaces or +45, as numbers are stored "+4512345678".
+    const looksLikePhone = /^[\d\s+()-]+$/.test(q)
+    const term = looksLikePhone ? q.replace(/[\s()-]/g, '').replace(/^(\+|00)45/, '') : q.toLowerCase().includes('@') ? q.toLowerCase() : q
+    const results = q.length >= 2 ? await searchParticipants(fastify.db, term) : []
+    return await reply.viewAsync('staff/participants', { title: 'Deltagere', q, results, searched: q.length >= 2 })
+  })
+
+  async function renderParticipant (reply: FastifyReply, id: number, status = 200, message?: string, merged = false) {
+    const page = await getParticipantPage(fastify.db, id)
+    if (!page) return reply.callNotFound()
+    reply.code(status)
+    return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, message, merged, csrfToken: reply.generateCsrf() })
+  }
+
+  fastify.get<{ Params: { id: string } }>('/personale/deltagere/:id', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    if (id === undefined) return reply.callNotFound()
+    return await renderParticipant(reply, id, 200, undefined, (request.query as Record<string, string | undefined>).samlet === '1')
+  })
+
+  fastify.post<{ Params: { id: string } }>('/personale/deltagere/:id/slaa-sammen', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    if (id === undefined) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await renderParticipant(reply, id, 403, 'Siden var for gammel. Prøv igen.')
+    const other = parseId((request.body as Record<string, unknown> | undefined)?.other_id)
+    if (other === undefined) return await renderParticipant(reply, id, 400, 'Vælg den deltager, der skal slås sammen med denne.')
+    try {
+      await mergeParticipants(fastify.db, id, other, request.staff?.id ?? 0)
+      return await reply.redirect(`/personale/deltagere/${id}?samlet=1`, 303)
+    } catch (error) {
+      if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) return await renderParticipant(reply, id, DOMAIN_MESSAGES[error.code].status, DOMAIN_MESSAGES[error.code].message)
+      throw error
+    }
+  })
+}
+
+export default participantRoutes
