@@ -5,10 +5,12 @@ import authPlugin from './plugins/auth.ts'
 import configPlugin from './plugins/config.ts'
 import dbPlugin from './plugins/db.ts'
 import errorsPlugin from './plugins/errors.ts'
+import openapiPlugin from './plugins/openapi.ts'
 import securityPlugin from './plugins/security.ts'
 import staticPlugin from './plugins/static.ts'
 import viewPlugin from './plugins/view.ts'
 import classesApi from './routes/api/classes-api.ts'
+import manageApi from './routes/api/manage-api.ts'
 import bookingRoutes from './routes/public/booking-routes.ts'
 import catalogueRoutes from './routes/public/catalogue-routes.ts'
 import staffAuthRoutes from './routes/staff/auth-routes.ts'
@@ -20,6 +22,7 @@ import staffUserRoutes from './routes/staff/user-routes.ts'
 import staffCalendarRoutes from './routes/staff/calendar-routes.ts'
 import staffVolunteerRoutes from './routes/staff/volunteer-routes.ts'
 import staffParticipantRoutes from './routes/staff/participant-routes.ts'
+import staffTokenRoutes from './routes/staff/token-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -51,10 +54,12 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staticPlugin)
   await app.register(errorsPlugin)
   await app.register(authPlugin)
+  await app.register(openapiPlugin)
 
   await app.register(catalogueRoutes)
   await app.register(bookingRoutes)
   await app.register(classesApi)
+  await app.register(manageApi)
   await app.register(staffAuthRoutes)
   await app.register(staffOverviewRoutes)
   await app.register(staffPlaceRoutes)
@@ -64,5 +69,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffCalendarRoutes)
   await app.register(staffVolunteerRoutes)
   await app.register(staffParticipantRoutes)
+  await app.register(staffTokenRoutes)
   return app
 }

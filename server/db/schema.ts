@@ -147,6 +147,16 @@ export interface AuditLogTable {
   detail: string | null
 }
 
+export interface ApiTokenTable {
+  id: Generated<number>
+  name: string
+  token_hash: string
+  created_by: number | null
+  created_at: string
+  revoked_at: string | null
+  last_used_at: string | null
+}
+
 export interface Database {
   courses: CourseTable
   locations: LocationTable
@@ -160,6 +170,7 @@ export interface Database {
   waitlist_calls: WaitlistCallTable
   class_staff: ClassStaffTable
   staff_locations: StaffLocationTable
+  api_tokens: ApiTokenTable
 }
 
 export type CourseRow = Selectable<CourseTable>

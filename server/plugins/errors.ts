@@ -20,9 +20,14 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
 
 const isApi = (request: FastifyRequest) => request.url.startsWith('/api/')
 
-async function renderError (request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) {
+function codeFor (status: number): string {
+  return ({ 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'too_large', 415: 'unsupported_media_type', 429: 'rate_limited' } as Record<number, string>)[status] ?? (status >= 500 ? 'internal_error' : 'error')
+}
+
+/** API errors are JSON with a machine code; pages are Danish HTML in the site's look. */
+async function renderError (request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string, code = codeFor(status), details?: unknown) {
   reply.code(status).header('cache-control', 'no-store')
-  if (isApi(request)) return await reply.send({ error: { status, message } })
+  if (isApi(request)) return await reply.send({ error: { status, code, message, ...(details === undefined ? {} : { details }) } })
   try {
     return await reply.viewAsync('errors/error', { title, message, status })
   } catch (error) {
@@ -44,9 +49,12 @@ export default fp(async (fastify) => {
   fastify.setErrorHandler(async (error: Error & { statusCode?: number, code?: string, validation?: unknown }, request, reply) => {
     if (error instanceof DomainError) {
       const m = DOMAIN_MESSAGES[error.code]
-      return await renderError(request, reply, m.status, m.title, m.message)
+      return await renderError(request, reply, m.status, m.title, m.message, error.code)
     }
     const status = error.statusCode ?? 500
+    if (error.validation !== undefined && isApi(request)) {
+      return await renderError(request, reply, 400, 'Ugyldig forespørgsel', error.message, 'validation_error', error.validation)
+    }
     if (status === 429) {
       return await renderError(request, reply, 429, 'Vent lidt', error.message)
     }

@@ -10,7 +10,7 @@ import { promoteFromWaitlist } from './booking-service.ts'
  * Plans a class, or the same class every week for N weeks (N classes), in one
  * transaction. Returns the new ids, first to last.
  */
-export async function createClasses (db: Db, input: ClassInput, staffId: number, now: Date = new Date()): Promise<number[]> {
+export async function createClasses (db: Db, input: ClassInput, staffId: number | null, now: Date = new Date()): Promise<number[]> {
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const ids: number[] = []
@@ -37,7 +37,7 @@ export async function createClasses (db: Db, input: ClassInput, staffId: number,
  * Changes a class. More seats go at once to the waiting list, first in line first;
  * fewer seats never remove anyone who has one, they only close booking.
  */
-export async function updateClass (db: Db, id: number, input: Omit<ClassInput, 'repeatWeeks'>, staffId: number, now: Date = new Date()): Promise<{ promoted: number[] }> {
+export async function updateClass (db: Db, id: number, input: Omit<ClassInput, 'repeatWeeks'>, staffId: number | null, now: Date = new Date()): Promise<{ promoted: number[] }> {
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const before = await lockClass(tx, id)
@@ -68,7 +68,7 @@ export async function setClassPublic (db: Db, id: number, isPublic: boolean, sta
 }
 
 /** Cancels a class: it stays, its bookings stay, marked as cancelled by the organiser. */
-export async function cancelClass (db: Db, id: number, staffId: number, now: Date = new Date()): Promise<{ bookingsCancelled: number }> {
+export async function cancelClass (db: Db, id: number, staffId: number | null, now: Date = new Date()): Promise<{ bookingsCancelled: number }> {
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const cls = await lockClass(tx, id)

@@ -19,7 +19,7 @@ describe('error pages', () => {
     expect(res.text).not.toMatch(/\.ts:\d+/)
 
     const api = await request(app.server).get('/api/v1/boom').expect(500)
-    expect(api.body).toEqual({ error: { status: 500, message: 'Der skete en fejl hos os. Det er ikke din skyld. Prøv igen om lidt.' } })
+    expect(api.body).toEqual({ error: { status: 500, code: 'internal_error', message: 'Der skete en fejl hos os. Det er ikke din skyld. Prøv igen om lidt.' } })
     await app.close()
   })
 })

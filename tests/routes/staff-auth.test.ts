@@ -126,9 +126,10 @@ describe('every staff route checks the role on the server', () => {
     { path: '/personale/frivillige/1', minimum: 'leader' },
     { path: '/personale/deltagere', minimum: 'leader' },
     { path: '/personale/deltagere/1', minimum: 'leader' },
-    { path: '/personale/profil', minimum: 'volunteer' }
+    { path: '/personale/profil', minimum: 'volunteer' },
+    { path: '/personale/api-noegler', minimum: 'admin' }
   ]
-  const posts = ['/personale/steder/ny', '/personale/steder/1', '/personale/steder/1/arkiver', '/personale/partnere/ny', '/personale/partnere/1', '/personale/partnere/1/arkiver', '/personale/hold/ny', '/personale/hold/1/ret', '/personale/hold/1/synlighed', '/personale/hold/1/aflys', '/personale/hold/1/tilmeld', '/personale/tilmeldinger/1/afmeld', '/personale/brugere', '/personale/brugere/1/aktiv', '/personale/tilmeldinger/1/opkald', '/personale/tilmeldinger/1/note', '/personale/tilmeldinger/1/flyt', '/personale/hold/1/personale', '/personale/hold/1/personale/1/fjern', '/personale/deltagere/1/slaa-sammen']
+  const posts = ['/personale/steder/ny', '/personale/steder/1', '/personale/steder/1/arkiver', '/personale/partnere/ny', '/personale/partnere/1', '/personale/partnere/1/arkiver', '/personale/hold/ny', '/personale/hold/1/ret', '/personale/hold/1/synlighed', '/personale/hold/1/aflys', '/personale/hold/1/tilmeld', '/personale/tilmeldinger/1/afmeld', '/personale/brugere', '/personale/brugere/1/aktiv', '/personale/tilmeldinger/1/opkald', '/personale/tilmeldinger/1/note', '/personale/tilmeldinger/1/flyt', '/personale/hold/1/personale', '/personale/hold/1/personale/1/fjern', '/personale/deltagere/1/slaa-sammen', '/personale/profil', '/personale/api-noegler', '/personale/api-noegler/1/tilbagekald']
   const rank = { volunteer: 1, leader: 2, admin: 3 }
 
   it('answers 401 to anonymous, 403 below the role, 200 at or above it', async () => {

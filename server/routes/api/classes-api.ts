@@ -27,7 +27,7 @@ const classesApi: FastifyPluginAsync = async (fastify) => {
   const { publicUrl } = fastify.config
 
   fastify.get('/api/v1/classes', {
-    schema: { response: { 200: Type.Object({ generatedAt: Type.String(), classes: Type.Array(ClassJson) }) } }
+    schema: { tags: ['classes'], summary: 'Upcoming public classes (no token needed)', response: { 200: Type.Object({ generatedAt: Type.String(), classes: Type.Array(ClassJson) }) } }
   }, async (_request, reply) => {
     const classes = await listUpcomingClasses(fastify.db, {})
     reply.header('cache-control', 'public, max-age=60').header('access-control-allow-origin', '*')

@@ -1,0 +1,235 @@
+import { type Static, Type } from '@sinclair/typebox'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { DateTime } from 'luxon'
+import { type BookingFormValues, EMPTY_BOOKING_FORM, validateBookingForm } from '../../domain/booking-form.ts'
+import type { ClassInput } from '../../domain/class-form.ts'
+import { DomainError } from '../../domain/errors.ts'
+import { toOffsetIso } from '../../domain/time.ts'
+import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
+import { listActiveBookings } from '../../repositories/booking-repository.ts'
+import { findClassRow, findClassSummary } from '../../repositories/class-repository.ts'
+import { findCourse } from '../../repositories/course-repository.ts'
+import { findLocation } from '../../repositories/location-repository.ts'
+import { findPartner } from '../../repositories/partner-repository.ts'
+import type { ApiTokenRow } from '../../repositories/api-token-repository.ts'
+import { verifyApiToken } from '../../services/api-token-service.ts'
+import { bookSeat } from '../../services/booking-service.ts'
+import { cancelClass, createClasses, updateClass } from '../../services/class-service.ts'
+import { parseId } from '../params.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest { apiToken: ApiTokenRow | null }
+}
+
+const ErrorBody = Type.Object({ error: Type.Object({ status: Type.Integer(), code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }) })
+const Meeting = Type.Object({ start: Type.String({ format: 'date-time' }), end: Type.String({ format: 'date-time' }) }, { additionalProperties: false })
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,9}$' }) })
+
+const CreateClassBody = Type.Object({
+  courseSlug: Type.String({ minLength: 1, maxLength: 100 }),
+  locationId: Type.Integer({ minimum: 1 }),
+  partnerId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  capacity: Type.Integer({ minimum: 1, maximum: 500 }),
+  public: Type.Optional(Type.Boolean()),
+  waitlistMode: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('call')])),
+  note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+  meetings: Type.Array(Meeting, { minItems: 1, maxItems: 20 })
+}, { additionalProperties: false })
+const UpdateClassBody = Type.Partial(CreateClassBody, { additionalProperties: false })
+
+const CreateBookingBody = Type.Object({
+  name: Type.String({ maxLength: 200 }),
+  phone: Type.Optional(Type.String({ maxLength: 30 })),
+  email: Type.Optional(Type.String({ maxLength: 254 })),
+  birthYear: Type.Optional(Type.Integer({ minimum: 1900, maximum: 2100 })),
+  needsCompanion: Type.Optional(Type.Boolean()),
+  needsHearingLoop: Type.Optional(Type.Boolean()),
+  needsOther: Type.Optional(Type.String({ maxLength: 500 })),
+  bookedBy: Type.Optional(Type.Object({ name: Type.String({ maxLength: 200 }), phone: Type.Optional(Type.String({ maxLength: 30 })), email: Type.Optional(Type.String({ maxLength: 254 })) }, { additionalProperties: false }))
+}, { additionalProperties: false })
+
+const ManagedClass = Type.Object({
+  id: Type.Integer(),
+  courseSlug: Type.String(),
+  locationId: Type.Integer(),
+  partnerId: Type.Union([Type.Integer(), Type.Null()]),
+  capacity: Type.Integer(),
+  public: Type.Boolean(),
+  waitlistMode: Type.String(),
+  cancelled: Type.Boolean(),
+  note: Type.Union([Type.String(), Type.Null()]),
+  meetings: Type.Array(Type.Object({ start: Type.String(), end: Type.String() })),
+  seatsTaken: Type.Integer(),
+  waitlistLength: Type.Integer()
+})
+
+const security = [{ bearerAuth: [] }]
+
+function apiError (reply: FastifyReply, status: number, code: string, message: string, details?: unknown) {
+  return reply.code(status).send({ error: { status, code, message, ...(details === undefined ? {} : { details }) } })
+}
+
+/** Token-protected API for library websites and CMSs: manage classes and bookings. */
+const manageApi: FastifyPluginAsync = async (fastify) => {
+  fastify.decorateRequest('apiToken', null)
+
+  async function requireToken (request: FastifyRequest, reply: FastifyReply) {
+    const token = await verifyApiToken(fastify.db, request.headers.authorization)
+    if (!token) return await apiError(reply.header('www-authenticate', 'Bearer'), 401, 'unauthorized', 'A valid API token is required: Authorization: Bearer <token>.')
+    request.apiToken = token
+  }
+  const auth = { preHandler: requireToken }
+
+  async function managedClass (id: number) {
+    const [summary, row] = await Promise.all([findClassSummary(fastify.db, id), findClassRow(fastify.db, id)])
+    if (!summary || !row) return undefined
+    return {
+      id: summary.id,
+      courseSlug: summary.courseSlug,
+      locationId: summary.locationId,
+      partnerId: row.partner_id,
+      capacity: summary.capacity,
+      public: summary.isPublic,
+      waitlistMode: summary.waitlistMode,
+      cancelled: summary.cancelledAt !== null,
+      note: summary.note,
+      meetings: summary.meetings.map(m => ({ start: toOffsetIso(m.starts_at), end: toOffsetIso(m.ends_at) })),
+      seatsTaken: summary.confirmedCount,
+      waitlistLength: summary.waitlistCount
+    }
+  }
+
+  /** Checks what the schema cannot: that course, place and partner exist and meetings make sense. */
+  async function checkClass (body: Static<typeof CreateClassBody>, isNew: boolean): Promise<string | undefined> {
+    if (!await findCourse(fastify.db, body.courseSlug)) return `courseSlug "${body.courseSlug}" is not in the catalogue`
+    const location = await findLocation(fastify.db, body.locationId)
+    if (!location || (isNew && location.archived_at !== null)) return `locationId ${body.locationId} is not an active place`
+    if (body.partnerId != null && !await findPartner(fastify.db, body.partnerId)) return `partnerId ${body.partnerId} does not exist`
+    for (const [i, m] of body.meetings.entries()) {
+      const start = DateTime.fromISO(m.start)
+      const end = DateTime.fromISO(m.end)
+      if (!start.isValid || !end.isValid || end <= start) return `meetings[${i}]: end must be after start`
+      if (isNew && start.toMillis() <= Date.now()) return `meetings[${i}]: start is in the past`
+    }
+    return undefined
+  }
+
+  const toInput = (body: Static<typeof CreateClassBody>): Omit<ClassInput, 'repeatWeeks'> => ({
+    courseSlug: body.courseSlug,
+    locationId: body.locationId,
+    partnerId: body.partnerId ?? null,
+    capacity: body.capacity,
+    isPublic: body.public ?? true,
+    waitlistMode: body.waitlistMode ?? 'auto',
+    note: body.note ?? null,
+    meetings: body.meetings
+      .map(m => ({ startsAt: DateTime.fromISO(m.start).toUTC().toISO() as string, endsAt: DateTime.fromISO(m.end).toUTC().toISO() as string }))
+      .sort((a, b) => a.startsAt.localeCompare(b.startsAt))
+  })
+
+  fastify.post<{ Body: Static<typeof CreateClassBody> }>('/api/v1/classes', {
+    ...auth,
+    schema: { tags: ['classes'], summary: 'Create a class', security, body: CreateClassBody, response: { 201: ManagedClass, 400: ErrorBody, 401: ErrorBody, 422: ErrorBody } }
+  }, async (request, reply) => {
+    const problem = await checkClass(request.body, true)
+    if (problem) return await apiError(reply, 422, 'invalid_class', problem)
+    const [id] = await createClasses(fastify.db, { ...toInput(request.body), repeatWeeks: 1 }, request.apiToken?.created_by ?? null)
+    return await reply.code(201).send(await managedClass(id ?? 0))
+  })
+
+  fastify.get<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id', {
+    ...auth,
+    schema: { tags: ['classes'], summary: 'One class, public or internal', security, params: IdParams, response: { 200: ManagedClass, 401: ErrorBody, 404: ErrorBody } }
+  }, async (request, reply) => {
+    const cls = await managedClass(Number(request.params.id))
+    return cls ?? await apiError(reply, 404, 'class_not_found', 'No such class.')
+  })
+
+  fastify.patch<{ Params: Static<typeof IdParams>, Body: Static<typeof UpdateClassBody> }>('/api/v1/classes/:id', {
+    ...auth,
+    schema: { tags: ['classes'], summary: 'Change a class (more seats promote from the waiting list)', security, params: IdParams, body: UpdateClassBody, response: { 200: ManagedClass, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 422: ErrorBody } }
+  }, async (request, reply) => {
+    const id = Number(request.params.id)
+    if (Object.keys(request.body ?? {}).length === 0) return await apiError(reply, 400, 'validation_error', 'body must have at least one field to change')
+    const current = await managedClass(id)
+    if (!current) return await apiError(reply, 404, 'class_not_found', 'No such class.')
+    const merged = { courseSlug: current.courseSlug, locationId: current.locationId, partnerId: current.partnerId, capacity: current.capacity, public: current.public, waitlistMode: current.waitlistMode as 'auto' | 'call', note: current.note, meetings: current.meetings, ...request.body }
+    const problem = await checkClass(merged, false)
+    if (problem) return await apiError(reply, 422, 'invalid_class', problem)
+    await updateClass(fastify.db, id, toInput(merged), request.apiToken?.created_by ?? null)
+    return await managedClass(id)
+  })
+
+  fastify.post<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id/cancel', {
+    ...auth,
+    schema: { tags: ['classes'], summary: 'Cancel a class; its bookings are kept, cancelled by the organiser', security, params: IdParams, response: { 200: ManagedClass, 401: ErrorBody, 404: ErrorBody } }
+  }, async (request, reply) => {
+    const id = Number(request.params.id)
+    if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'No such class.')
+    await cancelClass(fastify.db, id, request.apiToken?.created_by ?? null)
+    return await managedClass(id)
+  })
+
+  fastify.get<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id/bookings', {
+    ...auth,
+    schema: { tags: ['bookings'], summary: "A class's confirmed and waiting bookings, in queue order", security, params: IdParams }
+  }, async (request, reply) => {
+    const id = Number(request.params.id)
+    if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'No such class.')
+    let waiting = 0
+    return {
+      bookings: (await listActiveBookings(fastify.db, id)).map(b => ({
+        id: b.id,
+        status: b.status,
+        waitlistNumber: b.status === 'waitlisted' ? ++waiting : null,
+        name: b.name,
+        phone: b.phone,
+        email: b.email,
+        birthYear: b.birth_year,
+        needs: { companion: b.needs_companion === 1, hearingLoop: b.needs_hearing_loop === 1, other: b.needs_other },
+        bookedBy: b.booker_name === null ? null : { name: b.booker_name, phone: b.booker_phone, email: b.booker_email },
+        source: b.source,
+        createdAt: b.created_at
+      }))
+    }
+  })
+
+  fastify.post<{ Params: Static<typeof IdParams>, Body: Static<typeof CreateBookingBody> }>('/api/v1/classes/:id/bookings', {
+    ...auth,
+    schema: { tags: ['bookings'], summary: 'Book a seat, or a place on the waiting list, with the same rules as the booking form', security, params: IdParams, body: CreateBookingBody }
+  }, async (request, reply) => {
+    const id = parseId(request.params.id)
+    if (id === undefined) return await apiError(reply, 404, 'class_not_found', 'No such class.')
+    const b = request.body
+    const values: BookingFormValues = {
+      ...EMPTY_BOOKING_FORM,
+      name: b.name,
+      phone: b.phone ?? '',
+      email: b.email ?? '',
+      birth_year: b.birthYear === undefined ? '' : String(b.birthYear),
+      needs_companion: b.needsCompanion ?? false,
+      needs_hearing_loop: b.needsHearingLoop ?? false,
+      needs_other: b.needsOther ?? '',
+      for_someone_else: b.bookedBy !== undefined,
+      booker_name: b.bookedBy?.name ?? '',
+      booker_phone: b.bookedBy?.phone ?? '',
+      booker_email: b.bookedBy?.email ?? ''
+    }
+    const result = validateBookingForm(values)
+    if (!result.ok) return await apiError(reply, 422, 'validation_error', 'The booking is not valid; see details (messages in Danish).', result.errors)
+    try {
+      const outcome = await bookSeat(fastify.db, id, result.input, 'online')
+      return await reply.code(outcome.created ? 201 : 200).send({
+        status: outcome.status,
+        waitlistNumber: outcome.waitlistNumber,
+        created: outcome.created,
+        url: `${fastify.config.publicUrl}/tilmelding/${outcome.token}`
+      })
+    } catch (error) {
+      if (error instanceof DomainError) return await apiError(reply, DOMAIN_MESSAGES[error.code].status, error.code, DOMAIN_MESSAGES[error.code].message)
+      throw error
+    }
+  })
+}
+
+export default manageApi

@@ -1,0 +1,115 @@
+import request from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, createLocation, createStaff, signedInAgent, type TestApp } from '../helpers/app.ts'
+
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+
+describe('the token-protected API', () => {
+  let t: TestApp
+  let token: string
+  let admin: Awaited<ReturnType<typeof signedInAgent>>
+  let library: number
+
+  beforeAll(async () => {
+    t = await buildTestApp()
+    library = await createLocation(t.db, { name: 'Hovedbiblioteket' })
+    admin = await signedInAgent(t.app, await createStaff(t.db, 'admin'))
+    const page = await admin.get('/personale/api-noegler').expect(200)
+    const made = await admin.post('/personale/api-noegler').type('form').send({ _csrf: csrfOf(page.text), name: 'Bibliotekets hjemmeside' })
+    expect(made.status).toBe(201)
+    token = /(dk_[A-Za-z0-9_-]+)/.exec(made.text)?.[1] ?? ''
+    expect(token).not.toBe('')
+    const stored = await t.db.selectFrom('api_tokens').selectAll().executeTakeFirstOrThrow()
+    expect(stored.token_hash).not.toContain(token)
+    expect((await admin.get('/personale/api-noegler')).text).not.toContain(token)
+  })
+  afterAll(async () => { await t.app.close() })
+
+  const api = () => request(t.app.server)
+  const classBody = () => ({
+    courseSlug: 'mitid-kom-godt-i-gang',
+    locationId: library,
+    capacity: 1,
+    meetings: [{ start: '2030-03-05T10:00:00+01:00', end: '2030-03-05T12:00:00+01:00' }, { start: '2030-04-02T10:00:00+02:00', end: '2030-04-02T12:00:00+02:00' }]
+  })
+
+  it('refuses requests without a valid token, as JSON with a code', async () => {
+    const none = await api().post('/api/v1/classes').send(classBody())
+    expect(none.status).toBe(401)
+    expect(none.body.error.code).toBe('unauthorized')
+    expect(none.headers['www-authenticate']).toBe('Bearer')
+    expect((await api().post('/api/v1/classes').set('authorization', 'Bearer dk_notarealtokennotarealtoken').send(classBody())).status).toBe(401)
+  })
+
+  it('gives 400 with a machine code for a body that does not fit the schema, and 422 for unknown references', async () => {
+    const bad = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send({ ...classBody(), capacity: 'ti', extra: 1 })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.code).toBe('validation_error')
+    expect(bad.body.error.details).toBeDefined()
+    const unknown = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send({ ...classBody(), courseSlug: 'findes-ikke' })
+    expect(unknown.status).toBe(422)
+    expect(unknown.body.error.code).toBe('invalid_class')
+    const backwards = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send({ ...classBody(), meetings: [{ start: '2030-03-05T12:00:00+01:00', end: '2030-03-05T10:00:00+01:00' }] })
+    expect(backwards.status).toBe(422)
+  })
+
+  it('creates a class that appears in the public catalogue, takes bookings, changes and cancels it', async () => {
+    const created = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send(classBody())
+    expect(created.status).toBe(201)
+    expect(created.body).toMatchObject({ courseSlug: 'mitid-kom-godt-i-gang', capacity: 1, public: true, cancelled: false, seatsTaken: 0 })
+    expect(created.body.meetings[1]).toEqual({ start: '2030-04-02T10:00:00+02:00', end: '2030-04-02T12:00:00+02:00' })
+    const id = created.body.id as number
+    expect((await api().get('/')).text).toContain(`href="/hold/${id}"`)
+    expect((await api().get('/api/v1/classes')).body.classes.map((c: { id: number }) => c.id)).toContain(id)
+
+    const seat = await api().post(`/api/v1/classes/${id}/bookings`).set('authorization', `Bearer ${token}`).send({ name: 'Søren Ærø', phone: '12 34 56 78' })
+    expect(seat.status).toBe(201)
+    expect(seat.body).toMatchObject({ status: 'confirmed', waitlistNumber: null, created: true })
+    expect(seat.body.url).toMatch(/^http:\/\/kurser\.test\/tilmelding\//)
+    const waiting = await api().post(`/api/v1/classes/${id}/bookings`).set('authorization', `Bearer ${token}`).send({ name: 'Ruth Holm', bookedBy: { name: 'Lone Holm', email: 'lone@example.dk' } })
+    expect(waiting.body).toMatchObject({ status: 'waitlisted', waitlistNumber: 1 })
+    const again = await api().post(`/api/v1/classes/${id}/bookings`).set('authorization', `Bearer ${token}`).send({ name: 'søren ærø', phone: '+4512345678' })
+    expect(again.status).toBe(200)
+    expect(again.body.created).toBe(false)
+    const invalid = await api().post(`/api/v1/classes/${id}/bookings`).set('authorization', `Bearer ${token}`).send({ name: '' })
+    expect(invalid.status).toBe(422)
+    expect(invalid.body.error.details.name).toBe('Skriv dit navn.')
+
+    const list = await api().get(`/api/v1/classes/${id}/bookings`).set('authorization', `Bearer ${token}`).expect(200)
+    expect(list.body.bookings.map((b: { name: string, status: string, waitlistNumber: number | null }) => [b.name, b.status, b.waitlistNumber])).toEqual([['Søren Ærø', 'confirmed', null], ['Ruth Holm', 'waitlisted', 1]])
+
+    const grown = await api().patch(`/api/v1/classes/${id}`).set('authorization', `Bearer ${token}`).send({ capacity: 2, note: 'Kaffe på kanden' })
+    expect(grown.status).toBe(200)
+    expect(grown.body).toMatchObject({ capacity: 2, seatsTaken: 2, waitlistLength: 0, note: 'Kaffe på kanden' })
+    expect((await api().patch(`/api/v1/classes/${id}`).set('authorization', `Bearer ${token}`).send({})).status).toBe(400)
+    await api().patch(`/api/v1/classes/${id}`).set('authorization', `Bearer ${token}`).send({ public: false }).expect(200)
+    const still = await api().patch(`/api/v1/classes/${id}`).set('authorization', `Bearer ${token}`).send({ capacity: 3 }).expect(200)
+    expect(still.body.public).toBe(false)
+    await api().patch(`/api/v1/classes/${id}`).set('authorization', `Bearer ${token}`).send({ public: true, capacity: 2 }).expect(200)
+
+    const cancelled = await api().post(`/api/v1/classes/${id}/cancel`).set('authorization', `Bearer ${token}`).expect(200)
+    expect(cancelled.body.cancelled).toBe(true)
+    expect((await api().get('/')).text).not.toContain(`href="/hold/${id}"`)
+    const closed = await api().post(`/api/v1/classes/${id}/bookings`).set('authorization', `Bearer ${token}`).send({ name: 'Bent', phone: '11111111' })
+    expect(closed.status).toBe(409)
+    expect(closed.body.error.code).toBe('class_cancelled')
+    expect((await api().get('/api/v1/classes/999999').set('authorization', `Bearer ${token}`)).status).toBe(404)
+  })
+
+  it('describes itself as OpenAPI at /api/docs', async () => {
+    const docs = await api().get('/api/docs').expect(200)
+    expect(docs.body.openapi).toBe('3.0.3')
+    expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/api/v1/classes', '/api/v1/classes/{id}', '/api/v1/classes/{id}/bookings', '/api/v1/classes/{id}/cancel']))
+    expect(docs.body.components.securitySchemes.bearerAuth.scheme).toBe('bearer')
+  })
+
+  it('stops accepting a revoked token', async () => {
+    const page = await admin.get('/personale/api-noegler')
+    const id = (await t.db.selectFrom('api_tokens').select('id').executeTakeFirstOrThrow()).id
+    await admin.post(`/personale/api-noegler/${id}/tilbagekald`).type('form').send({ _csrf: csrfOf(page.text) }).expect(303)
+    const res = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send(classBody())
+    expect(res.status).toBe(401)
+    const actions = (await t.db.selectFrom('audit_log').select('action').execute()).map(a => a.action)
+    expect(actions).toEqual(expect.arrayContaining(['api_token_created', 'api_token_revoked', 'class_created', 'class_cancelled']))
+  })
+})
