@@ -29,8 +29,8 @@ export function toCard (c: ClassSummary, now: Date): ClassCard {
 export interface CatalogueFilter { topic?: string, locationId?: number }
 
 /** Public classes not yet begun, soonest first. */
-export async function listUpcomingClasses (db: Db, filter: CatalogueFilter, now: Date = new Date()): Promise<ClassCard[]> {
-  const rows = await findClassSummaries(db, { ...filter, publicOnly: true, startsAfter: now.toISOString() })
+export async function listUpcomingClasses (db: Db, filter: CatalogueFilter, now: Date = new Date(), includeInternal = false): Promise<ClassCard[]> {
+  const rows = await findClassSummaries(db, { ...filter, publicOnly: !includeInternal, startsAfter: now.toISOString() })
   return rows.map(r => toCard(r, now))
 }
 

@@ -96,6 +96,15 @@ describe('the token-protected API', () => {
     expect((await api().get('/api/v1/classes/999999').set('authorization', `Bearer ${token}`)).status).toBe(404)
   })
 
+  it('lists internal classes too when the list is asked for with a token', async () => {
+    const internal = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send({ ...classBody(), public: false })
+    const id = internal.body.id as number
+    const open = await api().get('/api/v1/classes').expect(200)
+    expect(open.body.classes.map((c: { id: number }) => c.id)).not.toContain(id)
+    const withToken = await api().get('/api/v1/classes').set('authorization', `Bearer ${token}`).expect(200)
+    expect(withToken.body.classes.find((c: { id: number }) => c.id === id)).toMatchObject({ public: false })
+  })
+
   it('describes itself as OpenAPI at /api/docs', async () => {
     const docs = await api().get('/api/docs').expect(200)
     expect(docs.body.openapi).toBe('3.0.3')

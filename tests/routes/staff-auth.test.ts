@@ -152,6 +152,9 @@ describe('every staff route checks the role on the server', () => {
         expect(res.status, `${role} ${route.path}`).toBe(rank[role] >= rank[route.minimum] ? 200 : 403)
       }
     }
+    for (const path of ['/personale/brugere', '/personale/brugere/1/aktiv', '/personale/api-noegler', '/personale/api-noegler/1/tilbagekald']) {
+      expect((await agents.leader.post(path).type('form').send({ name: 'X' })).status, `leader POST ${path}`).toBe(403)
+    }
     for (const path of posts) {
       expect((await request(t.app.server).post(path).type('form').send({ name: 'X' })).status, `anonymous POST ${path}`).toBe(401)
       expect((await agents.volunteer.post(path).type('form').send({ name: 'X' })).status, `volunteer POST ${path}`).toBe(403)

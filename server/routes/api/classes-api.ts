@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { toOffsetIso } from '../../domain/time.ts'
 import { buildCalendar } from '../../services/calendar-service.ts'
 import { listUpcomingClasses } from '../../services/class-query-service.ts'
+import { verifyApiToken } from '../../services/api-token-service.ts'
 
 const ClassJson = Type.Object({
   id: Type.Integer(),
@@ -19,6 +20,7 @@ const ClassJson = Type.Object({
   capacity: Type.Integer(),
   seatsLeft: Type.Integer(),
   waitlistLength: Type.Integer(),
+  public: Type.Boolean(),
   url: Type.String()
 })
 
@@ -28,9 +30,11 @@ const classesApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.get('/api/v1/classes', {
     schema: { tags: ['classes'], summary: 'Upcoming public classes (no token needed)', response: { 200: Type.Object({ generatedAt: Type.String(), classes: Type.Array(ClassJson) }) } }
-  }, async (_request, reply) => {
-    const classes = await listUpcomingClasses(fastify.db, {})
-    reply.header('cache-control', 'public, max-age=60').header('access-control-allow-origin', '*')
+  }, async (request, reply) => {
+    // With a valid API token the list includes internal classes too.
+    const token = request.headers.authorization === undefined ? undefined : await verifyApiToken(fastify.db, request.headers.authorization)
+    const classes = token ? await listUpcomingClasses(fastify.db, {}, new Date(), true) : await listUpcomingClasses(fastify.db, {})
+    reply.header('cache-control', token ? 'private, no-store' : 'public, max-age=60').header('access-control-allow-origin', '*')
     return {
       generatedAt: new Date().toISOString(),
       classes: classes.map(c => ({
@@ -48,6 +52,7 @@ const classesApi: FastifyPluginAsync = async (fastify) => {
         capacity: c.capacity,
         seatsLeft: c.seatsLeft,
         waitlistLength: c.waitlistCount,
+        public: c.isPublic,
         url: `${publicUrl}/hold/${c.id}`
       }))
     }
