@@ -145,3 +145,6 @@ export async function signedInAgent (app: FastifyInstance, credentials: { email:
   if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}`)
   return agent
 }
+
+/** The CSRF token in a rendered form. */
+export const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''

@@ -1,8 +1,6 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, createLocation, createStaff, signedInAgent, type TestApp } from '../helpers/app.ts'
-
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+import { buildTestApp, createLocation, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
 
 describe('the token-protected API', () => {
   let t: TestApp

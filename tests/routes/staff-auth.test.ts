@@ -1,8 +1,6 @@
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
-import { buildTestApp, createClass, createStaff, signedInAgent } from '../helpers/app.ts'
-
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+import { buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
 
 describe('first run: the first admin', () => {
   it('is offered while no staff user exists, once only', async () => {

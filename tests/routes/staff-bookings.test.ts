@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { buildTestApp, createClass, createStaff, signedInAgent, type TestApp } from '../helpers/app.ts'
+import { buildTestApp, createClass, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
 
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
 const person = (name: string, phone: string) => ({ name, phone, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null })
 
 describe('staff bookings', () => {

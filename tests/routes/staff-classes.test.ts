@@ -1,9 +1,8 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { buildTestApp, createClass, createLocation, createStaff, signedInAgent, type TestApp } from '../helpers/app.ts'
+import { buildTestApp, createClass, createLocation, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
 
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
 const person = (n: number) => ({ name: `Deltager ${n}`, phone: `+45${60000000 + n}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: n === 1, needsOther: null, booker: null })
 
 describe('planning classes', () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { buildTestApp, createClass, createStaff, signedInAgent } from '../helpers/app.ts'
+import { buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
 
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
 const input = (name: string, phone: string | null, email: string | null = null) => ({ name, phone, email, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null })
 
 describe('participants as people', () => {

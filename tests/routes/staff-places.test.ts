@@ -1,8 +1,6 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, createStaff, signedInAgent, type TestApp } from '../helpers/app.ts'
-
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+import { buildTestApp, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
 
 describe('places and partners', () => {
   let t: TestApp

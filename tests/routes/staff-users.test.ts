@@ -1,8 +1,6 @@
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
-import { buildTestApp, createStaff, signedInAgent } from '../helpers/app.ts'
-
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+import { buildTestApp, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
 
 describe('admins invite and deactivate staff', () => {
   it('invites a volunteer, who chooses a password from the link once and can then sign in', async () => {

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { getStaffClasses } from '../../server/services/volunteer-service.ts'
-import { buildTestApp, createClass, createStaff, signedInAgent } from '../helpers/app.ts'
-
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+import { buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
 
 describe('volunteers and instructors', () => {
   it('are assigned to classes, see only names and needs there, and have their hours counted', async () => {
