@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { AxeBuilder } from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createClass, type TestApp } from '../helpers/app.ts'
+import { createClass, createLocation, createStaff, type TestApp } from '../helpers/app.ts'
 import { chromiumOrSkip, launchChromium, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
@@ -184,6 +184,48 @@ describe.skipIf(!run)('the staff area in a real browser', () => {
 
     expect(Object.keys(found)).toHaveLength(29)
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map(k => [k, []])))
+    await context.close()
+  })
+
+  it('a leader signs in, plans a class with two meetings, a citizen books it, and the leader sees the booking', { timeout: 90_000 }, async () => {
+    await createStaff(t.db, 'leader', 'lise@bib.dk', 'lises lange adgangskode')
+    await createLocation(t.db, { name: 'Seniorklubben Solsikken' })
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    context.setDefaultTimeout(15_000)
+    const page = await context.newPage()
+    await page.goto(`${t.base}/personale`)
+    expect(await page.locator('main').textContent()).toContain('Du skal logge ind')
+    await page.getByLabel('E-mail').fill('lise@bib.dk')
+    await page.getByLabel('Adgangskode').fill('lises lange adgangskode')
+    await page.getByRole('button', { name: 'Log ind' }).click()
+    await page.waitForURL(/\/personale$/)
+    await page.getByRole('link', { name: 'Nyt hold' }).click()
+    await page.getByLabel('Kursus').selectOption('spot-svindel-falske-beskeder-og-opkald')
+    await page.getByLabel('Sted', { exact: true }).selectOption({ label: 'Seniorklubben Solsikken – Mødelokale 1' })
+    await page.getByLabel('Antal pladser').fill('12')
+    await page.locator('#f-meeting-date-1').fill('2030-10-01')
+    await page.locator('#f-meeting-start-1').fill('13:30')
+    await page.locator('#f-meeting-end-1').fill('15:30')
+    await page.locator('#f-meeting-date-2').fill('2030-10-08')
+    await page.locator('#f-meeting-start-2').fill('13:30')
+    await page.locator('#f-meeting-end-2').fill('15:30')
+    await page.getByRole('button', { name: 'Opret hold' }).click()
+    await page.waitForURL(/oprettet=1$/)
+    const classUrl = page.url().replace(/\?.*$/, '')
+    const classId = /\/hold\/(\d+)/.exec(classUrl)?.[1] ?? ''
+
+    const citizen = await (await browser.newContext()).newPage()
+    await citizen.goto(`${t.base}/hold/${classId}`)
+    await citizen.getByLabel('Navn', { exact: true }).fill('Aase Østergaard')
+    await citizen.getByLabel('E-mail', { exact: true }).fill('aase@example.dk')
+    await citizen.getByRole('button', { name: 'Tilmeld' }).click()
+    await citizen.waitForURL(/\?ny=1$/)
+    await citizen.context().close()
+
+    await page.goto(classUrl)
+    expect(await page.locator('#deltagere ~ .table-wrap').textContent()).toContain('Aase Østergaard')
+    expect(await page.locator('main').textContent()).toContain('1 af 12 er optaget')
+    expect(await violations(page)).toEqual([])
     await context.close()
   })
 })
