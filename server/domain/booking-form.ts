@@ -58,9 +58,14 @@ const EMAIL = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:".]{2,}$/
 const text = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[0] ?? '') : '')
 const checked = (v: unknown): boolean => text(v) !== ''
 
-/** Reads a posted form body into strings, whatever shape it came in. */
+/**
+ * Reads a posted form body into strings, whatever shape it came in. Filling in the
+ * booker's fields counts as booking for someone else, also when the box was not ticked
+ * (without JavaScript the fields are always visible).
+ */
 export function readBookingForm (body: unknown): BookingFormValues {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+  const hasBooker = ['booker_name', 'booker_phone', 'booker_email'].some(key => text(b[key]).trim() !== '')
   return {
     name: text(b.name),
     phone: text(b.phone),
@@ -69,7 +74,7 @@ export function readBookingForm (body: unknown): BookingFormValues {
     needs_companion: checked(b.needs_companion),
     needs_hearing_loop: checked(b.needs_hearing_loop),
     needs_other: text(b.needs_other),
-    for_someone_else: checked(b.for_someone_else),
+    for_someone_else: checked(b.for_someone_else) || hasBooker,
     booker_name: text(b.booker_name),
     booker_phone: text(b.booker_phone),
     booker_email: text(b.booker_email)

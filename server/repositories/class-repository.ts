@@ -8,6 +8,7 @@ export interface ClassSummary {
   topic: string
   level: string
   locationId: number
+  partnerId: number | null
   locationName: string
   street: string
   postalCode: string
@@ -75,7 +76,7 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
     .innerJoin('courses', 'courses.slug', 'classes.course_slug')
     .innerJoin('locations', 'locations.id', 'classes.location_id')
     .select(eb => [
-      'classes.id', 'classes.course_slug', 'classes.capacity', 'classes.is_public', 'classes.waitlist_mode', 'classes.cancelled_at', 'classes.note',
+      'classes.id', 'classes.course_slug', 'classes.partner_id', 'classes.capacity', 'classes.is_public', 'classes.waitlist_mode', 'classes.cancelled_at', 'classes.note',
       'courses.title as course_title', 'courses.topic', 'courses.level',
       'locations.id as location_id', 'locations.name as location_name', 'locations.street', 'locations.postal_code',
       'locations.city', 'locations.room', 'locations.step_free', 'locations.hearing_loop',
@@ -121,6 +122,7 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
     topic: r.topic,
     level: r.level,
     locationId: r.location_id,
+    partnerId: r.partner_id,
     locationName: r.location_name,
     street: r.street,
     postalCode: r.postal_code,

@@ -29,6 +29,20 @@ export function newBookingToken (): string {
 }
 
 /**
+ * Where a new booking on a locked class lands: a seat while one is free and nobody
+ * waits, else the next place on the waiting list. Refuses cancelled and begun classes.
+ */
+async function placeOn (tx: DbOrTx, cls: ClassRow, at: string): Promise<{ active: BookingWithPerson[], status: BookingOutcome['status'], waitlistNumber: number | null }> {
+  if (cls.cancelled_at !== null) throw new DomainError('class_cancelled')
+  const [first] = await listMeetings(tx, [cls.id])
+  if (!first || first.starts_at <= at) throw new DomainError('class_started')
+  const active = await listActiveBookings(tx, cls.id)
+  const confirmed = active.filter(b => b.status === 'confirmed').length
+  const status = statusForNewBooking(cls.capacity, confirmed, active.length - confirmed)
+  return { active, status, waitlistNumber: status === 'waitlisted' ? active.length - confirmed + 1 : null }
+}
+
+/**
  * Books a seat, or a numbered place on the waiting list, in one transaction: the class
  * row is locked first, then seats are counted and the booking written, so that a class
  * never gets more confirmed bookings than seats.
@@ -38,18 +52,12 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
   return await db.transaction().execute(async tx => {
     const cls = await lockClass(tx, classId)
     if (!cls) throw new DomainError('class_not_found')
-    if (cls.cancelled_at !== null) throw new DomainError('class_cancelled')
-    if (source === 'online' && cls.is_public !== 1) throw new DomainError('class_not_public')
-    const [first] = await listMeetings(tx, [classId])
-    if (!first || first.starts_at <= at) throw new DomainError('class_started')
-
-    const active = await listActiveBookings(tx, classId)
+    if (source === 'online' && cls.is_public !== 1 && cls.cancelled_at === null) throw new DomainError('class_not_public')
+    const { active, status, waitlistNumber } = await placeOn(tx, cls, at)
     const me = { name: input.name, contacts: [input.phone, input.email, input.booker?.phone ?? null, input.booker?.email ?? null] }
     const existing = active.find(b => isSamePerson(me, { name: b.name, contacts: [b.phone, b.email, b.booker_phone, b.booker_email] }))
     if (existing) return outcomeOf(existing, active, false)
 
-    const confirmed = active.filter(b => b.status === 'confirmed').length
-    const status = statusForNewBooking(cls.capacity, confirmed, active.length - confirmed)
     const participantId = await findOrCreateParticipant(tx, input, at)
     const booking = await insertBooking(tx, {
       class_id: classId,
@@ -69,12 +77,7 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
     if (staffId !== undefined) {
       await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_created', subject_type: 'booking', subject_id: booking.id, detail: `class=${classId} source=${source} status=${status}` })
     }
-    return {
-      token: booking.token,
-      status,
-      waitlistNumber: status === 'waitlisted' ? active.filter(b => b.status === 'waitlisted').length + 1 : null,
-      created: true
-    }
+    return { token: booking.token, status, waitlistNumber, created: true }
   })
 }
 
@@ -123,12 +126,9 @@ export async function cancelBooking (db: Db, token: string, by: CancelledBy, now
  */
 export async function promoteFromWaitlist (tx: DbOrTx, cls: Pick<ClassRow, 'id' | 'capacity' | 'waitlist_mode'>, at: string): Promise<number[]> {
   if (cls.waitlist_mode !== 'auto') return []
-  const classId = cls.id
-  const capacity = cls.capacity
-  const meetings = await listMeetings(tx, [classId])
-  const last = meetings.at(-1)
+  const last = (await listMeetings(tx, [cls.id])).at(-1)
   if (!last || last.ends_at <= at) return []
-  const promoted = bookingsToPromote(capacity, await countConfirmed(tx, classId), await listWaitlistIds(tx, classId))
+  const promoted = bookingsToPromote(cls.capacity, await countConfirmed(tx, cls.id), await listWaitlistIds(tx, cls.id))
   await setBookingStatus(tx, promoted, 'confirmed', at)
   return promoted
 }
@@ -156,11 +156,6 @@ export async function getBookingPage (db: Db, token: string, now: Date = new Dat
   const course = summary ? await findCourse(db, summary.courseSlug) : undefined
   if (!summary || !course) return undefined
   return { ...view, cls: toCard(summary, now), course }
-}
-
-/** The private token of a booking, for staff pages that address bookings by id. */
-export async function bookingToken (db: Db, bookingId: number): Promise<string | undefined> {
-  return (await findBookingById(db, bookingId))?.token
 }
 
 /**
@@ -213,17 +208,12 @@ export async function moveBooking (db: Db, bookingId: number, targetClassId: num
     const from = locked.get(booking.class_id)
     const to = locked.get(targetClassId)
     if (!from || !to) throw new DomainError('class_not_found')
-    if (to.cancelled_at !== null) throw new DomainError('class_cancelled')
-    const [first] = await listMeetings(tx, [targetClassId])
-    if (!first || first.starts_at <= at) throw new DomainError('class_started')
+    const { status, waitlistNumber } = await placeOn(tx, to, at)
     const current = await findBookingById(tx, bookingId)
     if (!current || current.status === 'cancelled') throw new DomainError('booking_already_cancelled')
 
     await setBookingStatus(tx, [bookingId], 'cancelled', at, 'staff')
     await promoteFromWaitlist(tx, from, at)
-    const active = await listActiveBookings(tx, targetClassId)
-    const confirmed = active.filter(b => b.status === 'confirmed').length
-    const status = statusForNewBooking(to.capacity, confirmed, active.length - confirmed)
     const moved = await insertBooking(tx, {
       class_id: targetClassId,
       participant_id: current.participant_id,
@@ -241,11 +231,6 @@ export async function moveBooking (db: Db, bookingId: number, targetClassId: num
       confirmed_at: status === 'confirmed' ? at : null
     })
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_moved', subject_type: 'booking', subject_id: moved.id, detail: `from_booking=${bookingId} from_class=${booking.class_id} to_class=${targetClassId} status=${status}` })
-    return {
-      token: moved.token,
-      status,
-      waitlistNumber: status === 'waitlisted' ? active.filter(b => b.status === 'waitlisted').length + 1 : null,
-      created: true
-    }
+    return { token: moved.token, status, waitlistNumber, created: true }
   })
 }

@@ -72,10 +72,6 @@ export async function getClassPage (db: Db, id: number, now: Date = new Date()):
   return { cls: toCard(summary, now), course }
 }
 
-export async function listCourseCatalogue (db: Db): Promise<Course[]> {
-  return await listCourses(db)
-}
-
 /** Staff overview: every class not yet over, public or internal, cancelled ones too. */
 export async function listClassesForStaff (db: Db, now: Date = new Date()): Promise<ClassCard[]> {
   const rows = await findClassSummaries(db, { endsAfter: now.toISOString(), includeCancelled: true })

@@ -6,6 +6,18 @@ import { cancelActiveBookings } from '../repositories/booking-repository.ts'
 import { insertClass, lockClass, replaceMeetings, updateClassRow } from '../repositories/class-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
 
+/** The columns a class's plan sets, shared by creating and editing. */
+const classColumns = (input: Omit<ClassInput, 'repeatWeeks'>, at: string) => ({
+  course_slug: input.courseSlug,
+  location_id: input.locationId,
+  partner_id: input.partnerId,
+  capacity: input.capacity,
+  is_public: input.isPublic ? 1 : 0,
+  waitlist_mode: input.waitlistMode,
+  note: input.note,
+  updated_at: at
+})
+
 /**
  * Plans a class, or the same class every week for N weeks (N classes), in one
  * transaction. Returns the new ids, first to last.
@@ -15,17 +27,7 @@ export async function createClasses (db: Db, input: ClassInput, staffId: number 
   return await db.transaction().execute(async tx => {
     const ids: number[] = []
     for (let week = 0; week < input.repeatWeeks; week++) {
-      const id = await insertClass(tx, {
-        course_slug: input.courseSlug,
-        location_id: input.locationId,
-        partner_id: input.partnerId,
-        capacity: input.capacity,
-        is_public: input.isPublic ? 1 : 0,
-        waitlist_mode: input.waitlistMode,
-        note: input.note,
-        created_at: at,
-        updated_at: at
-      }, shiftWeeks(input.meetings, week))
+      const id = await insertClass(tx, { ...classColumns(input, at), created_at: at }, shiftWeeks(input.meetings, week))
       await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_created', subject_type: 'class', subject_id: id, detail: `capacity=${input.capacity} public=${input.isPublic ? 1 : 0}` })
       ids.push(id)
     }
@@ -42,16 +44,7 @@ export async function updateClass (db: Db, id: number, input: Omit<ClassInput, '
   return await db.transaction().execute(async tx => {
     const before = await lockClass(tx, id)
     if (!before) throw new DomainError('class_not_found')
-    await updateClassRow(tx, id, {
-      course_slug: input.courseSlug,
-      location_id: input.locationId,
-      partner_id: input.partnerId,
-      capacity: input.capacity,
-      is_public: input.isPublic ? 1 : 0,
-      waitlist_mode: input.waitlistMode,
-      note: input.note,
-      updated_at: at
-    })
+    await updateClassRow(tx, id, classColumns(input, at))
     await replaceMeetings(tx, id, input.meetings)
     const promoted = before.cancelled_at === null ? await promoteFromWaitlist(tx, { id, capacity: input.capacity, waitlist_mode: input.waitlistMode }, at) : []
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_updated', subject_type: 'class', subject_id: id, detail: `capacity=${before.capacity}->${input.capacity} promoted=${promoted.length}` })

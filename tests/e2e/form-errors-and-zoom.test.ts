@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { createClass, createLocation, type TestApp } from '../helpers/app.ts'
+import { bookingInput, createClass, createLocation, type TestApp } from '../helpers/app.ts'
 import { chromiumOrSkip, launchChromium, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
@@ -25,7 +25,7 @@ describe.skipIf(!run)('a citizen in a real browser', () => {
     const club = await createLocation(t.db, { name: 'Seniorklubben Solsikken', kind: 'club', street: 'Fælledvej 3', step_free: 0, hearing_loop: 0 })
     openClass = await createClass(t.db, { course: 'mitid-kom-godt-i-gang', locationId: library, capacity: 12, meetings: ['2030-03-05T10:00', '2030-03-12T10:00'] })
     fullClass = await createClass(t.db, { course: 'digital-post-laes-og-svar', locationId: club, capacity: 1, meetings: ['2030-03-07T13:30'] })
-    await bookSeat(t.db, fullClass, { name: 'Bent Madsen', phone: '+4520202020', email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null }, 'online')
+    await bookSeat(t.db, fullClass, bookingInput({ name: 'Bent Madsen', phone: '+4520202020' }), 'online')
     browser = await launchChromium()
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     context.setDefaultTimeout(10_000)

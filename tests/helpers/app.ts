@@ -5,11 +5,13 @@ import request from 'supertest'
 import { buildApp } from '../../server/app.ts'
 import { type Config, loadConfig } from '../../server/config.ts'
 import { createSqliteDb, type Db } from '../../server/db/connection.ts'
+import type { BookingInput } from '../../server/domain/booking-form.ts'
 import { migrateToLatest } from '../../server/db/migrate.ts'
 import { ZONE, toStoredIso } from '../../server/domain/time.ts'
 import { insertClass } from '../../server/repositories/class-repository.ts'
 import { insertLocation } from '../../server/repositories/location-repository.ts'
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
+import { createStaffUser } from '../../server/services/staff-service.ts'
 
 export const coursesDir = resolve(import.meta.dirname, '../../courses')
 
@@ -131,7 +133,6 @@ export async function countBookings (db: Db, classId: number): Promise<number> {
 
 /** A staff user straight in the database (argon2-hashed), for route tests. */
 export async function createStaff (db: Db, role: 'admin' | 'leader' | 'volunteer', email = `${role}-${Math.random().toString(36).slice(2)}@bib.dk`, password = 'en lang og sikker adgangskode'): Promise<{ email: string, password: string }> {
-  const { createStaffUser } = await import('../../server/services/staff-service.ts')
   await createStaffUser(db, { email, name: `Test ${role}`, role, password }, null)
   return { email, password }
 }
@@ -148,3 +149,8 @@ export async function signedInAgent (app: FastifyInstance, credentials: { email:
 
 /** The CSRF token in a rendered form. */
 export const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+
+/** What the booking form yields, for booking through the service directly. */
+export function bookingInput (fields: Partial<BookingInput> & { name: string }): BookingInput {
+  return { phone: null, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null, ...fields }
+}

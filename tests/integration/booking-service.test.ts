@@ -3,19 +3,10 @@ import type { Db } from '../../server/db/connection.ts'
 import type { BookingInput } from '../../server/domain/booking-form.ts'
 import { DomainError } from '../../server/domain/errors.ts'
 import { bookSeat, cancelBooking, findBooking } from '../../server/services/booking-service.ts'
-import { createClass, createTestDb } from '../helpers/app.ts'
+import { bookingInput, createClass, createTestDb } from '../helpers/app.ts'
 
-const person = (n: number, fields: Partial<BookingInput> = {}): BookingInput => ({
-  name: `Deltager ${n}`,
-  phone: `+45${String(20000000 + n)}`,
-  email: null,
-  birthYear: null,
-  needsCompanion: false,
-  needsHearingLoop: false,
-  needsOther: null,
-  booker: null,
-  ...fields
-})
+const person = (n: number, fields: Partial<BookingInput> = {}): BookingInput =>
+  bookingInput({ name: `Deltager ${n}`, phone: `+45${String(20000000 + n)}`, ...fields })
 
 async function statusOf (db: Db, token: string) {
   const view = await findBooking(db, token)

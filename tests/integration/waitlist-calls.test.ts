@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
 import { bookSeat, cancelBooking, recordWaitlistCall } from '../../server/services/booking-service.ts'
-import { createClass, createStaff, createTestDb } from '../helpers/app.ts'
+import { bookingInput, createClass, createStaff, createTestDb } from '../helpers/app.ts'
 
-const person = (n: number) => ({ name: `Person ${n}`, phone: `+45${70000000 + n}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null })
+const person = (n: number) => bookingInput({ name: `Person ${n}`, phone: `+45${70000000 + n}` })
 
 describe('phoning the waiting list', () => {
   let db: Db

@@ -2,7 +2,7 @@ import ICAL from 'ical.js'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { buildTestApp, createClass, createLocation, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
+import { bookingInput, buildTestApp, createClass, createLocation, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
 
 function parseEvents (ics: string) {
   const calendar = new ICAL.Component(ICAL.parse(ics))
@@ -35,7 +35,7 @@ describe('calendar files and the API for library websites', () => {
     classId = await createClass(t.db, { locationId: location, capacity: 8, meetings: ['2030-03-26T10:00', '2030-04-02T10:00'], minutes: 90 })
     fullId = await createClass(t.db, { course: 'digital-post-laes-og-svar', locationId: location, capacity: 1, meetings: ['2030-05-01T13:00'] })
     for (let i = 0; i < 3; i++) {
-      await bookSeat(t.db, fullId, { name: `P ${i}`, phone: `+45${50000000 + i}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null }, 'online')
+      await bookSeat(t.db, fullId, bookingInput({ name: `P ${i}`, phone: `+45${50000000 + i}` }), 'online')
     }
     await createClass(t.db, { isPublic: false, meetings: ['2030-05-02T10:00'] })
   })

@@ -1,9 +1,9 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { buildTestApp, createClass, createLocation, type TestApp } from '../helpers/app.ts'
+import { bookingInput, buildTestApp, createClass, createLocation, type TestApp } from '../helpers/app.ts'
 
-const someone = (n: number) => ({ name: `Person ${n}`, phone: `+45${30000000 + n}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null })
+const someone = (n: number) => bookingInput({ name: `Person ${n}`, phone: `+45${30000000 + n}` })
 
 describe('catalogue, course and class pages', () => {
   let t: TestApp

@@ -1,6 +1,7 @@
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
-import { buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
+import { bookSeat } from '../../server/services/booking-service.ts'
+import { bookingInput, buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
 
 describe('first run: the first admin', () => {
   it('is offered while no staff user exists, once only', async () => {
@@ -134,8 +135,7 @@ describe('every staff route checks the role on the server', () => {
     const t = await buildTestApp()
     await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
     await t.db.insertInto('partners').values({ name: 'Seniorklubben', contact: null, note: null, archived_at: null, created_at: new Date().toISOString() }).execute()
-    const { bookSeat } = await import('../../server/services/booking-service.ts')
-    await bookSeat(t.db, 1, { name: 'Test Person', phone: '+4512345678', email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null }, 'online')
+    await bookSeat(t.db, 1, bookingInput({ name: 'Test Person', phone: '+4512345678' }), 'online')
     const agents = {
       volunteer: await signedInAgent(t.app, await createStaff(t.db, 'volunteer')),
       leader: await signedInAgent(t.app, await createStaff(t.db, 'leader')),

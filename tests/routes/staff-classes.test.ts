@@ -1,9 +1,9 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { buildTestApp, createClass, createLocation, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
+import { bookingInput, buildTestApp, createClass, createLocation, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
 
-const person = (n: number) => ({ name: `Deltager ${n}`, phone: `+45${60000000 + n}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: n === 1, needsOther: null, booker: null })
+const person = (n: number) => bookingInput({ name: `Deltager ${n}`, phone: `+45${60000000 + n}`, needsHearingLoop: n === 1 })
 
 describe('planning classes', () => {
   let t: TestApp

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
+import { bookingInput, buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
 
-const input = (name: string, phone: string | null, email: string | null = null) => ({ name, phone, email, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null })
+const input = (name: string, phone: string | null, email: string | null = null) => bookingInput({ name, phone, email })
 
 describe('participants as people', () => {
   it('recognises the same person across classes, keeps a couple sharing a phone apart, and merges records', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { getStaffClasses } from '../../server/services/volunteer-service.ts'
-import { buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
+import { bookingInput, buildTestApp, createClass, createLocation, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
 
 describe('volunteers and instructors', () => {
   it('are assigned to classes, see only names and needs there, and have their hours counted', async () => {
@@ -14,7 +14,7 @@ describe('volunteers and instructors', () => {
     const coming = await createClass(t.db, { capacity: 5, meetings: ['2030-03-05T10:00', '2030-03-12T10:00'], minutes: 90 })
     const past = await createClass(t.db, { capacity: 5, meetings: ['2020-03-05T10:00'], minutes: 120 })
     const cancelled = await createClass(t.db, { capacity: 5, cancelled: true, meetings: ['2030-04-05T10:00'], minutes: 120 })
-    await bookSeat(t.db, coming, { name: 'Grethe Hansen', phone: '+4522223333', email: 'grethe@example.dk', birthYear: 1944, needsCompanion: false, needsHearingLoop: true, needsOther: null, booker: null }, 'online')
+    await bookSeat(t.db, coming, bookingInput({ name: 'Grethe Hansen', phone: '+4522223333', email: 'grethe@example.dk', birthYear: 1944, needsHearingLoop: true }), 'online')
 
     for (const classId of [coming, past, cancelled]) {
       const page = await leader.get(`/personale/hold/${classId}`)
@@ -61,7 +61,6 @@ describe('volunteers and instructors', () => {
 describe('a volunteer profile', () => {
   it('keeps name, phone and the places they help at, shown to leaders', async () => {
     const t = await buildTestApp()
-    const { createLocation } = await import('../helpers/app.ts')
     const club = await createLocation(t.db, { name: 'Seniorklubben Solsikken' })
     await createLocation(t.db, { name: 'Hovedbiblioteket' })
     const frida = await signedInAgent(t.app, await createStaff(t.db, 'volunteer', 'frida@bib.dk'))

@@ -53,6 +53,12 @@ describe('booking form validation', () => {
     expect(ok.ok && ok.input.booker).toEqual({ name: 'Lone Holm', phone: null, email: 'lone@example.dk' })
   })
 
+  it('counts filled-in booker fields as booking for someone else, also without the tick', () => {
+    expect(readBookingForm({ name: 'Ruth Holm', booker_name: 'Lone Holm' }).for_someone_else).toBe(true)
+    expect(readBookingForm({ name: 'Ruth Holm', booker_phone: '  ' }).for_someone_else).toBe(false)
+    expect(readBookingForm({ name: 'Ruth Holm', for_someone_else: '1' }).for_someone_else).toBe(true)
+  })
+
   it('reads any body shape without throwing', () => {
     expect(readBookingForm(null).name).toBe('')
     expect(readBookingForm({ name: ['a', 'b'], phone: 42 }).name).toBe('a')

@@ -81,13 +81,13 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
   const auth = { preHandler: requireToken }
 
   async function managedClass (id: number) {
-    const [summary, row] = await Promise.all([findClassSummary(fastify.db, id), findClassRow(fastify.db, id)])
-    if (!summary || !row) return undefined
+    const summary = await findClassSummary(fastify.db, id)
+    if (!summary) return undefined
     return {
       id: summary.id,
       courseSlug: summary.courseSlug,
       locationId: summary.locationId,
-      partnerId: row.partner_id,
+      partnerId: summary.partnerId,
       capacity: summary.capacity,
       public: summary.isPublic,
       waitlistMode: summary.waitlistMode,

@@ -43,8 +43,6 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     const page = id === undefined ? undefined : await getClassPage(fastify.db, id)
     if (!page || id === undefined) return reply.callNotFound()
     const values = readBookingForm(request.body)
-    const hasBooker = values.booker_name.trim() !== '' || values.booker_phone.trim() !== '' || values.booker_email.trim() !== ''
-    values.for_someone_else = values.for_someone_else || hasBooker
 
     if (!fastify.checkCsrf(request)) {
       return await renderClass(reply, page, {

@@ -1,17 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { Marked } from 'marked'
 import { isTopic } from '../../domain/catalogue-vocabulary.ts'
-import { getCataloguePage, getCoursePage, listCourseCatalogue } from '../../services/class-query-service.ts'
+import { renderMarkdown } from '../../domain/markdown.ts'
+import { listCourses } from '../../repositories/course-repository.ts'
+import { getCataloguePage, getCoursePage } from '../../services/class-query-service.ts'
 import { parseId, queryString } from '../params.ts'
-
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-
-/** Course descriptions are our own files; still, raw HTML in them is shown as text, not run. */
-const markdown = new Marked({ gfm: true, renderer: { html: ({ text }) => escapeHtml(text) } })
-
-export function renderMarkdown (source: string): string {
-  return markdown.parse(source, { async: false })
-}
 
 const catalogueRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get('/', async (request, reply) => {
@@ -31,7 +23,7 @@ const catalogueRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.get('/kurser', async (_request, reply) => {
-    const courses = await listCourseCatalogue(fastify.db)
+    const courses = await listCourses(fastify.db)
     return await reply.viewAsync('public/courses', { title: 'Alle kurser', courses })
   })
 

@@ -8,7 +8,7 @@ import { formatPhone } from '../../domain/phone.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { findBookingById, listActiveBookings, listWaitlistCalls } from '../../repositories/booking-repository.ts'
 import { findClassSummary } from '../../repositories/class-repository.ts'
-import { bookingToken, bookSeat, cancelBooking, moveBooking, recordWaitlistCall, saveStaffNote } from '../../services/booking-service.ts'
+import { bookSeat, cancelBooking, moveBooking, recordWaitlistCall, saveStaffNote } from '../../services/booking-service.ts'
 import { listClassesForStaff, toCard } from '../../services/class-query-service.ts'
 import { parseId } from '../params.ts'
 
@@ -57,7 +57,6 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     const cls = await loadClass(request.params.id)
     if (!cls) return reply.callNotFound()
     const values = readBookingForm(request.body)
-    values.for_someone_else = values.for_someone_else || values.booker_name.trim() !== '' || values.booker_phone.trim() !== '' || values.booker_email.trim() !== ''
     if (!fastify.checkCsrf(request)) return await renderPhoneForm(reply, cls, values, {}, 403, 'Siden har været åben længe, så tilmeldingen er ikke gemt endnu. Tryk på knappen igen.')
     const result = validateBookingForm(values)
     if (!result.ok) return await renderPhoneForm(reply, cls, values, result.errors, 400)
@@ -73,16 +72,15 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
 
   fastify.post<{ Params: { id: string } }>('/personale/tilmeldinger/:id/afmeld', leader, async (request, reply) => {
     const id = parseId(request.params.id)
-    const token = id === undefined ? undefined : await bookingToken(fastify.db, id)
-    if (!token) return reply.callNotFound()
+    const booking = id === undefined ? undefined : await findBookingById(fastify.db, id)
+    if (!booking) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke afmeldt', message: 'Siden var for gammel. Gå tilbage, genindlæs siden, og prøv igen.', status: 403 })
-    const classId = parseId((request.body as Record<string, unknown> | undefined)?.class_id) ?? 0
     try {
-      await cancelBooking(fastify.db, token, 'staff', new Date(), request.staff?.id ?? 0)
+      await cancelBooking(fastify.db, booking.token, 'staff', new Date(), request.staff?.id ?? 0)
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'booking_already_cancelled')) throw error
     }
-    return await reply.redirect(classId > 0 ? `/personale/hold/${classId}?afmeldt=1#deltagere` : '/personale', 303)
+    return await reply.redirect(`/personale/hold/${booking.class_id}?afmeldt=1#deltagere`, 303)
   })
 
   async function renderBooking (reply: FastifyReply, bookingId: number, status = 200, formMessage?: string) {

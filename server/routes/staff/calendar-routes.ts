@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import { ZONE } from '../../domain/time.ts'
 import { findCourse, listCourses } from '../../repositories/course-repository.ts'
 import { getWeek, listClassesOfCourse, listClassesForStaff } from '../../services/class-query-service.ts'
-import { renderMarkdown } from '../public/catalogue-routes.ts'
+import { renderMarkdown } from '../../domain/markdown.ts'
 import { queryString } from '../params.ts'
 
 /** The week view and the read-only course catalogue for leaders. */

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import { type ClassErrors, type ClassFormValues, MEETING_ROWS, readClassForm, validateClassForm } from '../../domain/class-form.ts'
 import { ZONE } from '../../domain/time.ts'
 import { countCancelled, listActiveBookings } from '../../repositories/booking-repository.ts'
-import { findClassRow, findClassSummary } from '../../repositories/class-repository.ts'
+import { type ClassSummary, findClassRow, findClassSummary } from '../../repositories/class-repository.ts'
 import { listCourses } from '../../repositories/course-repository.ts'
 import { listAllLocations } from '../../repositories/location-repository.ts'
 import { listAllPartners } from '../../repositories/partner-repository.ts'
@@ -18,7 +18,7 @@ const STALE_FORM = 'Siden har været åben længe, så ændringen er ikke gemt e
 const blankMeetings = () => Array.from({ length: MEETING_ROWS }, () => ({ date: '', start: '', end: '' }))
 
 /** A class as form values, for editing or copying. */
-function toFormValues (summary: NonNullable<Awaited<ReturnType<typeof findClassSummary>>>, partnerId: number | null): ClassFormValues {
+function toFormValues (summary: ClassSummary): ClassFormValues {
   const meetings = blankMeetings()
   summary.meetings.slice(0, MEETING_ROWS).forEach((m, i) => {
     const start = DateTime.fromISO(m.starts_at, { zone: 'utc' }).setZone(ZONE)
@@ -28,7 +28,7 @@ function toFormValues (summary: NonNullable<Awaited<ReturnType<typeof findClassS
   return {
     course: summary.courseSlug,
     location: String(summary.locationId),
-    partner: partnerId === null ? '' : String(partnerId),
+    partner: summary.partnerId === null ? '' : String(summary.partnerId),
     capacity: String(summary.capacity),
     is_public: summary.isPublic,
     waitlist_mode: summary.waitlistMode,
@@ -78,9 +78,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get('/personale/hold/ny', leader, async (request, reply) => {
     const copyOf = parseId((request.query as Record<string, unknown>).kopi)
     const source = copyOf === undefined ? undefined : await findClassSummary(fastify.db, copyOf)
-    const row = copyOf === undefined ? undefined : await findClassRow(fastify.db, copyOf)
-    const values: ClassFormValues = source && row
-      ? { ...toFormValues(source, row.partner_id), meetings: blankMeetings() }
+    const values: ClassFormValues = source
+      ? { ...toFormValues(source), meetings: blankMeetings() }
       : { course: queryString(request.query, 'kursus') ?? '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings() }
     return await renderForm(reply, { id: null }, values, {})
   })
@@ -122,9 +121,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get<{ Params: { id: string } }>('/personale/hold/:id/ret', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     const summary = id === undefined ? undefined : await findClassSummary(fastify.db, id)
-    const row = id === undefined ? undefined : await findClassRow(fastify.db, id)
-    if (!summary || !row || id === undefined) return reply.callNotFound()
-    return await renderForm(reply, { id }, toFormValues(summary, row.partner_id), {})
+    if (!summary || id === undefined) return reply.callNotFound()
+    return await renderForm(reply, { id }, toFormValues(summary), {})
   })
 
   fastify.post<{ Params: { id: string } }>('/personale/hold/:id/ret', leader, async (request, reply) => {
