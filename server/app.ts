@@ -9,6 +9,7 @@ import openapiPlugin from './plugins/openapi.ts'
 import securityPlugin from './plugins/security.ts'
 import staticPlugin from './plugins/static.ts'
 import viewPlugin from './plugins/view.ts'
+import mailPlugin from './plugins/mail.ts'
 import classesApi from './routes/api/classes-api.ts'
 import manageApi from './routes/api/manage-api.ts'
 import bookingRoutes from './routes/public/booking-routes.ts'
@@ -30,13 +31,15 @@ export interface AppOptions {
   /** Close the database when the app closes (true for the real server). */
   closeDb?: boolean
   logger?: boolean
+  /** Run the outbox worker and the reminder schedule in this process (the real server). */
+  backgroundJobs?: boolean
 }
 
 /** Log request lines without query strings or tokens: no personal data in logs. */
 const serializers = {
   req: (req: { method: string, url: string }) => ({
     method: req.method,
-    url: req.url.split('?')[0]?.replace(/\/tilmelding\/[^/]+/, '/tilmelding/:token').replace(/\/invitation\/[^/]+/, '/invitation/:token')
+    url: req.url.split('?')[0]?.replace(/\/tilmelding\/[^/]+/, '/tilmelding/:token').replace(/\/invitation\/[^/]+/, '/invitation/:token').replace(/\/interesse\/afmeld\/[^/]+/, '/interesse/afmeld/:token')
   })
 }
 
@@ -55,6 +58,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(errorsPlugin)
   await app.register(authPlugin)
   await app.register(openapiPlugin)
+  await app.register(mailPlugin, { backgroundJobs: opts.backgroundJobs ?? false })
 
   await app.register(catalogueRoutes)
   await app.register(bookingRoutes)

@@ -21,7 +21,10 @@ const EnvSchema = Type.Object({
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' }),
   ORGANISATION_NAME: Type.String({ minLength: 1, maxLength: 100, default: 'Bibliotekets digitale kurser' }),
   CONTACT_PHONE: Type.String({ maxLength: 40, default: '' }),
-  CONTACT_EMAIL: Type.String({ maxLength: 200, default: '' })
+  CONTACT_EMAIL: Type.String({ maxLength: 200, default: '' }),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://[^\\s]+$' })),
+  MAIL_FROM: Type.Optional(Type.String({ minLength: 3, maxLength: 200, pattern: '@' })),
+  REMINDER_OFFSETS: Type.String({ pattern: '^\\s*\\d+\\s*[dhm]\\s*(,\\s*\\d+\\s*[dhm]\\s*)*$', default: '2d,3h' })
 })
 
 type Env = Static<typeof EnvSchema>
@@ -41,6 +44,11 @@ export interface Config {
   organisationName: string
   contactPhone: string
   contactEmail: string
+  /** Without it no e-mail leaves the machine: messages are kept for staff to read. */
+  smtpUrl: string | null
+  mailFrom: string
+  /** Minutes before each meeting that a reminder goes out, largest first. */
+  reminderOffsets: number[]
 }
 
 export class ConfigError extends Error {
@@ -80,7 +88,13 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     organisationName: env.ORGANISATION_NAME,
     contactPhone: env.CONTACT_PHONE,
     contactEmail: env.CONTACT_EMAIL,
+    smtpUrl: env.SMTP_URL ?? null,
+    mailFrom: env.MAIL_FROM ?? `"${env.ORGANISATION_NAME.replace(/["\\]/g, '')}" <noreply@${new URL(env.PUBLIC_URL ?? 'http://localhost').hostname}>`,
+    reminderOffsets: parseOffsets(env.REMINDER_OFFSETS),
     ...overrides
+  }
+  if (config.smtpUrl !== null && env.MAIL_FROM === undefined && overrides.mailFrom === undefined) {
+    throw new ConfigError('Invalid configuration: MAIL_FROM must be set when SMTP_URL is set, e.g. "Bibliotekets kurser <kurser@bibliotek.dk>". See .env.example.')
   }
   if (config.sessionKey.length === 0) {
     config.sessionKey = env.SESSION_SECRET !== undefined
@@ -88,6 +102,18 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
       : sessionKeyFromFile(databaseFile)
   }
   return config
+}
+
+/** "2d,3h" → [2880, 180]: minutes, largest first, without repeats. */
+export function parseOffsets (text: string): number[] {
+  const unit = { d: 1440, h: 60, m: 1 } as const
+  const minutes = text.split(',').map(part => {
+    const match = /^\s*(\d+)\s*([dhm])\s*$/.exec(part)
+    if (!match) throw new ConfigError(`Invalid configuration: REMINDER_OFFSETS part "${part}" is not like 2d, 3h or 30m. See .env.example.`)
+    return Number(match[1]) * unit[match[2] as keyof typeof unit]
+  })
+  if (minutes.some(m => m <= 0)) throw new ConfigError('Invalid configuration: REMINDER_OFFSETS must be greater than zero. See .env.example.')
+  return [...new Set(minutes)].sort((a, b) => b - a)
 }
 
 function sessionKeyFromSecret (secret: string): Buffer {

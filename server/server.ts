@@ -4,7 +4,7 @@ import type { Db } from './db/connection.ts'
 
 /** Listens, and stops with grace on SIGTERM/SIGINT: in-flight requests finish first. */
 export async function startServer (config: Config, db: Db): Promise<void> {
-  const app = await buildApp({ config, db, closeDb: true })
+  const app = await buildApp({ config, db, closeDb: true, backgroundJobs: true })
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return

@@ -157,6 +157,65 @@ export interface ApiTokenTable {
   last_used_at: string | null
 }
 
+export type OutboxStatus =
+  /** Waiting to be sent at not_before. */
+  | 'queued'
+  /** Taken by a worker (claimed_by) until claimed_until; not yet handed to the mail server. */
+  | 'claimed'
+  /** The whole message has been handed over; only the server's answer is missing. */
+  | 'sending'
+  | 'sent'
+  /** Kept here only: no mail server is configured (demo and development). */
+  | 'kept'
+  /** Refused by the mail server, or still failing after the last retry. */
+  | 'failed'
+  /** The worker stopped while the server was answering: it may or may not have arrived. */
+  | 'unknown'
+
+export interface OutboxTable {
+  id: Generated<number>
+  kind: string
+  recipient: string
+  subject: string
+  payload_json: string
+  dedupe_key: string | null
+  booking_id: number | null
+  class_id: number | null
+  status: OutboxStatus
+  attempts: ColumnType<number, number | undefined, number>
+  not_before: string
+  /** Not worth sending after this moment (a reminder once its meeting has begun). */
+  expires_at: string | null
+  claimed_by: string | null
+  claimed_until: string | null
+  created_at: string
+  sent_at: string | null
+  message_id: string | null
+  last_error: string | null
+}
+
+export interface InterestSubscriptionTable {
+  id: Generated<number>
+  course_slug: string
+  email: string
+  token: string
+  created_at: string
+  unsubscribed_at: string | null
+}
+
+export interface InterestNoticeTable {
+  subscription_id: number
+  class_id: number
+  at: string
+}
+
+export interface ReminderCallTable {
+  booking_id: number
+  meeting_id: number
+  staff_user_id: number | null
+  called_at: string
+}
+
 export interface Database {
   courses: CourseTable
   locations: LocationTable
@@ -171,6 +230,10 @@ export interface Database {
   class_staff: ClassStaffTable
   staff_locations: StaffLocationTable
   api_tokens: ApiTokenTable
+  outbox: OutboxTable
+  interest_subscriptions: InterestSubscriptionTable
+  interest_notices: InterestNoticeTable
+  reminder_calls: ReminderCallTable
 }
 
 export type CourseRow = Selectable<CourseTable>
@@ -192,3 +255,6 @@ export type AuditLogRow = Selectable<AuditLogTable>
 export type NewAuditEntry = Insertable<AuditLogTable>
 export type PartnerRow = Selectable<PartnerTable>
 export type NewPartner = Insertable<PartnerTable>
+export type OutboxRow = Selectable<OutboxTable>
+export type NewOutboxRow = Insertable<OutboxTable>
+export type InterestSubscriptionRow = Selectable<InterestSubscriptionTable>

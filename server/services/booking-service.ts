@@ -14,6 +14,7 @@ import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import type { Course } from '../domain/course-file.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
+import { notifyBooking } from './notification-service.ts'
 
 export interface BookingOutcome {
   token: string
@@ -77,8 +78,14 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
     if (staffId !== undefined) {
       await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_created', subject_type: 'booking', subject_id: booking.id, detail: `class=${classId} source=${source} status=${status}` })
     }
+    await notifyNewBooking(tx, booking.id, waitlistNumber, now)
     return { token: booking.token, status, waitlistNumber, created: true }
   })
+}
+
+async function notifyNewBooking (tx: DbOrTx, bookingId: number, waitlistNumber: number | null, now: Date): Promise<void> {
+  if (waitlistNumber === null) await notifyBooking(tx, bookingId, 'booking_confirmed', {}, now)
+  else await notifyBooking(tx, bookingId, 'booking_waitlisted', { waitlistNumber }, now)
 }
 
 function outcomeOf (booking: BookingWithPerson, active: BookingWithPerson[], created: boolean): BookingOutcome {
@@ -112,6 +119,7 @@ export async function cancelBooking (db: Db, token: string, by: CancelledBy, now
     if (!current || current.status === 'cancelled') throw new DomainError('booking_already_cancelled')
 
     await setBookingStatus(tx, [current.id], 'cancelled', at, by)
+    await notifyBooking(tx, current, 'booking_cancelled', {}, now)
     const promoted = await promoteFromWaitlist(tx, cls, at)
     if (staffId !== undefined) {
       await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_cancelled', subject_type: 'booking', subject_id: current.id, detail: `promoted=${promoted.length}` })
@@ -122,7 +130,7 @@ export async function cancelBooking (db: Db, token: string, by: CancelledBy, now
 
 /**
  * Fills free seats from the waiting list, first in line first, when the class gives
- * seats away automatically. Call under the class lock.
+ * seats away automatically, and tells each of them. Call under the class lock.
  */
 export async function promoteFromWaitlist (tx: DbOrTx, cls: Pick<ClassRow, 'id' | 'capacity' | 'waitlist_mode'>, at: string): Promise<number[]> {
   if (cls.waitlist_mode !== 'auto') return []
@@ -130,6 +138,7 @@ export async function promoteFromWaitlist (tx: DbOrTx, cls: Pick<ClassRow, 'id' 
   if (!last || last.ends_at <= at) return []
   const promoted = bookingsToPromote(cls.capacity, await countConfirmed(tx, cls.id), await listWaitlistIds(tx, cls.id))
   await setBookingStatus(tx, promoted, 'confirmed', at)
+  for (const id of promoted) await notifyBooking(tx, id, 'booking_promoted', {}, new Date(at))
   return promoted
 }
 
@@ -175,6 +184,7 @@ export async function recordWaitlistCall (db: Db, bookingId: number, outcome: Ca
     if (outcome === 'accepted') {
       if (await countConfirmed(tx, cls.id) >= cls.capacity) throw new DomainError('class_full')
       await setBookingStatus(tx, [bookingId], 'confirmed', at)
+      await notifyBooking(tx, bookingId, 'booking_promoted', {}, now)
     } else if (outcome === 'declined') {
       await setBookingStatus(tx, [bookingId], 'cancelled', at, 'staff')
     }
@@ -231,6 +241,7 @@ export async function moveBooking (db: Db, bookingId: number, targetClassId: num
       confirmed_at: status === 'confirmed' ? at : null
     })
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_moved', subject_type: 'booking', subject_id: moved.id, detail: `from_booking=${bookingId} from_class=${booking.class_id} to_class=${targetClassId} status=${status}` })
+    await notifyNewBooking(tx, moved.id, waitlistNumber, now)
     return { token: moved.token, status, waitlistNumber, created: true }
   })
 }

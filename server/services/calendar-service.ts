@@ -1,6 +1,7 @@
 import ical, { ICalCalendarMethod } from 'ical-generator'
 import { DateTime } from 'luxon'
 import { tzlib_get_ical_block as vtimezone } from 'timezones-ical-library'
+import type { MeetingRow } from '../db/schema.ts'
 import type { ClassSummary } from '../repositories/class-repository.ts'
 import { ZONE } from '../domain/time.ts'
 
@@ -23,7 +24,12 @@ function vtimezoneFor (tz: string): string | null {
     .replace(/^X-LIC-LOCATION:.*$/m, `X-LIC-LOCATION:${tz}`)
 }
 
-function address (c: ClassSummary): string {
+/** What a calendar needs of a class; a class summary or an e-mail's class facts. */
+export type CalendarClass = Pick<ClassSummary, 'id' | 'courseTitle' | 'locationName' | 'room' | 'street' | 'postalCode' | 'city'> & {
+  meetings: Array<Pick<MeetingRow, 'id' | 'starts_at' | 'ends_at'>>
+}
+
+function address (c: CalendarClass): string {
   return [c.locationName, c.room, c.street, `${c.postalCode} ${c.city}`].filter(Boolean).join(', ')
 }
 
@@ -31,7 +37,7 @@ function address (c: ClassSummary): string {
  * An RFC 5545 calendar with one event per meeting, in Europe/Copenhagen time with its
  * VTIMEZONE, so calendars show the right hour on both sides of a daylight-saving change.
  */
-export function buildCalendar (classes: ClassSummary[], opts: CalendarOptions): string {
+export function buildCalendar (classes: CalendarClass[], opts: CalendarOptions): string {
   const calendar = ical({
     name: opts.name,
     prodId: { company: 'digikurser', product: 'digikurser', language: 'DA' },

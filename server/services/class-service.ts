@@ -5,6 +5,8 @@ import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { cancelActiveBookings } from '../repositories/booking-repository.ts'
 import { insertClass, lockClass, replaceMeetings, updateClassRow } from '../repositories/class-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
+import { classChanged, classFacts, notifyBooking, notifyClassChanged, notifyInterest } from './notification-service.ts'
+import { listActiveBookings } from '../repositories/booking-repository.ts'
 
 /** The columns a class's plan sets, shared by creating and editing. */
 const classColumns = (input: Omit<ClassInput, 'repeatWeeks'>, at: string) => ({
@@ -31,6 +33,7 @@ export async function createClasses (db: Db, input: ClassInput, staffId: number 
       await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_created', subject_type: 'class', subject_id: id, detail: `capacity=${input.capacity} public=${input.isPublic ? 1 : 0}` })
       ids.push(id)
     }
+    if (input.isPublic) await notifyInterest(tx, ids, now)
     return ids
   })
 }
@@ -44,8 +47,13 @@ export async function updateClass (db: Db, id: number, input: Omit<ClassInput, '
   return await db.transaction().execute(async tx => {
     const before = await lockClass(tx, id)
     if (!before) throw new DomainError('class_not_found')
+    const factsBefore = await classFacts(tx, id)
     await updateClassRow(tx, id, classColumns(input, at))
     await replaceMeetings(tx, id, input.meetings)
+    if (before.cancelled_at === null && classChanged(factsBefore, await classFacts(tx, id))) {
+      await notifyClassChanged(tx, id, factsBefore, now)
+    }
+    if (before.is_public === 0 && input.isPublic) await notifyInterest(tx, [id], now)
     const promoted = before.cancelled_at === null ? await promoteFromWaitlist(tx, { id, capacity: input.capacity, waitlist_mode: input.waitlistMode }, at) : []
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_updated', subject_type: 'class', subject_id: id, detail: `capacity=${before.capacity}->${input.capacity} promoted=${promoted.length}` })
     return { promoted }
@@ -56,6 +64,7 @@ export async function setClassPublic (db: Db, id: number, isPublic: boolean, sta
   await db.transaction().execute(async tx => {
     if (!await lockClass(tx, id)) throw new DomainError('class_not_found')
     await updateClassRow(tx, id, { is_public: isPublic ? 1 : 0, updated_at: now.toISOString() })
+    if (isPublic) await notifyInterest(tx, [id], now)
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: isPublic ? 'class_published' : 'class_unpublished', subject_type: 'class', subject_id: id, detail: null })
   })
 }
@@ -67,8 +76,11 @@ export async function cancelClass (db: Db, id: number, staffId: number | null, n
     const cls = await lockClass(tx, id)
     if (!cls) throw new DomainError('class_not_found')
     if (cls.cancelled_at !== null) return { bookingsCancelled: 0 }
+    const affected = await listActiveBookings(tx, id)
     await updateClassRow(tx, id, { cancelled_at: at, updated_at: at })
     const bookingsCancelled = await cancelActiveBookings(tx, id, at)
+    const facts = await classFacts(tx, id)
+    for (const booking of affected) await notifyBooking(tx, booking, 'class_cancelled', {}, now, { cls: facts })
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_cancelled', subject_type: 'class', subject_id: id, detail: `bookings=${bookingsCancelled}` })
     return { bookingsCancelled }
   })

@@ -2,10 +2,11 @@ import { createHash, randomBytes } from 'node:crypto'
 import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/connection.ts'
 import type { StaffUserRow } from '../db/schema.ts'
-import { type StaffUserInput } from '../domain/staff.ts'
+import { ROLES, type StaffUserInput } from '../domain/staff.ts'
+import { queueMail } from '../mail/outbox.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import {
-  countStaffUsers, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
+  countStaffUsers, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
 } from '../repositories/staff-repository.ts'
 
 export class StaffError extends Error {
@@ -70,7 +71,8 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 
 /**
  * Invites a staff user: the account exists without a password until they open the
- * link and choose one. Returns the link's token, shown once; only its hash is kept.
+ * link and choose one. Returns the link's token, shown once; the account keeps only its
+ * hash, and the invitation e-mail in the outbox carries the link.
  */
 export async function inviteStaffUser (db: Db, input: Omit<StaffUserInput, 'password'>, invitedBy: number, now: Date = new Date()): Promise<{ id: number, token: string }> {
   const token = randomBytes(24).toString('base64url')
@@ -88,6 +90,15 @@ export async function inviteStaffUser (db: Db, input: Omit<StaffUserInput, 'pass
       invite_expires_at: expires
     })
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: invitedBy, action: 'staff_user_invited', subject_type: 'staff_user', subject_id: id, detail: `role=${input.role}` })
+    const inviter = await findStaffUser(tx, invitedBy)
+    await queueMail(tx, {
+      kind: 'staff_invitation',
+      name: input.name,
+      roleLabel: ROLES[input.role],
+      invitedBy: inviter?.name ?? 'En administrator',
+      inviteToken: token,
+      expiresAt: expires
+    }, { recipient: input.email }, now)
     return { id, token }
   })
 }

@@ -1,0 +1,266 @@
+import { formatDateTime } from '../domain/time.ts'
+import { type BookingFacts, type ClassFacts, type MailMessage, addressLines, meetingLines, subjectOf, you } from './messages.ts'
+
+/** What every e-mail may say about who sends it and how to reach them. */
+export interface MailContext {
+  publicUrl: string
+  organisationName: string
+  contactPhone: string
+  contactEmail: string
+  now: Date
+}
+
+/** The building blocks of an e-mail; rendered alike to HTML and to plain text. */
+export type Block =
+  | { type: 'p', text: string }
+  | { type: 'strong', text: string }
+  | { type: 'list', title: string, items: string[] }
+  | { type: 'button', label: string, url: string }
+
+export interface MailContent {
+  subject: string
+  /** The first line mail programs show in the inbox. */
+  preheader: string
+  greeting: string
+  blocks: Block[]
+  /** Why the reader gets this e-mail, and how to stop it where that applies. */
+  footer: Block[]
+}
+
+const p = (text: string): Block => ({ type: 'p', text })
+
+function hello (booking: BookingFacts): string {
+  return `Hej ${booking.to === 'booker' && booking.bookerName ? booking.bookerName : booking.name}`
+}
+
+/** "du" or the participant's name, inside a sentence. */
+function youIn (booking: BookingFacts): string {
+  return booking.to === 'booker' ? booking.name : 'du'
+}
+
+function whenAndWhere (cls: ClassFacts, ctx: MailContext): Block[] {
+  const meetings = meetingLines(cls, ctx.now)
+  const blocks: Block[] = [
+    { type: 'list', title: meetings.length > 1 ? `Holdet mødes ${meetings.length} gange` : 'Hvornår', items: meetings },
+    { type: 'list', title: 'Hvor', items: addressLines(cls) }
+  ]
+  const access = [
+    cls.stepFree ? 'Der er adgang uden trapper.' : 'Der er trapper. Ring til os, hvis du har brug for hjælp til at komme ind.',
+    cls.hearingLoop ? 'Der er teleslynge i lokalet.' : ''
+  ].filter(Boolean)
+  if (access.length > 0) blocks.push(p(access.join(' ')))
+  if (cls.note) blocks.push(p(cls.note))
+  if (cls.bring.length > 0) blocks.push({ type: 'list', title: 'Tag med', items: cls.bring })
+  return blocks
+}
+
+function bookingButton (booking: BookingFacts, ctx: MailContext): Block {
+  return { type: 'button', label: 'Se eller afmeld tilmeldingen', url: `${ctx.publicUrl}/tilmelding/${booking.token}` }
+}
+
+function contactLine (ctx: MailContext): string {
+  const ways = [ctx.contactPhone && `ring på ${ctx.contactPhone}`, ctx.contactEmail && `skriv til ${ctx.contactEmail}`].filter(Boolean)
+  return ways.length > 0 ? `Har du spørgsmål, så ${ways.join(' eller ')}.` : ''
+}
+
+function bookingFooter (booking: BookingFacts, ctx: MailContext): Block[] {
+  const why = booking.to === 'booker'
+    ? `Du får denne e-mail, fordi du har tilmeldt ${booking.name} et kursus hos ${ctx.organisationName}.`
+    : `Du får denne e-mail, fordi du er tilmeldt et kursus hos ${ctx.organisationName}.`
+  return [p(why)]
+}
+
+const CALENDAR_NOTE = 'Kalenderfilen i e-mailen lægger tiderne i din kalender, hvis du åbner den.'
+
+/** Turns a message into its words. Pure: the same message and context give the same e-mail. */
+export function composeMail (message: MailMessage, ctx: MailContext): MailContent {
+  const subject = subjectOf(message, ctx.now)
+  const content = (preheader: string, greeting: string, blocks: Block[], footer: Block[]): MailContent => ({
+    subject,
+    preheader,
+    greeting,
+    blocks: [...blocks, ...(contactLine(ctx) ? [p(contactLine(ctx))] : [])],
+    footer
+  })
+
+  switch (message.kind) {
+    case 'booking_confirmed': {
+      const { booking, cls } = message
+      return content(
+        `${you(booking)} har en plads på ${cls.courseTitle}.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `${you(booking)} har en plads på holdet «${cls.courseTitle}».` },
+          ...whenAndWhere(cls, ctx),
+          bookingButton(booking, ctx),
+          p(`Kan ${youIn(booking)} ikke komme alligevel? Så afmeld gerne, så en anden kan få pladsen.`),
+          p(CALENDAR_NOTE)
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'booking_waitlisted': {
+      const { booking, cls } = message
+      return content(
+        `${you(booking)} er nr. ${message.waitlistNumber} på ventelisten.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `Holdet «${cls.courseTitle}» er fuldt. ${you(booking)} er nr. ${message.waitlistNumber} på ventelisten.` },
+          p(`Bliver der en plads ledig, får ${youIn(booking)} den, og vi skriver til dig. Du skal ikke gøre noget nu.`),
+          ...whenAndWhere(cls, ctx),
+          { type: 'button', label: 'Se eller afmeld ventelisten', url: `${ctx.publicUrl}/tilmelding/${booking.token}` }
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'booking_promoted': {
+      const { booking, cls } = message
+      return content(
+        `Der er blevet en plads ledig til ${youIn(booking)}.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `Godt nyt: ${you(booking)} har fået en plads på holdet «${cls.courseTitle}».` },
+          p(`${you(booking)} stod på ventelisten, og nu er der blevet en plads ledig.`),
+          ...whenAndWhere(cls, ctx),
+          bookingButton(booking, ctx),
+          p(`Kan ${youIn(booking)} ikke komme? Så afmeld gerne, så den næste på ventelisten kan få pladsen.`),
+          p(CALENDAR_NOTE)
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'booking_cancelled': {
+      const { booking, cls } = message
+      return content(
+        `${you(booking)} er afmeldt ${cls.courseTitle}.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `${you(booking)} er nu afmeldt holdet «${cls.courseTitle}».` },
+          { type: 'list', title: 'Holdet', items: [...meetingLines(cls, ctx.now), cls.locationName] },
+          p('Tak fordi du gav besked. Så kan en anden få pladsen.'),
+          { type: 'button', label: 'Find et andet hold', url: `${ctx.publicUrl}/kurser/${cls.courseSlug}` }
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'class_changed': {
+      const { booking, cls, before } = message
+      return content(
+        `Holdet ${cls.courseTitle} er ændret. Se de nye tider og stedet.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `Vi har ændret holdet «${cls.courseTitle}». Læs de nye oplysninger her.` },
+          ...whenAndWhere(cls, ctx),
+          { type: 'list', title: 'Før ændringen', items: [...meetingLines(before, ctx.now), addressLines(before).join(', ')] },
+          p(`${you(booking)} har stadig ${booking.to === 'booker' ? 'sin' : 'din'} tilmelding. Passer de nye tider ikke, så afmeld gerne.`),
+          bookingButton(booking, ctx),
+          p('Kalenderfilen i e-mailen har de nye tider.')
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'class_cancelled': {
+      const { booking, cls } = message
+      return content(
+        `Holdet ${cls.courseTitle} er aflyst.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `Vi har desværre aflyst holdet «${cls.courseTitle}».` },
+          { type: 'list', title: 'Det aflyste hold', items: [...meetingLines(cls, ctx.now), cls.locationName] },
+          p(`Undskyld ulejligheden. ${you(booking)} skal ikke gøre noget.`),
+          { type: 'button', label: 'Find et andet hold', url: `${ctx.publicUrl}/kurser/${cls.courseSlug}` }
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'reminder': {
+      const { booking, cls } = message
+      const meeting = cls.meetings.find(m => m.id === message.meetingId)
+      const index = cls.meetings.findIndex(m => m.id === message.meetingId)
+      const when = meeting ? formatDateTime(meeting.starts_at, ctx.now) : ''
+      const which = cls.meetings.length > 1 ? ` (${index + 1}. gang af ${cls.meetings.length})` : ''
+      return content(
+        `Husk: ${cls.courseTitle} ${when}.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `Husk ${booking.to === 'booker' ? `at ${booking.name} skal` : 'at du skal'} på kursus ${when}${which}.` },
+          p(`Kurset er «${cls.courseTitle}».`),
+          { type: 'list', title: 'Hvor', items: addressLines(cls) },
+          ...(cls.bring.length > 0 ? [{ type: 'list', title: 'Tag med', items: cls.bring } as Block] : []),
+          p(`Kan ${youIn(booking)} ikke komme? Så afmeld gerne, så en anden kan få pladsen.`),
+          bookingButton(booking, ctx)
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'thank_you': {
+      const { booking, cls, next } = message
+      return content(
+        `Tak fordi ${youIn(booking)} var med på ${cls.courseTitle}.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `Tak fordi ${youIn(booking)} var med på «${cls.courseTitle}».` },
+          p('Vi håber, kurset var nyttigt. Øv dig gerne derhjemme, så husker du det bedre.'),
+          ...(next.length > 0
+            ? [
+                { type: 'list', title: 'Et godt næste kursus', items: next.map(n => n.title) } as Block,
+                ...next.map(n => ({ type: 'button', label: `Se hold: ${n.title}`, url: `${ctx.publicUrl}/kurser/${n.slug}` }) as Block)
+              ]
+            : [{ type: 'button', label: 'Se alle kurser', url: `${ctx.publicUrl}/` } as Block])
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'interest_signed_up': {
+      const unsubscribe = `${ctx.publicUrl}/interesse/afmeld/${message.unsubscribeToken}`
+      return content(
+        `Vi skriver, når der er et nyt hold i ${message.courseTitle}.`,
+        'Hej',
+        [
+          { type: 'strong', text: `Vi skriver til dig, når der er et nyt hold i «${message.courseTitle}».` },
+          p('Du får én e-mail for hvert nyt hold. Du er ikke tilmeldt et hold endnu.'),
+          { type: 'button', label: 'Se kurset', url: `${ctx.publicUrl}/kurser/${message.courseSlug}` }
+        ],
+        [p('Har du ikke bedt om det, eller vil du ikke have flere e-mails, så afmeld dig her.'), { type: 'button', label: 'Afmeld', url: unsubscribe }]
+      )
+    }
+    case 'interest_new_classes': {
+      const unsubscribe = `${ctx.publicUrl}/interesse/afmeld/${message.unsubscribeToken}`
+      const one = message.classes.length === 1
+      return content(
+        one ? `Der er et nyt hold i ${message.courseTitle}.` : `Der er ${message.classes.length} nye hold i ${message.courseTitle}.`,
+        'Hej',
+        [
+          { type: 'strong', text: one ? `Der er et nyt hold i «${message.courseTitle}».` : `Der er ${message.classes.length} nye hold i «${message.courseTitle}».` },
+          ...message.classes.map(c => ({ type: 'list', title: c.locationName, items: meetingLines(c, ctx.now) }) as Block),
+          p('Der er et begrænset antal pladser. Tilmeld dig på hjemmesiden, eller ring til os.'),
+          ...message.classes.map(c => ({ type: 'button', label: `Tilmeld: ${meetingLines(c, ctx.now)[0] ?? c.locationName}`, url: `${ctx.publicUrl}/hold/${c.id}` }) as Block)
+        ],
+        [p('Du får denne e-mail, fordi du har bedt om besked om nye hold.'), { type: 'button', label: 'Afmeld', url: unsubscribe }]
+      )
+    }
+    case 'milestone':
+      return content(
+        `Deltager nr. ${message.number.toLocaleString('da-DK')} er lige blevet tjekket ind.`,
+        'Hej',
+        [
+          { type: 'strong', text: `${message.participantName} er lige blevet deltager nr. ${message.number.toLocaleString('da-DK')} (${message.scope}).` },
+          { type: 'list', title: 'Hvor og hvornår', items: [message.courseTitle, message.locationName, formatDateTime(message.at, ctx.now)] },
+          p('Måske er der tid til en blomst og et billede?')
+        ],
+        [p(`Du får denne e-mail, fordi du er projektleder hos ${ctx.organisationName}.`)]
+      )
+    case 'staff_invitation':
+      return content(
+        `${message.invitedBy} har inviteret dig som ${message.roleLabel.toLowerCase()}.`,
+        `Hej ${message.name}`,
+        [
+          { type: 'strong', text: `${message.invitedBy} har inviteret dig som ${message.roleLabel.toLowerCase()} i ${ctx.organisationName}s kursussystem.` },
+          p('Klik på knappen og vælg din egen adgangskode. Så kan du logge ind.'),
+          { type: 'button', label: 'Vælg adgangskode', url: `${ctx.publicUrl}/personale/invitation/${message.inviteToken}` },
+          p(`Linket virker til ${formatDateTime(message.expiresAt, ctx.now)}. Derefter må du bede om et nyt.`)
+        ],
+        [p('Har du ikke ventet denne e-mail, kan du se bort fra den.')]
+      )
+  }
+}

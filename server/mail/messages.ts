@@ -1,0 +1,120 @@
+import type { MeetingRow } from '../db/schema.ts'
+import { formatDateTime, formatMeetingSentence } from '../domain/time.ts'
+
+/**
+ * Every e-mail the platform sends, as typed data. A message is written to the outbox as
+ * this data (a snapshot taken in the transaction of the change that caused it) and turned
+ * into HTML and text only when it is sent or shown to staff.
+ */
+
+/** What an e-mail needs to say about a class: when, where, what to bring. */
+export interface ClassFacts {
+  id: number
+  courseSlug: string
+  courseTitle: string
+  locationName: string
+  room: string | null
+  street: string
+  postalCode: string
+  city: string
+  stepFree: boolean
+  hearingLoop: boolean
+  note: string | null
+  bring: string[]
+  meetings: Array<Pick<MeetingRow, 'id' | 'starts_at' | 'ends_at'>>
+}
+
+/** The booking an e-mail is about, and which of its people the e-mail goes to. */
+export interface BookingFacts {
+  id: number
+  token: string
+  /** The participant's name. */
+  name: string
+  /** Set when someone else booked for the participant. */
+  bookerName: string | null
+  /** Who this copy is for: the participant, or the person who booked for them. */
+  to: 'participant' | 'booker'
+}
+
+interface AboutBooking { booking: BookingFacts, cls: ClassFacts }
+
+export type MailMessage =
+  | { kind: 'booking_confirmed' } & AboutBooking
+  | { kind: 'booking_waitlisted', waitlistNumber: number } & AboutBooking
+  | { kind: 'booking_promoted' } & AboutBooking
+  | { kind: 'booking_cancelled' } & AboutBooking
+  | { kind: 'class_changed', before: ClassFacts } & AboutBooking
+  | { kind: 'class_cancelled' } & AboutBooking
+  | { kind: 'reminder', meetingId: number } & AboutBooking
+  | { kind: 'thank_you', next: Array<{ slug: string, title: string }> } & AboutBooking
+  | { kind: 'interest_signed_up', courseSlug: string, courseTitle: string, unsubscribeToken: string }
+  | { kind: 'interest_new_classes', courseSlug: string, courseTitle: string, classes: ClassFacts[], unsubscribeToken: string }
+  | { kind: 'milestone', number: number, scope: string, participantName: string, courseTitle: string, locationName: string, at: string }
+  | { kind: 'staff_invitation', name: string, roleLabel: string, invitedBy: string, inviteToken: string, expiresAt: string }
+
+export type MailKind = MailMessage['kind']
+
+/** Kinds that carry the class's calendar file. */
+export const WITH_CALENDAR: ReadonlySet<MailKind> = new Set(['booking_confirmed', 'booking_promoted', 'class_changed'])
+
+/** Danish names of the kinds, for the staff outbox page. */
+export const KIND_LABELS: Record<MailKind, string> = {
+  booking_confirmed: 'Tilmelding bekræftet',
+  booking_waitlisted: 'Skrevet på venteliste',
+  booking_promoted: 'Fået plads fra venteliste',
+  booking_cancelled: 'Afmelding',
+  class_changed: 'Hold ændret',
+  class_cancelled: 'Hold aflyst',
+  reminder: 'Påmindelse',
+  thank_you: 'Tak for i dag',
+  interest_signed_up: 'Interesseliste: tilmeldt',
+  interest_new_classes: 'Interesseliste: nyt hold',
+  milestone: 'Milepæl',
+  staff_invitation: 'Invitation til personale'
+}
+
+export function firstMeeting (cls: ClassFacts): ClassFacts['meetings'][number] | undefined {
+  return cls.meetings[0]
+}
+
+function whenOf (cls: ClassFacts, now: Date): string {
+  const first = firstMeeting(cls)
+  return first ? formatDateTime(first.starts_at, now) : ''
+}
+
+/** "Du" for the participant, their name for the person who booked for them. */
+export function you (booking: BookingFacts): string {
+  return booking.to === 'booker' ? booking.name : 'Du'
+}
+
+/** The subject line; stored with the message so the outbox can be listed and searched. */
+export function subjectOf (message: MailMessage, now: Date = new Date()): string {
+  switch (message.kind) {
+    case 'booking_confirmed': return `${you(message.booking)} har en plads: ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
+    case 'booking_waitlisted': return `${you(message.booking)} er nr. ${message.waitlistNumber} på ventelisten: ${message.cls.courseTitle}`
+    case 'booking_promoted': return `${you(message.booking)} har fået en plads: ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
+    case 'booking_cancelled': return `${you(message.booking)} er afmeldt: ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
+    case 'class_changed': return `Vigtigt – holdet er ændret: ${message.cls.courseTitle}`
+    case 'class_cancelled': return `Aflyst: ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
+    case 'reminder': {
+      const meeting = message.cls.meetings.find(m => m.id === message.meetingId)
+      return `Påmindelse: ${message.cls.courseTitle}, ${meeting ? formatDateTime(meeting.starts_at, now) : ''}`
+    }
+    case 'thank_you': return `Tak fordi ${you(message.booking).replace(/^Du$/, 'du')} var med: ${message.cls.courseTitle}`
+    case 'interest_signed_up': return `Du får besked om nye hold: ${message.courseTitle}`
+    case 'interest_new_classes': return message.classes.length === 1
+      ? `Nyt hold: ${message.courseTitle}, ${whenOf(message.classes[0] as ClassFacts, now)}`
+      : `${message.classes.length} nye hold: ${message.courseTitle}`
+    case 'milestone': return `Milepæl: deltager nr. ${message.number.toLocaleString('da-DK')} er kommet (${message.scope})`
+    case 'staff_invitation': return 'Du er inviteret som personale i kursussystemet'
+  }
+}
+
+/** "Tirsdag 3. marts kl. 10.00–11.30", one line per meeting. */
+export function meetingLines (cls: ClassFacts, now: Date): string[] {
+  return cls.meetings.map(m => formatMeetingSentence(m.starts_at, m.ends_at, now))
+}
+
+export function addressLines (cls: ClassFacts): string[] {
+  return [cls.locationName, cls.room, cls.street, `${cls.postalCode} ${cls.city}`].filter((l): l is string => Boolean(l))
+}

@@ -1,0 +1,48 @@
+import type { DbOrTx } from '../db/connection.ts'
+import type { OutboxRow } from '../db/schema.ts'
+import { insertOutboxRows } from '../repositories/outbox-repository.ts'
+import { type MailMessage, subjectOf } from './messages.ts'
+
+export interface QueueOptions {
+  recipient: string
+  /** A message with a key is written once, however often it is queued (reminders). */
+  dedupeKey?: string
+  bookingId?: number
+  classId?: number
+  /** Not before this moment; default now. */
+  notBefore?: string
+  /** Not worth sending after this moment. */
+  expiresAt?: string
+}
+
+/**
+ * Writes a message to the outbox. Call it inside the transaction of the change that
+ * causes the message: the message then exists exactly when the change does.
+ * Returns false when a message with the same dedupe key was already there.
+ */
+export async function queueMail (tx: DbOrTx, message: MailMessage, opts: QueueOptions, now: Date = new Date()): Promise<boolean> {
+  const at = now.toISOString()
+  const inserted = await insertOutboxRows(tx, [{
+    kind: message.kind,
+    recipient: opts.recipient,
+    subject: subjectOf(message, now).slice(0, 300),
+    payload_json: JSON.stringify(message),
+    dedupe_key: opts.dedupeKey ?? null,
+    booking_id: opts.bookingId ?? null,
+    class_id: opts.classId ?? null,
+    status: 'queued',
+    not_before: opts.notBefore ?? at,
+    expires_at: opts.expiresAt ?? null,
+    claimed_by: null,
+    claimed_until: null,
+    created_at: at,
+    sent_at: null,
+    message_id: null,
+    last_error: null
+  }])
+  return inserted === 1
+}
+
+export function messageOf (row: Pick<OutboxRow, 'payload_json'>): MailMessage {
+  return JSON.parse(row.payload_json) as MailMessage
+}

@@ -1,0 +1,66 @@
+import { resolve } from 'node:path'
+import { Eta } from 'eta'
+import { viewsDir } from '../plugins/view.ts'
+import { buildCalendar } from '../services/calendar-service.ts'
+import { type Block, type MailContext, type MailContent, composeMail } from './content.ts'
+import { type MailMessage, WITH_CALENDAR } from './messages.ts'
+
+const eta = new Eta({ views: resolve(viewsDir, 'emails'), cache: true, autoEscape: true, autoTrim: [false, 'nl'] })
+
+export interface Attachment { filename: string, contentType: string, content: string }
+
+export interface RenderedMail {
+  subject: string
+  html: string
+  text: string
+  attachments: Attachment[]
+  /** RFC 2369/8058 headers for messages one can unsubscribe from. */
+  headers: Record<string, string>
+}
+
+function blockText (block: Block): string {
+  switch (block.type) {
+    case 'p': return block.text
+    case 'strong': return block.text
+    case 'list': return `${block.title}:\n${block.items.map(i => `  - ${i}`).join('\n')}`
+    case 'button': return `${block.label}:\n${block.url}`
+  }
+}
+
+/** The plain-text part: the same blocks as the HTML, one paragraph each. */
+export function renderText (content: MailContent, ctx: MailContext): string {
+  return [
+    `${content.greeting}`,
+    ...content.blocks.map(blockText),
+    '--',
+    ...content.footer.map(blockText),
+    ctx.organisationName
+  ].join('\n\n') + '\n'
+}
+
+export function renderHtml (content: MailContent, ctx: MailContext): string {
+  return eta.render('./layout', { content, ctx })
+}
+
+/** A message as it is sent: subject, HTML and text parts, and its calendar file. */
+export function renderMail (message: MailMessage, ctx: MailContext): RenderedMail {
+  const content = composeMail(message, ctx)
+  const attachments: Attachment[] = []
+  if ('cls' in message && WITH_CALENDAR.has(message.kind)) {
+    attachments.push({
+      filename: 'kursus.ics',
+      contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+      content: buildCalendar([message.cls], {
+        name: message.cls.courseTitle,
+        publicUrl: ctx.publicUrl,
+        bookingUrl: `${ctx.publicUrl}/tilmelding/${message.booking.token}`
+      })
+    })
+  }
+  const headers: Record<string, string> = {}
+  if (message.kind === 'interest_signed_up' || message.kind === 'interest_new_classes') {
+    headers['List-Unsubscribe'] = `<${ctx.publicUrl}/interesse/afmeld/${message.unsubscribeToken}>`
+    headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click'
+  }
+  return { subject: content.subject, html: renderHtml(content, ctx), text: renderText(content, ctx), attachments, headers }
+}

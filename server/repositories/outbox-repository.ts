@@ -1,0 +1,107 @@
+import { sql } from 'kysely'
+import type { DbOrTx } from '../db/connection.ts'
+import type { NewOutboxRow, OutboxRow, OutboxStatus } from '../db/schema.ts'
+
+/** Writes messages; one whose dedupe_key already exists is skipped. Returns how many were new. */
+export async function insertOutboxRows (db: DbOrTx, rows: NewOutboxRow[]): Promise<number> {
+  if (rows.length === 0) return 0
+  const result = await db.insertInto('outbox').values(rows)
+    .onConflict(oc => oc.column('dedupe_key').doNothing())
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0)
+}
+
+/**
+ * Claims the next due message for one worker until `leaseUntil`: a queued message whose
+ * time has come, or a claimed one whose worker let its lease run out before handing it
+ * over. A compare-and-set update, so two workers never claim the same message.
+ */
+export async function claimNextDue (db: DbOrTx, worker: string, now: string, leaseUntil: string): Promise<OutboxRow | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const candidate = await db.selectFrom('outbox').select('id')
+      .where(eb => eb.or([
+        eb.and([eb('status', '=', 'queued'), eb('not_before', '<=', now)]),
+        eb.and([eb('status', '=', 'claimed'), eb('claimed_until', '<=', now)])
+      ]))
+      .orderBy('not_before').orderBy('id').limit(1).executeTakeFirst()
+    if (!candidate) return undefined
+    const claimed = await db.updateTable('outbox')
+      .set({ status: 'claimed', claimed_by: worker, claimed_until: leaseUntil })
+      .where('id', '=', candidate.id)
+      .where(eb => eb.or([
+        eb.and([eb('status', '=', 'queued'), eb('not_before', '<=', now)]),
+        eb.and([eb('status', '=', 'claimed'), eb('claimed_until', '<=', now)])
+      ]))
+      .returningAll().executeTakeFirst()
+    if (claimed) return claimed
+  }
+  return undefined
+}
+
+/** The point of no return: the whole message is written, only the final dot is left. */
+export async function markSending (db: DbOrTx, id: number, worker: string): Promise<boolean> {
+  const result = await db.updateTable('outbox').set({ status: 'sending' })
+    .where('id', '=', id).where('status', '=', 'claimed').where('claimed_by', '=', worker)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+type Outcome =
+  | { status: 'sent', at: string, messageId: string }
+  | { status: 'kept', at: string }
+  | { status: 'queued', notBefore: string, error: string }
+  | { status: 'failed' | 'unknown', error: string }
+
+/** Records how a claimed message went, if this worker still holds it. */
+export async function finishMessage (db: DbOrTx, id: number, worker: string, attempts: number, outcome: Outcome): Promise<void> {
+  const base = { status: outcome.status, attempts, claimed_by: null, claimed_until: null }
+  const changes = outcome.status === 'sent'
+    ? { ...base, sent_at: outcome.at, message_id: outcome.messageId, last_error: null }
+    : outcome.status === 'kept'
+      ? { ...base, sent_at: null }
+      : outcome.status === 'queued'
+        ? { ...base, not_before: outcome.notBefore, last_error: outcome.error.slice(0, 500) }
+        : { ...base, last_error: outcome.error.slice(0, 500) }
+  await db.updateTable('outbox').set(changes)
+    .where('id', '=', id).where('claimed_by', '=', worker).where('status', 'in', ['claimed', 'sending'])
+    .execute()
+}
+
+/**
+ * Messages a worker handed over but never heard back about (it stopped, or was killed,
+ * while the mail server answered) are marked 'unknown': reported, never resent blindly.
+ */
+export async function markLostHandovers (db: DbOrTx, now: string): Promise<number> {
+  const result = await db.updateTable('outbox')
+    .set({ status: 'unknown', claimed_by: null, claimed_until: null, last_error: 'Afsendelsen blev afbrudt, mens mailserveren svarede. Den kan være sendt.' })
+    .where('status', '=', 'sending').where('claimed_until', '<=', now)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/** Staff resend: a failed or unknown message goes back in the queue, due now. */
+export async function requeueMessage (db: DbOrTx, id: number, now: string): Promise<boolean> {
+  const result = await db.updateTable('outbox')
+    .set({ status: 'queued', not_before: now, attempts: 0, expires_at: null, last_error: null })
+    .where('id', '=', id).where('status', 'in', ['failed', 'unknown'])
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+export async function findOutboxMessage (db: DbOrTx, id: number): Promise<OutboxRow | undefined> {
+  return await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export interface OutboxFilter { status?: OutboxStatus, bookingId?: number, limit: number, offset: number }
+
+export async function listOutboxMessages (db: DbOrTx, filter: OutboxFilter): Promise<OutboxRow[]> {
+  let query = db.selectFrom('outbox').selectAll()
+  if (filter.status) query = query.where('status', '=', filter.status)
+  if (filter.bookingId !== undefined) query = query.where('booking_id', '=', filter.bookingId)
+  return await query.orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute()
+}
+
+export async function countOutboxByStatus (db: DbOrTx): Promise<Partial<Record<OutboxStatus, number>>> {
+  const rows = await db.selectFrom('outbox').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute()
+  return Object.fromEntries(rows.map(r => [r.status, Number(r.n)]))
+}

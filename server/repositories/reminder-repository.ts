@@ -1,0 +1,92 @@
+import type { DbOrTx } from '../db/connection.ts'
+
+/** A confirmed booking on a meeting of a class that goes ahead. */
+export interface MeetingBooking {
+  bookingId: number
+  classId: number
+  meetingId: number
+  startsAt: string
+  endsAt: string
+  confirmedAt: string | null
+  name: string
+  phone: string | null
+  email: string | null
+  bookerName: string | null
+  bookerPhone: string | null
+  bookerEmail: string | null
+  needsCompanion: number
+  needsHearingLoop: number
+  needsOther: string | null
+  courseTitle: string
+  locationName: string
+  calledAt: string | null
+  calledBy: string | null
+}
+
+/**
+ * Confirmed bookings on meetings starting in [from, to), of classes not cancelled.
+ * `email`: only people one can e-mail (the participant or the person who booked for
+ * them), or only people one cannot.
+ */
+export async function findMeetingBookings (db: DbOrTx, from: string, to: string, email: 'with' | 'without'): Promise<MeetingBooking[]> {
+  return await db.selectFrom('meetings')
+    .innerJoin('classes', 'classes.id', 'meetings.class_id')
+    .innerJoin('bookings', 'bookings.class_id', 'classes.id')
+    .innerJoin('participants', 'participants.id', 'bookings.participant_id')
+    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
+    .innerJoin('locations', 'locations.id', 'classes.location_id')
+    .leftJoin('reminder_calls', join => join.onRef('reminder_calls.booking_id', '=', 'bookings.id').onRef('reminder_calls.meeting_id', '=', 'meetings.id'))
+    .leftJoin('staff_users', 'staff_users.id', 'reminder_calls.staff_user_id')
+    .select([
+      'bookings.id as bookingId', 'classes.id as classId', 'meetings.id as meetingId', 'meetings.starts_at as startsAt', 'meetings.ends_at as endsAt',
+      'bookings.confirmed_at as confirmedAt', 'participants.name', 'participants.phone', 'participants.email',
+      'bookings.booker_name as bookerName', 'bookings.booker_phone as bookerPhone', 'bookings.booker_email as bookerEmail',
+      'bookings.needs_companion as needsCompanion', 'bookings.needs_hearing_loop as needsHearingLoop', 'bookings.needs_other as needsOther',
+      'courses.title as courseTitle', 'locations.name as locationName',
+      'reminder_calls.called_at as calledAt', 'staff_users.name as calledBy'
+    ])
+    .where('meetings.starts_at', '>=', from).where('meetings.starts_at', '<', to)
+    .where('classes.cancelled_at', 'is', null)
+    .where('bookings.status', '=', 'confirmed')
+    .where(eb => email === 'with'
+      ? eb.or([eb('participants.email', 'is not', null), eb('bookings.booker_email', 'is not', null)])
+      : eb.and([eb('participants.email', 'is', null), eb('bookings.booker_email', 'is', null)]))
+    .orderBy('meetings.starts_at').orderBy('participants.name').orderBy('bookings.id')
+    .execute()
+}
+
+/** Confirmed bookings with e-mail on classes whose last meeting ended in [from, to). */
+export async function findBookingsOfClassesEndedBetween (db: DbOrTx, from: string, to: string): Promise<Array<{ bookingId: number, classId: number, lastEndsAt: string }>> {
+  const ended = db.selectFrom('meetings').select(eb => ['class_id', eb.fn.max('ends_at').as('last_ends_at')]).groupBy('class_id')
+  return await db.selectFrom('bookings')
+    .innerJoin(ended.as('ended'), 'ended.class_id', 'bookings.class_id')
+    .innerJoin('classes', 'classes.id', 'bookings.class_id')
+    .innerJoin('participants', 'participants.id', 'bookings.participant_id')
+    .select(['bookings.id as bookingId', 'bookings.class_id as classId', 'ended.last_ends_at as lastEndsAt'])
+    .where('ended.last_ends_at', '>=', from).where('ended.last_ends_at', '<', to)
+    .where('classes.cancelled_at', 'is', null)
+    .where('bookings.status', '=', 'confirmed')
+    .where(eb => eb.or([eb('participants.email', 'is not', null), eb('bookings.booker_email', 'is not', null)]))
+    .orderBy('bookings.id')
+    .execute()
+}
+
+export async function existingDedupeKeys (db: DbOrTx, keys: string[]): Promise<Set<string>> {
+  const found = new Set<string>()
+  for (let i = 0; i < keys.length; i += 500) {
+    const chunk = keys.slice(i, i + 500)
+    const rows = await db.selectFrom('outbox').select('dedupe_key').where('dedupe_key', 'in', chunk).execute()
+    for (const r of rows) if (r.dedupe_key) found.add(r.dedupe_key)
+  }
+  return found
+}
+
+export async function setReminderCalled (db: DbOrTx, bookingId: number, meetingId: number, staffUserId: number, at: string | null): Promise<void> {
+  if (at === null) {
+    await db.deleteFrom('reminder_calls').where('booking_id', '=', bookingId).where('meeting_id', '=', meetingId).execute()
+    return
+  }
+  await db.insertInto('reminder_calls').values({ booking_id: bookingId, meeting_id: meetingId, staff_user_id: staffUserId, called_at: at })
+    .onConflict(oc => oc.columns(['booking_id', 'meeting_id']).doUpdateSet({ staff_user_id: staffUserId, called_at: at }))
+    .execute()
+}

@@ -1,0 +1,129 @@
+import type { DbOrTx } from '../db/connection.ts'
+import { DomainError } from '../domain/errors.ts'
+import { queueMail } from '../mail/outbox.ts'
+import type { BookingFacts, ClassFacts, MailMessage } from '../mail/messages.ts'
+import { type BookingWithPerson, findBookingById, listActiveBookings } from '../repositories/booking-repository.ts'
+import { findClassSummaries, findClassSummary } from '../repositories/class-repository.ts'
+import { findCourse } from '../repositories/course-repository.ts'
+import { listActiveSubscriptions, recordNotices } from '../repositories/interest-repository.ts'
+
+/**
+ * Turns changes into e-mails in the outbox. Every function here runs inside the
+ * transaction of the change, so a message exists exactly when its change does.
+ */
+
+/** What e-mails say about a class, read inside the transaction. */
+export async function classFacts (tx: DbOrTx, classId: number): Promise<ClassFacts> {
+  const summary = await findClassSummary(tx, classId)
+  if (!summary) throw new DomainError('class_not_found')
+  const course = await findCourse(tx, summary.courseSlug)
+  return {
+    id: summary.id,
+    courseSlug: summary.courseSlug,
+    courseTitle: summary.courseTitle,
+    locationName: summary.locationName,
+    room: summary.room,
+    street: summary.street,
+    postalCode: summary.postalCode,
+    city: summary.city,
+    stepFree: summary.stepFree,
+    hearingLoop: summary.hearingLoop,
+    note: summary.note,
+    bring: course?.bring ?? [],
+    meetings: summary.meetings.map(m => ({ id: m.id, starts_at: m.starts_at, ends_at: m.ends_at }))
+  }
+}
+
+export interface Recipient { to: BookingFacts['to'], email: string }
+
+/**
+ * Who hears about a booking: the participant, and the person who booked for them, each
+ * at their own address. Nobody when there is no e-mail: they are on the call list.
+ */
+export function bookingRecipients (booking: Pick<BookingWithPerson, 'email' | 'booker_email'>): Recipient[] {
+  const recipients: Recipient[] = []
+  if (booking.email) recipients.push({ to: 'participant', email: booking.email })
+  if (booking.booker_email && booking.booker_email.toLowerCase() !== booking.email?.toLowerCase()) {
+    recipients.push({ to: 'booker', email: booking.booker_email })
+  }
+  return recipients
+}
+
+function factsOf (booking: BookingWithPerson, to: Recipient['to']): BookingFacts {
+  return { id: booking.id, token: booking.token, name: booking.name, bookerName: booking.booker_name, to }
+}
+
+type BookingKind = Extract<MailMessage, { booking: BookingFacts }>
+type Extra<K extends BookingKind['kind']> = Omit<Extract<BookingKind, { kind: K }>, 'kind' | 'booking' | 'cls'>
+
+export interface BookingMailOptions { dedupeKey?: string, expiresAt?: string, cls?: ClassFacts }
+
+/** Queues one kind of message about a booking to each of its recipients. Returns how many were queued. */
+export async function notifyBooking<K extends BookingKind['kind']> (
+  tx: DbOrTx, booking: BookingWithPerson | number, kind: K, extra: Extra<K>, now: Date, opts: BookingMailOptions = {}
+): Promise<number> {
+  const row = typeof booking === 'number' ? await findBookingById(tx, booking) : booking
+  if (!row) throw new DomainError('booking_not_found')
+  const recipients = bookingRecipients(row)
+  if (recipients.length === 0) return 0
+  const cls = opts.cls ?? await classFacts(tx, row.class_id)
+  let queued = 0
+  for (const recipient of recipients) {
+    const message = { kind, booking: factsOf(row, recipient.to), cls, ...extra } as unknown as MailMessage
+    const isNew = await queueMail(tx, message, {
+      recipient: recipient.email,
+      bookingId: row.id,
+      classId: row.class_id,
+      dedupeKey: opts.dedupeKey ? `${opts.dedupeKey}:${recipient.to}` : undefined,
+      expiresAt: opts.expiresAt
+    }, now)
+    if (isNew) queued++
+  }
+  return queued
+}
+
+/** Tells everyone on a class (seat or waiting list) that its time or place changed. */
+export async function notifyClassChanged (tx: DbOrTx, classId: number, before: ClassFacts, now: Date): Promise<void> {
+  const cls = await classFacts(tx, classId)
+  for (const booking of await listActiveBookings(tx, classId)) {
+    await notifyBooking(tx, booking, 'class_changed', { before }, now, { cls })
+  }
+}
+
+/** True when the time, the number of meetings or the place differ. */
+export function classChanged (before: ClassFacts, after: ClassFacts): boolean {
+  const times = (c: ClassFacts) => c.meetings.map(m => `${m.starts_at}/${m.ends_at}`).join(',')
+  const place = (c: ClassFacts) => [c.locationName, c.room, c.street, c.postalCode, c.city].join('|')
+  return times(before) !== times(after) || place(before) !== place(after)
+}
+
+/**
+ * Tells interested citizens about classes that are now open for booking: one e-mail per
+ * subscriber listing the classes they have not heard about, never the same class twice.
+ */
+export async function notifyInterest (tx: DbOrTx, classIds: number[], now: Date): Promise<number> {
+  const classes = (await findClassSummaries(tx, { ids: classIds, publicOnly: true, startsAfter: now.toISOString() }))
+  const byCourse = new Map<string, number[]>()
+  for (const c of classes) byCourse.set(c.courseSlug, [...(byCourse.get(c.courseSlug) ?? []), c.id])
+  let queued = 0
+  for (const [courseSlug, ids] of byCourse) {
+    const subscriptions = await listActiveSubscriptions(tx, courseSlug)
+    if (subscriptions.length === 0) continue
+    const facts = new Map<number, ClassFacts>()
+    for (const id of ids) facts.set(id, await classFacts(tx, id))
+    for (const sub of subscriptions) {
+      const fresh = await recordNotices(tx, sub.id, ids, now.toISOString())
+      if (fresh.length === 0) continue
+      const first = facts.get(fresh[0] as number) as ClassFacts
+      await queueMail(tx, {
+        kind: 'interest_new_classes',
+        courseSlug,
+        courseTitle: first.courseTitle,
+        classes: fresh.map(id => facts.get(id) as ClassFacts),
+        unsubscribeToken: sub.token
+      }, { recipient: sub.email, classId: first.id }, now)
+      queued++
+    }
+  }
+  return queued
+}

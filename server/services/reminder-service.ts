@@ -1,0 +1,106 @@
+import { DateTime } from 'luxon'
+import type { Db } from '../db/connection.ts'
+import { dueReminderOffset, firstReminderMoment } from '../domain/reminders.ts'
+import { ZONE } from '../domain/time.ts'
+import { insertAuditEntry } from '../repositories/audit-repository.ts'
+import { findCoursesBySlugs } from '../repositories/course-repository.ts'
+import {
+  type MeetingBooking, existingDedupeKeys, findBookingsOfClassesEndedBetween, findMeetingBookings, setReminderCalled
+} from '../repositories/reminder-repository.ts'
+import { type ClassFacts } from '../mail/messages.ts'
+import { bookingRecipients, classFacts, notifyBooking } from './notification-service.ts'
+
+const DAY = 24 * 3600_000
+/** A thank-you is not sent for classes that ended longer ago than this. */
+const THANK_YOU_WINDOW_MS = 7 * DAY
+
+const reminderKey = (b: Pick<MeetingBooking, 'bookingId' | 'meetingId' | 'startsAt'>, offset: number) =>
+  `reminder:${b.bookingId}:${b.meetingId}:${b.startsAt}:${offset}m`
+
+/**
+ * Queues every reminder that is due now. Safe to run as often as one likes, from any
+ * number of servers: each reminder has a key and is written once. A meeting moved to a
+ * new time gets new reminders for the new time.
+ */
+export async function queueDueReminders (db: Db, offsets: number[], now: Date = new Date()): Promise<number> {
+  if (offsets.length === 0) return 0
+  const horizon = new Date(now.getTime() + Math.max(...offsets) * 60_000)
+  const candidates = (await findMeetingBookings(db, now.toISOString(), horizon.toISOString(), 'with'))
+    .map(b => ({ b, offset: dueReminderOffset(b.startsAt, b.confirmedAt, offsets, now) }))
+    .filter((c): c is { b: MeetingBooking, offset: number } => c.offset !== null)
+  const keysOf = (c: { b: MeetingBooking, offset: number }) =>
+    bookingRecipients({ email: c.b.email, booker_email: c.b.bookerEmail }).map(r => `${reminderKey(c.b, c.offset)}:${r.to}`)
+  const existing = await existingDedupeKeys(db, candidates.flatMap(keysOf))
+  const facts = new Map<number, ClassFacts>()
+  let queued = 0
+  for (const c of candidates) {
+    if (keysOf(c).every(k => existing.has(k))) continue
+    queued += await db.transaction().execute(async tx => {
+      const cls = facts.get(c.b.classId) ?? await classFacts(tx, c.b.classId)
+      facts.set(c.b.classId, cls)
+      return await notifyBooking(tx, c.b.bookingId, 'reminder', { meetingId: c.b.meetingId }, now, {
+        cls, dedupeKey: reminderKey(c.b, c.offset), expiresAt: c.b.startsAt
+      })
+    })
+  }
+  return queued
+}
+
+/**
+ * Queues a thank-you, with the course's suggested next courses, to everyone confirmed on
+ * a class whose last meeting has ended (within the last week, so that old classes are
+ * not thanked when the platform is first started).
+ */
+export async function queueThankYous (db: Db, now: Date = new Date()): Promise<number> {
+  const bookings = await findBookingsOfClassesEndedBetween(db, new Date(now.getTime() - THANK_YOU_WINDOW_MS).toISOString(), now.toISOString())
+  const keys = bookings.flatMap(b => ['participant', 'booker'].map(to => `thanks:${b.bookingId}:${to}`))
+  const existing = await existingDedupeKeys(db, keys)
+  let queued = 0
+  for (const b of bookings) {
+    if (existing.has(`thanks:${b.bookingId}:participant`) || existing.has(`thanks:${b.bookingId}:booker`)) continue
+    queued += await db.transaction().execute(async tx => {
+      const cls = await classFacts(tx, b.classId)
+      const course = (await findCoursesBySlugs(tx, [cls.courseSlug]))[0]
+      const next = (await findCoursesBySlugs(tx, course?.next ?? [])).map(n => ({ slug: n.slug, title: n.title }))
+      return await notifyBooking(tx, b.bookingId, 'thank_you', { next }, now, { cls, dedupeKey: `thanks:${b.bookingId}` })
+    })
+  }
+  return queued
+}
+
+export interface CallListEntry extends MeetingBooking {
+  /** When the e-mail reminder would have gone out. */
+  remindAt: string
+}
+
+export interface CallList {
+  day: string
+  entries: CallListEntry[]
+}
+
+/**
+ * The people without e-mail who would have had a reminder on a given day (Copenhagen
+ * time): each booking appears on the day of its first reminder for each meeting.
+ */
+export async function getCallList (db: Db, day: string, offsets: number[]): Promise<CallList> {
+  const start = DateTime.fromISO(day, { zone: ZONE }).startOf('day')
+  const end = start.plus({ days: 1 })
+  const reach = Math.max(0, ...offsets) * 60_000
+  const candidates = await findMeetingBookings(db, start.toUTC().toISO() as string, new Date(end.toMillis() + reach).toISOString(), 'without')
+  const entries: CallListEntry[] = []
+  for (const b of candidates) {
+    const moment = firstReminderMoment(b.startsAt, b.confirmedAt, offsets)
+    if (moment && moment.getTime() >= start.toMillis() && moment.getTime() < end.toMillis()) {
+      entries.push({ ...b, remindAt: moment.toISOString() })
+    }
+  }
+  return { day: start.toISODate() as string, entries }
+}
+
+/** Ticks (or unticks) "called" for one booking and meeting on the call list. */
+export async function markCalled (db: Db, bookingId: number, meetingId: number, called: boolean, staffId: number, now: Date = new Date()): Promise<void> {
+  await db.transaction().execute(async tx => {
+    await setReminderCalled(tx, bookingId, meetingId, staffId, called ? now.toISOString() : null)
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: called ? 'reminder_called' : 'reminder_call_undone', subject_type: 'booking', subject_id: bookingId, detail: `meeting=${meetingId}` })
+  })
+}
