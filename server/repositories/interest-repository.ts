@@ -31,7 +31,7 @@ export async function recordNotices (db: DbOrTx, subscriptionId: number, classId
     .where('subscription_id', '=', subscriptionId).where('class_id', 'in', classIds).execute()).map(r => r.class_id))
   const fresh = classIds.filter(id => !known.has(id))
   if (fresh.length > 0) {
-    await db.insertInto('interest_notices').values(fresh.map(class_id => ({ subscription_id: subscriptionId, class_id, at })))
+    await db.insertInto('interest_notices').values(fresh.map(classId => ({ subscription_id: subscriptionId, class_id: classId, at })))
       .onConflict(oc => oc.columns(['subscription_id', 'class_id']).doNothing()).execute()
   }
   return fresh
