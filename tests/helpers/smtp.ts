@@ -21,6 +21,8 @@ export interface SmtpPeerOptions {
   port?: number
   /** Called after a message is accepted (250 sent), with how many have been accepted. */
   onAccepted?: (count: number) => void
+  /** Called at each MAIL FROM, with how many transactions have begun. */
+  onTransaction?: (count: number) => void
   /** Answer the final dot with this error instead of accepting, e.g. { code: 451 }. */
   refuse?: (to: string) => { code: number, message: string } | null
 }
@@ -28,10 +30,16 @@ export interface SmtpPeerOptions {
 /** A real SMTP server on 127.0.0.1 that keeps and parses what it accepts. */
 export async function startSmtpPeer (opts: SmtpPeerOptions = {}): Promise<SmtpPeer> {
   const received: ReceivedMail[] = []
+  let transactions = 0
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onMailFrom (_address, _session, callback) {
+      transactions++
+      opts.onTransaction?.(transactions)
+      callback()
+    },
     onData (stream, session, callback) {
       const chunks: Buffer[] = []
       stream.on('data', (chunk: Buffer) => chunks.push(chunk))

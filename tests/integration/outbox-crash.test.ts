@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Db } from '../../server/db/connection.ts'
+import { queueMail } from '../../server/mail/outbox.ts'
+import { createTestDb } from '../helpers/app.ts'
+import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
+
+const script = join(import.meta.dirname, '../helpers/outbox-worker-process.ts')
+const LEASE_MS = 1500
+
+function startWorker (file: string, smtpUrl: string): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script, file, smtpUrl, String(LEASE_MS)], { stdio: ['ignore', 'pipe', 'inherit'] })
+}
+
+const exited = async (child: ChildProcess) => await new Promise<void>(resolve => {
+  if (child.exitCode !== null || child.signalCode !== null) resolve()
+  else child.once('exit', () => resolve())
+})
+
+async function waitUntil (check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!await check()) {
+    if (Date.now() > end) throw new Error('timed out')
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
+async function queueMessages (db: Db, count: number): Promise<void> {
+  for (let i = 1; i <= count; i++) {
+    await queueMail(db, { kind: 'interest_signed_up', courseSlug: 'mitid-kom-godt-i-gang', courseTitle: 'Kom godt i gang med MitID', unsubscribeToken: `t${i}` }, { recipient: `borger${i}@example.dk` })
+  }
+}
+
+/** Outbox id of a received message, from its Message-ID <outbox-ID.…@host>. */
+const outboxIdOf = (messageId: string | undefined) => Number(/outbox-(\d+)\./.exec(messageId ?? '')?.[1])
+
+let dir: string | undefined
+let peer: SmtpPeer | undefined
+let children: ChildProcess[] = []
+afterEach(async () => {
+  for (const c of children) c.kill('SIGKILL')
+  children = []
+  await peer?.close()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('outbox worker killed in the middle of a batch', () => {
+  it('sends every due message exactly once after a restart, counted at the SMTP peer', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'digikurser-crash-'))
+    const file = join(dir, 'crash.sqlite')
+    const db = await createTestDb(file)
+    await queueMessages(db, 20)
+
+    let first: ChildProcess | undefined
+    // The peer kills the worker as it begins the 8th message: seven are sent, the 8th is
+    // claimed and on its way, twelve wait in the queue.
+    peer = await startSmtpPeer({ onTransaction: count => { if (count === 8) first?.kill('SIGKILL') } })
+    first = startWorker(file, peer.url)
+    children.push(first)
+    await exited(first)
+    expect(first.signalCode).toBe('SIGKILL')
+    expect(peer.received).toHaveLength(7)
+    const claimed = await db.selectFrom('outbox').select(['id']).where('status', '=', 'claimed').execute()
+    expect(claimed.map(r => r.id)).toEqual([8])
+
+    const second = startWorker(file, peer.url)
+    children.push(second)
+    const open = async () => Number((await db.selectFrom('outbox').select(eb => eb.fn.countAll().as('n'))
+      .where('status', 'in', ['queued', 'claimed', 'sending']).executeTakeFirstOrThrow()).n)
+    await waitUntil(async () => await open() === 0)
+    second.kill('SIGTERM')
+    await exited(second)
+
+    const counts = new Map<number, number>()
+    for (const m of peer.received) counts.set(outboxIdOf(m.parsed.messageId), (counts.get(outboxIdOf(m.parsed.messageId)) ?? 0) + 1)
+    expect([...counts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+    expect([...counts.values()].every(n => n === 1)).toBe(true)
+
+    // The 8th had not been handed over, so once its lease ran out it was sent again: once.
+    const rows = await db.selectFrom('outbox').select(['id', 'status']).orderBy('id').execute()
+    expect(rows.every(r => r.status === 'sent')).toBe(true)
+    await db.destroy()
+  })
+
+  it('never sends a message twice when killed at an arbitrary moment', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'digikurser-crash-'))
+    const file = join(dir, 'crash.sqlite')
+    const db = await createTestDb(file)
+    await queueMessages(db, 10)
+
+    peer = await startSmtpPeer()
+    const first = startWorker(file, peer.url)
+    children.push(first)
+    // Killed from outside, wherever the worker happens to be: between messages, while
+    // connecting, or while a message is being written.
+    await waitUntil(async () => peer!.received.length >= 3)
+    first.kill('SIGKILL')
+    await exited(first)
+    const beforeRestart = peer.received.length
+
+    const second = startWorker(file, peer.url)
+    children.push(second)
+    await waitUntil(async () => Number((await db.selectFrom('outbox').select(eb => eb.fn.countAll().as('n'))
+      .where('status', 'in', ['queued', 'claimed', 'sending']).executeTakeFirstOrThrow()).n) === 0)
+    second.kill('SIGTERM')
+    await exited(second)
+
+    const rows = await db.selectFrom('outbox').select(['id', 'status']).orderBy('id').execute()
+    const counts = peer.countsByMessageId()
+    expect(beforeRestart).toBeGreaterThanOrEqual(3)
+    expect(peer.received.length).toBeGreaterThanOrEqual(9)
+    expect([...counts.values()].every(n => n === 1)).toBe(true)
+    for (const row of rows) {
+      const received = [...counts.keys()].some(id => outboxIdOf(id) === row.id)
+      // Either it arrived once and is recorded as sent, or the worker could not know and says so.
+      expect(row.status === 'sent' ? received : row.status === 'unknown').toBe(true)
+    }
+    await db.destroy()
+  })
+})
