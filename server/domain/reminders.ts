@@ -1,11 +1,23 @@
+import { DateTime } from 'luxon'
+import { ZONE } from './time.ts'
+
 /**
  * When reminders go out. Offsets are minutes before a meeting's start (e.g. 2 days and
  * 3 hours). Pure rules, tested without a database.
  */
 
 const MINUTE = 60_000
+const DAY_MINUTES = 1440
 
-function momentOf (startsAt: string, offsetMinutes: number): number {
+/**
+ * The moment of a reminder. Whole days count on the Copenhagen calendar ("two days
+ * before, at the same time of day", also across a daylight-saving change); hours and
+ * minutes count on the clock.
+ */
+export function momentOf (startsAt: string, offsetMinutes: number): number {
+  if (offsetMinutes % DAY_MINUTES === 0) {
+    return DateTime.fromISO(startsAt, { zone: 'utc' }).setZone(ZONE).minus({ days: offsetMinutes / DAY_MINUTES }).toMillis()
+  }
   return Date.parse(startsAt) - offsetMinutes * MINUTE
 }
 

@@ -24,7 +24,8 @@ const reminderKey = (b: Pick<MeetingBooking, 'bookingId' | 'meetingId' | 'starts
  */
 export async function queueDueReminders (db: Db, offsets: number[], now: Date = new Date()): Promise<number> {
   if (offsets.length === 0) return 0
-  const horizon = new Date(now.getTime() + Math.max(...offsets) * 60_000)
+  // An hour more: a day offset across a daylight-saving change is 23 or 25 hours.
+  const horizon = new Date(now.getTime() + (Math.max(...offsets) + 60) * 60_000)
   const candidates = (await findMeetingBookings(db, now.toISOString(), horizon.toISOString(), 'with'))
     .map(b => ({ b, offset: dueReminderOffset(b.startsAt, b.confirmedAt, offsets, now) }))
     .filter((c): c is { b: MeetingBooking, offset: number } => c.offset !== null)
@@ -85,7 +86,7 @@ export interface CallList {
 export async function getCallList (db: Db, day: string, offsets: number[]): Promise<CallList> {
   const start = DateTime.fromISO(day, { zone: ZONE }).startOf('day')
   const end = start.plus({ days: 1 })
-  const reach = Math.max(0, ...offsets) * 60_000
+  const reach = (Math.max(0, ...offsets) + 60) * 60_000
   const candidates = await findMeetingBookings(db, start.toUTC().toISO() as string, new Date(end.toMillis() + reach).toISOString(), 'without')
   const entries: CallListEntry[] = []
   for (const b of candidates) {
