@@ -14,6 +14,7 @@ import classesApi from './routes/api/classes-api.ts'
 import manageApi from './routes/api/manage-api.ts'
 import bookingRoutes from './routes/public/booking-routes.ts'
 import catalogueRoutes from './routes/public/catalogue-routes.ts'
+import interestRoutes from './routes/public/interest-routes.ts'
 import staffAuthRoutes from './routes/staff/auth-routes.ts'
 import staffOverviewRoutes from './routes/staff/overview-routes.ts'
 import staffPlaceRoutes from './routes/staff/place-routes.ts'
@@ -24,6 +25,8 @@ import staffCalendarRoutes from './routes/staff/calendar-routes.ts'
 import staffVolunteerRoutes from './routes/staff/volunteer-routes.ts'
 import staffParticipantRoutes from './routes/staff/participant-routes.ts'
 import staffTokenRoutes from './routes/staff/token-routes.ts'
+import staffMailRoutes from './routes/staff/mail-routes.ts'
+import staffCallListRoutes from './routes/staff/call-list-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -62,6 +65,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(catalogueRoutes)
   await app.register(bookingRoutes)
+  await app.register(interestRoutes)
   await app.register(classesApi)
   await app.register(manageApi)
   await app.register(staffAuthRoutes)
@@ -74,5 +78,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffVolunteerRoutes)
   await app.register(staffParticipantRoutes)
   await app.register(staffTokenRoutes)
+  await app.register(staffMailRoutes)
+  await app.register(staffCallListRoutes)
   return app
 }

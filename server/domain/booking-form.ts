@@ -108,14 +108,19 @@ function checkPhone (value: string, errors: BookingFormErrors, field: 'phone' | 
   return result.e164
 }
 
-function checkEmail (value: string, errors: BookingFormErrors, field: 'email' | 'booker_email'): string | null {
+export const EMAIL_MESSAGE = 'E-mailadressen ser forkert ud. Den skal se sådan ud: navn@eksempel.dk.'
+
+/** A trimmed, lower-case e-mail address, or null when it is not one. */
+export function normaliseEmail (value: string): string | null {
   const email = value.trim()
-  if (email === '') return null
-  if (email.length > LIMITS.email || !EMAIL.test(email)) {
-    errors[field] = 'E-mailadressen ser forkert ud. Den skal se sådan ud: navn@eksempel.dk.'
-    return null
-  }
-  return email.toLowerCase()
+  return email.length <= LIMITS.email && EMAIL.test(email) ? email.toLowerCase() : null
+}
+
+function checkEmail (value: string, errors: BookingFormErrors, field: 'email' | 'booker_email'): string | null {
+  if (value.trim() === '') return null
+  const email = normaliseEmail(value)
+  if (email === null) errors[field] = EMAIL_MESSAGE
+  return email
 }
 
 /** Validates a booking form. Every message is plain Danish and belongs to one field. */

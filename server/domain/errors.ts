@@ -11,6 +11,7 @@ export type DomainErrorCode =
   | 'same_participant'
   | 'participant_not_found'
   | 'merge_conflict'
+  | 'course_not_found'
 
 /** A rule was broken. Routes map the code to a Danish message; tests assert the code. */
 export class DomainError extends Error {

@@ -15,6 +15,7 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   participant_not_found: { status: 404, title: 'Deltageren findes ikke', message: 'Vi kan ikke finde deltageren.' },
   merge_conflict: { status: 409, title: 'Kan ikke slås sammen', message: 'Begge har en tilmelding til det samme hold. Afmeld den ene tilmelding først.' },
   same_class: { status: 409, title: 'Samme hold', message: 'Tilmeldingen er allerede på det hold. Vælg et andet hold.' },
+  course_not_found: { status: 404, title: 'Kurset findes ikke', message: 'Vi kan ikke finde det kursus. Måske er linket forkert.' },
   class_full: { status: 409, title: 'Ingen ledig plads', message: 'Der er ingen ledig plads lige nu. Personen bliver stående på ventelisten.' }
 }
 

@@ -54,11 +54,12 @@ describe('outbox worker killed in the middle of a batch', () => {
     const db = await createTestDb(file)
     await queueMessages(db, 20)
 
-    let first: ChildProcess | undefined
+    const running: { worker?: ChildProcess } = {}
     // The peer kills the worker as it begins the 8th message: seven are sent, the 8th is
     // claimed and on its way, twelve wait in the queue.
-    peer = await startSmtpPeer({ onTransaction: count => { if (count === 8) first?.kill('SIGKILL') } })
-    first = startWorker(file, peer.url)
+    peer = await startSmtpPeer({ onTransaction: count => { if (count === 8) running.worker?.kill('SIGKILL') } })
+    const first = startWorker(file, peer.url)
+    running.worker = first
     children.push(first)
     await exited(first)
     expect(first.signalCode).toBe('SIGKILL')

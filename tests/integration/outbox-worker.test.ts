@@ -1,4 +1,5 @@
-import { Readable } from 'node:stream'
+import { once } from 'node:events'
+import type { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
 import { queueMail } from '../../server/mail/outbox.ts'
@@ -74,7 +75,8 @@ describe('outbox worker', () => {
     let deliveries = 0
     const dropsAfterFinalDot: MailTransport = {
       async send (_envelope, raw: Readable) {
-        for await (const chunk of raw) void chunk // the whole message, up to the final dot
+        raw.resume() // read the whole message, up to the final dot
+        await once(raw, 'end')
         deliveries++
         throw Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' })
       }

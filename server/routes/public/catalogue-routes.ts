@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { isTopic } from '../../domain/catalogue-vocabulary.ts'
-import { renderMarkdown } from '../../domain/markdown.ts'
 import { listCourses } from '../../repositories/course-repository.ts'
-import { getCataloguePage, getCoursePage } from '../../services/class-query-service.ts'
+import { getCataloguePage } from '../../services/class-query-service.ts'
 import { parseId, queryString } from '../params.ts'
 
 const catalogueRoutes: FastifyPluginAsync = async (fastify) => {
@@ -25,16 +24,6 @@ const catalogueRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get('/kurser', async (_request, reply) => {
     const courses = await listCourses(fastify.db)
     return await reply.viewAsync('public/courses', { title: 'Alle kurser', courses })
-  })
-
-  fastify.get<{ Params: { slug: string } }>('/kurser/:slug', async (request, reply) => {
-    const page = await getCoursePage(fastify.db, request.params.slug)
-    if (!page) return reply.callNotFound()
-    return await reply.viewAsync('public/course', {
-      title: page.course.title,
-      ...page,
-      descriptionHtml: renderMarkdown(page.course.descriptionMd)
-    })
   })
 }
 

@@ -1,0 +1,49 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { DateTime } from 'luxon'
+import { formatOffset } from '../../domain/reminders.ts'
+import { ZONE } from '../../domain/time.ts'
+import { getCallList, markCalled } from '../../services/reminder-service.ts'
+import { parseId, queryString } from '../params.ts'
+
+const isDay = (value: string | undefined): value is string =>
+  value !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(value) && DateTime.fromISO(value, { zone: ZONE }).isValid
+
+/**
+ * Ringeliste: the people without e-mail who would have had a reminder that day, with a
+ * phone number, printable, and a tick for "called".
+ */
+const callListRoutes: FastifyPluginAsync = async (fastify) => {
+  const leader = { preHandler: fastify.requireStaff('leader') }
+  const today = () => DateTime.now().setZone(ZONE).toISODate() as string
+
+  fastify.get('/personale/ringeliste', leader, async (request, reply) => {
+    const param = queryString(request.query, 'dag')
+    const day = isDay(param) ? param : today()
+    const list = await getCallList(fastify.db, day, fastify.config.reminderOffsets)
+    const date = DateTime.fromISO(day, { zone: ZONE })
+    reply.header('cache-control', 'no-store')
+    return await reply.viewAsync('staff/call-list', {
+      title: 'Ringeliste',
+      ...list,
+      badDay: param !== undefined && !isDay(param),
+      previous: date.minus({ days: 1 }).toISODate(),
+      next: date.plus({ days: 1 }).toISODate(),
+      isToday: day === today(),
+      offsets: fastify.config.reminderOffsets.map(formatOffset),
+      csrfToken: reply.generateCsrf()
+    })
+  })
+
+  fastify.post('/personale/ringeliste/ringet', leader, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>
+    const day = isDay(body.dag as string | undefined) ? body.dag as string : today()
+    const bookingId = parseId(body.booking_id)
+    const meetingId = parseId(body.meeting_id)
+    if (fastify.checkCsrf(request) && bookingId !== undefined && meetingId !== undefined) {
+      await markCalled(fastify.db, bookingId, meetingId, body.ringet === '1', request.staff?.id ?? 0)
+    }
+    return await reply.redirect(`/personale/ringeliste?dag=${day}#r-${bookingId ?? 0}-${meetingId ?? 0}`, 303)
+  })
+}
+
+export default callListRoutes
