@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import ICAL from 'ical.js'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, createClass, submitBooking, tokenFrom } from '../helpers/app.ts'
+import { bookSeat, cancelBooking } from '../../server/services/booking-service.ts'
+import { cancelClass, updateClass } from '../../server/services/class-service.ts'
+import { inviteStaffUser } from '../../server/services/staff-service.ts'
+import { bookingInput, buildTestApp, createClass, createLocation, createStaff, submitBooking, tokenFrom } from '../helpers/app.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 
 let app: FastifyInstance | undefined
@@ -45,5 +48,76 @@ describe('confirmation e-mail over real SMTP', () => {
     const status = await built.db.selectFrom('outbox').select(['status', 'message_id']).executeTakeFirstOrThrow()
     expect(status.status).toBe('sent')
     expect(mail.messageId).toBe(status.message_id)
+  })
+})
+
+describe('every kind of booking e-mail over real SMTP', () => {
+  it('waiting list, seat from the waiting list, cancelled by the citizen, class changed, class cancelled', async () => {
+    peer = await startSmtpPeer()
+    const built = await buildTestApp({ smtpUrl: peer.url, mailFrom: 'Testbiblioteket <kurser@bib.test>' })
+    app = built.app
+    const db = built.db
+    const classId = await createClass(db, { capacity: 1, meetings: ['2030-03-05T10:00'] })
+    const anna = await bookSeat(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
+    const bo = await bookSeat(db, classId, bookingInput({ name: 'Bo', email: 'bo@example.dk', booker: { name: 'Bos datter', phone: null, email: 'datter@example.dk' } }), 'online')
+    expect(bo.status).toBe('waitlisted')
+    await cancelBooking(db, anna.token, 'participant')
+    const leader = await createStaff(db, 'leader')
+    const staffId = (await db.selectFrom('staff_users').select('id').where('email', '=', leader.email).executeTakeFirstOrThrow()).id
+    const locationId = await createLocation(db, { name: 'Kulturhuset' })
+    const input = {
+      courseSlug: 'mitid-kom-godt-i-gang',
+      locationId,
+      partnerId: null,
+      capacity: 1,
+      isPublic: true,
+      waitlistMode: 'auto' as const,
+      note: null,
+      meetings: [{ startsAt: '2030-03-12T09:00:00.000Z', endsAt: '2030-03-12T11:00:00.000Z' }]
+    }
+    await updateClass(db, classId, input, staffId)
+    // Only the capacity changes: nobody is told.
+    await updateClass(db, classId, { ...input, capacity: 2 }, staffId)
+    await cancelClass(db, classId, staffId)
+    await app.mail.worker.runOnce()
+
+    const got = peer.received.map(m => `${m.to}: ${m.parsed.subject}`)
+    expect(got).toEqual([
+      'anna@example.dk: Du har en plads: Kom godt i gang med MitID, tirsdag 5. marts 2030 kl. 10.00',
+      'bo@example.dk: Du er nr. 1 på ventelisten: Kom godt i gang med MitID',
+      'datter@example.dk: Bo er nr. 1 på ventelisten: Kom godt i gang med MitID',
+      'anna@example.dk: Du er afmeldt: Kom godt i gang med MitID, tirsdag 5. marts 2030 kl. 10.00',
+      'bo@example.dk: Du har fået en plads: Kom godt i gang med MitID, tirsdag 5. marts 2030 kl. 10.00',
+      'datter@example.dk: Bo har fået en plads: Kom godt i gang med MitID, tirsdag 5. marts 2030 kl. 10.00',
+      'bo@example.dk: Vigtigt – holdet er ændret: Kom godt i gang med MitID',
+      'datter@example.dk: Vigtigt – holdet er ændret: Kom godt i gang med MitID',
+      'bo@example.dk: Aflyst: Kom godt i gang med MitID, tirsdag 12. marts 2030 kl. 10.00',
+      'datter@example.dk: Aflyst: Kom godt i gang med MitID, tirsdag 12. marts 2030 kl. 10.00'
+    ])
+    const changed = peer.received.find(m => m.to === 'datter@example.dk' && m.parsed.subject?.startsWith('Vigtigt'))!.parsed
+    expect(changed.text).toContain('Hej Bos datter')
+    expect(changed.text).toContain('Tirsdag 12. marts 2030 kl. 10.00–12.00')
+    expect(changed.text).toContain('Kulturhuset')
+    expect(changed.text).toContain('Før ændringen')
+    expect(changed.text).toContain('Tirsdag 5. marts 2030 kl. 10.00–12.00')
+    expect(changed.attachments.map(a => a.filename)).toEqual(['kursus.ics'])
+    for (const m of peer.received) {
+      expect(m.parsed.html).toBeTruthy()
+      expect(m.parsed.text).toBeTruthy()
+    }
+  })
+
+  it('sends the invitation e-mail for a new staff user with a working link', async () => {
+    peer = await startSmtpPeer()
+    const built = await buildTestApp({ smtpUrl: peer.url, mailFrom: 'Testbiblioteket <kurser@bib.test>' })
+    app = built.app
+    const admin = await createStaff(built.db, 'admin')
+    const adminId = (await built.db.selectFrom('staff_users').select('id').where('email', '=', admin.email).executeTakeFirstOrThrow()).id
+    const { token } = await inviteStaffUser(built.db, { name: 'Frida Frivillig', email: 'frida@example.dk', role: 'volunteer' }, adminId)
+    await app.mail.worker.runOnce()
+    const mail = peer.received[0]!.parsed
+    expect(peer.received[0]!.to).toBe('frida@example.dk')
+    expect(mail.subject).toBe('Du er inviteret som personale i kursussystemet')
+    expect(mail.text).toContain(`http://kurser.test/personale/invitation/${token}`)
   })
 })

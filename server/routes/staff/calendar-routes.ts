@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { DateTime } from 'luxon'
 import { ZONE } from '../../domain/time.ts'
 import { findCourse, listCourses } from '../../repositories/course-repository.ts'
+import { countActiveSubscriptions } from '../../repositories/interest-repository.ts'
 import { getWeek, listClassesOfCourse, listClassesForStaff } from '../../services/class-query-service.ts'
 import { renderMarkdown } from '../../domain/markdown.ts'
 import { queryString } from '../params.ts'
@@ -26,10 +27,10 @@ const calendarRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.get('/personale/kurser', leader, async (_request, reply) => {
-    const [courses, classes] = await Promise.all([listCourses(fastify.db), listClassesForStaff(fastify.db)])
+    const [courses, classes, interested] = await Promise.all([listCourses(fastify.db), listClassesForStaff(fastify.db), countActiveSubscriptions(fastify.db)])
     const upcoming = new Map<string, number>()
     for (const c of classes) if (c.cancelledAt === null) upcoming.set(c.courseSlug, (upcoming.get(c.courseSlug) ?? 0) + 1)
-    return await reply.viewAsync('staff/courses', { title: 'Kursuskatalog', courses, upcoming })
+    return await reply.viewAsync('staff/courses', { title: 'Kursuskatalog', courses, upcoming, interested })
   })
 
   fastify.get<{ Params: { slug: string } }>('/personale/kurser/:slug', leader, async (request, reply) => {

@@ -13,7 +13,7 @@ const text = (body: unknown, key: string): string => {
 const userRoutes: FastifyPluginAsync = async (fastify) => {
   const admin = { preHandler: fastify.requireStaff('admin') }
 
-  async function renderUsers (reply: FastifyReply, data: { values?: { name: string, email: string, role: string }, errors?: StaffUserErrors & { form?: string }, inviteLink?: string, invitedName?: string, saved?: boolean }, status = 200) {
+  async function renderUsers (reply: FastifyReply, data: { values?: { name: string, email: string, role: string }, errors?: StaffUserErrors & { form?: string }, inviteLink?: string, invitedName?: string, saved?: boolean, mailSent?: boolean }, status = 200) {
     reply.code(status)
     return await reply.viewAsync('staff/users', {
       title: 'Brugere',
@@ -23,6 +23,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
       errors: data.errors ?? {},
       inviteLink: data.inviteLink,
       invitedName: data.invitedName,
+      mailSent: data.mailSent,
       saved: data.saved ?? false,
       csrfToken: reply.generateCsrf()
     })
@@ -38,7 +39,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
     if (!result.ok) return await renderUsers(reply, { values, errors: result.errors }, 400)
     try {
       const { token } = await inviteStaffUser(fastify.db, result.value, request.staff?.id ?? 0)
-      return await renderUsers(reply, { inviteLink: `${fastify.config.publicUrl}/personale/invitation/${token}`, invitedName: result.value.name }, 201)
+      return await renderUsers(reply, { inviteLink: `${fastify.config.publicUrl}/personale/invitation/${token}`, invitedName: result.value.name, mailSent: fastify.config.smtpUrl !== null }, 201)
     } catch (error) {
       if (error instanceof StaffError && error.code === 'email_taken') return await renderUsers(reply, { values, errors: { email: 'Der findes allerede en bruger med den e-mail.' } }, 409)
       throw error

@@ -1,0 +1,139 @@
+import request from 'supertest'
+import { describe, expect, it } from 'vitest'
+import { bookSeat } from '../../server/services/booking-service.ts'
+import { setClassPublic } from '../../server/services/class-service.ts'
+import { bookingInput, buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
+
+const COURSE = 'mitid-kom-godt-i-gang'
+
+async function openCourse (app: Parameters<typeof request>[0]) {
+  const page = await request(app).get(`/kurser/${COURSE}`).expect(200)
+  const cookie = (page.headers['set-cookie'] as unknown as string[]).map(c => c.split(';')[0]).join('; ')
+  return { cookie, csrf: csrfOf(page.text), html: page.text }
+}
+
+describe('interest list', () => {
+  it('takes an e-mail on the course page, sends a receipt, one e-mail per new class, and stops after one click', async () => {
+    const t = await buildTestApp()
+    const { cookie, csrf, html } = await openCourse(t.app.server)
+    expect(html).toContain('Få besked om nye hold')
+
+    const bad = await request(t.app.server).post(`/kurser/${COURSE}/besked`).set('cookie', cookie).type('form').send({ _csrf: csrf, email: 'grethe@' }).expect(400)
+    expect(bad.text).toContain('E-mailadressen ser forkert ud')
+    expect(bad.text).toContain('value="grethe@"')
+    expect(bad.text).toContain('aria-invalid="true"')
+    const stale = await request(t.app.server).post(`/kurser/${COURSE}/besked`).type('form').send({ email: 'grethe@example.dk' }).expect(403)
+    expect(stale.text).toContain('value="grethe@example.dk"')
+
+    const ok = await request(t.app.server).post(`/kurser/${COURSE}/besked`).set('cookie', cookie).type('form').send({ _csrf: csrf, email: ' Grethe@Example.dk ' }).expect(303)
+    expect(ok.headers.location).toBe(`/kurser/${COURSE}?besked=ja#besked-om-hold`)
+    expect((await request(t.app.server).get(ok.headers.location)).text).toContain('Vi skriver til dig, når der er et nyt hold')
+    const again = await request(t.app.server).post(`/kurser/${COURSE}/besked`).set('cookie', cookie).type('form').send({ _csrf: csrf, email: 'grethe@example.dk' }).expect(303)
+    expect(again.headers.location).toContain('besked=allerede')
+
+    const receipts = await t.db.selectFrom('outbox').selectAll().where('kind', '=', 'interest_signed_up').execute()
+    expect(receipts.map(r => r.recipient)).toEqual(['grethe@example.dk'])
+    const token = (JSON.parse(receipts[0]!.payload_json) as { unsubscribeToken: string }).unsubscribeToken
+
+    // A class made internal first and published later: one e-mail, when it is published.
+    const hidden = await createClass(t.db, { course: COURSE, isPublic: false, meetings: ['2030-05-06T10:00'] })
+    const leader = await createStaff(t.db, 'leader')
+    const staffId = (await t.db.selectFrom('staff_users').select('id').where('email', '=', leader.email).executeTakeFirstOrThrow()).id
+    await setClassPublic(t.db, hidden, true, staffId)
+    await setClassPublic(t.db, hidden, false, staffId)
+    await setClassPublic(t.db, hidden, true, staffId)
+    // Another course's class does not concern her.
+    const other = await createClass(t.db, { course: 'mitid-appen', isPublic: false, meetings: ['2030-05-07T10:00'] })
+    await setClassPublic(t.db, other, true, staffId)
+    const notices = await t.db.selectFrom('outbox').selectAll().where('kind', '=', 'interest_new_classes').execute()
+    expect(notices).toHaveLength(1)
+    expect(notices[0]?.subject).toBe('Nyt hold: Kom godt i gang med MitID, mandag 6. maj 2030 kl. 10.00')
+
+    // The link in the e-mail shows a page with one button; a GET alone changes nothing.
+    const page = await request(t.app.server).get(`/interesse/afmeld/${token}`).expect(200)
+    expect(page.text).toContain('Ja, afmeld mig')
+    expect(page.headers['x-robots-tag']).toBe('noindex')
+    const pageCookie = (page.headers['set-cookie'] as unknown as string[]).map(c => c.split(';')[0]).join('; ')
+    await request(t.app.server).post(`/interesse/afmeld/${token}`).set('cookie', pageCookie).type('form').send({ _csrf: csrfOf(page.text) }).expect(200)
+    const sub = await t.db.selectFrom('interest_subscriptions').selectAll().executeTakeFirstOrThrow()
+    expect(sub.unsubscribed_at).not.toBeNull()
+    expect((await request(t.app.server).get(`/interesse/afmeld/${token}`)).text).toContain('Du er allerede afmeldt')
+
+    // No more e-mails after unsubscribing.
+    const later = await createClass(t.db, { course: COURSE, isPublic: false, meetings: ['2030-06-03T10:00'] })
+    await setClassPublic(t.db, later, true, staffId)
+    expect(await t.db.selectFrom('outbox').select('id').where('kind', '=', 'interest_new_classes').execute()).toHaveLength(1)
+    await request(t.app.server).get('/interesse/afmeld/ikke-et-rigtigt-token-1234').expect(404)
+  })
+
+  it('accepts a mail program\'s one-click unsubscribe (RFC 8058) without a form', async () => {
+    const t = await buildTestApp()
+    const { cookie, csrf } = await openCourse(t.app.server)
+    await request(t.app.server).post(`/kurser/${COURSE}/besked`).set('cookie', cookie).type('form').send({ _csrf: csrf, email: 'a@example.dk' }).expect(303)
+    const sub = await t.db.selectFrom('interest_subscriptions').selectAll().executeTakeFirstOrThrow()
+    await request(t.app.server).post(`/interesse/afmeld/${sub.token}`).type('form').send('List-Unsubscribe=One-Click').expect(200)
+    expect((await t.db.selectFrom('interest_subscriptions').selectAll().executeTakeFirstOrThrow()).unsubscribed_at).not.toBeNull()
+  })
+})
+
+describe('staff: sent e-mails and the call list', () => {
+  it('lists e-mails with status, shows one as it looks in a sandboxed frame, and resends a failed one', async () => {
+    const t = await buildTestApp()
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    await bookSeat(t.db, classId, bookingInput({ name: 'Grethe <b>Hansen</b>', email: 'grethe@example.dk' }), 'online')
+    await t.app.mail.worker.runOnce()
+    await t.db.updateTable('outbox').set({ status: 'failed', last_error: '550 no such user' }).execute()
+
+    await (await signedInAgent(t.app, await createStaff(t.db, 'volunteer'))).get('/personale/e-mails').expect(403)
+    const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const list = await agent.get('/personale/e-mails').expect(200)
+    expect(list.text).toContain('Der er ingen mailserver sat op')
+    expect(list.text).toContain('grethe@example.dk')
+    expect(list.text).toContain('Fejlet')
+    const row = await t.db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow()
+
+    const detail = await agent.get(`/personale/e-mails/${row.id}`).expect(200)
+    expect(detail.text).toContain('550 no such user')
+    expect(detail.text).toContain('kursus.ics')
+    expect(detail.text).toContain('Hej Grethe &lt;b&gt;Hansen&lt;/b&gt;')
+    expect(detail.text).toContain(`src="/personale/e-mails/${row.id}/html"`)
+    const html = await agent.get(`/personale/e-mails/${row.id}/html`).expect(200)
+    expect(html.headers['content-security-policy']).toContain('sandbox')
+    expect(html.text).toContain('Hej Grethe &lt;b&gt;Hansen&lt;/b&gt;')
+    expect(html.text).not.toContain('<b>Hansen</b>')
+
+    await agent.post(`/personale/e-mails/${row.id}/send-igen`).type('form').send({}).expect(403)
+    await agent.post(`/personale/e-mails/${row.id}/send-igen`).type('form').send({ _csrf: csrfOf(detail.text) }).expect(303)
+    expect((await t.db.selectFrom('outbox').select(['status', 'attempts']).executeTakeFirstOrThrow())).toEqual({ status: 'queued', attempts: 0 })
+    const audit = await t.db.selectFrom('audit_log').select(['action', 'detail']).where('action', '=', 'email_resent').execute()
+    expect(audit).toEqual([{ action: 'email_resent', detail: 'was=failed' }])
+    await agent.get('/personale/e-mails/999999').expect(404)
+  })
+
+  it('shows the call list for a day with phone numbers and needs, and ticks "called"', async () => {
+    const t = await buildTestApp()
+    const classId = await createClass(t.db, { meetings: ['2030-04-01T10:00'] })
+    await bookSeat(t.db, classId, bookingInput({ name: 'Poul Phone', phone: '+4512345678', needsHearingLoop: true }), 'phone', new Date('2030-03-01T10:00:00Z'))
+    await bookSeat(t.db, classId, bookingInput({ name: 'Erna Email', email: 'erna@example.dk' }), 'online', new Date('2030-03-01T10:00:00Z'))
+    const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+
+    const page = await agent.get('/personale/ringeliste?dag=2030-03-30').expect(200)
+    expect(page.text).toContain('Poul Phone')
+    expect(page.text).toContain('12 34 56 78')
+    expect(page.text).toContain('Teleslynge')
+    expect(page.text).not.toContain('Erna Email')
+    expect(page.text).toContain('0 af 1 er ringet op')
+    expect((await agent.get('/personale/ringeliste?dag=2030-03-31')).text).toContain('Der er ingen at ringe til')
+    expect((await agent.get('/personale/ringeliste?dag=ikke-en-dato')).text).toContain('Datoen kunne ikke læses')
+
+    const booking = await t.db.selectFrom('bookings').select('id').orderBy('id').executeTakeFirstOrThrow()
+    const meeting = await t.db.selectFrom('meetings').select('id').executeTakeFirstOrThrow()
+    const tick = await agent.post('/personale/ringeliste/ringet').type('form')
+      .send({ _csrf: csrfOf(page.text), dag: '2030-03-30', booking_id: String(booking.id), meeting_id: String(meeting.id), ringet: '1' }).expect(303)
+    expect(tick.headers.location).toBe(`/personale/ringeliste?dag=2030-03-30#r-${booking.id}-${meeting.id}`)
+    const after = await agent.get('/personale/ringeliste?dag=2030-03-30')
+    expect(after.text).toContain('1 af 1 er ringet op')
+    expect(after.text).toContain('✓ Ringet af Test leader')
+    await (await signedInAgent(t.app, await createStaff(t.db, 'volunteer'))).get('/personale/ringeliste').expect(403)
+  })
+})
