@@ -79,10 +79,13 @@ export async function markLostHandovers (db: DbOrTx, now: string): Promise<numbe
   return Number(result.numUpdatedRows)
 }
 
-/** Staff resend: a failed or unknown message goes back in the queue, due now. */
+/**
+ * Staff resend: a failed or unknown message goes back in the queue, due now. A reminder
+ * keeps its expiry: it is still not sent once its meeting has begun.
+ */
 export async function requeueMessage (db: DbOrTx, id: number, now: string): Promise<boolean> {
   const result = await db.updateTable('outbox')
-    .set({ status: 'queued', not_before: now, attempts: 0, expires_at: null, last_error: null })
+    .set({ status: 'queued', not_before: now, attempts: 0, last_error: null })
     .where('id', '=', id).where('status', 'in', ['failed', 'unknown'])
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1

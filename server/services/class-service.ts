@@ -2,11 +2,10 @@ import type { Db } from '../db/connection.ts'
 import { type ClassInput, shiftWeeks } from '../domain/class-form.ts'
 import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
-import { cancelActiveBookings } from '../repositories/booking-repository.ts'
+import { cancelActiveBookings, listActiveBookings } from '../repositories/booking-repository.ts'
 import { insertClass, lockClass, replaceMeetings, updateClassRow } from '../repositories/class-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
 import { classChanged, classFacts, notifyBooking, notifyClassChanged, notifyInterest } from './notification-service.ts'
-import { listActiveBookings } from '../repositories/booking-repository.ts'
 
 /** The columns a class's plan sets, shared by creating and editing. */
 const classColumns = (input: Omit<ClassInput, 'repeatWeeks'>, at: string) => ({
