@@ -171,6 +171,8 @@ export type OutboxStatus =
   | 'failed'
   /** The worker stopped while the server was answering: it may or may not have arrived. */
   | 'unknown'
+  /** Not sent because it no longer holds: its booking was cancelled or its class changed. */
+  | 'withdrawn'
 
 export interface OutboxTable {
   id: Generated<number>

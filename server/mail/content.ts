@@ -106,7 +106,9 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
         hello(booking),
         [
           { type: 'strong', text: `Holdet «${cls.courseTitle}» er fuldt. ${you(booking)} er nr. ${message.waitlistNumber} på ventelisten.` },
-          p(`Bliver der en plads ledig, får ${youIn(booking)} den, og vi skriver til dig. Du skal ikke gøre noget nu.`),
+          p(cls.waitlistMode === 'call'
+            ? 'Bliver der en plads ledig, ringer vi til dig. Du skal ikke gøre noget nu.'
+            : `Bliver der en plads ledig, får ${youIn(booking)} den, og vi skriver til dig. Du skal ikke gøre noget nu.`),
           ...whenAndWhere(cls, ctx),
           { type: 'button', label: 'Se eller afmeld ventelisten', url: `${ctx.publicUrl}/tilmelding/${booking.token}` }
         ],
@@ -137,7 +139,7 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
         [
           { type: 'strong', text: `${you(booking)} er nu afmeldt holdet «${cls.courseTitle}».` },
           { type: 'list', title: 'Holdet', items: [...meetingLines(cls, ctx.now), cls.locationName] },
-          p('Tak fordi du gav besked. Så kan en anden få pladsen.'),
+          p('Pladsen går nu videre til en anden.'),
           { type: 'button', label: 'Find et andet hold', url: `${ctx.publicUrl}/kurser/${cls.courseSlug}` }
         ],
         bookingFooter(booking, ctx)
@@ -218,7 +220,7 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
         'Hej',
         [
           { type: 'strong', text: `Vi skriver til dig, når der er et nyt hold i «${message.courseTitle}».` },
-          p('Du får én e-mail for hvert nyt hold. Du er ikke tilmeldt et hold endnu.'),
+          p('Du får en e-mail, når der kommer nye hold. Du er ikke tilmeldt et hold endnu.'),
           { type: 'button', label: 'Se kurset', url: `${ctx.publicUrl}/kurser/${message.courseSlug}` }
         ],
         [p('Har du ikke bedt om det, eller vil du ikke have flere e-mails, så afmeld dig her.'), { type: 'button', label: 'Afmeld', url: unsubscribe }]

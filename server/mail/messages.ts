@@ -21,6 +21,8 @@ export interface ClassFacts {
   hearingLoop: boolean
   note: string | null
   bring: string[]
+  /** 'call': staff phone the waiting list instead of giving seats away automatically. */
+  waitlistMode?: 'auto' | 'call'
   meetings: Array<Pick<MeetingRow, 'id' | 'starts_at' | 'ends_at'>>
 }
 

@@ -160,8 +160,11 @@ export async function replaceMeetings (db: DbOrTx, classId: number, meetings: Ar
   const existing = await listMeetings(db, [classId])
   for (const [i, m] of meetings.entries()) {
     const row = existing[i]
-    if (row) await db.updateTable('meetings').set({ starts_at: m.startsAt, ends_at: m.endsAt }).where('id', '=', row.id).execute()
-    else await db.insertInto('meetings').values({ class_id: classId, starts_at: m.startsAt, ends_at: m.endsAt }).execute()
+    if (row) {
+      await db.updateTable('meetings').set({ starts_at: m.startsAt, ends_at: m.endsAt }).where('id', '=', row.id).execute()
+      // A "called" tick was about the old time; the person must be called again.
+      if (row.starts_at !== m.startsAt) await db.deleteFrom('reminder_calls').where('meeting_id', '=', row.id).execute()
+    } else await db.insertInto('meetings').values({ class_id: classId, starts_at: m.startsAt, ends_at: m.endsAt }).execute()
   }
   const surplus = existing.slice(meetings.length).map(m => m.id)
   if (surplus.length > 0) await db.deleteFrom('meetings').where('id', 'in', surplus).execute()

@@ -11,6 +11,7 @@ import {
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
 import { findCourse } from '../repositories/course-repository.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
+import { withdrawQueued } from '../repositories/outbox-repository.ts'
 import type { Course } from '../domain/course-file.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
@@ -119,6 +120,7 @@ export async function cancelBooking (db: Db, token: string, by: CancelledBy, now
     if (!current || current.status === 'cancelled') throw new DomainError('booking_already_cancelled')
 
     await setBookingStatus(tx, [current.id], 'cancelled', at, by)
+    await withdrawQueued(tx, { bookingIds: [current.id] }, 'Tilmeldingen blev afmeldt, før e-mailen blev sendt.')
     await notifyBooking(tx, current, 'booking_cancelled', {}, now)
     const promoted = await promoteFromWaitlist(tx, cls, at)
     if (staffId !== undefined) {
@@ -187,6 +189,7 @@ export async function recordWaitlistCall (db: Db, bookingId: number, outcome: Ca
       await notifyBooking(tx, bookingId, 'booking_promoted', {}, now)
     } else if (outcome === 'declined') {
       await setBookingStatus(tx, [bookingId], 'cancelled', at, 'staff')
+      await withdrawQueued(tx, { bookingIds: [bookingId] }, 'Tilmeldingen blev afmeldt, før e-mailen blev sendt.')
     }
     await insertWaitlistCall(tx, { booking_id: bookingId, staff_user_id: staffId, at, outcome })
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: `waitlist_call_${outcome}`, subject_type: 'booking', subject_id: bookingId, detail: null })
@@ -223,6 +226,7 @@ export async function moveBooking (db: Db, bookingId: number, targetClassId: num
     if (!current || current.status === 'cancelled') throw new DomainError('booking_already_cancelled')
 
     await setBookingStatus(tx, [bookingId], 'cancelled', at, 'staff')
+    await withdrawQueued(tx, { bookingIds: [bookingId] }, 'Tilmeldingen blev flyttet til et andet hold, før e-mailen blev sendt.')
     await promoteFromWaitlist(tx, from, at)
     const moved = await insertBooking(tx, {
       class_id: targetClassId,

@@ -2,6 +2,7 @@ import type { Db } from '../db/connection.ts'
 import { type ClassInput, shiftWeeks } from '../domain/class-form.ts'
 import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
+import { withdrawQueued } from '../repositories/outbox-repository.ts'
 import { cancelActiveBookings, listActiveBookings } from '../repositories/booking-repository.ts'
 import { insertClass, lockClass, replaceMeetings, updateClassRow } from '../repositories/class-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
@@ -50,6 +51,7 @@ export async function updateClass (db: Db, id: number, input: Omit<ClassInput, '
     await updateClassRow(tx, id, classColumns(input, at))
     await replaceMeetings(tx, id, input.meetings)
     if (before.cancelled_at === null && classChanged(factsBefore, await classFacts(tx, id))) {
+      await withdrawQueued(tx, { classId: id, kinds: ['reminder'] }, 'Holdet blev ændret, før påmindelsen blev sendt.')
       await notifyClassChanged(tx, id, factsBefore, now)
     }
     if (before.is_public === 0 && input.isPublic) await notifyInterest(tx, [id], now)
@@ -78,6 +80,7 @@ export async function cancelClass (db: Db, id: number, staffId: number | null, n
     const affected = await listActiveBookings(tx, id)
     await updateClassRow(tx, id, { cancelled_at: at, updated_at: at })
     const bookingsCancelled = await cancelActiveBookings(tx, id, at)
+    await withdrawQueued(tx, { classId: id }, 'Holdet blev aflyst, før e-mailen blev sendt.')
     const facts = await classFacts(tx, id)
     for (const booking of affected) await notifyBooking(tx, booking, 'class_cancelled', {}, now, { cls: facts })
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_cancelled', subject_type: 'class', subject_id: id, detail: `bookings=${bookingsCancelled}` })

@@ -30,6 +30,7 @@ export async function classFacts (tx: DbOrTx, classId: number): Promise<ClassFac
     hearingLoop: summary.hearingLoop,
     note: summary.note,
     bring: course?.bring ?? [],
+    waitlistMode: summary.waitlistMode,
     meetings: summary.meetings.map(m => ({ id: m.id, starts_at: m.starts_at, ends_at: m.ends_at }))
   }
 }

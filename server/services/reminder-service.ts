@@ -1,5 +1,7 @@
 import { DateTime } from 'luxon'
-import type { Db } from '../db/connection.ts'
+import type { Db, DbOrTx } from '../db/connection.ts'
+import { findBookingById } from '../repositories/booking-repository.ts'
+import { findClassRow } from '../repositories/class-repository.ts'
 import { dueReminderOffset, firstReminderMoment } from '../domain/reminders.ts'
 import { ZONE } from '../domain/time.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
@@ -13,6 +15,11 @@ import { bookingRecipients, classFacts, notifyBooking } from './notification-ser
 const DAY = 24 * 3600_000
 /** A thank-you is not sent for classes that ended longer ago than this. */
 const THANK_YOU_WINDOW_MS = 7 * DAY
+
+async function stillConfirmed (tx: DbOrTx, bookingId: number, classId: number): Promise<boolean> {
+  const [booking, cls] = await Promise.all([findBookingById(tx, bookingId), findClassRow(tx, classId)])
+  return booking?.status === 'confirmed' && cls?.cancelled_at === null
+}
 
 const reminderKey = (b: Pick<MeetingBooking, 'bookingId' | 'meetingId' | 'startsAt'>, offset: number) =>
   `reminder:${b.bookingId}:${b.meetingId}:${b.startsAt}:${offset}m`
@@ -37,6 +44,8 @@ export async function queueDueReminders (db: Db, offsets: number[], now: Date = 
   for (const c of candidates) {
     if (keysOf(c).every(k => existing.has(k))) continue
     queued += await db.transaction().execute(async tx => {
+      // Read again inside the transaction: the booking or class may have changed since.
+      if (!await stillConfirmed(tx, c.b.bookingId, c.b.classId)) return 0
       const cls = facts.get(c.b.classId) ?? await classFacts(tx, c.b.classId)
       facts.set(c.b.classId, cls)
       return await notifyBooking(tx, c.b.bookingId, 'reminder', { meetingId: c.b.meetingId }, now, {
@@ -60,6 +69,7 @@ export async function queueThankYous (db: Db, now: Date = new Date()): Promise<n
   for (const b of bookings) {
     if (existing.has(`thanks:${b.bookingId}:participant`) || existing.has(`thanks:${b.bookingId}:booker`)) continue
     queued += await db.transaction().execute(async tx => {
+      if (!await stillConfirmed(tx, b.bookingId, b.classId)) return 0
       const cls = await classFacts(tx, b.classId)
       const course = (await findCoursesBySlugs(tx, [cls.courseSlug]))[0]
       const next = (await findCoursesBySlugs(tx, course?.next ?? [])).map(n => ({ slug: n.slug, title: n.title }))

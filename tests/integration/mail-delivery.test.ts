@@ -58,10 +58,14 @@ describe('every kind of booking e-mail over real SMTP', () => {
     app = built.app
     const db = built.db
     const classId = await createClass(db, { capacity: 1, meetings: ['2030-03-05T10:00'] })
+    // The worker runs after each step, as it does every two seconds in the server.
+    const send = async () => { await app!.mail.worker.runOnce() }
     const anna = await bookSeat(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
     const bo = await bookSeat(db, classId, bookingInput({ name: 'Bo', email: 'bo@example.dk', booker: { name: 'Bos datter', phone: null, email: 'datter@example.dk' } }), 'online')
     expect(bo.status).toBe('waitlisted')
+    await send()
     await cancelBooking(db, anna.token, 'participant')
+    await send()
     const leader = await createStaff(db, 'leader')
     const staffId = (await db.selectFrom('staff_users').select('id').where('email', '=', leader.email).executeTakeFirstOrThrow()).id
     const locationId = await createLocation(db, { name: 'Kulturhuset' })
@@ -78,8 +82,9 @@ describe('every kind of booking e-mail over real SMTP', () => {
     await updateClass(db, classId, input, staffId)
     // Only the capacity changes: nobody is told.
     await updateClass(db, classId, { ...input, capacity: 2 }, staffId)
+    await send()
     await cancelClass(db, classId, staffId)
-    await app.mail.worker.runOnce()
+    await send()
 
     const got = peer.received.map(m => `${m.to}: ${m.parsed.subject}`)
     expect(got).toEqual([
@@ -119,5 +124,21 @@ describe('every kind of booking e-mail over real SMTP', () => {
     expect(peer.received[0]!.to).toBe('frida@example.dk')
     expect(mail.subject).toBe('Du er inviteret som personale i kursussystemet')
     expect(mail.text).toContain(`http://kurser.test/personale/invitation/${token}`)
+  })
+})
+
+describe('messages that no longer hold', () => {
+  it('withdraws a waiting confirmation when the booking is cancelled before it is sent, and reminders when the class moves', async () => {
+    peer = await startSmtpPeer()
+    const built = await buildTestApp({ smtpUrl: peer.url, mailFrom: 'Testbiblioteket <kurser@bib.test>' })
+    app = built.app
+    const db = built.db
+    const classId = await createClass(db, { meetings: ['2030-03-05T10:00'] })
+    const anna = await bookSeat(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
+    await cancelBooking(db, anna.token, 'participant')
+    await app.mail.worker.runOnce()
+    expect(peer.received.map(m => m.parsed.subject)).toEqual(['Du er afmeldt: Kom godt i gang med MitID, tirsdag 5. marts 2030 kl. 10.00'])
+    const rows = await db.selectFrom('outbox').select(['kind', 'status']).orderBy('id').execute()
+    expect(rows).toEqual([{ kind: 'booking_confirmed', status: 'withdrawn' }, { kind: 'booking_cancelled', status: 'sent' }])
   })
 })

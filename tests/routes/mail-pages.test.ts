@@ -29,7 +29,8 @@ describe('interest list', () => {
     expect(ok.headers.location).toBe(`/kurser/${COURSE}?besked=ja#besked-om-hold`)
     expect((await request(t.app.server).get(String(ok.headers.location))).text).toContain('Vi skriver til dig, når der er et nyt hold')
     const again = await request(t.app.server).post(`/kurser/${COURSE}/besked`).set('cookie', cookie).type('form').send({ _csrf: csrf, email: 'grethe@example.dk' }).expect(303)
-    expect(again.headers.location).toContain('besked=allerede')
+    // The same answer as the first time: the page does not reveal who is on the list.
+    expect(again.headers.location).toBe(ok.headers.location)
 
     const receipts = await t.db.selectFrom('outbox').selectAll().where('kind', '=', 'interest_signed_up').execute()
     expect(receipts.map(r => r.recipient)).toEqual(['grethe@example.dk'])
@@ -110,6 +111,19 @@ describe('staff: sent e-mails and the call list', () => {
     await agent.get('/personale/e-mails/999999').expect(404)
   })
 
+  it('shows invitation e-mails, whose link sets a password, to admins only', async () => {
+    const t = await buildTestApp()
+    const admin = await createStaff(t.db, 'admin')
+    const adminAgent = await signedInAgent(t.app, admin)
+    const users = await adminAgent.get('/personale/brugere')
+    await adminAgent.post('/personale/brugere').type('form').send({ _csrf: csrfOf(users.text), name: 'Anders Admin', email: 'anders@bib.dk', role: 'admin' }).expect(201)
+    const invitation = await t.db.selectFrom('outbox').select('id').where('kind', '=', 'staff_invitation').executeTakeFirstOrThrow()
+    await adminAgent.get(`/personale/e-mails/${invitation.id}`).expect(200)
+    const leader = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    await leader.get(`/personale/e-mails/${invitation.id}`).expect(404)
+    await leader.get(`/personale/e-mails/${invitation.id}/html`).expect(404)
+  })
+
   it('shows the call list for a day with phone numbers and needs, and ticks "called"', async () => {
     const t = await buildTestApp()
     const classId = await createClass(t.db, { meetings: ['2030-04-01T10:00'] })
@@ -134,6 +148,12 @@ describe('staff: sent e-mails and the call list', () => {
     const after = await agent.get('/personale/ringeliste?dag=2030-03-30')
     expect(after.text).toContain('1 af 1 er ringet op')
     expect(after.text).toContain('✓ Ringet af Test leader')
+    // Moving the meeting to another time: the call was about the old time, so the tick goes.
+    await t.db.transaction().execute(async tx => {
+      const { replaceMeetings } = await import('../../server/repositories/class-repository.ts')
+      await replaceMeetings(tx, classId, [{ startsAt: '2030-04-01T09:00:00.000Z', endsAt: '2030-04-01T11:00:00.000Z' }])
+    })
+    expect((await agent.get('/personale/ringeliste?dag=2030-03-30')).text).toContain('0 af 1 er ringet op')
     await (await signedInAgent(t.app, await createStaff(t.db, 'volunteer'))).get('/personale/ringeliste').expect(403)
   })
 })

@@ -5,7 +5,7 @@ import { type CoursePage, getCoursePage } from '../../services/class-query-servi
 import { findInterest, subscribeToCourse, unsubscribe } from '../../services/interest-service.ts'
 import { isTokenShaped } from '../params.ts'
 
-interface InterestState { email: string, error?: string, formMessage?: string, done?: 'subscribed' | 'already' }
+interface InterestState { email: string, error?: string, formMessage?: string, done?: boolean }
 
 /** "Få besked om nye hold" on a course page, and unsubscribing with one click. */
 const interestRoutes: FastifyPluginAsync = async (fastify) => {
@@ -23,8 +23,8 @@ const interestRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get<{ Params: { slug: string } }>('/kurser/:slug', async (request, reply) => {
     const page = await getCoursePage(fastify.db, request.params.slug)
     if (!page) return reply.callNotFound()
-    const done = (request.query as Record<string, unknown>).besked
-    return await renderCourse(reply, page, { email: '', done: done === 'ja' ? 'subscribed' : done === 'allerede' ? 'already' : undefined })
+    const done = (request.query as Record<string, unknown>).besked === 'ja'
+    return await renderCourse(reply, page, { email: '', done })
   })
 
   fastify.post<{ Params: { slug: string } }>('/kurser/:slug/besked', {
@@ -44,8 +44,10 @@ const interestRoutes: FastifyPluginAsync = async (fastify) => {
     if (email === null) {
       return await renderCourse(reply, page, { email: typed, error: typed.trim() === '' ? 'Skriv din e-mailadresse.' : EMAIL_MESSAGE }, 400)
     }
-    const result = await subscribeToCourse(fastify.db, page.course.slug, email)
-    return await reply.redirect(`/kurser/${page.course.slug}?besked=${result === 'subscribed' ? 'ja' : 'allerede'}#besked-om-hold`, 303)
+    // The same answer whether or not the address was already on the list: the page must
+    // not tell anyone who follows which course.
+    await subscribeToCourse(fastify.db, page.course.slug, email)
+    return await reply.redirect(`/kurser/${page.course.slug}?besked=ja#besked-om-hold`, 303)
   })
 
   fastify.get<{ Params: { token: string } }>('/interesse/afmeld/:token', async (request, reply) => {

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { OutboxRow, OutboxStatus } from '../../db/schema.ts'
 import { KIND_LABELS, type MailKind } from '../../mail/messages.ts'
 import { messageOf } from '../../mail/outbox.ts'
@@ -13,6 +13,7 @@ export const STATUS_LABELS: Record<OutboxStatus, string> = {
   sending: 'Sendes nu',
   sent: 'Sendt',
   kept: 'Ikke sendt (ingen mailserver)',
+  withdrawn: 'Ikke sendt (forældet)',
   failed: 'Fejlet',
   unknown: 'Ukendt udfald'
 }
@@ -44,9 +45,15 @@ const mailRoutes: FastifyPluginAsync = async (fastify) => {
     })
   })
 
-  async function loadMessage (idParam: string) {
+  /**
+   * One message, if this staff user may read it. An invitation e-mail carries a link that
+   * sets a staff account's password, so only admins (who send them) may open one.
+   */
+  async function loadMessage (request: FastifyRequest, idParam: string) {
     const id = parseId(idParam)
-    return id === undefined ? undefined : await findOutboxMessage(fastify.db, id)
+    const row = id === undefined ? undefined : await findOutboxMessage(fastify.db, id)
+    if (row?.kind === 'staff_invitation' && request.staff?.role !== 'admin') return undefined
+    return row
   }
 
   async function renderMessage (reply: FastifyReply, row: OutboxRow, notice: { resent?: boolean, formMessage?: string } = {}, status = 200) {
@@ -64,14 +71,14 @@ const mailRoutes: FastifyPluginAsync = async (fastify) => {
   }
 
   fastify.get<{ Params: { id: string } }>('/personale/e-mails/:id', leader, async (request, reply) => {
-    const row = await loadMessage(request.params.id)
+    const row = await loadMessage(request, request.params.id)
     if (!row) return reply.callNotFound()
     return await renderMessage(reply, row, { resent: queryString(request.query, 'sendt') === '1' })
   })
 
   // The HTML part on its own, for the preview frame: sandboxed, no scripts, nothing loaded.
   fastify.get<{ Params: { id: string } }>('/personale/e-mails/:id/html', leader, async (request, reply) => {
-    const row = await loadMessage(request.params.id)
+    const row = await loadMessage(request, request.params.id)
     if (!row) return reply.callNotFound()
     const mail = renderMail(messageOf(row), { ...fastify.mail.context, now: new Date(row.created_at) })
     return await reply
@@ -82,7 +89,7 @@ const mailRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post<{ Params: { id: string } }>('/personale/e-mails/:id/send-igen', leader, async (request, reply) => {
-    const row = await loadMessage(request.params.id)
+    const row = await loadMessage(request, request.params.id)
     if (!row) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await renderMessage(reply, row, { formMessage: 'Siden var for gammel. Tryk på knappen igen.' }, 403)
     const now = new Date()
