@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import type { Db, DbOrTx } from '../db/connection.ts'
-import { findBookingById } from '../repositories/booking-repository.ts'
+import { type BookingWithPerson, findBookingById } from '../repositories/booking-repository.ts'
 import { findClassRow } from '../repositories/class-repository.ts'
 import { dueReminderOffset, firstReminderMoment } from '../domain/reminders.ts'
 import { ZONE } from '../domain/time.ts'
@@ -16,9 +16,10 @@ const DAY = 24 * 3600_000
 /** A thank-you is not sent for classes that ended longer ago than this. */
 const THANK_YOU_WINDOW_MS = 7 * DAY
 
-async function stillConfirmed (tx: DbOrTx, bookingId: number, classId: number): Promise<boolean> {
+/** The booking, read again inside the transaction, while it is confirmed on a class that goes ahead. */
+async function stillConfirmed (tx: DbOrTx, bookingId: number, classId: number): Promise<BookingWithPerson | undefined> {
   const [booking, cls] = await Promise.all([findBookingById(tx, bookingId), findClassRow(tx, classId)])
-  return booking?.status === 'confirmed' && cls?.cancelled_at === null
+  return booking?.status === 'confirmed' && cls?.cancelled_at === null ? booking : undefined
 }
 
 const reminderKey = (b: Pick<MeetingBooking, 'bookingId' | 'meetingId' | 'startsAt'>, offset: number) =>
@@ -45,10 +46,11 @@ export async function queueDueReminders (db: Db, offsets: number[], now: Date = 
     if (keysOf(c).every(k => existing.has(k))) continue
     queued += await db.transaction().execute(async tx => {
       // Read again inside the transaction: the booking or class may have changed since.
-      if (!await stillConfirmed(tx, c.b.bookingId, c.b.classId)) return 0
+      const booking = await stillConfirmed(tx, c.b.bookingId, c.b.classId)
+      if (!booking) return 0
       const cls = facts.get(c.b.classId) ?? await classFacts(tx, c.b.classId)
       facts.set(c.b.classId, cls)
-      return await notifyBooking(tx, c.b.bookingId, 'reminder', { meetingId: c.b.meetingId }, now, {
+      return await notifyBooking(tx, booking, 'reminder', { meetingId: c.b.meetingId }, now, {
         cls, dedupeKey: reminderKey(c.b, c.offset), expiresAt: c.b.startsAt
       })
     })
@@ -69,11 +71,12 @@ export async function queueThankYous (db: Db, now: Date = new Date()): Promise<n
   for (const b of bookings) {
     if (existing.has(`thanks:${b.bookingId}:participant`) || existing.has(`thanks:${b.bookingId}:booker`)) continue
     queued += await db.transaction().execute(async tx => {
-      if (!await stillConfirmed(tx, b.bookingId, b.classId)) return 0
+      const booking = await stillConfirmed(tx, b.bookingId, b.classId)
+      if (!booking) return 0
       const cls = await classFacts(tx, b.classId)
       const course = (await findCoursesBySlugs(tx, [cls.courseSlug]))[0]
       const next = (await findCoursesBySlugs(tx, course?.next ?? [])).map(n => ({ slug: n.slug, title: n.title }))
-      return await notifyBooking(tx, b.bookingId, 'thank_you', { next }, now, { cls, dedupeKey: `thanks:${b.bookingId}` })
+      return await notifyBooking(tx, booking, 'thank_you', { next }, now, { cls, dedupeKey: `thanks:${b.bookingId}` })
     })
   }
   return queued
