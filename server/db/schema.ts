@@ -39,6 +39,8 @@ export interface ClassTable {
   is_public: number
   /** 'auto': a freed seat goes to the first in line at once; 'call': staff phone the list. */
   waitlist_mode: ColumnType<WaitlistMode, WaitlistMode | undefined, WaitlistMode>
+  /** 1 when walk-ins may be let in beyond the seats (recorded on their booking). */
+  walkins_over_capacity: ColumnType<number, number | undefined, number>
   note: string | null
   cancelled_at: string | null
   created_at: string
@@ -85,7 +87,14 @@ export interface BookingTable {
   cancelled_at: string | null
   cancelled_by: CancelledBy | null
   staff_note: ColumnType<string | null, string | null | undefined, string | null>
+  /** The short code in the booking's QR code; typed or scanned at the door. */
+  checkin_code: string
+  device: ColumnType<Device | null, Device | null | undefined, Device | null>
+  /** 1 for a walk-in the leader let in beyond the class's seats. */
+  over_capacity: ColumnType<number, number | undefined, number>
 }
+
+export type Device = 'iphone' | 'android' | 'ipad' | 'tablet' | 'pc' | 'borrowed' | 'other'
 
 export type CallOutcome = 'accepted' | 'declined' | 'no_answer'
 
@@ -218,6 +227,91 @@ export interface ReminderCallTable {
   called_at: string
 }
 
+export type CheckinVia = 'tablet' | 'code' | 'walkin' | 'paper'
+
+export interface AttendanceTable {
+  id: Generated<number>
+  booking_id: number
+  meeting_id: number
+  participant_id: number
+  checked_in_at: string
+  staff_user_id: number | null
+  via: CheckinVia
+}
+
+/** Every check-in or undo sent from a tablet, by its idempotency key. */
+export interface CheckinActionTable {
+  idempotency_key: string
+  meeting_id: number
+  booking_id: number | null
+  action: string
+  result_json: string
+  at: string
+  staff_user_id: number | null
+  link_id: number | null
+}
+
+/** A one-day check-in link with a PIN, for one meeting. */
+export interface CheckinLinkTable {
+  id: Generated<number>
+  meeting_id: number
+  token_hash: string
+  pin_hash: string
+  /** The Copenhagen date (yyyy-mm-dd) on which the link works. */
+  valid_on: string
+  failed_attempts: ColumnType<number, number | undefined, number>
+  created_by: number | null
+  created_at: string
+  revoked_at: string | null
+}
+
+/** A participant's first attendance in a scope: 'all', 'location:<id>' or 'topic:<topic>'. */
+export interface ParticipantFirstTable {
+  scope: string
+  participant_id: number
+  attendance_id: number
+  at: string
+}
+
+export interface MilestoneScopeTable {
+  scope: string
+  locked_at: string
+}
+
+export type MilestoneScopeKind = 'all' | 'location' | 'topic'
+
+/** "Every 1000 overall", "3000 at Hovedbiblioteket", "every 500 in each topic". */
+export interface MilestoneRuleTable {
+  id: Generated<number>
+  scope_kind: MilestoneScopeKind
+  /** For 'location': one place, or null for each place. */
+  location_id: number | null
+  /** For 'topic': one topic, or null for each topic. */
+  topic: string | null
+  mode: 'every' | 'once'
+  number: number
+  created_by: number | null
+  created_at: string
+}
+
+export interface MilestoneTable {
+  id: Generated<number>
+  scope: string
+  number: number
+  participant_id: number
+  attendance_id: number
+  booking_id: number
+  meeting_id: number
+  reached_at: string
+}
+
+export interface LearningGoalTickTable {
+  booking_id: number
+  goal: string
+  staff_user_id: number | null
+  ticked_at: string
+}
+
 export interface Database {
   courses: CourseTable
   locations: LocationTable
@@ -236,6 +330,14 @@ export interface Database {
   interest_subscriptions: InterestSubscriptionTable
   interest_notices: InterestNoticeTable
   reminder_calls: ReminderCallTable
+  attendances: AttendanceTable
+  checkin_actions: CheckinActionTable
+  checkin_links: CheckinLinkTable
+  participant_firsts: ParticipantFirstTable
+  milestone_scopes: MilestoneScopeTable
+  milestone_rules: MilestoneRuleTable
+  milestones: MilestoneTable
+  learning_goal_ticks: LearningGoalTickTable
 }
 
 export type CourseRow = Selectable<CourseTable>
@@ -260,3 +362,7 @@ export type NewPartner = Insertable<PartnerTable>
 export type OutboxRow = Selectable<OutboxTable>
 export type NewOutboxRow = Insertable<OutboxTable>
 export type InterestSubscriptionRow = Selectable<InterestSubscriptionTable>
+export type AttendanceRow = Selectable<AttendanceTable>
+export type MilestoneRuleRow = Selectable<MilestoneRuleTable>
+export type MilestoneRow = Selectable<MilestoneTable>
+export type CheckinLinkRow = Selectable<CheckinLinkTable>

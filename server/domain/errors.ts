@@ -12,6 +12,13 @@ export type DomainErrorCode =
   | 'participant_not_found'
   | 'merge_conflict'
   | 'course_not_found'
+  | 'meeting_not_found'
+  | 'not_checkin_day'
+  | 'meeting_not_started'
+  | 'booking_not_on_class'
+  | 'booking_cancelled'
+  | 'code_not_found'
+  | 'walkin_class_full'
 
 /** A rule was broken. Routes map the code to a Danish message; tests assert the code. */
 export class DomainError extends Error {

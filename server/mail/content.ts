@@ -252,6 +252,16 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
         ],
         [p(`Du får denne e-mail, fordi du er projektleder hos ${ctx.organisationName}.`)]
       )
+    case 'milestone_undone':
+      return content(
+        `Tjek-ind af deltager nr. ${message.number.toLocaleString('da-DK')} blev fortrudt.`,
+        'Hej',
+        [
+          { type: 'strong', text: `Tjek-ind af ${message.participantName} som deltager nr. ${message.number.toLocaleString('da-DK')} (${message.scope}) blev fortrudt ${formatDateTime(message.at, ctx.now)}.` },
+          p(`Nr. ${message.number.toLocaleString('da-DK')} går nu til den næste nye deltager, og du får en ny e-mail, når det sker.`)
+        ],
+        [p(`Du får denne e-mail, fordi du er projektleder hos ${ctx.organisationName}.`)]
+      )
     case 'staff_invitation':
       return content(
         `${message.invitedBy} har inviteret dig som ${message.roleLabel.toLowerCase()}.`,

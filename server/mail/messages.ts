@@ -52,6 +52,7 @@ export type MailMessage =
   | { kind: 'interest_signed_up', courseSlug: string, courseTitle: string, unsubscribeToken: string }
   | { kind: 'interest_new_classes', courseSlug: string, courseTitle: string, classes: ClassFacts[], unsubscribeToken: string }
   | { kind: 'milestone', number: number, scope: string, participantName: string, courseTitle: string, locationName: string, at: string }
+  | { kind: 'milestone_undone', number: number, scope: string, participantName: string, at: string }
   | { kind: 'staff_invitation', name: string, roleLabel: string, invitedBy: string, inviteToken: string, expiresAt: string }
 
 export type MailKind = MailMessage['kind']
@@ -72,6 +73,7 @@ export const KIND_LABELS: Record<MailKind, string> = {
   interest_signed_up: 'Interesseliste: tilmeldt',
   interest_new_classes: 'Interesseliste: nyt hold',
   milestone: 'Milepæl',
+  milestone_undone: 'Milepæl fortrudt',
   staff_invitation: 'Invitation til personale'
 }
 
@@ -108,6 +110,7 @@ export function subjectOf (message: MailMessage, now: Date = new Date()): string
       ? `Nyt hold: ${message.courseTitle}, ${whenOf(message.classes[0] as ClassFacts, now)}`
       : `${message.classes.length} nye hold: ${message.courseTitle}`
     case 'milestone': return `Milepæl: deltager nr. ${message.number.toLocaleString('da-DK')} er kommet (${message.scope})`
+    case 'milestone_undone': return `Rettelse: deltager nr. ${message.number.toLocaleString('da-DK')} (${message.scope}) blev tjekket ind ved en fejl`
     case 'staff_invitation': return 'Du er inviteret som personale i kursussystemet'
   }
 }

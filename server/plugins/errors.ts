@@ -16,6 +16,13 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   merge_conflict: { status: 409, title: 'Kan ikke slås sammen', message: 'Begge har en tilmelding til det samme hold. Afmeld den ene tilmelding først.' },
   same_class: { status: 409, title: 'Samme hold', message: 'Tilmeldingen er allerede på det hold. Vælg et andet hold.' },
   course_not_found: { status: 404, title: 'Kurset findes ikke', message: 'Vi kan ikke finde det kursus. Måske er linket forkert.' },
+  meeting_not_found: { status: 404, title: 'Mødegangen findes ikke', message: 'Vi kan ikke finde den mødegang. Gå tilbage til listen over dagens hold.' },
+  not_checkin_day: { status: 409, title: 'Ikke i dag', message: 'Der kan kun tjekkes ind på selve dagen. Bagefter kan en projektleder rette fremmødet.' },
+  meeting_not_started: { status: 409, title: 'Ikke begyndt endnu', message: 'Mødegangen er ikke begyndt endnu, så fremmødet kan ikke rettes.' },
+  booking_not_on_class: { status: 404, title: 'Ikke på holdet', message: 'Personen er ikke tilmeldt dette hold.' },
+  booking_cancelled: { status: 409, title: 'Afmeldt', message: 'Personen har meldt fra. Brug »Ny deltager ved døren«, hvis personen er kommet alligevel.' },
+  code_not_found: { status: 404, title: 'Ukendt kode', message: 'Koden passer ikke til nogen på dette hold. Tjek koden, eller find personen på listen.' },
+  walkin_class_full: { status: 409, title: 'Holdet er fuldt', message: 'Holdet er fuldt. Kun en projektleder kan give plads ud over antallet af pladser.' },
   class_full: { status: 409, title: 'Ingen ledig plads', message: 'Der er ingen ledig plads lige nu. Personen bliver stående på ventelisten.' }
 }
 

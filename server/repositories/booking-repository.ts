@@ -1,3 +1,4 @@
+import { newCheckinCode } from '../domain/checkin-code.ts'
 import type { DbOrTx } from '../db/connection.ts'
 import type { BookingRow, BookingStatus, CancelledBy, NewBooking, NewParticipant, ParticipantRow, WaitlistCallTable } from '../db/schema.ts'
 import type { Insertable, Selectable } from 'kysely'
@@ -9,8 +10,11 @@ export async function insertParticipant (db: DbOrTx, participant: NewParticipant
   return id
 }
 
-export async function insertBooking (db: DbOrTx, booking: NewBooking): Promise<BookingRow> {
-  return await db.insertInto('bookings').values(booking).returningAll().executeTakeFirstOrThrow()
+/** Inserts a booking with a fresh check-in code that no other booking has. */
+export async function insertBooking (db: DbOrTx, booking: Omit<NewBooking, 'checkin_code'>): Promise<BookingRow> {
+  let code = newCheckinCode()
+  while (await db.selectFrom('bookings').select('id').where('checkin_code', '=', code).executeTakeFirst()) code = newCheckinCode()
+  return await db.insertInto('bookings').values({ ...booking, checkin_code: code }).returningAll().executeTakeFirstOrThrow()
 }
 
 function withPerson (db: DbOrTx) {
@@ -93,4 +97,9 @@ export async function listWaitlistCalls (db: DbOrTx, classId: number): Promise<A
 export async function setStaffNote (db: DbOrTx, bookingId: number, note: string | null): Promise<boolean> {
   const result = await db.updateTable('bookings').set({ staff_note: note }).where('id', '=', bookingId).executeTakeFirst()
   return Number(result.numUpdatedRows) > 0
+}
+
+/** Marks a booking as a seat given at the door beyond the class's capacity. */
+export async function markOverCapacity (db: DbOrTx, id: number): Promise<void> {
+  await db.updateTable('bookings').set({ over_capacity: 1 }).where('id', '=', id).execute()
 }

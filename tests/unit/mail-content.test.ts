@@ -32,6 +32,7 @@ const all: MailMessage[] = [
   { kind: 'interest_signed_up', courseSlug: 'mitid-appen', courseTitle: 'MitID-appen', unsubscribeToken: 'unsub_abcdefghijklmnopq' },
   { kind: 'interest_new_classes', courseSlug: 'mitid-appen', courseTitle: 'MitID-appen', classes: [cls], unsubscribeToken: 'unsub_abcdefghijklmnopq' },
   { kind: 'milestone', number: 3000, scope: 'i alt', participantName: 'Karen Jensen', courseTitle: 'MitID-appen', locationName: 'Horsens Bibliotek', at: '2030-03-05T09:05:00.000Z' },
+  { kind: 'milestone_undone', number: 3000, scope: 'i alt', participantName: 'Karen Jensen', at: '2030-03-05T09:06:00.000Z' },
   { kind: 'staff_invitation', name: 'Frida', roleLabel: 'Frivillig', invitedBy: 'Lene Leder', inviteToken: 'inv_abcdefghijklmnopqrst', expiresAt: '2030-01-17T10:00:00.000Z' }
 ]
 

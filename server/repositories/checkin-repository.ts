@@ -1,0 +1,47 @@
+import type { DbOrTx } from '../db/connection.ts'
+import type { CheckinActionTable, CheckinLinkRow, CheckinLinkTable } from '../db/schema.ts'
+import type { Insertable, Selectable } from 'kysely'
+
+export async function findCheckinAction (db: DbOrTx, key: string): Promise<Selectable<CheckinActionTable> | undefined> {
+  return await db.selectFrom('checkin_actions').selectAll().where('idempotency_key', '=', key).executeTakeFirst()
+}
+
+export async function insertCheckinAction (db: DbOrTx, action: Insertable<CheckinActionTable>): Promise<void> {
+  await db.insertInto('checkin_actions').values(action).execute()
+}
+
+export async function recordCheckinResult (db: DbOrTx, key: string, bookingId: number, resultJson: string): Promise<void> {
+  await db.updateTable('checkin_actions').set({ result_json: resultJson, booking_id: bookingId }).where('idempotency_key', '=', key).execute()
+}
+
+export async function insertCheckinLink (db: DbOrTx, link: Insertable<CheckinLinkTable>): Promise<number> {
+  const { id } = await db.insertInto('checkin_links').values(link).returning('id').executeTakeFirstOrThrow()
+  return id
+}
+
+export async function findCheckinLinkByHash (db: DbOrTx, tokenHash: string): Promise<CheckinLinkRow | undefined> {
+  return await db.selectFrom('checkin_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+}
+
+export async function findCheckinLink (db: DbOrTx, id: number): Promise<CheckinLinkRow | undefined> {
+  return await db.selectFrom('checkin_links').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function listCheckinLinks (db: DbOrTx, meetingId: number): Promise<CheckinLinkRow[]> {
+  return await db.selectFrom('checkin_links').selectAll().where('meeting_id', '=', meetingId).orderBy('id').execute()
+}
+
+/** Counts a wrong PIN; returns the new number of failed attempts. */
+export async function countFailedPin (db: DbOrTx, id: number): Promise<number> {
+  const row = await db.updateTable('checkin_links').set(eb => ({ failed_attempts: eb('failed_attempts', '+', 1) })).where('id', '=', id).returning('failed_attempts').executeTakeFirst()
+  return row?.failed_attempts ?? 0
+}
+
+export async function revokeCheckinLink (db: DbOrTx, id: number, at: string): Promise<boolean> {
+  const r = await db.updateTable('checkin_links').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst()
+  return Number(r.numUpdatedRows) > 0
+}
+
+export async function findBookingByCode (db: DbOrTx, classId: number, code: string): Promise<{ id: number, status: string } | undefined> {
+  return await db.selectFrom('bookings').select(['id', 'status']).where('class_id', '=', classId).where('checkin_code', '=', code).executeTakeFirst()
+}

@@ -1,0 +1,210 @@
+import { sql } from 'kysely'
+import { DateTime } from 'luxon'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Db } from '../../server/db/connection.ts'
+import { ZONE } from '../../server/domain/time.ts'
+import { bookSeat } from '../../server/services/booking-service.ts'
+import { type CheckinActor, correctAttendance, getCheckinSheet, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
+import { bookingInput, createClass, createLocation, createStaff, createTestDb } from '../helpers/app.ts'
+
+const volunteer: CheckinActor = { staffId: null, linkId: null, mayOverfill: false }
+const leader: CheckinActor = { staffId: null, linkId: null, mayOverfill: true }
+const earlier = new Date(Date.now() - 3 * 86400_000)
+
+/** A class meeting today (an hour from now, Copenhagen time), and its meeting id. */
+async function classToday (db: Db, opts: { capacity?: number, locationId?: number, course?: string } = {}): Promise<{ classId: number, meetingId: number }> {
+  const now = DateTime.now().setZone(ZONE)
+  const start = now.hour >= 22 ? now.startOf('minute') : now.plus({ hours: 1 }).startOf('minute')
+  const classId = await createClass(db, { capacity: opts.capacity ?? 10, locationId: opts.locationId, course: opts.course, meetings: [start.toISO({ includeOffset: false }) as string, start.plus({ days: 7 }).toISO({ includeOffset: false }) as string] })
+  const meeting = await db.selectFrom('meetings').select('id').where('class_id', '=', classId).orderBy('starts_at').executeTakeFirstOrThrow()
+  return { classId, meetingId: meeting.id }
+}
+
+async function book (db: Db, classId: number, name: string, phone: string) {
+  await bookSeat(db, classId, bookingInput({ name, phone }), 'phone', earlier)
+  return await db.selectFrom('bookings').innerJoin('participants', 'participants.id', 'bookings.participant_id').select(['bookings.id', 'bookings.checkin_code', 'bookings.status']).where('participants.name', '=', name).where('bookings.class_id', '=', classId).executeTakeFirstOrThrow()
+}
+
+const count = async (db: Db, table: 'attendances' | 'milestones' | 'outbox' | 'bookings', where?: [string, string]) => {
+  let q = db.selectFrom(table).select(eb => eb.fn.countAll<number>().as('n'))
+  if (where) q = q.where(sql.ref(where[0]), '=', where[1])
+  return Number((await q.executeTakeFirstOrThrow()).n)
+}
+
+describe('check-in at the door', () => {
+  let db: Db
+  beforeEach(async () => { db = await createTestDb() })
+  afterEach(async () => { await db.destroy() })
+
+  it('checks in, undoes, and answers a replayed key with the stored result, changing nothing', async () => {
+    const { classId, meetingId } = await classToday(db)
+    const grethe = await book(db, classId, 'Grethe Hansen', '+4512345678')
+    const key = newCheckinKey()
+    const first = await runCheckinAction(db, meetingId, { key, type: 'in', bookingId: grethe.id }, volunteer)
+    expect(first).toMatchObject({ outcome: 'checked_in', name: 'Grethe Hansen', replayed: false })
+    const again = await runCheckinAction(db, meetingId, { key, type: 'in', bookingId: grethe.id }, volunteer)
+    expect(again).toMatchObject({ outcome: 'checked_in', replayed: true })
+    expect(await count(db, 'attendances')).toBe(1)
+    // A second tablet taps the same person: no second attendance.
+    expect((await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: grethe.id }, volunteer)).outcome).toBe('already_checked_in')
+    expect(await count(db, 'attendances')).toBe(1)
+
+    const undoKey = newCheckinKey()
+    expect((await runCheckinAction(db, meetingId, { key: undoKey, type: 'out', bookingId: grethe.id }, volunteer)).outcome).toBe('undone')
+    expect(await count(db, 'attendances')).toBe(0)
+    // Replaying the whole batch (check in, undo) once more changes nothing.
+    await runCheckinAction(db, meetingId, { key, type: 'in', bookingId: grethe.id }, volunteer)
+    await runCheckinAction(db, meetingId, { key: undoKey, type: 'out', bookingId: grethe.id }, volunteer)
+    expect(await count(db, 'attendances')).toBe(0)
+    const sheet = await getCheckinSheet(db, meetingId)
+    expect(sheet?.people.map(p => [p.name, p.attended])).toEqual([['Grethe Hansen', false]])
+  })
+
+  it('checks in by the short code only on its own class, whatever the spacing and case', async () => {
+    const { classId, meetingId } = await classToday(db)
+    const other = await classToday(db)
+    const grethe = await book(db, classId, 'Grethe Hansen', '+4512345678')
+    const stranger = await book(db, other.classId, 'Bent Olsen', '+4587654321')
+    await expect(runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'code', code: stranger.checkin_code }, volunteer)).rejects.toMatchObject({ code: 'code_not_found' })
+    await expect(runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: stranger.id }, volunteer)).rejects.toMatchObject({ code: 'booking_not_on_class' })
+    const r = await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'code', code: grethe.checkin_code }, volunteer)
+    expect(r).toMatchObject({ outcome: 'checked_in', bookingId: grethe.id })
+    expect(grethe.checkin_code).toMatch(/^[ACDEFHJKLMNPRTUVWXY34679]{6}$/)
+  })
+
+  it('only checks in on the meeting\'s own day; a leader corrects afterwards from a paper list', async () => {
+    const staff = await createStaff(db, 'leader')
+    const staffId = (await db.selectFrom('staff_users').select('id').where('email', '=', staff.email).executeTakeFirstOrThrow()).id
+    const { classId, meetingId } = await classToday(db)
+    const grethe = await book(db, classId, 'Grethe Hansen', '+4512345678')
+    const tomorrow = new Date(Date.now() + 86400_000)
+    await expect(runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: grethe.id }, volunteer, tomorrow)).rejects.toMatchObject({ code: 'not_checkin_day' })
+    const secondMeeting = (await db.selectFrom('meetings').select('id').where('class_id', '=', classId).orderBy('starts_at', 'desc').executeTakeFirstOrThrow()).id
+    // The next week's meeting has not begun: no paper corrections for it yet.
+    await expect(correctAttendance(db, classId, [{ bookingId: grethe.id, meetingId: secondMeeting, attended: true }], staffId)).rejects.toMatchObject({ code: 'meeting_not_started' })
+    const r = await correctAttendance(db, classId, [{ bookingId: grethe.id, meetingId, attended: true }], staffId, tomorrow)
+    expect(r).toMatchObject({ added: 1, removed: 0 })
+    const row = await db.selectFrom('attendances').selectAll().executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ via: 'paper', staff_user_id: staffId })
+    expect(await correctAttendance(db, classId, [{ bookingId: grethe.id, meetingId, attended: false }], staffId, tomorrow)).toMatchObject({ added: 0, removed: 1 })
+    expect((await db.selectFrom('audit_log').select(['action', 'detail']).where('action', '=', 'attendance_corrected').execute()).map(a => a.detail)).toEqual(['added=1 removed=0', 'added=0 removed=1'])
+  })
+
+  it('gives a walk-in a free seat, refuses a full class to a volunteer, and records a leader\'s seat beyond capacity', async () => {
+    const { classId, meetingId } = await classToday(db, { capacity: 2 })
+    await book(db, classId, 'Grethe Hansen', '+4512345678')
+    const walk = await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'walkin', person: { name: 'Søren Ærø', phone: null, email: null }, overfill: false }, volunteer)
+    expect(walk).toMatchObject({ outcome: 'checked_in', name: 'Søren Ærø', seated: true, overCapacity: false })
+    const booking = await db.selectFrom('bookings').selectAll().where('id', '=', walk.bookingId).executeTakeFirstOrThrow()
+    expect(booking).toMatchObject({ source: 'walkin', status: 'confirmed', over_capacity: 0 })
+
+    const full = { key: newCheckinKey(), type: 'walkin' as const, person: { name: 'Ali Hassan', phone: '+4522222222', email: null }, overfill: true }
+    // A volunteer cannot overfill, even when asking to.
+    await expect(runCheckinAction(db, meetingId, full, volunteer)).rejects.toMatchObject({ code: 'walkin_class_full' })
+    const over = await runCheckinAction(db, meetingId, full, leader)
+    expect(over).toMatchObject({ seated: true, overCapacity: true })
+    expect(await db.selectFrom('bookings').select('over_capacity').where('id', '=', over.bookingId).executeTakeFirstOrThrow()).toEqual({ over_capacity: 1 })
+
+    // The same person again is found on the class, not booked twice.
+    const again = await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'walkin', person: { name: 'ali hassan', phone: '+4522222222', email: null }, overfill: false }, volunteer)
+    expect(again).toMatchObject({ bookingId: over.bookingId, outcome: 'already_checked_in', seated: false })
+    expect(await count(db, 'bookings')).toBe(3)
+
+    // With the class set to allow it, a volunteer may seat walk-ins beyond capacity too.
+    await db.updateTable('classes').set({ walkins_over_capacity: 1 }).where('id', '=', classId).execute()
+    expect(await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'walkin', person: { name: 'Lise Berg', phone: null, email: null }, overfill: false }, volunteer)).toMatchObject({ overCapacity: true })
+    const sheet = await getCheckinSheet(db, meetingId)
+    expect(sheet).toMatchObject({ attendedCount: 3, confirmedCount: 4 })
+  })
+
+  it('seats someone from the waiting list who comes to the door when a seat is free', async () => {
+    const { classId, meetingId } = await classToday(db, { capacity: 1 })
+    const first = await book(db, classId, 'Grethe Hansen', '+4512345678')
+    const waiting = await book(db, classId, 'Bent Olsen', '+4587654321')
+    expect(waiting.status).toBe('waitlisted')
+    await expect(runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: waiting.id }, volunteer)).rejects.toMatchObject({ code: 'walkin_class_full' })
+    await db.updateTable('bookings').set({ status: 'cancelled' }).where('id', '=', first.id).execute()
+    expect(await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: waiting.id }, volunteer)).toMatchObject({ outcome: 'checked_in', seated: true })
+    expect((await db.selectFrom('bookings').select('status').where('id', '=', waiting.id).executeTakeFirstOrThrow()).status).toBe('confirmed')
+  })
+})
+
+describe('milestones', () => {
+  let db: Db
+  beforeEach(async () => { db = await createTestDb() })
+  afterEach(async () => { await db.destroy() })
+
+  /** 2,999 earlier participants, counted overall, so that the next new one is number 3,000. */
+  async function seedEarlierParticipants (n: number): Promise<void> {
+    const at = '2025-01-01T10:00:00.000Z'
+    await db.transaction().execute(async tx => {
+      for (let i = 0; i < n; i += 500) {
+        const rows = Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ name: `Tidligere ${i + j}`, phone: null, email: null, birth_year: null, created_at: at }))
+        const ids = await tx.insertInto('participants').values(rows).returning('id').execute()
+        await tx.insertInto('participant_firsts').values(ids.map(r => ({ scope: 'all', participant_id: r.id, attendance_id: 0, at }))).execute()
+      }
+    })
+  }
+
+  it('makes exactly one of 100 simultaneous check-ins the 3,000th, and queues exactly one e-mail', async () => {
+    await createStaff(db, 'leader', 'leder@bib.dk')
+    await seedEarlierParticipants(2999)
+    const { classId, meetingId } = await classToday(db, { capacity: 100 })
+    const ids: number[] = []
+    for (let i = 0; i < 100; i++) ids.push((await book(db, classId, `Deltager ${i}`, `+45200000${String(i).padStart(2, '0')}`)).id)
+    const results = await Promise.all(ids.map(id => runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: id }, volunteer)))
+    const winners = results.filter(r => r.milestones.some(m => m.number === 3000 && m.scope === 'all'))
+    expect(winners).toHaveLength(1)
+    expect(winners[0]?.milestones[0]?.scopeLabel).toBe('i alt')
+    expect(await count(db, 'milestones')).toBe(1)
+    const mails = await db.selectFrom('outbox').select(['recipient', 'subject']).where('kind', '=', 'milestone').execute()
+    expect(mails).toEqual([{ recipient: 'leder@bib.dk', subject: 'Milepæl: deltager nr. 3.000 er kommet (i alt)' }])
+    expect(Number((await db.selectFrom('participant_firsts').select(eb => eb.fn.countAll<number>().as('n')).where('scope', '=', 'all').executeTakeFirstOrThrow()).n)).toBe(3099)
+  })
+
+  it('counts a participant once, at their first attended meeting, per place and topic, by the leaders\' rules', async () => {
+    await db.deleteFrom('milestone_rules').execute()
+    await db.insertInto('milestone_rules').values([
+      { scope_kind: 'location', location_id: null, topic: null, mode: 'every', number: 2, created_by: null, created_at: new Date().toISOString() },
+      { scope_kind: 'topic', location_id: null, topic: 'mitid', mode: 'once', number: 3, created_by: null, created_at: new Date().toISOString() }
+    ]).execute()
+    const a = await createLocation(db, { name: 'Hovedbiblioteket' })
+    const b = await createLocation(db, { name: 'Seniorklubben' })
+    const onA = await classToday(db, { locationId: a })
+    const onB = await classToday(db, { locationId: b })
+    const hits: string[] = []
+    const checkIn = async (cls: { classId: number, meetingId: number }, name: string, phone: string) => {
+      const booking = await book(db, cls.classId, name, phone)
+      const r = await runCheckinAction(db, cls.meetingId, { key: newCheckinKey(), type: 'in', bookingId: booking.id }, volunteer)
+      hits.push(...r.milestones.map(m => `${name}: nr. ${m.number} ${m.scopeLabel}`))
+    }
+    await checkIn(onA, 'Anna', '+4511111111')
+    await checkIn(onA, 'Bo', '+4511111112')
+    // Anna again, at another place: counts at Seniorklubben, not twice in the topic.
+    await checkIn(onB, 'Anna', '+4511111111')
+    await checkIn(onB, 'Carl', '+4511111113')
+    expect(hits).toEqual([
+      'Bo: nr. 2 på Hovedbiblioteket',
+      'Carl: nr. 2 på Seniorklubben',
+      'Carl: nr. 3 i emnet MitID'
+    ])
+  })
+
+  it('releases a milestone whose check-in is undone, tells the leaders, and gives it to the next new participant', async () => {
+    await createStaff(db, 'leader', 'leder@bib.dk')
+    await seedEarlierParticipants(2999)
+    const { classId, meetingId } = await classToday(db)
+    const wrong = await book(db, classId, 'Forkert Tryk', '+4530000001')
+    const right = await book(db, classId, 'Rigtig Person', '+4530000002')
+    const tap = await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: wrong.id }, volunteer)
+    expect(tap.milestones.map(m => m.number)).toEqual([3000])
+    await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'out', bookingId: wrong.id }, volunteer)
+    expect(await count(db, 'milestones')).toBe(0)
+    const next = await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: right.id }, volunteer)
+    expect(next.milestones.map(m => m.number)).toEqual([3000])
+    const kinds = (await db.selectFrom('outbox').select(['kind']).where('kind', 'like', 'milestone%').orderBy('id').execute()).map(r => r.kind)
+    expect(kinds).toEqual(['milestone', 'milestone_undone', 'milestone'])
+    const holder = await db.selectFrom('milestones').innerJoin('participants', 'participants.id', 'milestones.participant_id').select('participants.name').executeTakeFirstOrThrow()
+    expect(holder.name).toBe('Rigtig Person')
+  })
+})
