@@ -27,6 +27,7 @@ import staffParticipantRoutes from './routes/staff/participant-routes.ts'
 import staffTokenRoutes from './routes/staff/token-routes.ts'
 import staffMailRoutes from './routes/staff/mail-routes.ts'
 import staffCallListRoutes from './routes/staff/call-list-routes.ts'
+import checkinRoutes from './routes/checkin/checkin-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -42,7 +43,7 @@ export interface AppOptions {
 const serializers = {
   req: (req: { method: string, url: string }) => ({
     method: req.method,
-    url: req.url.split('?')[0]?.replace(/\/tilmelding\/[^/]+/, '/tilmelding/:token').replace(/\/invitation\/[^/]+/, '/invitation/:token').replace(/\/interesse\/afmeld\/[^/]+/, '/interesse/afmeld/:token')
+    url: req.url.split('?')[0]?.replace(/\/tilmelding\/[^/]+/, '/tilmelding/:token').replace(/\/invitation\/[^/]+/, '/invitation/:token').replace(/\/interesse\/afmeld\/[^/]+/, '/interesse/afmeld/:token').replace(/\/tjek-ind\/adgang\/[^/]+/, '/tjek-ind/adgang/:token')
   })
 }
 
@@ -80,5 +81,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffTokenRoutes)
   await app.register(staffMailRoutes)
   await app.register(staffCallListRoutes)
+  await app.register(checkinRoutes)
   return app
 }

@@ -190,3 +190,18 @@ export function isSamePerson (a: PersonKey, b: PersonKey): boolean {
   const theirs = new Set(b.contacts.filter(c => c !== null))
   return a.contacts.some(c => c !== null && theirs.has(c))
 }
+
+export interface WalkInValues { name: string, phone: string, email: string }
+export type WalkInResult =
+  | { ok: true, person: { name: string, phone: string | null, email: string | null } }
+  | { ok: false, errors: Partial<Record<keyof WalkInValues, string>> }
+
+/** Someone added at the door: a name, and a phone or e-mail only if they want to give one. */
+export function validateWalkIn (values: WalkInValues): WalkInResult {
+  const errors: BookingFormErrors = {}
+  const name = checkName(values.name, errors, 'name', 'Skriv personens navn.')
+  const phone = checkPhone(values.phone, errors, 'phone')
+  const email = checkEmail(values.email, errors, 'email')
+  if (Object.keys(errors).length > 0) return { ok: false, errors: { name: errors.name, phone: errors.phone, email: errors.email } }
+  return { ok: true, person: { name, phone, email } }
+}

@@ -1,3 +1,4 @@
+import { formatCheckinCode } from '../domain/checkin-code.ts'
 import { formatDateTime } from '../domain/time.ts'
 import { type BookingFacts, type ClassFacts, type MailMessage, addressLines, meetingLines, subjectOf, you } from './messages.ts'
 
@@ -16,6 +17,8 @@ export type Block =
   | { type: 'strong', text: string }
   | { type: 'list', title: string, items: string[] }
   | { type: 'button', label: string, url: string }
+  /** The check-in code, with its QR code beside it in the HTML part. */
+  | { type: 'code', code: string, text: string }
 
 export interface MailContent {
   subject: string
@@ -52,6 +55,13 @@ function whenAndWhere (cls: ClassFacts, ctx: MailContext): Block[] {
   if (cls.note) blocks.push(p(cls.note))
   if (cls.bring.length > 0) blocks.push({ type: 'list', title: 'Tag med', items: cls.bring })
   return blocks
+}
+
+/** The code to show at the door, when the message has one. */
+function doorCode (booking: BookingFacts): Block[] {
+  if (!booking.checkinCode) return []
+  const code = formatCheckinCode(booking.checkinCode)
+  return [{ type: 'code', code, text: `Vis QR-koden ved døren, så bliver ${youIn(booking) === 'du' ? 'du' : booking.name} tjekket ind. Eller sig koden: ${code}.` }]
 }
 
 function bookingButton (booking: BookingFacts, ctx: MailContext): Block {
@@ -92,6 +102,7 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
         [
           { type: 'strong', text: `${you(booking)} har en plads på holdet «${cls.courseTitle}».` },
           ...whenAndWhere(cls, ctx),
+          ...doorCode(booking),
           bookingButton(booking, ctx),
           p(`Kan ${youIn(booking)} ikke komme alligevel? Så afmeld gerne, så en anden kan få pladsen.`),
           p(CALENDAR_NOTE)
@@ -124,6 +135,7 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
           { type: 'strong', text: `Godt nyt: ${you(booking)} har fået en plads på holdet «${cls.courseTitle}».` },
           p(`${you(booking)} stod på ventelisten, og nu er der blevet en plads ledig.`),
           ...whenAndWhere(cls, ctx),
+          ...doorCode(booking),
           bookingButton(booking, ctx),
           p(`Kan ${youIn(booking)} ikke komme? Så afmeld gerne, så den næste på ventelisten kan få pladsen.`),
           p(CALENDAR_NOTE)
@@ -189,6 +201,7 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
           p(`Kurset er «${cls.courseTitle}».`),
           { type: 'list', title: 'Hvor', items: addressLines(cls) },
           ...(cls.bring.length > 0 ? [{ type: 'list', title: 'Tag med', items: cls.bring } as Block] : []),
+          ...doorCode(booking),
           p(`Kan ${youIn(booking)} ikke komme? Så afmeld gerne, så en anden kan få pladsen.`),
           bookingButton(booking, ctx)
         ],

@@ -36,6 +36,8 @@ export interface BookingFacts {
   bookerName: string | null
   /** Who this copy is for: the participant, or the person who booked for them. */
   to: 'participant' | 'booker'
+  /** The short code shown at the door, also as a QR code (absent in messages from before check-in). */
+  checkinCode?: string
 }
 
 interface AboutBooking { booking: BookingFacts, cls: ClassFacts }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { Eta } from 'eta'
+import QRCode from 'qrcode'
 import { viewsDir } from '../plugins/view.ts'
 import { buildCalendar } from '../services/calendar-service.ts'
 import { type Block, type MailContext, type MailContent, composeMail } from './content.ts'
@@ -7,7 +8,10 @@ import { type MailMessage, WITH_CALENDAR } from './messages.ts'
 
 const eta = new Eta({ views: resolve(viewsDir, 'emails'), cache: true, autoEscape: true, autoTrim: [false, 'nl'] })
 
-export interface Attachment { filename: string, contentType: string, content: string }
+export interface Attachment { filename: string, contentType: string, content: string | Buffer, cid?: string }
+
+/** The QR code image is attached inline and shown in the HTML part by this content id. */
+export const QR_CID = 'checkin-qr@digikurser'
 
 export interface RenderedMail {
   subject: string
@@ -24,6 +28,7 @@ function blockText (block: Block): string {
     case 'strong': return block.text
     case 'list': return `${block.title}:\n${block.items.map(i => `  - ${i}`).join('\n')}`
     case 'button': return `${block.label}:\n${block.url}`
+    case 'code': return `${block.text}`
   }
 }
 
@@ -43,9 +48,13 @@ export function renderHtml (content: MailContent, ctx: MailContext): string {
 }
 
 /** A message as it is sent: subject, HTML and text parts, and its calendar file. */
-export function renderMail (message: MailMessage, ctx: MailContext): RenderedMail {
+export async function renderMail (message: MailMessage, ctx: MailContext): Promise<RenderedMail> {
   const content = composeMail(message, ctx)
   const attachments: Attachment[] = []
+  const code = content.blocks.find(b => b.type === 'code')
+  if (code) {
+    attachments.push({ filename: 'qr-kode.png', contentType: 'image/png', cid: QR_CID, content: await QRCode.toBuffer(code.code.replace(/\s/g, ''), { width: 240, margin: 2, errorCorrectionLevel: 'M' }) })
+  }
   if ('cls' in message && WITH_CALENDAR.has(message.kind)) {
     attachments.push({
       filename: 'kursus.ics',

@@ -164,7 +164,7 @@ export class OutboxWorker {
   }
 
   private async compose (row: OutboxRow, at: Date): Promise<Buffer> {
-    const mail = renderMail(messageOf(row), { ...this.opts.context, now: at })
+    const mail = await renderMail(messageOf(row), { ...this.opts.context, now: at })
     return await new MailComposer({
       from: this.opts.from,
       to: row.recipient,

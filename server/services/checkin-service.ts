@@ -10,12 +10,13 @@ import { ZONE } from '../domain/time.ts'
 import { queueMail } from '../mail/outbox.ts'
 import {
   type MeetingContext, deleteAttendance, deleteFirstInScope, findFirstAttendanceInScope, findFirstInScope, findMeetingContext,
-  hasFirstInScope, insertAttendance, insertFirstInScope, listAttendedBookingIds, lockScope, moveFirstInScope, countInScope
+  hasFirstInScope, insertAttendance, insertFirstInScope, listAttendedBookingIds, listMeetingsBetween, lockScope, moveFirstInScope, countInScope
 } from '../repositories/attendance-repository.ts'
 import { type BookingWithPerson, findBookingById, insertBooking, listActiveBookings, markOverCapacity, setBookingStatus } from '../repositories/booking-repository.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { findBookingByCode, findCheckinAction, insertCheckinAction, recordCheckinResult } from '../repositories/checkin-repository.ts'
 import { listMeetings, lockClass } from '../repositories/class-repository.ts'
+import { listClassIdsOfStaff } from '../repositories/class-staff-repository.ts'
 import {
   deleteMilestonesOfAttendance, insertMilestone, listLeaderRecipients, listMilestoneRules, moveMilestonesToAttendance
 } from '../repositories/milestone-repository.ts'
@@ -340,5 +341,21 @@ export async function getCheckinSheet (db: DbOrTx, meetingId: number): Promise<C
     attendedCount: people.filter(p => p.attended).length,
     confirmedCount: people.length,
     seatsLeft: Math.max(0, ctx.capacity - people.length)
+  }
+}
+
+export interface TodaysMeeting { meetingId: number, classId: number, startsAt: string, endsAt: string, courseTitle: string, locationName: string, room: string | null, confirmed: number, attended: number }
+
+/**
+ * Today's meetings (Copenhagen time) for the door: the person's own classes first. A
+ * volunteer sees only the classes they are on; a leader sees the rest as well.
+ */
+export async function getTodaysMeetings (db: Db, staffId: number, isLeader: boolean, now: Date = new Date()): Promise<{ mine: TodaysMeeting[], others: TodaysMeeting[] }> {
+  const day = DateTime.fromJSDate(now).setZone(ZONE).startOf('day')
+  const meetings = await listMeetingsBetween(db, day.toUTC().toISO() as string, day.plus({ days: 1 }).toUTC().toISO() as string)
+  const mineIds = new Set(await listClassIdsOfStaff(db, staffId))
+  return {
+    mine: meetings.filter(m => mineIds.has(m.classId)),
+    others: isLeader ? meetings.filter(m => !mineIds.has(m.classId)) : []
   }
 }

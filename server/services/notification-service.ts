@@ -51,7 +51,7 @@ export function bookingRecipients (booking: Pick<BookingWithPerson, 'email' | 'b
 }
 
 function factsOf (booking: BookingWithPerson, to: Recipient['to']): BookingFacts {
-  return { id: booking.id, token: booking.token, name: booking.name, bookerName: booking.booker_name, to }
+  return { id: booking.id, token: booking.token, name: booking.name, bookerName: booking.booker_name, to, checkinCode: booking.checkin_code }
 }
 
 type BookingKind = Extract<MailMessage, { booking: BookingFacts }>

@@ -115,7 +115,7 @@ describe.skipIf(!run)('e-mail pages in a real browser', () => {
     mailContext.setDefaultTimeout(15_000)
     const mailPage = await mailContext.newPage()
     for (const row of await t.db.selectFrom('outbox').selectAll().orderBy('id').execute()) {
-      const mail = renderMail(messageOf(row), { ...t.app.mail.context, now: new Date() })
+      const mail = await renderMail(messageOf(row), { ...t.app.mail.context, now: new Date() })
       await mailPage.setContent(mail.html)
       found[`mail-${row.id}-${row.kind}`] = await violations(mailPage)
       expect(await noSidewaysScroll(mailPage), row.kind).toBe(true)

@@ -154,3 +154,21 @@ export const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.e
 export function bookingInput (fields: Partial<BookingInput> & { name: string }): BookingInput {
   return { phone: null, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null, ...fields }
 }
+
+/**
+ * A class meeting today, Copenhagen time (an hour from now, or now late in the evening)
+ * and again a week later; returns it and its first meeting's id. Book onto it with
+ * bookSeat(..., earlier) since it may already have begun.
+ */
+export async function createClassToday (db: Db, opts: Omit<ClassOptions, 'meetings'> = {}): Promise<{ classId: number, meetingId: number }> {
+  const now = DateTime.now().setZone(ZONE)
+  const start = now.hour >= 22 ? now.startOf('minute') : now.plus({ hours: 1 }).startOf('minute')
+  const classId = await createClass(db, { ...opts, meetings: [start.toISO({ includeOffset: false }) as string, start.plus({ days: 7 }).toISO({ includeOffset: false }) as string] })
+  const meeting = await db.selectFrom('meetings').select('id').where('class_id', '=', classId).orderBy('starts_at').executeTakeFirstOrThrow()
+  return { classId, meetingId: meeting.id }
+}
+
+/** The id of a staff user by e-mail. */
+export async function staffIdOf (db: Db, email: string): Promise<number> {
+  return (await db.selectFrom('staff_users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id
+}

@@ -1,24 +1,15 @@
 import { sql } from 'kysely'
-import { DateTime } from 'luxon'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
-import { ZONE } from '../../server/domain/time.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { type CheckinActor, correctAttendance, getCheckinSheet, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
-import { bookingInput, createClass, createLocation, createStaff, createTestDb } from '../helpers/app.ts'
+import { bookingInput, createClassToday, createLocation, createStaff, createTestDb } from '../helpers/app.ts'
 
 const volunteer: CheckinActor = { staffId: null, linkId: null, mayOverfill: false }
 const leader: CheckinActor = { staffId: null, linkId: null, mayOverfill: true }
 const earlier = new Date(Date.now() - 3 * 86400_000)
 
-/** A class meeting today (an hour from now, Copenhagen time), and its meeting id. */
-async function classToday (db: Db, opts: { capacity?: number, locationId?: number, course?: string } = {}): Promise<{ classId: number, meetingId: number }> {
-  const now = DateTime.now().setZone(ZONE)
-  const start = now.hour >= 22 ? now.startOf('minute') : now.plus({ hours: 1 }).startOf('minute')
-  const classId = await createClass(db, { capacity: opts.capacity ?? 10, locationId: opts.locationId, course: opts.course, meetings: [start.toISO({ includeOffset: false }) as string, start.plus({ days: 7 }).toISO({ includeOffset: false }) as string] })
-  const meeting = await db.selectFrom('meetings').select('id').where('class_id', '=', classId).orderBy('starts_at').executeTakeFirstOrThrow()
-  return { classId, meetingId: meeting.id }
-}
+const classToday = createClassToday
 
 async function book (db: Db, classId: number, name: string, phone: string) {
   await bookSeat(db, classId, bookingInput({ name, phone }), 'phone', earlier)

@@ -36,10 +36,10 @@ const all: MailMessage[] = [
   { kind: 'staff_invitation', name: 'Frida', roleLabel: 'Frivillig', invitedBy: 'Lene Leder', inviteToken: 'inv_abcdefghijklmnopqrst', expiresAt: '2030-01-17T10:00:00.000Z' }
 ]
 
-describe('e-mail content', () => {
-  it('renders every kind in HTML and text with the organisation, escaped, in Danish', () => {
+describe('e-mail content', async () => {
+  it('renders every kind in HTML and text with the organisation, escaped, in Danish', async () => {
     for (const message of all) {
-      const mail = renderMail(message, ctx)
+      const mail = await renderMail(message, ctx)
       expect(mail.subject.length, message.kind).toBeGreaterThan(10)
       expect(mail.text, message.kind).toContain('Horsens Bibliotek')
       expect(mail.html, message.kind).toContain('<html lang="da">')
@@ -48,27 +48,27 @@ describe('e-mail content', () => {
     }
   })
 
-  it('says the date the Danish way and links to the private booking page', () => {
-    const mail = renderMail(all[6]!, ctx)
+  it('says the date the Danish way and links to the private booking page', async () => {
+    const mail = await renderMail(all[6]!, ctx)
     expect(mail.subject).toBe('Påmindelse: MitID-appen <trin for trin>, tirsdag 5. marts kl. 10.00')
     expect(mail.text).toContain('Husk at du skal på kursus tirsdag 5. marts kl. 10.00.')
     expect(mail.text).toContain('https://kurser.bib.dk/tilmelding/tok_abcdefghijklmnopqrstu')
     expect(mail.attachments).toEqual([])
   })
 
-  it('writes to the person who booked for someone else about that person', () => {
-    const mail = renderMail({ kind: 'booking_confirmed', booking: { ...booking, bookerName: 'Lise', to: 'booker' }, cls }, ctx)
+  it('writes to the person who booked for someone else about that person', async () => {
+    const mail = await renderMail({ kind: 'booking_confirmed', booking: { ...booking, bookerName: 'Lise', to: 'booker' }, cls }, ctx)
     expect(mail.subject.startsWith('Grethe har en plads')).toBe(true)
     expect(mail.text).toContain('Hej Lise')
     expect(mail.text).toContain('fordi du har tilmeldt Grethe')
     expect(mail.attachments.map(a => a.filename)).toEqual(['kursus.ics'])
   })
 
-  it('tells leaders about the milestone, and lets interest e-mails be unsubscribed in one click', () => {
-    const milestone = renderMail(all[10]!, ctx)
+  it('tells leaders about the milestone, and lets interest e-mails be unsubscribed in one click', async () => {
+    const milestone = await renderMail(all[10]!, ctx)
     expect(milestone.subject).toBe('Milepæl: deltager nr. 3.000 er kommet (i alt)')
     expect(milestone.text).toContain('Karen Jensen er lige blevet deltager nr. 3.000')
-    const interest = renderMail(all[9]!, ctx)
+    const interest = await renderMail(all[9]!, ctx)
     expect(interest.headers['List-Unsubscribe']).toBe('<https://kurser.bib.dk/interesse/afmeld/unsub_abcdefghijklmnopq>')
     expect(interest.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click')
     expect(interest.html).toContain('href="https://kurser.bib.dk/interesse/afmeld/unsub_abcdefghijklmnopq"')

@@ -1,3 +1,5 @@
+import QRCode from 'qrcode'
+import { formatCheckinCode } from '../../domain/checkin-code.ts'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { BOOKING_FIELD_ORDER, type BookingFormErrors, type BookingFormValues, EMPTY_BOOKING_FORM, readBookingForm, validateBookingForm } from '../../domain/booking-form.ts'
 import { DomainError } from '../../domain/errors.ts'
@@ -99,7 +101,9 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
       justBooked: query.ny === '1',
       alreadyBooked: query.fandtes === '1',
       justCancelled: query.afmeldt === '1',
-      pageUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`
+      pageUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
+      doorCode: formatCheckinCode(data.booking.checkin_code),
+      doorQr: data.booking.status === 'confirmed' ? await QRCode.toString(data.booking.checkin_code, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }) : null
     })
   })
 

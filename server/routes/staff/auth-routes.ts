@@ -9,7 +9,7 @@ const text = (body: unknown, key: string): string => {
 
 /** Only our own staff pages are valid places to return to after signing in. */
 function safeNext (value: string): string {
-  return /^\/personale(\/[A-Za-z0-9/_?=&.-]*)?$/.test(value) ? value : '/personale'
+  return /^\/(personale|tjek-ind)(\/[A-Za-z0-9/_?=&.-]*)?$/.test(value) ? value : '/personale'
 }
 
 function signIn (request: FastifyRequest, staffId: number) {

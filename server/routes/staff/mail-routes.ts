@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { OutboxRow, OutboxStatus } from '../../db/schema.ts'
 import { KIND_LABELS, type MailKind } from '../../mail/messages.ts'
 import { messageOf } from '../../mail/outbox.ts'
-import { renderMail } from '../../mail/render.ts'
+import { type RenderedMail, renderMail } from '../../mail/render.ts'
 import { insertAuditEntry } from '../../repositories/audit-repository.ts'
 import { countOutboxByStatus, findOutboxMessage, listOutboxMessages, requeueMessage } from '../../repositories/outbox-repository.ts'
 import { parseId, queryString } from '../params.ts'
@@ -19,6 +19,15 @@ export const STATUS_LABELS: Record<OutboxStatus, string> = {
 }
 
 const PAGE_SIZE = 50
+
+/** The preview cannot fetch cid: images, so inline attachments are shown as data: URLs. */
+function withInlineImages (mail: RenderedMail): string {
+  let html = mail.html
+  for (const a of mail.attachments) {
+    if (a.cid && Buffer.isBuffer(a.content)) html = html.replaceAll(`cid:${a.cid}`, `data:${a.contentType};base64,${a.content.toString('base64')}`)
+  }
+  return html
+}
 
 /** "Sendte e-mails": every message with its status; open one as it looks; resend a failed one. */
 const mailRoutes: FastifyPluginAsync = async (fastify) => {
@@ -57,7 +66,7 @@ const mailRoutes: FastifyPluginAsync = async (fastify) => {
   }
 
   async function renderMessage (reply: FastifyReply, row: OutboxRow, notice: { resent?: boolean, formMessage?: string } = {}, status = 200) {
-    const mail = renderMail(messageOf(row), { ...fastify.mail.context, now: new Date(row.created_at) })
+    const mail = await renderMail(messageOf(row), { ...fastify.mail.context, now: new Date(row.created_at) })
     reply.code(status).header('cache-control', 'no-store')
     return await reply.viewAsync('staff/email', {
       title: row.subject,
@@ -80,12 +89,12 @@ const mailRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get<{ Params: { id: string } }>('/personale/e-mails/:id/html', leader, async (request, reply) => {
     const row = await loadMessage(request, request.params.id)
     if (!row) return reply.callNotFound()
-    const mail = renderMail(messageOf(row), { ...fastify.mail.context, now: new Date(row.created_at) })
+    const mail = await renderMail(messageOf(row), { ...fastify.mail.context, now: new Date(row.created_at) })
     return await reply
-      .header('content-security-policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'")
+      .header('content-security-policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
       .header('cache-control', 'no-store')
       .type('text/html; charset=utf-8')
-      .send(mail.html)
+      .send(withInlineImages(mail))
   })
 
   fastify.post<{ Params: { id: string } }>('/personale/e-mails/:id/send-igen', leader, async (request, reply) => {

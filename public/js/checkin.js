@@ -1,0 +1,392 @@
+// The door, improved: search as you type, one tap to check in or undo, a QR scanner, and
+// a queue on the tablet for when the network is down. Every action carries its own
+// idempotency key, so sending it again (after a dropped answer, or twice) changes
+// nothing on the server. Without this file every form still works.
+(function () {
+  'use strict'
+
+  const root = document.getElementById('door')
+  if (!root) return
+  const meetingId = root.getAttribute('data-meeting')
+  const csrf = root.getAttribute('data-csrf')
+  const isToday = root.getAttribute('data-today') === '1'
+  const storeKey = 'digikurser-door-' + meetingId
+  const CODE_ALPHABET = 'ACDEFHJKLMNPRTUVWXY34679'
+
+  const list = document.getElementById('door-list')
+  const search = document.getElementById('door-q')
+  const noMatch = document.getElementById('door-no-match')
+  const queueNote = document.getElementById('door-queue')
+  const message = document.getElementById('door-message')
+  const celebration = document.getElementById('door-celebration')
+  const count = root.querySelector('[data-count]')
+  const total = root.querySelector('[data-total]')
+  const seats = root.querySelector('[data-seats]')
+
+  let queue = load()
+  let sending = false
+  let retryTimer = null
+  const celebrated = {}
+
+  function newKey () {
+    if (window.crypto && typeof window.crypto.randomUUID === 'function') return window.crypto.randomUUID()
+    const bytes = new Uint8Array(16)
+    window.crypto.getRandomValues(bytes)
+    return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2) }).join('')
+  }
+
+  function load () {
+    try { return JSON.parse(window.localStorage.getItem(storeKey) || '[]') } catch (e) { return [] }
+  }
+
+  function save () {
+    try { window.localStorage.setItem(storeKey, JSON.stringify(queue)) } catch (e) { /* private mode: the queue lives in memory */ }
+  }
+
+  function fold (s) {
+    return s.toLocaleLowerCase('da').normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+  }
+
+  function say (text, isError) {
+    message.textContent = text
+    message.classList.toggle('is-error', !!isError)
+  }
+
+  // Search as you type.
+  function filter () {
+    if (!search || !list) return
+    const needle = fold(search.value.trim())
+    let shown = 0
+    Array.prototype.forEach.call(list.children, function (li) {
+      const match = needle === '' || fold(li.getAttribute('data-name') || '').indexOf(needle) !== -1
+      li.hidden = !match
+      if (match) shown++
+    })
+    if (noMatch) noMatch.hidden = shown > 0 || needle === ''
+  }
+  if (search) {
+    search.addEventListener('input', filter)
+    search.form.addEventListener('submit', function (e) { e.preventDefault(); filter() })
+  }
+
+  // One person's row: its state, and the button that does the opposite next.
+  function setRow (li, here, pending) {
+    li.classList.toggle('is-here', here)
+    li.classList.toggle('is-pending', !!pending)
+    const name = li.getAttribute('data-name')
+    const state = li.querySelector('[data-state]')
+    if (state) state.textContent = (here ? '✓ Tjekket ind' : 'Ikke tjekket ind') + (pending ? ' (sendes …)' : '')
+    const form = li.querySelector('form')
+    if (!form) return
+    form.elements.type.value = here ? 'out' : 'in'
+    const button = form.querySelector('button')
+    button.className = 'button door-button ' + (here ? 'button-secondary' : 'button-primary')
+    button.textContent = here ? 'Fortryd' : 'Tjek ind'
+    const hidden = document.createElement('span')
+    hidden.className = 'sr-only'
+    hidden.textContent = here ? ' tjek ind af ' + name : ' ' + name
+    button.appendChild(hidden)
+  }
+
+  function makeRow (person) {
+    const li = document.createElement('li')
+    li.className = 'door-person'
+    li.setAttribute('data-booking-id', String(person.bookingId))
+    li.setAttribute('data-name', person.name)
+    const text = document.createElement('div')
+    text.className = 'door-person-text'
+    const name = document.createElement('span')
+    name.className = 'door-name'
+    name.textContent = person.name
+    text.appendChild(name)
+    if (person.needs) {
+      const needs = document.createElement('span')
+      needs.className = 'door-needs'
+      needs.textContent = 'Behov: ' + person.needs
+      text.appendChild(needs)
+    }
+    const state = document.createElement('span')
+    state.className = 'door-state'
+    state.setAttribute('data-state', '')
+    text.appendChild(state)
+    li.appendChild(text)
+    if (isToday) {
+      const form = document.createElement('form')
+      form.method = 'post'
+      form.action = '/tjek-ind/' + meetingId + '/handling'
+      form.className = 'door-action'
+      ;[['_csrf', csrf], ['key', newKey()], ['booking_id', String(person.bookingId)], ['type', 'in']].forEach(function (pair) {
+        const input = document.createElement('input')
+        input.type = 'hidden'
+        input.name = pair[0]
+        input.value = pair[1]
+        form.appendChild(input)
+      })
+      const button = document.createElement('button')
+      button.type = 'submit'
+      form.appendChild(button)
+      li.appendChild(form)
+    }
+    return li
+  }
+
+  function pendingFor (bookingId) {
+    let last = null
+    queue.forEach(function (a) { if ((a.type === 'in' || a.type === 'out') && a.bookingId === bookingId) last = a })
+    return last
+  }
+
+  function showQueue (offline) {
+    if (!queueNote) return
+    const n = queue.length
+    queueNote.hidden = n === 0
+    if (n === 0) return
+    queueNote.textContent = (n === 1 ? '1 tjek-ind venter' : n + ' tjek-ind venter') + ' på at blive sendt.' + (offline ? ' Der er ingen forbindelse lige nu. De bliver sendt af sig selv, når forbindelsen er tilbage.' : '')
+  }
+
+  // The list as the server has it, with this tablet's unsent taps on top.
+  function render (sheet) {
+    if (!list) return
+    count.textContent = String(sheet.attendedCount)
+    total.textContent = String(sheet.confirmedCount)
+    seats.textContent = sheet.seatsLeft === 1 ? '1 ledig plads' : sheet.seatsLeft + ' ledige pladser'
+    const rows = {}
+    Array.prototype.forEach.call(list.querySelectorAll('li[data-booking-id]'), function (li) { rows[li.getAttribute('data-booking-id')] = li })
+    sheet.people.forEach(function (p) {
+      let li = rows[String(p.bookingId)]
+      if (!li) {
+        li = makeRow(p)
+        list.appendChild(li)
+      }
+      const pending = pendingFor(p.bookingId)
+      setRow(li, pending ? pending.type === 'in' : p.attended, !!pending)
+    })
+    Array.prototype.forEach.call(list.querySelectorAll('li.is-walkin-pending'), function (li) {
+      if (!queue.some(function (a) { return a.key === li.getAttribute('data-key') })) li.remove()
+    })
+    filter()
+  }
+
+  function celebrate (result) {
+    if (!result.milestones || result.milestones.length === 0 || celebrated[result.key]) return
+    celebrated[result.key] = true
+    const m = result.milestones[0]
+    const n = m.number.toLocaleString('da-DK')
+    celebration.querySelector('.door-celebration-title').textContent = 'Du er deltager nr. ' + n + '!'
+    celebration.querySelector('.door-celebration-text').textContent = result.milestones.map(function (x) {
+      return result.name + ' er deltager nr. ' + x.number.toLocaleString('da-DK') + ' ' + x.scopeLabel + '.'
+    }).join(' ') + ' Tillykke! Projektlederen har fået besked.'
+    celebration.hidden = false
+    celebration.focus()
+  }
+  if (celebration) {
+    celebration.querySelector('[data-close]').addEventListener('click', function () {
+      celebration.hidden = true
+      if (search) search.focus()
+    })
+  }
+
+  function scheduleRetry () {
+    if (retryTimer) return
+    retryTimer = setTimeout(function () { retryTimer = null; flush() }, 5000)
+  }
+
+  function flush () {
+    if (sending) return
+    sending = true
+    const batch = queue.slice(0, 50)
+    window.fetch('/tjek-ind/' + meetingId + '/synk', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ _csrf: csrf, actions: batch })
+    }).then(function (res) {
+      if (res.status === 401 || res.status === 403) {
+        return res.json().then(function (body) {
+          say(body.message || 'Du har ikke adgang længere.', true)
+          throw new Error('denied')
+        })
+      }
+      if (!res.ok) throw new Error('status ' + res.status)
+      return res.json()
+    }).then(function (data) {
+      const done = {}
+      let last = null
+      data.results.forEach(function (r) {
+        if (r.key) done[r.key] = true
+        if (!r.ok) say(r.message, true)
+        else if (r.milestones && r.milestones.length > 0) celebrate(r)
+        else last = r
+      })
+      if (last && !data.results.some(function (r) { return !r.ok })) say(last.message, false)
+      queue = queue.filter(function (a) { return !done[a.key] })
+      save()
+      sending = false
+      render(data.sheet)
+      showQueue(false)
+      if (queue.length > 0) flush()
+    }).catch(function (error) {
+      sending = false
+      showQueue(error.message !== 'denied')
+      if (error.message !== 'denied') scheduleRetry()
+    })
+  }
+
+  function enqueue (action) {
+    queue.push(action)
+    save()
+    showQueue(false)
+    flush()
+  }
+
+  if (list && isToday) {
+    list.addEventListener('submit', function (e) {
+      const form = e.target
+      if (!form.classList || !form.classList.contains('door-action')) return
+      e.preventDefault()
+      const li = form.closest('li')
+      const type = form.elements.type.value
+      const bookingId = Number(form.elements.booking_id.value)
+      enqueue({ key: newKey(), type, bookingId })
+      setRow(li, type === 'in', true)
+      count.textContent = String(list.querySelectorAll('li.is-here').length)
+    })
+  }
+
+  function normalizeCode (text) {
+    const compact = String(text).toUpperCase().replace(/[\s-]/g, '')
+    const tail = compact.slice(-6)
+    if (tail.length !== 6) return null
+    for (let i = 0; i < tail.length; i++) if (CODE_ALPHABET.indexOf(tail[i]) === -1) return null
+    return tail
+  }
+
+  const codeForm = document.getElementById('door-code-form')
+  if (codeForm) {
+    codeForm.addEventListener('submit', function (e) {
+      e.preventDefault()
+      const input = codeForm.elements.code
+      const code = normalizeCode(input.value)
+      if (!code) {
+        say('Koden skal have 6 tegn, fx K7M 4PX. Tjek koden, og prøv igen.', true)
+        input.focus()
+        return
+      }
+      input.value = ''
+      say('Koden ' + code + ' sendes …', false)
+      enqueue({ key: newKey(), type: 'code', code })
+    })
+  }
+
+  const walkIn = document.getElementById('door-walkin-form')
+  if (walkIn) {
+    walkIn.addEventListener('submit', function (e) {
+      const name = walkIn.elements.name.value.trim()
+      // An empty name goes to the server, which answers next to the field.
+      if (name === '') return
+      e.preventDefault()
+      const overfill = walkIn.elements.overfill
+      const action = { key: newKey(), type: 'walkin', person: { name, phone: walkIn.elements.phone.value, email: walkIn.elements.email.value }, overfill: !!(overfill && overfill.checked) }
+      const li = makeRow({ bookingId: 0, name, needs: '' })
+      li.removeAttribute('data-booking-id')
+      li.classList.add('is-walkin-pending')
+      li.setAttribute('data-key', action.key)
+      const form = li.querySelector('form')
+      if (form) form.remove()
+      setRow(li, true, true)
+      if (list) list.insertBefore(li, list.firstChild)
+      walkIn.reset()
+      say(name + ' er tilføjet og sendes …', false)
+      enqueue(action)
+    })
+  }
+
+  // The camera: jsQR reads QR codes from the video, a few times a second.
+  const scanBox = document.getElementById('door-scan')
+  if (scanBox && isToday && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    scanBox.hidden = false
+    const startButton = document.getElementById('door-scan-start')
+    const stopButton = document.getElementById('door-scan-stop')
+    const camera = document.getElementById('door-camera')
+    const video = document.getElementById('door-video')
+    const status = document.getElementById('door-scan-status')
+    const canvas = document.createElement('canvas')
+    let stream = null
+    let timer = null
+
+    const loadDecoder = function () {
+      if (window.jsQR) return Promise.resolve()
+      return new Promise(function (resolve, reject) {
+        const script = document.createElement('script')
+        script.src = '/static/vendor/jsqr/jsQR.js'
+        script.onload = function () { resolve() }
+        script.onerror = reject
+        document.head.appendChild(script)
+      })
+    }
+
+    const stop = function () {
+      if (timer) clearTimeout(timer)
+      timer = null
+      if (stream) stream.getTracks().forEach(function (t) { t.stop() })
+      stream = null
+      camera.hidden = true
+      startButton.hidden = false
+    }
+
+    const tick = function () {
+      timer = null
+      if (!stream) return
+      if (video.readyState >= 2 && video.videoWidth > 0) {
+        const scale = Math.min(1, 640 / video.videoWidth)
+        canvas.width = Math.round(video.videoWidth * scale)
+        canvas.height = Math.round(video.videoHeight * scale)
+        const ctx = canvas.getContext('2d', { willReadFrequently: true })
+        ctx.drawImage(video, 0, 0, canvas.width, canvas.height)
+        const image = ctx.getImageData(0, 0, canvas.width, canvas.height)
+        const found = window.jsQR(image.data, image.width, image.height, { inversionAttempts: 'attemptBoth' })
+        const code = found ? normalizeCode(found.data) : null
+        if (code) {
+          stop()
+          say('QR-koden er læst. ' + code + ' sendes …', false)
+          enqueue({ key: newKey(), type: 'code', code })
+          startButton.focus()
+          return
+        }
+      }
+      timer = setTimeout(tick, 150)
+    }
+
+    startButton.addEventListener('click', function () {
+      status.textContent = 'Hold QR-koden foran kameraet.'
+      loadDecoder().then(function () {
+        return navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false })
+      }).then(function (s) {
+        stream = s
+        video.srcObject = s
+        camera.hidden = false
+        startButton.hidden = true
+        return video.play()
+      }).then(function () {
+        stopButton.focus()
+        tick()
+      }).catch(function () {
+        stop()
+        say('Kameraet kunne ikke startes. Skriv koden i feltet i stedet.', true)
+      })
+    })
+    stopButton.addEventListener('click', function () { stop(); startButton.focus() })
+  }
+
+  // Move focus to a message or celebration that came with the page.
+  const first = document.getElementById('besked')
+  if (first) window.addEventListener('load', function () { setTimeout(function () { first.focus() }, 0) })
+
+  window.addEventListener('online', flush)
+  // Pick up other tablets' check-ins, and retry whatever waits.
+  setInterval(function () { if (!sending) flush() }, 15000)
+  if (queue.length > 0) {
+    showQueue(false)
+    flush()
+  }
+})()
