@@ -213,7 +213,7 @@ describe('the door', () => {
     for (let i = 0; i < 100; i++) await bookSeat(t.db, classId, bookingInput({ name: `Deltager ${i}`, phone: `+45300000${String(i).padStart(2, '0')}` }), 'phone', earlier)
     const ids = (await t.db.selectFrom('bookings').select('id').where('class_id', '=', classId).execute()).map(r => r.id)
     // Two volunteers' tablets, each sending single taps at the same moment.
-    const agents = []
+    const agents: Array<Awaited<ReturnType<typeof signedInAgent>>> = []
     for (const email of ['frida@bib.dk', 'ole@bib.dk']) {
       const login = await createStaff(t.db, 'volunteer', email)
       const id = await staffIdOf(t.db, email)
