@@ -67,6 +67,8 @@ export async function findBookingsOfClassesEndedBetween (db: DbOrTx, from: strin
     .where('classes.cancelled_at', 'is', null)
     .where('bookings.status', '=', 'confirmed')
     .where(eb => eb.or([eb('participants.email', 'is not', null), eb('bookings.booker_email', 'is not', null)]))
+    // Only those who came: checked in at one meeting at least.
+    .where(eb => eb.exists(eb.selectFrom('attendances').select('attendances.id').whereRef('attendances.booking_id', '=', 'bookings.id')))
     .orderBy('bookings.id')
     .execute()
 }

@@ -60,7 +60,7 @@ export async function queueDueReminders (db: Db, offsets: number[], now: Date = 
 
 /**
  * Queues a thank-you, with the course's suggested next courses, to everyone confirmed on
- * a class whose last meeting has ended (within the last week, so that old classes are
+ * a class whose last meeting has ended, who attended at least one meeting (within the last week, so that old classes are
  * not thanked when the platform is first started).
  */
 export async function queueThankYous (db: Db, now: Date = new Date()): Promise<number> {
