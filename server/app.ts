@@ -28,6 +28,8 @@ import staffTokenRoutes from './routes/staff/token-routes.ts'
 import staffMailRoutes from './routes/staff/mail-routes.ts'
 import staffCallListRoutes from './routes/staff/call-list-routes.ts'
 import checkinRoutes from './routes/checkin/checkin-routes.ts'
+import staffLearningRoutes from './routes/staff/learning-routes.ts'
+import staffMilestoneRoutes from './routes/staff/milestone-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -82,5 +84,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffMailRoutes)
   await app.register(staffCallListRoutes)
   await app.register(checkinRoutes)
+  await app.register(staffLearningRoutes)
+  await app.register(staffMilestoneRoutes)
   return app
 }

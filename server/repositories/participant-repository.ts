@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../db/connection.ts'
-import type { ParticipantRow } from '../db/schema.ts'
+import type { Device, ParticipantRow } from '../db/schema.ts'
 
 export async function findParticipant (db: DbOrTx, id: number): Promise<ParticipantRow | undefined> {
   return await db.selectFrom('participants').selectAll().where('id', '=', id).executeTakeFirst()
@@ -35,6 +35,8 @@ export interface ParticipantBooking {
   courseTitle: string
   locationName: string
   firstStartsAt: string | null
+  courseSlug: string
+  device: Device | null
 }
 
 export async function listBookingsOfParticipant (db: DbOrTx, participantId: number): Promise<ParticipantBooking[]> {
@@ -43,13 +45,13 @@ export async function listBookingsOfParticipant (db: DbOrTx, participantId: numb
     .innerJoin('courses', 'courses.slug', 'classes.course_slug')
     .innerJoin('locations', 'locations.id', 'classes.location_id')
     .select(eb => [
-      'bookings.id', 'bookings.class_id', 'bookings.status', 'courses.title', 'locations.name as location_name',
+      'bookings.id', 'bookings.class_id', 'bookings.status', 'bookings.device', 'courses.slug', 'courses.title', 'locations.name as location_name',
       eb.selectFrom('meetings').whereRef('meetings.class_id', '=', 'classes.id').select(e => e.fn.min('meetings.starts_at').as('v')).as('first_starts_at')
     ])
     .where('bookings.participant_id', '=', participantId)
     .orderBy('first_starts_at', 'desc')
     .execute()
-  return rows.map(r => ({ id: r.id, classId: r.class_id, status: r.status, courseTitle: r.title, locationName: r.location_name, firstStartsAt: (r.first_starts_at as string | null) ?? null }))
+  return rows.map(r => ({ id: r.id, classId: r.class_id, status: r.status, courseTitle: r.title, locationName: r.location_name, firstStartsAt: (r.first_starts_at as string | null) ?? null, courseSlug: r.slug, device: r.device }))
 }
 
 export async function moveBookingsToParticipant (db: DbOrTx, fromId: number, toId: number): Promise<void> {

@@ -47,9 +47,10 @@ async function placeOn (tx: DbOrTx, cls: ClassRow, at: string): Promise<{ active
 /**
  * Books a seat, or a numbered place on the waiting list, in one transaction: the class
  * row is locked first, then seats are counted and the booking written, so that a class
- * never gets more confirmed bookings than seats.
+ * never gets more confirmed bookings than seats. Staff booking a known participant from
+ * their page pass `knownParticipantId`, so no second record is made for them.
  */
-export async function bookSeat (db: Db, classId: number, input: BookingInput, source: BookingSource, now: Date = new Date(), staffId?: number): Promise<BookingOutcome> {
+export async function bookSeat (db: Db, classId: number, input: BookingInput, source: BookingSource, now: Date = new Date(), staffId?: number, knownParticipantId?: number): Promise<BookingOutcome> {
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const cls = await lockClass(tx, classId)
@@ -60,7 +61,7 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
     const existing = active.find(b => isSamePerson(me, { name: b.name, contacts: [b.phone, b.email, b.booker_phone, b.booker_email] }))
     if (existing) return outcomeOf(existing, active, false)
 
-    const participantId = await findOrCreateParticipant(tx, input, at)
+    const participantId = knownParticipantId ?? await findOrCreateParticipant(tx, input, at)
     const booking = await insertBooking(tx, {
       class_id: classId,
       participant_id: participantId,

@@ -3,7 +3,20 @@ import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { searchParticipants } from '../../repositories/participant-repository.ts'
 import { getParticipantPage, mergeParticipants } from '../../services/participant-service.ts'
+import { DEVICES, getLearnerHistory } from '../../services/learning-service.ts'
 import { parseId, queryString } from '../params.ts'
+
+/** What happened when staff booked the person onto a suggested class. */
+function bookedMessage (result: string | undefined): { tone: 'success' | 'error' | 'info', text: string } | undefined {
+  if (result === undefined) return undefined
+  if (result === 'plads') return { tone: 'success', text: 'Deltageren har fået en plads. En bekræftelse er sendt, hvis vi har en e-mail.' }
+  if (result === 'fandtes') return { tone: 'info', text: 'Deltageren var allerede tilmeldt holdet.' }
+  const waiting = /^venteliste-(\d+)$/.exec(result)
+  if (waiting) return { tone: 'info', text: `Holdet er fuldt. Deltageren er nr. ${waiting[1]} på ventelisten.` }
+  if (result === 'gammel') return { tone: 'error', text: 'Siden var for gammel. Prøv igen.' }
+  const known = DOMAIN_MESSAGES[result as keyof typeof DOMAIN_MESSAGES]
+  return known ? { tone: 'error', text: known.message } : undefined
+}
 
 /** One person across their bookings; finding them and merging duplicate records. */
 const participantRoutes: FastifyPluginAsync = async (fastify) => {
@@ -18,17 +31,19 @@ const participantRoutes: FastifyPluginAsync = async (fastify) => {
     return await reply.viewAsync('staff/participants', { title: 'Deltagere', q, results, searched: q.length >= 2 })
   })
 
-  async function renderParticipant (reply: FastifyReply, id: number, status = 200, message?: string, merged = false) {
+  async function renderParticipant (reply: FastifyReply, id: number, status = 200, message?: string, merged = false, booked?: string) {
     const page = await getParticipantPage(fastify.db, id)
     if (!page) return reply.callNotFound()
+    const history = await getLearnerHistory(fastify.db, id)
     reply.code(status)
-    return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, message, merged, csrfToken: reply.generateCsrf() })
+    return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, history, devices: DEVICES, message, merged, booked: bookedMessage(booked), csrfToken: reply.generateCsrf() })
   }
 
   fastify.get<{ Params: { id: string } }>('/personale/deltagere/:id', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
-    return await renderParticipant(reply, id, 200, undefined, (request.query as Record<string, string | undefined>).samlet === '1')
+    const query = request.query as Record<string, string | undefined>
+    return await renderParticipant(reply, id, 200, undefined, query.samlet === '1', query.tilmeldt)
   })
 
   fastify.post<{ Params: { id: string } }>('/personale/deltagere/:id/slaa-sammen', leader, async (request, reply) => {
