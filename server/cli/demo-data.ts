@@ -5,6 +5,7 @@ import { insertClass } from '../repositories/class-repository.ts'
 import { listCourses } from '../repositories/course-repository.ts'
 import { insertLocation } from '../repositories/location-repository.ts'
 import { bookSeat } from '../services/booking-service.ts'
+import { seedPastAttendances } from '../repositories/demo-history-repository.ts'
 
 /** A small seeded random generator, so the demo looks the same every time. */
 function random (seed: number): () => number {
@@ -97,5 +98,34 @@ export async function seedDemoData (db: Db, now: Date = new Date()): Promise<{ l
       bookings++
     }
   }
-  return { locations: locations.length, classes, bookings }
+  bookings += await seedTodayAndHistory(db, { main, branch, club }, courses, rand, now)
+  return { locations: locations.length, classes: classes + 1, bookings }
+}
+
+/** Earlier participants counted toward milestones in the demo: the 3,000th is 5 check-ins away. */
+export const DEMO_EARLIER_PARTICIPANTS = 2995
+
+/**
+ * A class today at the main library, so the door can be tried at once, and three years
+ * of past classes with attendances, so that the milestones page has a history and the
+ * 3,000th participant is a few check-ins away.
+ */
+async function seedTodayAndHistory (db: Db, places: { main: number, branch: number, club: number }, courses: Set<string>, rand: () => number, now: Date): Promise<number> {
+  const at = now.toISOString()
+  const local = DateTime.fromJSDate(now).setZone(ZONE)
+  const start = local.hour >= 22 ? local.startOf('minute') : local.plus({ hours: 1 }).startOf('hour')
+  const todayClass = await insertClass(db, { course_slug: 'mitid-kom-godt-i-gang', location_id: places.main, capacity: 12, is_public: 1, note: null, created_at: at, updated_at: at }, [
+    { startsAt: toStoredIso(start), endsAt: toStoredIso(start.plus({ hours: 2 })) }
+  ])
+  const yesterday = new Date(now.getTime() - 86400_000)
+  for (let i = 0; i < 10; i++) {
+    const first = FIRST_NAMES[Math.floor(rand() * FIRST_NAMES.length)] ?? 'Grethe'
+    const last = LAST_NAMES[Math.floor(rand() * LAST_NAMES.length)] ?? 'Hansen'
+    await bookSeat(db, todayClass, { name: `${first} ${last}`, phone: `+453${String(Math.floor(rand() * 10_000_000)).padStart(7, '0')}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: rand() < 0.2, needsOther: null, booker: null }, 'phone', yesterday)
+  }
+  const pastCourses = ['mitid-kom-godt-i-gang', 'digital-post-laes-og-svar', 'mitid-appen', 'spot-svindel-falske-beskeder-og-opkald', 'borger-dk-selvbetjening'].filter(c => courses.has(c))
+  await db.transaction().execute(async tx => {
+    await seedPastAttendances(tx, { places: [places.main, places.branch, places.club], courses: pastCourses, participants: DEMO_EARLIER_PARTICIPANTS, now, rand })
+  })
+  return 10
 }

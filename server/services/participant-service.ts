@@ -3,6 +3,7 @@ import type { ParticipantRow } from '../db/schema.ts'
 import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
 import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
+import { moveAttendancesToParticipant } from '../repositories/attendance-repository.ts'
 import { insertParticipant } from '../repositories/booking-repository.ts'
 import {
   deleteParticipant, findParticipant, findParticipantsByContact, listBookingsOfParticipant, moveBookingsToParticipant, updateParticipant
@@ -55,6 +56,8 @@ export async function mergeParticipants (db: Db, keepId: number, otherId: number
     const keptClasses = new Set((await listBookingsOfParticipant(tx, keepId)).filter(active).map(b => b.classId))
     if ((await listBookingsOfParticipant(tx, otherId)).filter(active).some(b => keptClasses.has(b.classId))) throw new DomainError('merge_conflict')
     await moveBookingsToParticipant(tx, otherId, keepId)
+    // One person counts once toward milestones: the earlier first attendance is kept.
+    await moveAttendancesToParticipant(tx, otherId, keepId)
     await updateParticipant(tx, keepId, {
       ...(keep.phone === null && other.phone !== null ? { phone: other.phone } : {}),
       ...(keep.email === null && other.email !== null ? { email: other.email } : {}),

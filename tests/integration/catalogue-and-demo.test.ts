@@ -8,6 +8,8 @@ import { migrateToLatest } from '../../server/db/migrate.ts'
 import { findClassSummaries } from '../../server/repositories/class-repository.ts'
 import { findCourse, listCourses } from '../../server/repositories/course-repository.ts'
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
+import { getTodaysMeetings } from '../../server/services/checkin-service.ts'
+import { getMilestonesPage } from '../../server/services/milestone-service.ts'
 import { coursesDir, createTestDb } from '../helpers/app.ts'
 
 describe('catalogue sync', () => {
@@ -56,6 +58,15 @@ describe('demo data', () => {
     expect(classes.some(c => c.confirmedCount === c.capacity && c.waitlistCount > 0)).toBe(true)
     expect(classes.some(c => c.capacity - c.confirmedCount > 0 && c.capacity - c.confirmedCount <= 2)).toBe(true)
     expect(classes.some(c => c.confirmedCount < c.capacity / 2)).toBe(true)
+
+    // The door can be tried today, and the 3,000th participant is five new check-ins away.
+    const today = await getTodaysMeetings(db, 0, true, now)
+    expect(today.others.length).toBe(1)
+    expect(today.others[0]?.confirmed).toBe(10)
+    const milestones = await getMilestonesPage(db)
+    expect(milestones.uniqueParticipants).toBe(2995)
+    expect(milestones.rules[0]?.progress[0]).toMatchObject({ count: 2995, next: 3000, toGo: 5 })
+    expect(milestones.history.filter(h => h.scope === 'all').map(h => h.number)).toEqual([2000, 1000])
     await db.destroy()
   })
 })

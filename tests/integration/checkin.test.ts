@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
+import { mergeParticipants } from '../../server/services/participant-service.ts'
 import { type CheckinActor, correctAttendance, getCheckinSheet, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { bookingInput, createClassToday, createLocation, createStaff, createTestDb } from '../helpers/app.ts'
 
@@ -197,5 +198,29 @@ describe('milestones', () => {
     expect(kinds).toEqual(['milestone', 'milestone_undone', 'milestone'])
     const holder = await db.selectFrom('milestones').innerJoin('participants', 'participants.id', 'milestones.participant_id').select('participants.name').executeTakeFirstOrThrow()
     expect(holder.name).toBe('Rigtig Person')
+  })
+})
+
+describe('merging two records of one person', () => {
+  it('counts them once toward milestones, keeping the earlier first attendance', async () => {
+    const db = await createTestDb()
+    const staff = await createStaff(db, 'leader', 'leder@bib.dk')
+    const staffId = (await db.selectFrom('staff_users').select('id').where('email', '=', staff.email).executeTakeFirstOrThrow()).id
+    const a = await createClassToday(db)
+    const b = await createClassToday(db)
+    await bookSeat(db, a.classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'phone', earlier)
+    await bookSeat(db, b.classId, bookingInput({ name: 'Grethe Hansen', email: 'grethe@example.dk' }), 'phone', earlier)
+    const bookings = await db.selectFrom('bookings').select(['id', 'participant_id', 'class_id']).orderBy('id').execute()
+    expect(new Set(bookings.map(x => x.participant_id)).size).toBe(2)
+    await runCheckinAction(db, a.meetingId, { key: newCheckinKey(), type: 'in', bookingId: bookings[0]!.id }, volunteer)
+    await runCheckinAction(db, b.meetingId, { key: newCheckinKey(), type: 'in', bookingId: bookings[1]!.id }, volunteer, new Date(Date.now() + 1000))
+    expect(Number((await db.selectFrom('participant_firsts').select(eb => eb.fn.countAll<number>().as('n')).where('scope', '=', 'all').executeTakeFirstOrThrow()).n)).toBe(2)
+    await mergeParticipants(db, bookings[1]!.participant_id, bookings[0]!.participant_id, staffId)
+    const firsts = await db.selectFrom('participant_firsts').selectAll().where('scope', '=', 'all').execute()
+    expect(firsts).toHaveLength(1)
+    const firstAttendance = await db.selectFrom('attendances').select(['id', 'participant_id']).where('booking_id', '=', bookings[0]!.id).executeTakeFirstOrThrow()
+    expect(firsts[0]).toMatchObject({ participant_id: bookings[1]!.participant_id, attendance_id: firstAttendance.id })
+    expect(firstAttendance.participant_id).toBe(bookings[1]!.participant_id)
+    await db.destroy()
   })
 })
