@@ -215,8 +215,8 @@
       data.results.forEach(function (r) {
         if (r.key) done[r.key] = true
         if (!r.ok) say(r.message, true)
-        else if (r.milestones && r.milestones.length > 0) celebrate(r)
         else last = r
+        if (r.ok && r.milestones && r.milestones.length > 0) celebrate(r)
       })
       if (last && !data.results.some(function (r) { return !r.ok })) say(last.message, false)
       queue = queue.filter(function (a) { return !done[a.key] })
