@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, type Page, chromium } from 'playwright-core'
 import { buildTestApp, type TestApp } from '../helpers/app.ts'
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -27,4 +27,13 @@ export async function startTestServer (): Promise<TestApp & { base: string }> {
   const t = await buildTestApp()
   await t.app.listen({ port: 0, host: '127.0.0.1' })
   return { ...t, base: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}` }
+}
+
+/** Signs a staff user in through the sign-in page, starting from `path` (which asks for it). */
+export async function signInInBrowser (page: Page, base: string, email: string, password: string, path = '/personale/log-ind'): Promise<void> {
+  await page.goto(`${base}${path}`)
+  await page.getByLabel('E-mail').fill(email)
+  await page.getByLabel('Adgangskode').fill(password)
+  await page.getByRole('button', { name: 'Log ind' }).click()
+  await page.waitForLoadState('load')
 }

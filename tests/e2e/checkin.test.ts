@@ -8,8 +8,8 @@ import QRCode from 'qrcode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
-import { bookingInput, createClassToday, createStaff, staffIdOf, type TestApp } from '../helpers/app.ts'
-import { chromiumOrSkip, chromiumPath, startTestServer } from './browser.ts'
+import { bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf, type TestApp } from '../helpers/app.ts'
+import { chromiumOrSkip, chromiumPath, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -60,14 +60,7 @@ describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
     mkdirSync(screenshots, { recursive: true })
     t = await startTestServer()
     // 2,998 people have come before: the second new face today is number 3,000.
-    const at = '2025-01-01T10:00:00.000Z'
-    await t.db.transaction().execute(async tx => {
-      for (let i = 0; i < 2998; i += 500) {
-        const rows = Array.from({ length: Math.min(500, 2998 - i) }, (_, j) => ({ name: `Tidligere ${i + j}`, phone: null, email: null, birth_year: null, created_at: at }))
-        const ids = await tx.insertInto('participants').values(rows).returning('id').execute()
-        await tx.insertInto('participant_firsts').values(ids.map(r => ({ scope: 'all', participant_id: r.id, attendance_id: 0, at }))).execute()
-      }
-    })
+    await seedEarlierParticipants(t.db, 2998)
     ;({ classId, meetingId } = await createClassToday(t.db, { capacity: 12 }))
     const earlier = new Date(Date.now() - 3 * 86400_000)
     for (const [name, phone, hearing] of [['Grethe Hansen', '+4522223333', true], ['Bent Olsen', '+4566667777', false], ['Søren Ærø', '+4512121212', false], ['Karen Jensen', '+4534343434', false], ['Poul Holm', '+4556565656', true], ['Ali Hassan', '+4578787878', false]] as const) {
@@ -98,11 +91,8 @@ describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
     const context = await browser.newContext({ viewport: { width: 820, height: 1180 }, hasTouch: true })
     context.setDefaultTimeout(15_000)
     const page = await context.newPage()
-    await page.goto(`${t.base}/tjek-ind`)
-    await page.getByLabel('E-mail').fill('frida@bib.dk')
-    await page.getByLabel('Adgangskode').fill('fridas lange adgangskode')
-    await page.getByRole('button', { name: 'Log ind' }).click()
-    await page.waitForURL(`${t.base}/tjek-ind`)
+    await signInInBrowser(page, t.base, 'frida@bib.dk', 'fridas lange adgangskode', '/tjek-ind')
+    expect(page.url()).toBe(`${t.base}/tjek-ind`)
     found.today = await violations(page)
     await page.screenshot({ path: join(screenshots, 'door-today-tablet.png'), fullPage: true })
     await page.getByRole('link', { name: /Kom godt i gang med MitID/ }).click()
@@ -175,11 +165,8 @@ describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     context.setDefaultTimeout(15_000)
     const page = await context.newPage()
-    await page.goto(`${t.base}/personale/log-ind`)
-    await page.getByLabel('E-mail').fill('lene@bib.dk')
-    await page.getByLabel('Adgangskode').fill('lenes lange adgangskode')
-    await page.getByRole('button', { name: 'Log ind' }).click()
-    await page.waitForURL(`${t.base}/personale`)
+    await signInInBrowser(page, t.base, 'lene@bib.dk', 'lenes lange adgangskode')
+    expect(page.url()).toBe(`${t.base}/personale`)
 
     await page.goto(`${t.base}/tjek-ind/${meetingId}`)
     // A walk-in, typed and sent with the keyboard only.

@@ -172,3 +172,15 @@ export async function createClassToday (db: Db, opts: Omit<ClassOptions, 'meetin
 export async function staffIdOf (db: Db, email: string): Promise<number> {
   return (await db.selectFrom('staff_users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id
 }
+
+/** `n` people who came before, counted overall, so that the next new participant is number n + 1. */
+export async function seedEarlierParticipants (db: Db, n: number): Promise<void> {
+  const at = '2025-01-01T10:00:00.000Z'
+  await db.transaction().execute(async tx => {
+    for (let i = 0; i < n; i += 500) {
+      const rows = Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ name: `Tidligere ${i + j}`, phone: null, email: null, birth_year: null, created_at: at }))
+      const ids = await tx.insertInto('participants').values(rows).returning('id').execute()
+      await tx.insertInto('participant_firsts').values(ids.map(r => ({ scope: 'all', participant_id: r.id, attendance_id: 0, at }))).execute()
+    }
+  })
+}

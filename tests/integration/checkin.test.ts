@@ -4,7 +4,7 @@ import type { Db } from '../../server/db/connection.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { mergeParticipants } from '../../server/services/participant-service.ts'
 import { type CheckinActor, correctAttendance, getCheckinSheet, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
-import { bookingInput, createClassToday, createLocation, createStaff, createTestDb } from '../helpers/app.ts'
+import { bookingInput, createClassToday, createLocation, createStaff, createTestDb, seedEarlierParticipants } from '../helpers/app.ts'
 
 const volunteer: CheckinActor = { staffId: null, linkId: null, mayOverfill: false }
 const leader: CheckinActor = { staffId: null, linkId: null, mayOverfill: true }
@@ -126,21 +126,9 @@ describe('milestones', () => {
   beforeEach(async () => { db = await createTestDb() })
   afterEach(async () => { await db.destroy() })
 
-  /** 2,999 earlier participants, counted overall, so that the next new one is number 3,000. */
-  async function seedEarlierParticipants (n: number): Promise<void> {
-    const at = '2025-01-01T10:00:00.000Z'
-    await db.transaction().execute(async tx => {
-      for (let i = 0; i < n; i += 500) {
-        const rows = Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ name: `Tidligere ${i + j}`, phone: null, email: null, birth_year: null, created_at: at }))
-        const ids = await tx.insertInto('participants').values(rows).returning('id').execute()
-        await tx.insertInto('participant_firsts').values(ids.map(r => ({ scope: 'all', participant_id: r.id, attendance_id: 0, at }))).execute()
-      }
-    })
-  }
-
   it('makes exactly one of 100 simultaneous check-ins the 3,000th, and queues exactly one e-mail', async () => {
     await createStaff(db, 'leader', 'leder@bib.dk')
-    await seedEarlierParticipants(2999)
+    await seedEarlierParticipants(db, 2999)
     const { classId, meetingId } = await classToday(db, { capacity: 100 })
     const ids: number[] = []
     for (let i = 0; i < 100; i++) ids.push((await book(db, classId, `Deltager ${i}`, `+45200000${String(i).padStart(2, '0')}`)).id)
@@ -184,7 +172,7 @@ describe('milestones', () => {
 
   it('releases a milestone whose check-in is undone, tells the leaders, and gives it to the next new participant', async () => {
     await createStaff(db, 'leader', 'leder@bib.dk')
-    await seedEarlierParticipants(2999)
+    await seedEarlierParticipants(db, 2999)
     const { classId, meetingId } = await classToday(db)
     const wrong = await book(db, classId, 'Forkert Tryk', '+4530000001')
     const right = await book(db, classId, 'Rigtig Person', '+4530000002')

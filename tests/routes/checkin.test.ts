@@ -2,7 +2,7 @@ import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
-import { bookingInput, buildTestApp, createClassToday, createStaff, csrfOf, signedInAgent, staffIdOf } from '../helpers/app.ts'
+import { bookingInput, buildTestApp, createClassToday, createStaff, csrfOf, seedEarlierParticipants, signedInAgent, staffIdOf } from '../helpers/app.ts'
 
 const earlier = new Date(Date.now() - 3 * 86400_000)
 
@@ -201,14 +201,7 @@ describe('the door', () => {
   it('makes exactly one of 100 simultaneous check-ins over HTTP the 3,000th', async () => {
     const t = await buildTestApp()
     await createStaff(t.db, 'leader', 'leder@bib.dk')
-    const at = '2025-01-01T10:00:00.000Z'
-    await t.db.transaction().execute(async tx => {
-      for (let i = 0; i < 2999; i += 500) {
-        const rows = Array.from({ length: Math.min(500, 2999 - i) }, (_, j) => ({ name: `Tidligere ${i + j}`, phone: null, email: null, birth_year: null, created_at: at }))
-        const ids = await tx.insertInto('participants').values(rows).returning('id').execute()
-        await tx.insertInto('participant_firsts').values(ids.map(r => ({ scope: 'all', participant_id: r.id, attendance_id: 0, at }))).execute()
-      }
-    })
+    await seedEarlierParticipants(t.db, 2999)
     const { classId, meetingId } = await createClassToday(t.db, { capacity: 100 })
     for (let i = 0; i < 100; i++) await bookSeat(t.db, classId, bookingInput({ name: `Deltager ${i}`, phone: `+45300000${String(i).padStart(2, '0')}` }), 'phone', earlier)
     const ids = (await t.db.selectFrom('bookings').select('id').where('class_id', '=', classId).execute()).map(r => r.id)
