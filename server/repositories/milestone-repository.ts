@@ -65,6 +65,10 @@ export async function listMilestones (db: DbOrTx, limit = 200): Promise<Mileston
   return (await entries(db).orderBy('milestones.reached_at', 'desc').orderBy('milestones.id', 'desc').limit(limit).execute()).map(toEntry)
 }
 
+export async function listMilestonesOfParticipant (db: DbOrTx, participantId: number): Promise<MilestoneEntry[]> {
+  return (await entries(db).where('milestones.participant_id', '=', participantId).orderBy('milestones.reached_at').execute()).map(toEntry)
+}
+
 export async function findMilestonesByIds (db: DbOrTx, ids: number[]): Promise<MilestoneEntry[]> {
   if (ids.length === 0) return []
   return (await entries(db).where('milestones.id', 'in', ids).orderBy('milestones.id').execute()).map(toEntry)

@@ -8,6 +8,11 @@ import { findClassSummary, listMeetings, lockClass } from '../repositories/class
 import { findCourse, findCoursesBySlugs } from '../repositories/course-repository.ts'
 import { deleteGoalTicks, insertGoalTick, listGoalTicks, setBookingDevice } from '../repositories/learning-repository.ts'
 import { listBookingsOfParticipant } from '../repositories/participant-repository.ts'
+import { listAllLocations } from '../repositories/location-repository.ts'
+import { listMilestonesOfParticipant } from '../repositories/milestone-repository.ts'
+import { topicLabel } from '../domain/catalogue-vocabulary.ts'
+import { scopeLabel } from '../domain/milestones.ts'
+import { formatDateTime } from '../domain/time.ts'
 import { type ClassCard, listClassesOfCourse, toCard } from './class-query-service.ts'
 
 export const DEVICES: Record<Device, string> = {
@@ -115,6 +120,8 @@ export interface LearnerHistory {
   completedClasses: number
   /** Next courses suggested by the courses they took part in, with classes open to book. */
   suggestions: Suggestion[]
+  /** "Deltager nr. 3.000 i alt": the milestones this person reached. */
+  milestones: string[]
 }
 
 /** A participant's path: classes booked, meetings attended, goals reached, and what could come next. */
@@ -152,8 +159,11 @@ export async function getLearnerHistory (db: Db, participantId: number, now: Dat
     const classes = (await listClassesOfCourse(db, course.slug, now)).filter(c => c.bookable || (c.cancelledAt === null && c.firstStartsAt !== null && c.firstStartsAt > now.toISOString())).slice(0, 5)
     suggestions.push({ slug: course.slug, title: course.title, classes })
   }
+  const locations = new Map((await listAllLocations(db)).map(l => [l.id, l.name]))
+  const milestones = (await listMilestonesOfParticipant(db, participantId)).map(m => `Deltager nr. ${m.number.toLocaleString('da-DK')} ${scopeLabel(m.scope, { locations, topicLabel })}, ${formatDateTime(m.reachedAt, now)}`)
   return {
     entries,
+    milestones,
     attendedMeetings: entries.reduce((n, e) => n + e.attended, 0),
     completedClasses: entries.filter(e => e.completed).length,
     suggestions

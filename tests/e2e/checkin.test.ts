@@ -193,6 +193,7 @@ describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
     expect(await page.locator('main').textContent()).toContain('Søren Ærø')
     const participant = await t.db.selectFrom('participants').select('id').where('name', '=', 'Søren Ærø').executeTakeFirstOrThrow()
     await page.goto(`${t.base}/personale/deltagere/${participant.id}`)
+    expect(await page.locator('main').textContent()).toContain('Milepæl: Deltager nr. 3.000 i alt')
     found.participant = await violations(page)
     await page.screenshot({ path: join(screenshots, 'staff-participant.png'), fullPage: true })
 
