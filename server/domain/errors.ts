@@ -19,6 +19,7 @@ export type DomainErrorCode =
   | 'booking_cancelled'
   | 'code_not_found'
   | 'walkin_class_full'
+  | 'checkin_key_reused'
 
 /** A rule was broken. Routes map the code to a Danish message; tests assert the code. */
 export class DomainError extends Error {

@@ -271,7 +271,7 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
         'Hej',
         [
           { type: 'strong', text: `Tjek-ind af ${message.participantName} som deltager nr. ${message.number.toLocaleString('da-DK')} (${message.scope}) blev fortrudt ${formatDateTime(message.at, ctx.now)}.` },
-          p(`Nr. ${message.number.toLocaleString('da-DK')} går nu til den næste nye deltager, og du får en ny e-mail, når det sker.`)
+          p(`Nr. ${message.number.toLocaleString('da-DK')} går til den, der nu er nr. ${message.number.toLocaleString('da-DK')}. Du får en ny e-mail om, hvem det er.`)
         ],
         [p(`Du får denne e-mail, fordi du er projektleder hos ${ctx.organisationName}.`)]
       )

@@ -149,6 +149,29 @@ export async function deleteFirstInScope (db: DbOrTx, scope: string, participant
   await db.deleteFrom('participant_firsts').where('scope', '=', scope).where('participant_id', '=', participantId).execute()
 }
 
+/**
+ * Who holds place `n` in a scope's order of first attendances (by time, then by
+ * attendance), with where that attendance was: for handing on a released milestone.
+ */
+export async function findNthInScope (db: DbOrTx, scope: string, n: number): Promise<{ participantId: number, attendanceId: number, bookingId: number, meetingId: number, classId: number, name: string, courseTitle: string, locationName: string } | undefined> {
+  const place = await db.selectFrom('participant_firsts').select(['participant_id', 'attendance_id'])
+    .where('scope', '=', scope)
+    .orderBy('at').orderBy('attendance_id')
+    .limit(1).offset(n - 1)
+    .executeTakeFirst()
+  if (!place) return undefined
+  const row = await db.selectFrom('attendances')
+    .innerJoin('participants', 'participants.id', 'attendances.participant_id')
+    .innerJoin('meetings', 'meetings.id', 'attendances.meeting_id')
+    .innerJoin('classes', 'classes.id', 'meetings.class_id')
+    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
+    .innerJoin('locations', 'locations.id', 'classes.location_id')
+    .select(['attendances.booking_id', 'attendances.meeting_id', 'classes.id as class_id', 'participants.name', 'courses.title', 'locations.name as location_name'])
+    .where('attendances.id', '=', place.attendance_id)
+    .executeTakeFirst()
+  return row ? { participantId: place.participant_id, attendanceId: place.attendance_id, bookingId: row.booking_id, meetingId: row.meeting_id, classId: row.class_id, name: row.name, courseTitle: row.title, locationName: row.location_name } : undefined
+}
+
 /** Unique participants in a scope. */
 export async function countInScope (db: DbOrTx, scope: string): Promise<number> {
   const row = await db.selectFrom('participant_firsts').select(eb => eb.fn.countAll<number>().as('n')).where('scope', '=', scope).executeTakeFirstOrThrow()

@@ -6,8 +6,10 @@ export async function findCheckinAction (db: DbOrTx, key: string): Promise<Selec
   return await db.selectFrom('checkin_actions').selectAll().where('idempotency_key', '=', key).executeTakeFirst()
 }
 
-export async function insertCheckinAction (db: DbOrTx, action: Insertable<CheckinActionTable>): Promise<void> {
-  await db.insertInto('checkin_actions').values(action).execute()
+/** Claims an idempotency key; false when it was claimed before (by this or another request). */
+export async function claimCheckinKey (db: DbOrTx, action: Insertable<CheckinActionTable>): Promise<boolean> {
+  const r = await db.insertInto('checkin_actions').values(action).onConflict(oc => oc.column('idempotency_key').doNothing()).executeTakeFirst()
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0
 }
 
 export async function recordCheckinResult (db: DbOrTx, key: string, bookingId: number, resultJson: string): Promise<void> {

@@ -10,11 +10,11 @@ import { ZONE } from '../domain/time.ts'
 import { queueMail } from '../mail/outbox.ts'
 import {
   type MeetingContext, deleteAttendance, deleteFirstInScope, findFirstAttendanceInScope, findFirstInScope, findMeetingContext,
-  hasFirstInScope, insertAttendance, insertFirstInScope, listAttendedBookingIds, listMeetingsBetween, lockScope, moveFirstInScope, countInScope
+  findNthInScope, hasFirstInScope, insertAttendance, insertFirstInScope, listAttendedBookingIds, listMeetingsBetween, lockScope, moveFirstInScope, countInScope
 } from '../repositories/attendance-repository.ts'
 import { type BookingWithPerson, findBookingById, insertBooking, listActiveBookings, markOverCapacity, setBookingStatus } from '../repositories/booking-repository.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
-import { findBookingByCode, findCheckinAction, insertCheckinAction, recordCheckinResult } from '../repositories/checkin-repository.ts'
+import { claimCheckinKey, findBookingByCode, findCheckinAction, recordCheckinResult } from '../repositories/checkin-repository.ts'
 import { listMeetings, lockClass } from '../repositories/class-repository.ts'
 import { listClassIdsOfStaff } from '../repositories/class-staff-repository.ts'
 import {
@@ -79,40 +79,34 @@ function assertWhen (ctx: MeetingContext, via: CheckinVia, now: Date): void {
   if (copenhagenDate(ctx.meeting.starts_at) !== copenhagenDate(now)) throw new DomainError('not_checkin_day')
 }
 
-function isUniqueViolation (error: unknown): boolean {
-  const e = error as { code?: string } | null
-  return e?.code === '23505' || (typeof e?.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT'))
-}
-
 /**
- * Runs one check-in action in its own transaction, at most once per key: the key is
- * claimed first (which also takes SQLite's write lock), and a key seen before returns
- * the answer it got then and changes nothing.
+ * Runs one check-in action in its own transaction, at most once per key. The key is
+ * claimed first, with a write (which also takes SQLite's write lock, and on PostgreSQL
+ * makes a second copy of the same key wait for the first to commit); a key seen before
+ * returns the answer it got then and changes nothing. A key is bound to its meeting and
+ * action: sent with another, it is refused rather than answered with someone else's result.
  */
 export async function runCheckinAction (db: Db, meetingId: number, action: CheckinAction, actor: CheckinActor, now: Date = new Date()): Promise<CheckinResult> {
   if (!CHECKIN_KEY.test(action.key)) throw new TypeError('invalid idempotency key')
   const at = now.toISOString()
-  try {
-    return await db.transaction().execute(async tx => {
+  return await db.transaction().execute(async tx => {
+    const claimed = await claimCheckinKey(tx, { idempotency_key: action.key, meeting_id: meetingId, booking_id: null, action: action.type, result_json: '{}', at, staff_user_id: actor.staffId, link_id: actor.linkId })
+    if (!claimed) {
       const seen = await findCheckinAction(tx, action.key)
-      if (seen) return { ...(JSON.parse(seen.result_json) as CheckinResult), replayed: true }
-      await insertCheckinAction(tx, { idempotency_key: action.key, meeting_id: meetingId, booking_id: null, action: action.type, result_json: '{}', at, staff_user_id: actor.staffId, link_id: actor.linkId })
-      const ctx = await findMeetingContext(tx, meetingId)
-      if (!ctx) throw new DomainError('meeting_not_found')
-      const via: CheckinVia = action.type === 'code' ? 'code' : action.type === 'walkin' ? 'walkin' : 'tablet'
-      assertWhen(ctx, via, now)
-      const result = await perform(tx, ctx, action, actor, via, now)
-      await recordCheckinResult(tx, action.key, result.bookingId, JSON.stringify(result))
-      return result
-    })
-  } catch (error) {
-    // Two copies of the same action at the same moment: the second gives the first's answer.
-    if (isUniqueViolation(error)) {
-      const seen = await findCheckinAction(db, action.key)
-      if (seen && seen.result_json !== '{}') return { ...(JSON.parse(seen.result_json) as CheckinResult), replayed: true }
+      if (!seen || seen.meeting_id !== meetingId || seen.action !== action.type || seen.result_json === '{}') throw new DomainError('checkin_key_reused')
+      const stored = JSON.parse(seen.result_json) as CheckinResult
+      // Names are not kept with the key; the booking gives the name as it is now.
+      const booking = await findBookingById(tx, stored.bookingId)
+      return { ...stored, name: booking?.name ?? '', replayed: true }
     }
-    throw error
-  }
+    const ctx = await findMeetingContext(tx, meetingId)
+    if (!ctx) throw new DomainError('meeting_not_found')
+    const via: CheckinVia = action.type === 'code' ? 'code' : action.type === 'walkin' ? 'walkin' : 'tablet'
+    assertWhen(ctx, via, now)
+    const result = await perform(tx, ctx, action, actor, via, now)
+    await recordCheckinResult(tx, action.key, result.bookingId, JSON.stringify({ ...result, name: '' }))
+    return result
+  })
 }
 
 async function perform (tx: DbOrTx, ctx: MeetingContext, action: CheckinAction, actor: CheckinActor, via: CheckinVia, now: Date): Promise<CheckinResult> {
@@ -213,14 +207,17 @@ async function seatWalkIn (tx: DbOrTx, ctx: MeetingContext, person: WalkInPerson
  */
 async function checkInBooking (tx: DbOrTx, ctx: MeetingContext, booking: BookingWithPerson, staffId: number | null, via: CheckinVia, now: Date): Promise<{ outcome: CheckinOutcome, bookingId: number, name: string, milestones: MilestoneHit[] }> {
   const at = now.toISOString()
+  const scopes = scopesOf(ctx.locationId, ctx.topic)
+  // Scope locks first, always in the same order, before any attendance row is touched:
+  // a check-in and an undo or a correction can then never wait for each other in a circle.
+  for (const scope of scopes) await lockScope(tx, scope, at)
   const attendance = await insertAttendance(tx, { bookingId: booking.id, meetingId: ctx.meeting.id, participantId: booking.participant_id, at, staffUserId: staffId, via })
   if (!attendance) return { outcome: 'already_checked_in', bookingId: booking.id, name: booking.name, milestones: [] }
   const rules = await listMilestoneRules(tx)
   const names = { locations: new Map([[ctx.locationId, ctx.locationName]]), topicLabel }
   const milestones: MilestoneHit[] = []
-  for (const scope of scopesOf(ctx.locationId, ctx.topic)) {
+  for (const scope of scopes) {
     if (await hasFirstInScope(tx, scope, booking.participant_id)) continue
-    await lockScope(tx, scope, at)
     if (!await insertFirstInScope(tx, scope, booking.participant_id, attendance.id, at)) continue
     if (!rules.some(r => ruleCovers(r, scope))) continue
     const number = await countInScope(tx, scope)
@@ -229,29 +226,36 @@ async function checkInBooking (tx: DbOrTx, ctx: MeetingContext, booking: Booking
     if (!reached) continue
     const label = scopeLabel(scope, names)
     milestones.push({ id: reached.id, number, scope, scopeLabel: label })
-    for (const leader of await listLeaderRecipients(tx)) {
-      await queueMail(tx, { kind: 'milestone', number, scope: label, participantName: booking.name, courseTitle: ctx.courseTitle, locationName: ctx.locationName, at },
-        { recipient: leader.email, dedupeKey: `milestone:${scope}:${number}:${booking.id}:${at}:${leader.id}`, bookingId: booking.id, classId: ctx.classId }, now)
-    }
+    await tellLeaders(tx, { number, scope: label, participantName: booking.name, courseTitle: ctx.courseTitle, locationName: ctx.locationName, bookingId: booking.id, classId: ctx.classId }, now)
   }
   return { outcome: 'checked_in', bookingId: booking.id, name: booking.name, milestones }
 }
 
+async function tellLeaders (tx: DbOrTx, m: { number: number, scope: string, participantName: string, courseTitle: string, locationName: string, bookingId: number, classId: number }, now: Date): Promise<void> {
+  const at = now.toISOString()
+  for (const leader of await listLeaderRecipients(tx)) {
+    await queueMail(tx, { kind: 'milestone', number: m.number, scope: m.scope, participantName: m.participantName, courseTitle: m.courseTitle, locationName: m.locationName, at },
+      { recipient: leader.email, dedupeKey: `milestone:${m.scope}:${m.number}:${m.bookingId}:${at}:${leader.id}`, bookingId: m.bookingId, classId: m.classId }, now)
+  }
+}
+
 /**
  * Takes back a check-in. Where it was the participant's first attendance in a scope,
- * their next one takes its place, or, with none left, they no longer count there; a
- * milestone they held there is released for the next new participant, and the leaders
- * are told.
+ * their next one takes its place, or, with none left, they no longer count there. A
+ * milestone they held there is released and the leaders are told; when others have been
+ * counted since, the number goes at once to whoever now holds that place in the order
+ * of first attendances, so no milestone is ever skipped.
  */
 async function undoCheckIn (tx: DbOrTx, ctx: MeetingContext, booking: BookingWithPerson, now: Date): Promise<CheckinOutcome> {
   const at = now.toISOString()
+  const scopes = scopesOf(ctx.locationId, ctx.topic)
+  for (const scope of scopes) await lockScope(tx, scope, at)
   const removed = await deleteAttendance(tx, booking.id, ctx.meeting.id)
   if (!removed) return 'not_checked_in'
   const names = { locations: new Map([[ctx.locationId, ctx.locationName]]), topicLabel }
-  for (const scope of scopesOf(ctx.locationId, ctx.topic)) {
+  for (const scope of scopes) {
     const first = await findFirstInScope(tx, scope, removed.participant_id)
     if (first?.attendance_id !== removed.id) continue
-    await lockScope(tx, scope, at)
     const next = await findFirstAttendanceInScope(tx, removed.participant_id, scope)
     if (next) {
       await moveFirstInScope(tx, scope, removed.participant_id, next.id, next.checked_in_at)
@@ -260,10 +264,15 @@ async function undoCheckIn (tx: DbOrTx, ctx: MeetingContext, booking: BookingWit
     }
     await deleteFirstInScope(tx, scope, removed.participant_id)
     for (const m of await deleteMilestonesOfAttendance(tx, removed.id, scope)) {
+      const label = scopeLabel(scope, names)
       for (const leader of await listLeaderRecipients(tx)) {
-        await queueMail(tx, { kind: 'milestone_undone', number: m.number, scope: scopeLabel(scope, names), participantName: booking.name, at },
+        await queueMail(tx, { kind: 'milestone_undone', number: m.number, scope: label, participantName: booking.name, at },
           { recipient: leader.email, dedupeKey: `milestone-undone:${scope}:${m.number}:${booking.id}:${at}:${leader.id}`, bookingId: booking.id, classId: ctx.classId }, now)
       }
+      const holder = await findNthInScope(tx, scope, m.number)
+      if (!holder) continue
+      const reached = await insertMilestone(tx, { scope, number: m.number, participant_id: holder.participantId, attendance_id: holder.attendanceId, booking_id: holder.bookingId, meeting_id: holder.meetingId, reached_at: at })
+      if (reached) await tellLeaders(tx, { number: m.number, scope: label, participantName: holder.name, courseTitle: holder.courseTitle, locationName: holder.locationName, bookingId: holder.bookingId, classId: holder.classId }, now)
     }
   }
   return 'undone'

@@ -212,3 +212,40 @@ describe('merging two records of one person', () => {
     await db.destroy()
   })
 })
+
+describe('a released milestone', () => {
+  it('goes to whoever now holds the number when others were counted after the holder', async () => {
+    const db = await createTestDb()
+    await createStaff(db, 'leader', 'leder@bib.dk')
+    await seedEarlierParticipants(db, 2999)
+    const { classId, meetingId } = await createClassToday(db)
+    const a = await book(db, classId, 'Anna Først', '+4540000001')
+    const b = await book(db, classId, 'Bo Næst', '+4540000002')
+    const c = await book(db, classId, 'Carl Sidst', '+4540000003')
+    expect((await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: a.id }, volunteer)).milestones.map(m => m.number)).toEqual([3000])
+    await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: b.id }, volunteer, new Date(Date.now() + 1000))
+    // Anna was a mistaken tap. Bo is now the 3,000th, and the leaders hear so.
+    await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'out', bookingId: a.id }, volunteer, new Date(Date.now() + 2000))
+    const holder = await db.selectFrom('milestones').innerJoin('participants', 'participants.id', 'milestones.participant_id').select(['participants.name', 'milestones.number']).execute()
+    expect(holder).toEqual([{ name: 'Bo Næst', number: 3000 }])
+    expect((await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: c.id }, volunteer, new Date(Date.now() + 3000))).milestones).toEqual([])
+    const mails = await db.selectFrom('outbox').select(['kind', 'payload_json']).where('kind', 'like', 'milestone%').orderBy('id').execute()
+    expect(mails.map(m => `${m.kind} ${(JSON.parse(m.payload_json) as { participantName: string }).participantName}`)).toEqual(['milestone Anna Først', 'milestone_undone Anna Først', 'milestone Bo Næst'])
+    await db.destroy()
+  })
+
+  it('refuses a key sent again for another meeting or action instead of replaying it', async () => {
+    const db = await createTestDb()
+    const one = await createClassToday(db)
+    const two = await createClassToday(db)
+    const a = await book(db, one.classId, 'Anna Først', '+4540000001')
+    const b = await book(db, two.classId, 'Bo Næst', '+4540000002')
+    const key = newCheckinKey()
+    await runCheckinAction(db, one.meetingId, { key, type: 'in', bookingId: a.id }, volunteer)
+    await expect(runCheckinAction(db, two.meetingId, { key, type: 'in', bookingId: b.id }, volunteer)).rejects.toMatchObject({ code: 'checkin_key_reused' })
+    await expect(runCheckinAction(db, one.meetingId, { key, type: 'out', bookingId: a.id }, volunteer)).rejects.toMatchObject({ code: 'checkin_key_reused' })
+    // No names are kept with the key.
+    expect((await db.selectFrom('checkin_actions').select('result_json').executeTakeFirstOrThrow()).result_json).not.toContain('Anna')
+    await db.destroy()
+  })
+})
