@@ -39,8 +39,12 @@
     try { return JSON.parse(window.localStorage.getItem(storeKey) || '[]') } catch (e) { return [] }
   }
 
+  // Taps are kept on the tablet until sent. Walk-ins carry a name and maybe a phone or
+  // e-mail: they stay in memory only, so no contact data is left on a shared tablet.
   function save () {
-    try { window.localStorage.setItem(storeKey, JSON.stringify(queue)) } catch (e) { /* private mode: the queue lives in memory */ }
+    try {
+      window.localStorage.setItem(storeKey, JSON.stringify(queue.filter(function (a) { return a.type !== 'walkin' })))
+    } catch (e) { /* private mode: the queue lives in memory */ }
   }
 
   function fold (s) {
@@ -145,11 +149,15 @@
   }
 
   // The list as the server has it, with this tablet's unsent taps on top.
+  function setText (el, text) {
+    if (el && el.textContent !== text) el.textContent = text
+  }
+
   function render (sheet) {
     if (!list) return
-    count.textContent = String(sheet.attendedCount)
-    total.textContent = String(sheet.confirmedCount)
-    seats.textContent = sheet.seatsLeft === 1 ? '1 ledig plads' : sheet.seatsLeft + ' ledige pladser'
+    setText(count, String(sheet.attendedCount))
+    setText(total, String(sheet.confirmedCount))
+    setText(seats, sheet.seatsLeft === 1 ? '1 ledig plads' : sheet.seatsLeft + ' ledige pladser')
     const rows = {}
     Array.prototype.forEach.call(list.querySelectorAll('li[data-booking-id]'), function (li) { rows[li.getAttribute('data-booking-id')] = li })
     sheet.people.forEach(function (p) {
@@ -207,6 +215,15 @@
           throw new Error('denied')
         })
       }
+      if (res.status >= 400 && res.status < 500 && res.status !== 429) {
+        // The server will never take this batch: drop it rather than block the queue.
+        const dropped = {}
+        batch.forEach(function (a) { dropped[a.key] = true })
+        queue = queue.filter(function (a) { return !dropped[a.key] })
+        save()
+        say('Noget gik galt, og de sidste tjek-ind blev ikke gemt. Genindlæs siden, og tjek listen.', true)
+        throw new Error('dropped')
+      }
       if (!res.ok) throw new Error('status ' + res.status)
       return res.json()
     }).then(function (data) {
@@ -214,8 +231,10 @@
       let last = null
       data.results.forEach(function (r) {
         if (r.key) done[r.key] = true
-        if (!r.ok) say(r.message, true)
-        else last = r
+        if (!r.ok) {
+          say(r.message, true)
+          restoreWalkIn(r.key)
+        } else last = r
         if (r.ok && r.milestones && r.milestones.length > 0) celebrate(r)
       })
       if (last && !data.results.some(function (r) { return !r.ok })) say(last.message, false)
@@ -227,9 +246,22 @@
       if (queue.length > 0) flush()
     }).catch(function (error) {
       sending = false
-      showQueue(error.message !== 'denied')
-      if (error.message !== 'denied') scheduleRetry()
+      const final = error.message === 'denied' || error.message === 'dropped'
+      showQueue(!final)
+      if (!final) scheduleRetry()
     })
+  }
+
+  // A walk-in the server refused (e.g. a phone number it could not read) goes back into
+  // the form, so nothing typed is lost.
+  function restoreWalkIn (key) {
+    const action = queue.filter(function (a) { return a.key === key && a.type === 'walkin' })[0]
+    const form = document.getElementById('door-walkin-form')
+    if (!action || !form) return
+    form.elements.name.value = action.person.name
+    form.elements.phone.value = action.person.phone
+    form.elements.email.value = action.person.email
+    form.elements.name.focus()
   }
 
   function enqueue (action) {
@@ -378,9 +410,13 @@
     stopButton.addEventListener('click', function () { stop(); startButton.focus() })
   }
 
-  // Move focus to a message or celebration that came with the page.
+  // Move focus to a message or celebration that came with the page (focus reads it out,
+  // so it no longer needs to be an alert as well).
   const first = document.getElementById('besked')
-  if (first) window.addEventListener('load', function () { setTimeout(function () { first.focus() }, 0) })
+  if (first) {
+    first.removeAttribute('role')
+    window.addEventListener('load', function () { setTimeout(function () { first.focus() }, 0) })
+  }
 
   window.addEventListener('online', flush)
   // Pick up other tablets' check-ins, and retry whatever waits.

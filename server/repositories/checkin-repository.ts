@@ -33,10 +33,16 @@ export async function listCheckinLinks (db: DbOrTx, meetingId: number): Promise<
   return await db.selectFrom('checkin_links').selectAll().where('meeting_id', '=', meetingId).orderBy('id').execute()
 }
 
-/** Counts a wrong PIN; returns the new number of failed attempts. */
-export async function countFailedPin (db: DbOrTx, id: number): Promise<number> {
-  const row = await db.updateTable('checkin_links').set(eb => ({ failed_attempts: eb('failed_attempts', '+', 1) })).where('id', '=', id).returning('failed_attempts').executeTakeFirst()
-  return row?.failed_attempts ?? 0
+/** Takes one PIN attempt while fewer than `max` are used; the attempts used, or undefined when none are left. */
+export async function takePinAttempt (db: DbOrTx, id: number, max: number): Promise<number | undefined> {
+  const row = await db.updateTable('checkin_links').set(eb => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
+    .where('id', '=', id).where('failed_attempts', '<', max)
+    .returning('failed_attempts').executeTakeFirst()
+  return row?.failed_attempts
+}
+
+export async function giveBackPinAttempt (db: DbOrTx, id: number): Promise<void> {
+  await db.updateTable('checkin_links').set(eb => ({ failed_attempts: eb('failed_attempts', '-', 1) })).where('id', '=', id).where('failed_attempts', '>', 0).execute()
 }
 
 export async function revokeCheckinLink (db: DbOrTx, id: number, at: string): Promise<boolean> {

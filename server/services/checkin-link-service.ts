@@ -5,7 +5,7 @@ import type { CheckinLinkRow } from '../db/schema.ts'
 import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { findMeetingContext } from '../repositories/attendance-repository.ts'
-import { countFailedPin, findCheckinLink, findCheckinLinkByHash, insertCheckinLink, revokeCheckinLink } from '../repositories/checkin-repository.ts'
+import { findCheckinLink, giveBackPinAttempt, takePinAttempt, findCheckinLinkByHash, insertCheckinLink, revokeCheckinLink } from '../repositories/checkin-repository.ts'
 import { copenhagenDate } from './checkin-service.ts'
 
 /** Wrong PINs a link takes before it stops working. */
@@ -51,19 +51,32 @@ export async function findLinkByToken (db: Db, token: string, now: Date = new Da
   return { link, state: stateOf(link, now) }
 }
 
-/** Checks a PIN typed on the tablet; counts wrong ones so a link cannot be guessed open. */
+/**
+ * Checks a PIN typed on the tablet. Each try first takes one of the link's attempts with
+ * a single conditional update, so guesses sent side by side cannot get past the limit; a
+ * right PIN gives its attempt back.
+ */
 export async function openLinkWithPin (db: Db, token: string, pin: string, now: Date = new Date()): Promise<{ state: LinkState | 'wrong_pin', link?: CheckinLinkRow, attemptsLeft?: number }> {
   const { link, state } = await findLinkByToken(db, token, now)
   if (!link || state !== 'ok') return { state }
-  if (/^\d{4}$/.test(pin) && await verify(link.pin_hash, pin)) return { state: 'ok', link }
-  const failed = await countFailedPin(db, link.id)
-  return failed >= MAX_PIN_ATTEMPTS ? { state: 'locked' } : { state: 'wrong_pin', attemptsLeft: MAX_PIN_ATTEMPTS - failed }
+  const used = await takePinAttempt(db, link.id, MAX_PIN_ATTEMPTS)
+  if (used === undefined) return { state: 'locked' }
+  if (/^\d{4}$/.test(pin) && await verify(link.pin_hash, pin)) {
+    await giveBackPinAttempt(db, link.id)
+    return { state: 'ok', link }
+  }
+  return used >= MAX_PIN_ATTEMPTS ? { state: 'locked' } : { state: 'wrong_pin', attemptsLeft: MAX_PIN_ATTEMPTS - used }
 }
 
-/** True while a tablet holding this link may check people in at this meeting. */
+/**
+ * True while a tablet holding this link may check people in at this meeting: not
+ * stopped, and on the meeting's day. Wrong PINs typed elsewhere lock the link for new
+ * tablets only; one already open keeps working.
+ */
 export async function linkAllows (db: Db, linkId: number, meetingId: number, now: Date = new Date()): Promise<boolean> {
   const link = await findCheckinLink(db, linkId)
-  return stateOf(link, now) === 'ok' && link?.meeting_id === meetingId
+  const state = stateOf(link, now)
+  return (state === 'ok' || state === 'locked') && link?.meeting_id === meetingId
 }
 
 export async function revokeLink (db: Db, linkId: number, staffId: number, now: Date = new Date()): Promise<number | undefined> {

@@ -8,9 +8,10 @@ import { DomainError } from '../domain/errors.ts'
 import { isMilestone, ruleCovers, scopeLabel, scopesOf } from '../domain/milestones.ts'
 import { ZONE } from '../domain/time.ts'
 import { queueMail } from '../mail/outbox.ts'
+import { withdrawQueued } from '../repositories/outbox-repository.ts'
 import {
   type MeetingContext, deleteAttendance, deleteFirstInScope, findFirstAttendanceInScope, findFirstInScope, findMeetingContext,
-  findNthInScope, hasFirstInScope, insertAttendance, insertFirstInScope, listAttendedBookingIds, listMeetingsBetween, lockScope, moveFirstInScope, countInScope
+  findNthInScope, hasFirstInScope, listAttendancesOfBookings, insertAttendance, insertFirstInScope, listAttendedBookingIds, listMeetingsBetween, lockScope, moveFirstInScope, countInScope
 } from '../repositories/attendance-repository.ts'
 import { type BookingWithPerson, findBookingById, insertBooking, listActiveBookings, markOverCapacity, setBookingStatus } from '../repositories/booking-repository.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
@@ -127,6 +128,11 @@ async function perform (tx: DbOrTx, ctx: MeetingContext, action: CheckinAction, 
   if (!booking || booking.class_id !== ctx.classId) throw new DomainError('booking_not_on_class')
   if (action.type === 'out') {
     const outcome = await undoCheckIn(tx, ctx, booking, now)
+    // A walk-in taken back (a mistake at the door) gives their seat back too.
+    if (outcome === 'undone' && booking.source === 'walkin' && (await listAttendancesOfBookings(tx, [booking.id])).length === 0) {
+      await setBookingStatus(tx, [booking.id], 'cancelled', now.toISOString(), 'staff')
+      await withdrawQueued(tx, { bookingIds: [booking.id] }, 'Deltageren ved døren blev fortrudt.')
+    }
     return { ...base, outcome, bookingId, name: booking.name, seated: false, overCapacity: booking.over_capacity === 1, milestones: [] }
   }
   if (booking.status === 'cancelled') throw new DomainError('booking_cancelled')

@@ -107,6 +107,10 @@ describe('check-in at the door', () => {
     expect(await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'walkin', person: { name: 'Lise Berg', phone: null, email: null }, overfill: false }, volunteer)).toMatchObject({ overCapacity: true })
     const sheet = await getCheckinSheet(db, meetingId)
     expect(sheet).toMatchObject({ attendedCount: 3, confirmedCount: 4 })
+    // A walk-in taken back (typed by mistake) gives the seat back.
+    await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'out', bookingId: walk.bookingId }, volunteer)
+    expect((await db.selectFrom('bookings').select('status').where('id', '=', walk.bookingId).executeTakeFirstOrThrow()).status).toBe('cancelled')
+    expect(await getCheckinSheet(db, meetingId)).toMatchObject({ attendedCount: 2, confirmedCount: 3 })
   })
 
   it('seats someone from the waiting list who comes to the door when a seat is free', async () => {

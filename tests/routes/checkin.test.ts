@@ -178,6 +178,22 @@ describe('the door', () => {
     for (let i = 0; i < 4; i++) await guesser.post(path2).type('form').send({ _csrf: csrfOf(form2.text), pin: wrong2 }).expect(401)
     expect((await guesser.post(path2).type('form').send({ _csrf: csrfOf(form2.text), pin: wrong2 }).expect(410)).text).toContain('linket er låst')
     await guesser.post(path2).type('form').send({ _csrf: csrfOf(form2.text), pin: pin2 }).expect(410)
+    // Guesses sent side by side cannot get past the limit either.
+    const third = await leader.post(`/tjek-ind/${t.meetingId}/link`).type('form').send({ _csrf: csrfOf(sheet.text) }).expect(200)
+    const path3 = new URL(/(http:\/\/[^<\s]+\/tjek-ind\/adgang\/[A-Za-z0-9_-]+)/.exec(third.text)?.[1] ?? '').pathname
+    const pin3 = /class="door-pin-shown">(\d{4})</.exec(third.text)?.[1] ?? ''
+    const owner = request.agent(t.app.server)
+    const ownerForm = await owner.get(path3)
+    await owner.post(path3).type('form').send({ _csrf: csrfOf(ownerForm.text), pin: pin3 }).expect(303)
+    const wrong3 = pin3 === '0000' ? '1111' : '0000'
+    const form3 = await guesser.get(path3)
+    await Promise.all(Array.from({ length: 12 }, async () => await guesser.post(path3).type('form').send({ _csrf: csrfOf(form3.text), pin: wrong3 })))
+    const link3 = await t.db.selectFrom('checkin_links').select('failed_attempts').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    expect(link3.failed_attempts).toBe(5)
+    // The tablet that opened it before keeps working; new ones are refused.
+    await owner.get(`/tjek-ind/${t.meetingId}`).expect(200)
+    // (The rate limit of 20 PIN tries per 15 minutes from one address may answer first.)
+    expect([410, 429]).toContain((await guesser.post(path3).type('form').send({ _csrf: csrfOf(form3.text), pin: pin3 })).status)
     // Leaders can stop a link.
     const links = await t.db.selectFrom('checkin_links').select('id').execute()
     await leader.post(`/tjek-ind/${t.meetingId}/link/${links[1]!.id}/stop`).type('form').send({ _csrf: csrfOf(sheet.text) }).expect(303)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
+import { correctAttendance, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
 import { bookingInput, buildTestApp, createClass, createClassToday, createStaff, csrfOf, signedInAgent, staffIdOf } from '../helpers/app.ts'
 
@@ -54,7 +54,8 @@ describe('after the meeting', () => {
     const t = await setUp()
     const volunteer = await signedInAgent(t.app, await createStaff(t.db, 'volunteer'))
     await volunteer.get(`/personale/hold/${t.classId}/fremmoede`).expect(403)
-    const leader = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const leaderLogin = await createStaff(t.db, 'leader')
+    const leader = await signedInAgent(t.app, leaderLogin)
     const page = await leader.get(`/personale/hold/${t.classId}/fremmoede`).expect(200)
     // Today's meeting can be ticked; the one a week from now cannot yet.
     expect(page.text).toContain(`value="${t.grethe.id}:${t.meetingId}"`)
@@ -67,13 +68,17 @@ describe('after the meeting', () => {
     await t.db.updateTable('meetings').set({ starts_at: '2020-01-08T09:00:00.000Z', ends_at: '2020-01-08T11:00:00.000Z' }).where('id', '=', t.secondMeeting).execute()
     await t.db.updateTable('meetings').set({ starts_at: '2020-01-01T09:00:00.000Z', ends_at: '2020-01-01T11:00:00.000Z' }).where('id', '=', t.meetingId).execute()
     const later = await leader.get(`/personale/hold/${t.classId}/fremmoede`)
+    // Bent is checked in at the door after the leader opened the page: saving it must not undo that.
+    await correctAttendance(t.db, t.classId, [{ bookingId: t.bent.id, meetingId: t.meetingId, attended: true }], await staffIdOf(t.db, leaderLogin.email))
     await leader.post(`/personale/hold/${t.classId}/fremmoede`).type('form')
-      .send(`_csrf=${encodeURIComponent(csrfOf(later.text))}&here=${t.grethe.id}:${t.meetingId}&here=${t.grethe.id}:${t.secondMeeting}`)
+      .send(`_csrf=${encodeURIComponent(csrfOf(later.text))}&was=${t.grethe.id}:${t.meetingId}&here=${t.grethe.id}:${t.meetingId}&here=${t.grethe.id}:${t.secondMeeting}`)
       .expect(303)
+    expect((await t.db.selectFrom('attendances').select('booking_id').where('booking_id', '=', t.bent.id).execute())).toHaveLength(1)
     const done = await leader.get(`/personale/hold/${t.classId}/fremmoede?gemt=1`)
     expect(done.text).toContain('Fremmødet er gemt.')
     expect(done.text).toMatch(/Grethe Hansen<\/th>[\s\S]*?<td>Ja<\/td>/)
     expect(done.text).toMatch(/Bent Olsen<\/th>[\s\S]*?<td>Nej<\/td>/)
+    expect(done.text).toContain(`name="was" value="${t.bent.id}:${t.meetingId}"`)
   })
 
   it('shows a participant\'s history and books them onto the suggested next course', async () => {

@@ -134,7 +134,10 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   /** The form way (no JavaScript): one action, then back to the list with a message. */
-  fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/handling', async (request, reply) => {
+  // Generous for a busy door (a tablet polls every 15 s), but a stop to floods from one address.
+  const doorLimit = { config: { rateLimit: { max: 300, timeWindow: '1 minute' } } }
+
+  fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/handling', doorLimit, async (request, reply) => {
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return reply.callNotFound()
     const door = await doorAccess(request, meetingId)
@@ -182,7 +185,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
    * its own idempotency key, applied in order. Sending the same batch twice changes
    * nothing. The answer has each action's result and the list as it now is.
    */
-  fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/synk', async (request, reply) => {
+  fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/synk', doorLimit, async (request, reply) => {
     reply.header('cache-control', 'no-store')
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return await reply.code(404).send({ error: 'not_found' })

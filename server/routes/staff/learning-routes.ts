@@ -45,13 +45,17 @@ const learningRoutes: FastifyPluginAsync = async (fastify) => {
     if (!progress) return reply.callNotFound()
     const body = (request.body ?? {}) as Record<string, unknown>
     const ticked = new Set(list(body.here))
+    // What the form showed: only boxes the leader changed count, so a check-in made at
+    // the door after the page was opened is not undone by saving it.
+    const shown = new Set(list(body.was))
     const open = editable(new Date())
     const marks: AttendanceMark[] = []
     for (const learner of progress.learners) {
       for (const m of progress.meetings) {
         if (!open(m)) continue
-        const want = ticked.has(`${learner.bookingId}:${m.id}`)
-        if (want !== learner.attended.has(m.id)) marks.push({ bookingId: learner.bookingId, meetingId: m.id, attended: want })
+        const cell = `${learner.bookingId}:${m.id}`
+        const want = ticked.has(cell)
+        if (want !== shown.has(cell) && want !== learner.attended.has(m.id)) marks.push({ bookingId: learner.bookingId, meetingId: m.id, attended: want })
       }
     }
     try {

@@ -36,10 +36,10 @@ function readRule (values: RuleValues, locationIds: Set<number>): { ok: true, ru
 const milestoneRoutes: FastifyPluginAsync = async (fastify) => {
   const leader = { preHandler: fastify.requireStaff('leader') }
 
-  async function render (reply: FastifyReply, status = 200, values: RuleValues = { scope: 'all', mode: 'every', number: '' }, errors: RuleErrors = {}, notice?: string) {
+  async function render (reply: FastifyReply, status = 200, values: RuleValues = { scope: 'all', mode: 'every', number: '' }, errors: RuleErrors = {}, notice?: string, problem?: string) {
     const [page, locations] = await Promise.all([getMilestonesPage(fastify.db), listActiveLocations(fastify.db)])
     reply.code(status)
-    return await reply.viewAsync('staff/milestones', { title: 'Milepæle', ...page, locations, topics: TOPICS, values, errors, notice, csrfToken: reply.generateCsrf() })
+    return await reply.viewAsync('staff/milestones', { title: 'Milepæle', ...page, locations, topics: TOPICS, values, errors, notice, problem, csrfToken: reply.generateCsrf() })
   }
 
   fastify.get('/personale/milepaele', leader, async (request, reply) => {
@@ -59,7 +59,8 @@ const milestoneRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { id: string } }>('/personale/milepaele/regler/:id/fjern', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
-    if (fastify.checkCsrf(request)) await removeMilestoneRule(fastify.db, id, request.staff?.id ?? 0)
+    if (!fastify.checkCsrf(request)) return await render(reply, 403, undefined, undefined, undefined, 'Siden var for gammel, så reglen er ikke fjernet. Prøv igen.')
+    await removeMilestoneRule(fastify.db, id, request.staff?.id ?? 0)
     return await reply.redirect('/personale/milepaele?gemt=fjernet#regler', 303)
   })
 }
