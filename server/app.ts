@@ -30,6 +30,7 @@ import staffCallListRoutes from './routes/staff/call-list-routes.ts'
 import checkinRoutes from './routes/checkin/checkin-routes.ts'
 import staffLearningRoutes from './routes/staff/learning-routes.ts'
 import staffMilestoneRoutes from './routes/staff/milestone-routes.ts'
+import staffReportRoutes from './routes/staff/report-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -86,5 +87,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(checkinRoutes)
   await app.register(staffLearningRoutes)
   await app.register(staffMilestoneRoutes)
+  await app.register(staffReportRoutes)
   return app
 }

@@ -24,7 +24,11 @@ const EnvSchema = Type.Object({
   CONTACT_EMAIL: Type.String({ maxLength: 200, default: '' }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://[^\\s]+$' })),
   MAIL_FROM: Type.Optional(Type.String({ minLength: 3, maxLength: 200, pattern: '@' })),
-  REMINDER_OFFSETS: Type.String({ pattern: '^\\s*\\d+\\s*[dhm]\\s*(,\\s*\\d+\\s*[dhm]\\s*)*$', default: '2d,3h' })
+  REMINDER_OFFSETS: Type.String({ pattern: '^\\s*\\d+\\s*[dhm]\\s*(,\\s*\\d+\\s*[dhm]\\s*)*$', default: '2d,3h' }),
+  RETENTION_MONTHS: Type.Integer({ minimum: 1, maximum: 120, default: 12 }),
+  PRIVACY_TEXT_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  ACCESSIBILITY_TEXT_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  DPO_CONTACT: Type.String({ maxLength: 200, default: '' })
 })
 
 type Env = Static<typeof EnvSchema>
@@ -49,6 +53,13 @@ export interface Config {
   mailFrom: string
   /** Minutes before each meeting that a reminder goes out, largest first. */
   reminderOffsets: number[]
+  /** Participants are anonymised this many months after their last meeting. */
+  retentionMonths: number
+  /** Markdown for the privacy page and the accessibility statement; our defaults when null. */
+  privacyTextFile: string | null
+  accessibilityTextFile: string | null
+  /** The data protection officer, named on the privacy page. */
+  dpoContact: string
 }
 
 export class ConfigError extends Error {
@@ -91,10 +102,17 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM ?? `"${env.ORGANISATION_NAME.replace(/["\\]/g, '')}" <noreply@${new URL(env.PUBLIC_URL ?? 'http://localhost').hostname}>`,
     reminderOffsets: parseOffsets(env.REMINDER_OFFSETS),
+    retentionMonths: env.RETENTION_MONTHS,
+    privacyTextFile: env.PRIVACY_TEXT_FILE !== undefined ? resolve(env.PRIVACY_TEXT_FILE) : null,
+    accessibilityTextFile: env.ACCESSIBILITY_TEXT_FILE !== undefined ? resolve(env.ACCESSIBILITY_TEXT_FILE) : null,
+    dpoContact: env.DPO_CONTACT,
     ...overrides
   }
   if (config.smtpUrl !== null && env.MAIL_FROM === undefined && overrides.mailFrom === undefined) {
     throw new ConfigError('Invalid configuration: MAIL_FROM must be set when SMTP_URL is set, e.g. "Bibliotekets kurser <kurser@bibliotek.dk>". See .env.example.')
+  }
+  for (const [variable, file] of [['PRIVACY_TEXT_FILE', config.privacyTextFile], ['ACCESSIBILITY_TEXT_FILE', config.accessibilityTextFile]] as const) {
+    if (file !== null && !existsSync(file)) throw new ConfigError(`Invalid configuration: ${variable} names a file that does not exist (got "${file}"). See .env.example.`)
   }
   if (config.sessionKey.length === 0) {
     config.sessionKey = env.SESSION_SECRET !== undefined

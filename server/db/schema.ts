@@ -63,6 +63,8 @@ export interface ParticipantTable {
   email: string | null
   birth_year: number | null
   created_at: string
+  /** Set when the personal data was removed (retention or erasure); the row stays for counting. */
+  anonymised_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export type BookingStatus = 'confirmed' | 'waitlisted' | 'cancelled'
@@ -312,6 +314,14 @@ export interface LearningGoalTickTable {
   ticked_at: string
 }
 
+/** A daily job's schedule, shared by every server on the database. */
+export interface ScheduledJobTable {
+  name: string
+  last_run_at: string | null
+  next_run_at: string
+  last_result: string | null
+}
+
 export interface Database {
   courses: CourseTable
   locations: LocationTable
@@ -338,6 +348,7 @@ export interface Database {
   milestone_rules: MilestoneRuleTable
   milestones: MilestoneTable
   learning_goal_ticks: LearningGoalTickTable
+  scheduled_jobs: ScheduledJobTable
 }
 
 export type CourseRow = Selectable<CourseTable>

@@ -1,0 +1,110 @@
+import { DateTime } from 'luxon'
+import type { Db } from '../db/connection.ts'
+import { topicLabel } from '../domain/catalogue-vocabulary.ts'
+import { scopeLabel } from '../domain/milestones.ts'
+import { ZONE } from '../domain/time.ts'
+import { listAllLocations } from '../repositories/location-repository.ts'
+import {
+  type CountRow, type Span, countByBirthYear, countByLocation, countByMonth, countByPartner, countByTopic, countNewAndReturning,
+  countSeats, countShows, countTotals, countUnmetDemand, listMilestonesReached, listVolunteerMinutes
+} from '../repositories/report-repository.ts'
+
+/** A report period: Copenhagen dates, both days included. */
+export interface Period { from: string, to: string }
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+
+/**
+ * Reads ?fra=&til= into a period. Missing or broken values give this year so far; a
+ * period the wrong way round or longer than ten years is refused with a Danish message.
+ */
+export function readPeriod (fra: string | undefined, til: string | undefined, now: Date = new Date()): { period: Period, error?: string } {
+  const today = DateTime.fromJSDate(now).setZone(ZONE)
+  const fallback = { from: today.startOf('year').toISODate() as string, to: today.toISODate() as string }
+  if (fra === undefined && til === undefined) return { period: fallback }
+  const valid = (s: string | undefined) => s !== undefined && DATE.test(s) && DateTime.fromISO(s, { zone: ZONE }).isValid
+  if (!valid(fra) || !valid(til)) return { period: fallback, error: 'Skriv datoerne som år-måned-dag, fx 2026-01-01.' }
+  const period = { from: fra as string, to: til as string }
+  if (period.from > period.to) return { period: fallback, error: 'Fra-datoen skal ligge før til-datoen.' }
+  if (DateTime.fromISO(period.to).diff(DateTime.fromISO(period.from), 'years').years > 10) return { period: fallback, error: 'Vælg en periode på højst ti år.' }
+  return { period }
+}
+
+export function spanOf (period: Period): Span {
+  return {
+    from: DateTime.fromISO(period.from, { zone: ZONE }).startOf('day').toUTC().toISO() as string,
+    to: DateTime.fromISO(period.to, { zone: ZONE }).plus({ days: 1 }).startOf('day').toUTC().toISO() as string
+  }
+}
+
+export const AGE_BANDS = ['Under 60 år', '60–69 år', '70–79 år', '80–89 år', '90 år og derover', 'Ikke oplyst'] as const
+
+function ageBand (birthYear: number | null, year: number): typeof AGE_BANDS[number] {
+  if (birthYear === null) return 'Ikke oplyst'
+  const age = year - birthYear
+  return age < 60 ? 'Under 60 år' : age < 70 ? '60–69 år' : age < 80 ? '70–79 år' : age < 90 ? '80–89 år' : '90 år og derover'
+}
+
+const rate = (part: number, whole: number) => (whole === 0 ? null : part / whole)
+
+const MONTHS = ['januar', 'februar', 'marts', 'april', 'maj', 'juni', 'juli', 'august', 'september', 'oktober', 'november', 'december']
+
+export interface Report {
+  period: Period
+  generatedAt: string
+  totals: { attendances: number, participants: number, walkIns: number, newParticipants: number, returningParticipants: number }
+  byMonth: CountRow[]
+  byTopic: CountRow[]
+  byLocation: CountRow[]
+  byPartner: CountRow[]
+  ageBands: Array<{ label: string, participants: number }>
+  seats: { rows: Array<{ label: string, classes: number, capacity: number, taken: number, fillRate: number | null }>, classes: number, capacity: number, taken: number, fillRate: number | null }
+  shows: { rows: Array<{ label: string, expected: number, attended: number, noShows: number, noShowRate: number | null }>, expected: number, attended: number, noShows: number, noShowRate: number | null }
+  unmetDemand: { rows: Array<{ label: string, waiting: number, classes: number }>, waiting: number }
+  volunteers: { rows: Array<{ name: string, task: string, meetings: number, hours: number }>, hours: number, people: number }
+  milestones: Array<{ number: number, scopeLabel: string, reachedAt: string, locationName: string, courseTitle: string }>
+}
+
+/**
+ * The numbers for a period, for the leaders' dashboard, the printed report and the
+ * spreadsheets alike. Attendances are counted at meetings that start in the period;
+ * every breakdown of attendances adds up to the total, as do new plus returning
+ * participants and the age bands. Names of participants are never part of a report.
+ */
+export async function buildReport (db: Db, period: Period, now: Date = new Date()): Promise<Report> {
+  const span = spanOf(period)
+  const at = now.toISOString()
+  const [totals, byMonth, byTopic, byLocation, byPartner, split, years, seats, shows, unmet, volunteers, milestones, locations] = await Promise.all([
+    countTotals(db, span), countByMonth(db, span), countByTopic(db, span), countByLocation(db, span), countByPartner(db, span),
+    countNewAndReturning(db, span), countByBirthYear(db, span), countSeats(db, span), countShows(db, span, at),
+    countUnmetDemand(db, span), listVolunteerMinutes(db, span, at), listMilestonesReached(db, span), listAllLocations(db)
+  ])
+  const refYear = Number(period.to.slice(0, 4))
+  const bands = new Map<string, number>(AGE_BANDS.map(b => [b, 0]))
+  for (const y of years) bands.set(ageBand(y.birthYear, refYear), (bands.get(ageBand(y.birthYear, refYear)) ?? 0) + y.participants)
+  const sum = <T>(rows: T[], f: (r: T) => number) => rows.reduce((n, r) => n + f(r), 0)
+  const seatRows = seats.map(s => ({ label: s.label, classes: s.classes, capacity: s.capacity, taken: s.taken, fillRate: rate(s.taken, s.capacity) }))
+  const showRows = shows.map(s => ({ label: s.label, expected: s.expected, attended: s.attended, noShows: s.expected - s.attended, noShowRate: rate(s.expected - s.attended, s.expected) }))
+  const volunteerRows = volunteers.map(v => ({ name: v.name, task: v.task === 'instructor' ? 'Underviser' : 'Hjælper', meetings: v.meetings, hours: Math.round(v.minutes / 6) / 10 }))
+  const names = { locations: new Map(locations.map(l => [l.id, l.name])), topicLabel }
+  return {
+    period,
+    generatedAt: at,
+    totals: { ...totals, newParticipants: split.new, returningParticipants: split.returning },
+    byMonth: byMonth.map(r => ({ ...r, label: `${MONTHS[Number(r.key.slice(5, 7)) - 1] ?? ''} ${r.key.slice(0, 4)}` })),
+    byTopic: byTopic.map(r => ({ ...r, label: topicLabel(r.key) })),
+    byLocation,
+    byPartner: byPartner.map(r => ({ ...r, label: r.key === 'none' ? 'Uden partner' : r.label })),
+    ageBands: AGE_BANDS.map(label => ({ label, participants: bands.get(label) ?? 0 })),
+    seats: { rows: seatRows, classes: sum(seats, s => s.classes), capacity: sum(seats, s => s.capacity), taken: sum(seats, s => s.taken), fillRate: rate(sum(seats, s => s.taken), sum(seats, s => s.capacity)) },
+    shows: { rows: showRows, expected: sum(shows, s => s.expected), attended: sum(shows, s => s.attended), noShows: sum(showRows, s => s.noShows), noShowRate: rate(sum(showRows, s => s.noShows), sum(shows, s => s.expected)) },
+    unmetDemand: { rows: unmet.map(u => ({ label: u.label, waiting: u.waiting, classes: u.classes })), waiting: sum(unmet, u => u.waiting) },
+    volunteers: { rows: volunteerRows, hours: Math.round(sum(volunteers, v => v.minutes) / 6) / 10, people: new Set(volunteers.map(v => v.staffUserId)).size },
+    milestones: milestones.map(m => ({ number: m.number, scopeLabel: scopeLabel(m.scope, names), reachedAt: m.reachedAt, locationName: m.locationName, courseTitle: m.courseTitle }))
+  }
+}
+
+/** "43 %", or "–" when there is nothing to divide by. */
+export function formatRate (value: number | null): string {
+  return value === null ? '–' : `${Math.round(value * 100).toLocaleString('da-DK')} %`
+}

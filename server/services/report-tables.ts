@@ -1,0 +1,204 @@
+import { stringify } from 'csv-stringify/sync'
+import ExcelJS from 'exceljs'
+import * as vega from 'vega'
+import * as vl from 'vega-lite'
+import { formatDate, formatDateTime } from '../domain/time.ts'
+import { type Report, formatRate } from './report-service.ts'
+
+export type Cell = string | number
+
+/** One table of the report: the page, the CSV and the XLSX are all made from these. */
+export interface ReportTable {
+  id: string
+  title: string
+  /** What the numbers mean, in one sentence. */
+  note?: string
+  columns: string[]
+  rows: Cell[][]
+  total?: Cell[]
+  /** Draw a bar chart of this column (index) beside the table. */
+  chart?: { column: number, horizontal: boolean }
+}
+
+const pct = (value: number | null): Cell => formatRate(value)
+
+/** Every table of a report, in the order they are shown and exported. */
+export function reportTables (r: Report): ReportTable[] {
+  const counted = (rows: Report['byMonth']) => rows.map(x => [x.label, x.attendances, x.participants])
+  return [
+    {
+      id: 'noegletal',
+      title: 'Nøgletal',
+      columns: ['', 'Antal'],
+      rows: [
+        ['Fremmøder', r.totals.attendances],
+        ['Heraf deltagere, der kom uden tilmelding', r.totals.walkIns],
+        ['Deltagere (hver person én gang)', r.totals.participants],
+        ['Nye deltagere (første gang i perioden)', r.totals.newParticipants],
+        ['Deltagere, der har været her før', r.totals.returningParticipants],
+        ['Hold i perioden', r.seats.classes],
+        ['Belægning', pct(r.seats.fillRate)],
+        ['Udeblevet fra tilmeldte pladser', pct(r.shows.noShowRate)],
+        ['Kunne ikke få plads (venteliste)', r.unmetDemand.waiting],
+        ['Frivillige og undervisere, timer', r.volunteers.hours]
+      ]
+    },
+    {
+      id: 'maaned',
+      title: 'Fremmøde pr. måned',
+      note: 'Deltagere tælles én gang pr. måned; en person, der kom i flere måneder, står i hver af dem.',
+      columns: ['Måned', 'Fremmøder', 'Deltagere'],
+      rows: counted(r.byMonth),
+      total: ['I alt', r.totals.attendances, r.totals.participants],
+      chart: { column: 1, horizontal: false }
+    },
+    {
+      id: 'emne',
+      title: 'Fremmøde pr. emne',
+      columns: ['Emne', 'Fremmøder', 'Deltagere'],
+      rows: counted(r.byTopic),
+      total: ['I alt', r.totals.attendances, r.totals.participants],
+      chart: { column: 1, horizontal: true }
+    },
+    {
+      id: 'sted',
+      title: 'Fremmøde pr. sted',
+      columns: ['Sted', 'Fremmøder', 'Deltagere'],
+      rows: counted(r.byLocation),
+      total: ['I alt', r.totals.attendances, r.totals.participants],
+      chart: { column: 1, horizontal: true }
+    },
+    {
+      id: 'partner',
+      title: 'Fremmøde pr. partner',
+      columns: ['Partner', 'Fremmøder', 'Deltagere'],
+      rows: counted(r.byPartner),
+      total: ['I alt', r.totals.attendances, r.totals.participants]
+    },
+    {
+      id: 'nye',
+      title: 'Nye og tilbagevendende deltagere',
+      note: 'Ny: første fremmøde nogensinde ligger i perioden.',
+      columns: ['', 'Deltagere'],
+      rows: [['Nye', r.totals.newParticipants], ['Har været her før', r.totals.returningParticipants]],
+      total: ['I alt', r.totals.participants],
+      chart: { column: 1, horizontal: true }
+    },
+    {
+      id: 'alder',
+      title: 'Deltagere efter alder',
+      note: `Alder i ${r.period.to.slice(0, 4)} ud fra fødselsåret, for dem, der har oplyst det.`,
+      columns: ['Alder', 'Deltagere'],
+      rows: r.ageBands.map(a => [a.label, a.participants]),
+      total: ['I alt', r.totals.participants],
+      chart: { column: 1, horizontal: true }
+    },
+    {
+      id: 'belaegning',
+      title: 'Belægning pr. sted',
+      note: 'Hold, hvis første mødegang ligger i perioden. Aflyste hold er ikke med.',
+      columns: ['Sted', 'Hold', 'Pladser', 'Optaget', 'Belægning'],
+      rows: r.seats.rows.map(s => [s.label, s.classes, s.capacity, s.taken, pct(s.fillRate)]),
+      total: ['I alt', r.seats.classes, r.seats.capacity, r.seats.taken, pct(r.seats.fillRate)]
+    },
+    {
+      id: 'udeblevet',
+      title: 'Udeblevne pr. sted',
+      note: 'Tilmeldte pladser ved mødegange, der er begyndt. Deltagere, der kom uden tilmelding, er ikke med.',
+      columns: ['Sted', 'Tilmeldte pladser', 'Mødt', 'Udeblevet', 'Andel udeblevet'],
+      rows: r.shows.rows.map(s => [s.label, s.expected, s.attended, s.noShows, pct(s.noShowRate)]),
+      total: ['I alt', r.shows.expected, r.shows.attended, r.shows.noShows, pct(r.shows.noShowRate)]
+    },
+    {
+      id: 'venteliste',
+      title: 'Kunne ikke få plads, pr. kursus',
+      note: 'Tilmeldinger, der aldrig fik en plads. Et tegn på, at der skal flere hold til.',
+      columns: ['Kursus', 'Hold', 'På venteliste uden plads'],
+      rows: r.unmetDemand.rows.map(u => [u.label, u.classes, u.waiting]),
+      total: ['I alt', '', r.unmetDemand.waiting],
+      chart: { column: 2, horizontal: true }
+    },
+    {
+      id: 'frivillige',
+      title: 'Frivillige og undervisere',
+      note: 'Timer ved mødegange, der er afholdt i perioden.',
+      columns: ['Navn', 'Opgave', 'Mødegange', 'Timer'],
+      rows: r.volunteers.rows.map(v => [v.name, v.task, v.meetings, v.hours]),
+      total: ['I alt', `${r.volunteers.people} personer`, r.volunteers.rows.reduce((n, v) => n + v.meetings, 0), r.volunteers.hours]
+    },
+    {
+      id: 'milepaele',
+      title: 'Milepæle',
+      columns: ['Milepæl', 'Dato', 'Sted', 'Kursus'],
+      rows: r.milestones.map(m => [`Deltager nr. ${m.number.toLocaleString('da-DK')} ${m.scopeLabel}`, formatDate(m.reachedAt), m.locationName, m.courseTitle])
+    }
+  ]
+}
+
+/**
+ * A bar chart as SVG, drawn on the server by Vega-Lite: one colour, the value written at
+ * each bar, so the picture does not depend on colour. It is decoration for sighted
+ * readers: the table beside it carries the numbers for everyone.
+ */
+export async function barChart (table: ReportTable): Promise<string | null> {
+  if (!table.chart || table.rows.length === 0) return null
+  const { column, horizontal } = table.chart
+  const values = table.rows.map((row, i) => ({ label: String(row[0]), value: Number(row[column]) || 0, order: i }))
+  const category = { field: 'label', type: 'nominal' as const, sort: { field: 'order' }, title: null, axis: { labelLimit: 220, labelFontSize: 13, labelAngle: horizontal ? 0 : -40 } }
+  const amount = { field: 'value', type: 'quantitative' as const, title: table.columns[column], axis: { labelFontSize: 12, titleFontSize: 13, tickMinStep: 1, format: 'd' } }
+  const spec = vl.compile({
+    width: horizontal ? 360 : Math.max(240, values.length * 36),
+    height: horizontal ? Math.max(60, values.length * 28) : 220,
+    data: { values },
+    config: { font: 'IBM Plex Sans, Arial, sans-serif', view: { stroke: null }, background: 'white' },
+    layer: [
+      { mark: { type: 'bar', color: '#0059b3' } },
+      { mark: { type: 'text', align: horizontal ? 'left' : 'center', baseline: horizontal ? 'middle' : 'bottom', dx: horizontal ? 4 : 0, dy: horizontal ? 0 : -3, fontSize: 13, color: '#1a1a1a' }, encoding: { text: { field: 'value', type: 'quantitative' } } }
+    ],
+    encoding: horizontal ? { y: category, x: amount } : { x: category, y: amount }
+  } as vl.TopLevelSpec).spec
+  const view = new vega.View(vega.parse(spec), { renderer: 'none' })
+  const svg = await view.toSVG()
+  view.finalize()
+  return svg.replace('<svg ', '<svg aria-hidden="true" focusable="false" class="chart" ')
+}
+
+const fileTitle = (r: Report) => `Rapport ${r.period.from} til ${r.period.to}`
+
+/** The report as CSV for Excel: BOM, semicolons, one block per table, guarded against formulas. */
+export function reportCsv (report: Report, organisation: string): string {
+  const lines: Cell[][] = [[organisation], [fileTitle(report)], [`Lavet ${formatDateTime(report.generatedAt)}`], []]
+  for (const t of reportTables(report)) {
+    lines.push([t.title], t.columns, ...t.rows)
+    if (t.total) lines.push(t.total)
+    lines.push([])
+  }
+  return stringify(lines, {
+    delimiter: ';',
+    bom: true,
+    cast: {
+      // Danish Excel reads a decimal comma.
+      number: (value: number) => String(value).replace('.', ','),
+      string: (value: string) => /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
+    }
+  })
+}
+
+/** The report as an Excel workbook: an overview sheet, then one sheet per table. */
+export async function reportXlsx (report: Report, organisation: string): Promise<Buffer> {
+  const book = new ExcelJS.Workbook()
+  book.creator = organisation
+  book.created = new Date(report.generatedAt)
+  for (const t of reportTables(report)) {
+    const sheet = book.addWorksheet(t.title.slice(0, 31).replace(/[[\]*?/\\:]/g, ''))
+    sheet.addRow([t.title]).font = { bold: true, size: 14 }
+    sheet.addRow([`${organisation} · ${fileTitle(report)}`])
+    if (t.note) sheet.addRow([t.note])
+    sheet.addRow([])
+    sheet.addRow(t.columns).font = { bold: true }
+    for (const row of t.rows) sheet.addRow(row)
+    if (t.total) sheet.addRow(t.total).font = { bold: true }
+    sheet.columns.forEach((col, i) => { col.width = i === 0 ? 44 : 18 })
+  }
+  return Buffer.from(await book.xlsx.writeBuffer())
+}

@@ -1,0 +1,84 @@
+import ExcelJS from 'exceljs'
+import { describe, expect, it } from 'vitest'
+import { buildReport } from '../../server/services/report-service.ts'
+import { reportCsv, reportTables, reportXlsx } from '../../server/services/report-tables.ts'
+import { createTestDb } from '../helpers/app.ts'
+import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
+
+const year2025 = { from: '2025-01-01', to: '2025-12-31' }
+const now = new Date('2026-02-01T12:00:00Z')
+
+describe('the period report', () => {
+  it('gives the known numbers of a generated history, and every breakdown adds up to its total', async () => {
+    const db = await createTestDb()
+    await seedReportData(db)
+    const r = await buildReport(db, year2025, now)
+    expect(r.totals).toEqual(REPORT_2025.totals)
+    const rows = (list: Array<{ label: string, attendances: number, participants: number }>) => list.map(x => [x.label, x.attendances, x.participants])
+    expect(rows(r.byMonth)).toEqual(REPORT_2025.byMonth)
+    expect(rows(r.byTopic)).toEqual(REPORT_2025.byTopic)
+    expect(rows(r.byLocation)).toEqual(REPORT_2025.byLocation)
+    expect(rows(r.byPartner).sort()).toEqual([...REPORT_2025.byPartner].sort())
+    expect(r.ageBands.map(a => [a.label, a.participants])).toEqual(REPORT_2025.ageBands)
+    expect(r.seats).toMatchObject(REPORT_2025.seats)
+    expect(r.shows).toMatchObject(REPORT_2025.shows)
+    expect(r.unmetDemand.rows.map(u => [u.label, u.waiting])).toEqual(REPORT_2025.unmetDemand)
+    expect(r.volunteers.hours).toBe(REPORT_2025.volunteerHours)
+    expect(r.milestones.map(m => `${m.number} ${m.scopeLabel}`)).toEqual(REPORT_2025.milestones)
+
+    // Totals equal the sum of their parts.
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+    for (const part of [r.byMonth, r.byTopic, r.byLocation, r.byPartner]) expect(sum(part.map(x => x.attendances))).toBe(r.totals.attendances)
+    expect(r.totals.newParticipants + r.totals.returningParticipants).toBe(r.totals.participants)
+    expect(sum(r.ageBands.map(a => a.participants))).toBe(r.totals.participants)
+    expect(sum(r.seats.rows.map(s => s.taken))).toBe(r.seats.taken)
+    expect(sum(r.shows.rows.map(s => s.noShows))).toBe(r.shows.noShows)
+    expect(sum(r.unmetDemand.rows.map(u => u.waiting))).toBe(r.unmetDemand.waiting)
+    for (const t of reportTables(r)) {
+      if (!t.total) continue
+      for (let col = 1; col < t.columns.length; col++) {
+        const numbers = t.rows.map(row => row[col])
+        // Additive columns: everything but distinct participants per month/topic/place/partner and rates.
+        if (numbers.every(v => typeof v === 'number') && typeof t.total[col] === 'number' && !(t.columns[col] === 'Deltagere' && ['maaned', 'emne', 'sted', 'partner'].includes(t.id))) {
+          expect(sum(numbers as number[]), `${t.id} ${t.columns[col]}`).toBeCloseTo(t.total[col] as number, 5)
+        }
+      }
+    }
+    // The year before has Bo and Ida only.
+    expect((await buildReport(db, { from: '2024-01-01', to: '2024-12-31' }, now)).totals).toEqual({ attendances: 2, participants: 2, walkIns: 0, newParticipants: 2, returningParticipants: 0 })
+    await db.destroy()
+  })
+
+  it('writes the same numbers to CSV and XLSX as the tables on the page', async () => {
+    const db = await createTestDb()
+    await seedReportData(db)
+    const r = await buildReport(db, year2025, now)
+    const tables = reportTables(r)
+    const text = (v: unknown) => typeof v === 'number' ? String(v).replace('.', ',') : String(v ?? '')
+
+    const csv = reportCsv(r, 'Testbiblioteket')
+    expect(csv.charCodeAt(0)).toBe(0xFEFF)
+    const lines = csv.slice(1).trim().split(/\r?\n/).map(l => l.split(';').map(c => c.replace(/^"|"$/g, '')))
+    for (const t of tables) {
+      const at = lines.findIndex(l => l[0] === t.title)
+      expect(at, t.title).toBeGreaterThan(0)
+      expect(lines[at + 1]).toEqual(t.columns)
+      const body = [...t.rows, ...(t.total ? [t.total] : [])].map(row => row.map(text))
+      expect(lines.slice(at + 2, at + 2 + body.length), t.title).toEqual(body)
+    }
+
+    const book = new ExcelJS.Workbook()
+    await book.xlsx.load(await reportXlsx(r, 'Testbiblioteket'))
+    for (const t of tables) {
+      const sheet = book.worksheets.find(s => s.getCell('A1').value === t.title)
+      expect(sheet, t.title).toBeDefined()
+      const values: unknown[][] = []
+      sheet?.eachRow(row => { values.push((row.values as unknown[]).slice(1)) })
+      const header = values.findIndex(v => JSON.stringify(v) === JSON.stringify(t.columns))
+      expect(header, t.title).toBeGreaterThan(0)
+      const body = [...t.rows, ...(t.total ? [t.total] : [])]
+      expect(values.slice(header + 1, header + 1 + body.length).map(v => v.map(c => c ?? '')), t.title).toEqual(body.map(row => row.map(c => c)))
+    }
+    await db.destroy()
+  })
+})
