@@ -10,6 +10,7 @@ import securityPlugin from './plugins/security.ts'
 import staticPlugin from './plugins/static.ts'
 import viewPlugin from './plugins/view.ts'
 import mailPlugin from './plugins/mail.ts'
+import jobsPlugin from './plugins/jobs.ts'
 import classesApi from './routes/api/classes-api.ts'
 import manageApi from './routes/api/manage-api.ts'
 import bookingRoutes from './routes/public/booking-routes.ts'
@@ -31,6 +32,8 @@ import checkinRoutes from './routes/checkin/checkin-routes.ts'
 import staffLearningRoutes from './routes/staff/learning-routes.ts'
 import staffMilestoneRoutes from './routes/staff/milestone-routes.ts'
 import staffReportRoutes from './routes/staff/report-routes.ts'
+import staffPrivacyRoutes from './routes/staff/privacy-routes.ts'
+import aboutRoutes from './routes/public/about-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -38,6 +41,8 @@ export interface AppOptions {
   /** Close the database when the app closes (true for the real server). */
   closeDb?: boolean
   logger?: boolean
+  /** Where log lines go (default stdout); tests read them to check no personal data is logged. */
+  logStream?: NodeJS.WritableStream
   /** Run the outbox worker and the reminder schedule in this process (the real server). */
   backgroundJobs?: boolean
 }
@@ -53,7 +58,7 @@ const serializers = {
 /** Builds the app: external plugins, then ours, then routes. Used by main.ts and tests alike. */
 export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger === false ? false : { level: opts.config.logLevel, serializers },
+    logger: opts.logger === false ? false : { level: opts.config.logLevel, serializers, ...(opts.logStream ? { stream: opts.logStream } : {}) },
     trustProxy: opts.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true }
   })
@@ -66,6 +71,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(authPlugin)
   await app.register(openapiPlugin)
   await app.register(mailPlugin, { backgroundJobs: opts.backgroundJobs ?? false })
+  await app.register(jobsPlugin, { backgroundJobs: opts.backgroundJobs ?? false })
 
   await app.register(catalogueRoutes)
   await app.register(bookingRoutes)
@@ -88,5 +94,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffLearningRoutes)
   await app.register(staffMilestoneRoutes)
   await app.register(staffReportRoutes)
+  await app.register(staffPrivacyRoutes)
+  await app.register(aboutRoutes)
   return app
 }

@@ -6,6 +6,12 @@ import { getParticipantPage, mergeParticipants } from '../../services/participan
 import { DEVICES, getLearnerHistory } from '../../services/learning-service.ts'
 import { parseId, queryString } from '../params.ts'
 
+const ERASE_MESSAGES: Record<string, { tone: 'success' | 'error', text: string } | undefined> = {
+  ok: { tone: 'success', text: 'Personens oplysninger er slettet. Tilmeldinger og fremmøde tælles stadig, uden navn.' },
+  bekraeft: { tone: 'error', text: 'Sæt kryds for at bekræfte, at personen har bedt om at blive slettet.' },
+  gammel: { tone: 'error', text: 'Siden var for gammel. Prøv igen.' }
+}
+
 /** What happened when staff booked the person onto a suggested class. */
 function bookedMessage (result: string | undefined): { tone: 'success' | 'error' | 'info', text: string } | undefined {
   if (result === undefined) return undefined
@@ -31,19 +37,19 @@ const participantRoutes: FastifyPluginAsync = async (fastify) => {
     return await reply.viewAsync('staff/participants', { title: 'Deltagere', q, results, searched: q.length >= 2 })
   })
 
-  async function renderParticipant (reply: FastifyReply, id: number, status = 200, message?: string, merged = false, booked?: string) {
+  async function renderParticipant (reply: FastifyReply, id: number, status = 200, message?: string, merged = false, booked?: string, erase?: string) {
     const page = await getParticipantPage(fastify.db, id)
     if (!page) return reply.callNotFound()
     const history = await getLearnerHistory(fastify.db, id)
     reply.code(status)
-    return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, history, devices: DEVICES, message, merged, booked: bookedMessage(booked), csrfToken: reply.generateCsrf() })
+    return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, history, devices: DEVICES, message, merged, booked: bookedMessage(booked), erase: ERASE_MESSAGES[erase ?? ''], isAdmin: reply.request.staff?.role === 'admin', csrfToken: reply.generateCsrf() })
   }
 
   fastify.get<{ Params: { id: string } }>('/personale/deltagere/:id', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
     const query = request.query as Record<string, string | undefined>
-    return await renderParticipant(reply, id, 200, undefined, query.samlet === '1', query.tilmeldt)
+    return await renderParticipant(reply, id, 200, undefined, query.samlet === '1', query.tilmeldt, query.slet)
   })
 
   fastify.post<{ Params: { id: string } }>('/personale/deltagere/:id/slaa-sammen', leader, async (request, reply) => {

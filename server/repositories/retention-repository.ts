@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import type { DbOrTx } from '../db/connection.ts'
+
+/** The name an anonymised participant keeps, so that lists and counts still read well. */
+export const ANONYMOUS_NAME = 'Anonymiseret deltager'
+
+/** When each participant's last booked meeting ended (their sign-up time when they have none). */
+function lastMeetings (db: DbOrTx) {
+  return db.selectFrom('participants')
+    .leftJoin('bookings', 'bookings.participant_id', 'participants.id')
+    .leftJoin('meetings', 'meetings.class_id', 'bookings.class_id')
+    .select(['participants.id', sql<string>`coalesce(max(meetings.ends_at), participants.created_at)`.as('last_at')])
+    .where('participants.anonymised_at', 'is', null)
+    .groupBy(['participants.id', 'participants.created_at'])
+}
+
+/** Participants not yet anonymised whose last meeting ended before `cutoff`. */
+export async function findParticipantsLastSeenBefore (db: DbOrTx, cutoff: string): Promise<number[]> {
+  const rows = await db.selectFrom(lastMeetings(db).as('last')).select('last.id').where('last.last_at', '<', cutoff).orderBy('last.id').execute()
+  return rows.map(r => r.id)
+}
+
+/** The earliest last meeting among participants not yet anonymised: who goes next, and when. */
+export async function findEarliestLastMeeting (db: DbOrTx): Promise<string | null> {
+  const row = await db.selectFrom(lastMeetings(db).as('last')).select(sql<string>`min(last.last_at)`.as('at')).executeTakeFirst()
+  return row?.at ?? null
+}
+
+export async function countAnonymised (db: DbOrTx): Promise<number> {
+  const row = await db.selectFrom('participants').select(eb => eb.fn.countAll<number>().as('n')).where('anonymised_at', 'is not', null).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/**
+ * Removes the personal data of these participants and keeps every row that is counted:
+ * the participant (as "Anonymiseret deltager"), their bookings, attendances, milestones
+ * and learning goals. Needs, notes and who booked for them go; each booking gets a new
+ * token, so old private links stop working; their e-mails are deleted from the outbox.
+ * The birth year stays for the age statistics unless `eraseBirthYear`.
+ */
+export async function anonymiseParticipants (db: DbOrTx, ids: number[], at: string, opts: { eraseBirthYear: boolean }): Promise<{ participants: number, bookings: number }> {
+  if (ids.length === 0) return { participants: 0, bookings: 0 }
+  let bookings = 0
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500)
+    const emails = (await db.selectFrom('participants').select('email').where('id', 'in', chunk).where('email', 'is not', null).execute()).map(r => r.email as string)
+    if (emails.length > 0) await db.deleteFrom('interest_subscriptions').where('email', 'in', emails).execute()
+    await db.updateTable('participants')
+      .set({ name: ANONYMOUS_NAME, phone: null, email: null, anonymised_at: at, ...(opts.eraseBirthYear ? { birth_year: null } : {}) })
+      .where('id', 'in', chunk).execute()
+    const bookingIds = (await db.selectFrom('bookings').select('id').where('participant_id', 'in', chunk).execute()).map(r => r.id)
+    for (let j = 0; j < bookingIds.length; j += 500) {
+      const part = bookingIds.slice(j, j + 500)
+      await db.deleteFrom('outbox').where('booking_id', 'in', part).execute()
+      for (const id of part) {
+        await db.updateTable('bookings').set({
+          needs_companion: 0,
+          needs_hearing_loop: 0,
+          needs_other: null,
+          booker_name: null,
+          booker_phone: null,
+          booker_email: null,
+          staff_note: null,
+          token: randomBytes(24).toString('base64url')
+        }).where('id', '=', id).execute()
+      }
+    }
+    bookings += bookingIds.length
+  }
+  return { participants: ids.length, bookings }
+}
+
+/** Interest-list addresses signed up (or unsubscribed) before the cutoff. */
+export async function deleteOldInterest (db: DbOrTx, cutoff: string): Promise<number> {
+  const r = await db.deleteFrom('interest_subscriptions').where(sql<string>`coalesce(unsubscribed_at, created_at)`, '<', cutoff).executeTakeFirst()
+  return Number(r.numDeletedRows)
+}
+
+export async function findScheduledJob (db: DbOrTx, name: string) {
+  return await db.selectFrom('scheduled_jobs').selectAll().where('name', '=', name).executeTakeFirst()
+}
+
+export async function ensureScheduledJob (db: DbOrTx, name: string, firstRunAt: string): Promise<void> {
+  await db.insertInto('scheduled_jobs').values({ name, last_run_at: null, next_run_at: firstRunAt, last_result: null })
+    .onConflict(oc => oc.column('name').doNothing()).execute()
+}
+
+/**
+ * Takes a due run of a job: one conditional update moves its next run on, so of several
+ * servers asking at once exactly one gets it. True for the one that did.
+ */
+export async function claimDueJob (db: DbOrTx, name: string, now: string, nextRunAt: string): Promise<boolean> {
+  const r = await db.updateTable('scheduled_jobs').set({ last_run_at: now, next_run_at: nextRunAt })
+    .where('name', '=', name).where('next_run_at', '<=', now).executeTakeFirst()
+  return Number(r.numUpdatedRows) > 0
+}
+
+export async function recordJobResult (db: DbOrTx, name: string, result: string): Promise<void> {
+  await db.updateTable('scheduled_jobs').set({ last_result: result.slice(0, 200) }).where('name', '=', name).execute()
+}
