@@ -175,6 +175,7 @@ export function reportCsv (report: Report, organisation: string): string {
   }
   return stringify(lines, {
     delimiter: ';',
+    record_delimiter: 'windows',
     bom: true,
     cast: {
       // Danish Excel reads a decimal comma.
