@@ -144,16 +144,16 @@ export async function barChart (table: ReportTable): Promise<string | null> {
   if (!table.chart || table.rows.length === 0) return null
   const { column, horizontal } = table.chart
   const values = table.rows.map((row, i) => ({ label: String(row[0]), value: Number(row[column]) || 0, order: i }))
-  const category = { field: 'label', type: 'nominal' as const, sort: { field: 'order' }, title: null, axis: { labelLimit: 220, labelFontSize: 13, labelAngle: horizontal ? 0 : -40 } }
-  const amount = { field: 'value', type: 'quantitative' as const, title: table.columns[column], axis: { labelFontSize: 12, titleFontSize: 13, tickMinStep: 1, format: 'd' } }
+  const category = { field: 'label', type: 'nominal' as const, sort: { field: 'order' }, title: null, axis: { labelLimit: 280, labelFontSize: 15, labelAngle: horizontal ? 0 : -40 } }
+  const amount = { field: 'value', type: 'quantitative' as const, title: table.columns[column], axis: { labelFontSize: 14, titleFontSize: 15, tickMinStep: 1, format: 'd' } }
   const spec = vl.compile({
-    width: horizontal ? 360 : Math.max(240, values.length * 36),
-    height: horizontal ? Math.max(60, values.length * 28) : 220,
+    width: horizontal ? 300 : Math.max(240, values.length * 44),
+    height: horizontal ? Math.max(100, values.length * 44) : 240,
     data: { values },
     config: { font: 'IBM Plex Sans, Arial, sans-serif', view: { stroke: null }, background: 'white' },
     layer: [
       { mark: { type: 'bar', color: '#0059b3' } },
-      { mark: { type: 'text', align: horizontal ? 'left' : 'center', baseline: horizontal ? 'middle' : 'bottom', dx: horizontal ? 4 : 0, dy: horizontal ? 0 : -3, fontSize: 13, color: '#1a1a1a' }, encoding: { text: { field: 'value', type: 'quantitative' } } }
+      { mark: { type: 'text', align: horizontal ? 'left' : 'center', baseline: horizontal ? 'middle' : 'bottom', dx: horizontal ? 4 : 0, dy: horizontal ? 0 : -3, fontSize: 15, color: '#1a1a1a' }, encoding: { text: { field: 'value', type: 'quantitative' } } }
     ],
     encoding: horizontal ? { y: category, x: amount } : { x: category, y: amount }
   } as vl.TopLevelSpec).spec
