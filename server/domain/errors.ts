@@ -20,6 +20,7 @@ export type DomainErrorCode =
   | 'code_not_found'
   | 'walkin_class_full'
   | 'checkin_key_reused'
+  | 'participant_anonymised'
 
 /** A rule was broken. Routes map the code to a Danish message; tests assert the code. */
 export class DomainError extends Error {

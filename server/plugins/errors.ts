@@ -22,6 +22,7 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   booking_not_on_class: { status: 404, title: 'Ikke på holdet', message: 'Personen er ikke tilmeldt dette hold.' },
   booking_cancelled: { status: 409, title: 'Afmeldt', message: 'Personen har meldt fra. Brug »Ny deltager ved døren«, hvis personen er kommet alligevel.' },
   code_not_found: { status: 404, title: 'Ukendt kode', message: 'Koden passer ikke til nogen på dette hold. Tjek koden, eller find personen på listen.' },
+  participant_anonymised: { status: 409, title: 'Oplysningerne er slettet', message: 'Personens oplysninger er slettet, så personen kan ikke slås sammen med en anden.' },
   checkin_key_reused: { status: 409, title: 'Allerede brugt', message: 'Handlingen kunne ikke gennemføres. Genindlæs siden, og prøv igen.' },
   walkin_class_full: { status: 409, title: 'Holdet er fuldt', message: 'Holdet er fuldt. Kun en projektleder kan give plads ud over antallet af pladser.' },
   class_full: { status: 409, title: 'Ingen ledig plads', message: 'Der er ingen ledig plads lige nu. Personen bliver stående på ventelisten.' }

@@ -63,15 +63,24 @@ export async function countByPartner (db: DbOrTx, span: Span): Promise<CountRow[
   return rows.map(r => ({ key: r.id === null ? 'none' : String(r.id), label: r.name ?? '', attendances: Number(r.attendances), participants: Number(r.participants) }))
 }
 
-/** Participants of the span, split by whether their first attendance ever falls in it. */
+/**
+ * Participants of the span, split by whether their first attended meeting ever (by the
+ * meeting's date, however late it was recorded) falls in it.
+ */
 export async function countNewAndReturning (db: DbOrTx, span: Span): Promise<{ new: number, returning: number }> {
-  const isNew = sql<number>`case when participant_firsts.at >= ${span.from} then 1 else 0 end`
-  const rows = await attendancesIn(db, span)
-    .innerJoin('participant_firsts', join => join.onRef('participant_firsts.participant_id', '=', 'attendances.participant_id').on('participant_firsts.scope', '=', 'all'))
-    .select([isNew.as('is_new'), distinctParticipants.as('participants')])
-    .groupBy(isNew).execute()
-  const of = (n: number) => Number(rows.find(r => Number(r.is_new) === n)?.participants ?? 0)
-  return { new: of(1), returning: of(0) }
+  const inSpan = attendancesIn(db, span).select('attendances.participant_id')
+  const firsts = db.selectFrom('attendances')
+    .innerJoin('meetings', 'meetings.id', 'attendances.meeting_id')
+    .select(['attendances.participant_id', sql<string>`min(meetings.starts_at)`.as('first_at')])
+    .where('attendances.participant_id', 'in', inSpan)
+    .groupBy('attendances.participant_id')
+  const row = await db.selectFrom(firsts.as('firsts'))
+    .select([
+      sql<number>`sum(case when firsts.first_at >= ${span.from} then 1 else 0 end)`.as('new'),
+      sql<number>`sum(case when firsts.first_at < ${span.from} then 1 else 0 end)`.as('returning')
+    ])
+    .executeTakeFirst()
+  return { new: Number(row?.new ?? 0), returning: Number(row?.returning ?? 0) }
 }
 
 /** Participants of the span by birth year (null when not given). */
@@ -83,7 +92,10 @@ export async function countByBirthYear (db: DbOrTx, span: Span): Promise<Array<{
   return rows.map(r => ({ birthYear: r.birth_year, participants: Number(r.participants) }))
 }
 
-/** Seats and seats taken on the classes whose first meeting falls in the span, per place. */
+/**
+ * Seats and seats taken on the classes whose first meeting falls in the span, per place.
+ * Walk-ins let in beyond the seats are not counted as seats taken (fill rate stays ≤ 100 %).
+ */
 export async function countSeats (db: DbOrTx, span: Span): Promise<Array<{ key: string, label: string, classes: number, capacity: number, taken: number }>> {
   const first = db.selectFrom('meetings').select(['class_id', sql<string>`min(starts_at)`.as('first_starts_at')]).groupBy('class_id')
   const rows = await db.selectFrom('classes')
@@ -93,7 +105,7 @@ export async function countSeats (db: DbOrTx, span: Span): Promise<Array<{ key: 
       'locations.id', 'locations.name',
       eb.fn.countAll<number>().as('classes'),
       eb.fn.sum<number>('classes.capacity').as('capacity'),
-      sql<number>`sum((select count(*) from bookings where bookings.class_id = classes.id and bookings.status = 'confirmed'))`.as('taken')
+      sql<number>`sum((select count(*) from bookings where bookings.class_id = classes.id and bookings.status = 'confirmed' and bookings.over_capacity = 0))`.as('taken')
     ])
     .where('first.first_starts_at', '>=', span.from).where('first.first_starts_at', '<', span.to)
     .where('classes.cancelled_at', 'is', null)
@@ -102,8 +114,9 @@ export async function countSeats (db: DbOrTx, span: Span): Promise<Array<{ key: 
 }
 
 /**
- * Booked seats at meetings that have begun (walk-ins left out: they came), and how many
- * of them were used, per place.
+ * Booked seats at meetings that have begun, and how many of them were used, per place.
+ * A booking counts at a meeting when it held a seat at the meeting's start: confirmed
+ * before it, and not cancelled before it. Walk-ins are left out: they came.
  */
 export async function countShows (db: DbOrTx, span: Span, now: string): Promise<Array<{ key: string, label: string, expected: number, attended: number }>> {
   const rows = await db.selectFrom('bookings')
@@ -112,7 +125,10 @@ export async function countShows (db: DbOrTx, span: Span, now: string): Promise<
     .innerJoin('locations', 'locations.id', 'classes.location_id')
     .leftJoin('attendances', join => join.onRef('attendances.booking_id', '=', 'bookings.id').onRef('attendances.meeting_id', '=', 'meetings.id'))
     .select(['locations.id', 'locations.name', counts.as('expected'), sql<number>`count(attendances.id)`.as('attended')])
-    .where('bookings.status', '=', 'confirmed').where('bookings.source', '!=', 'walkin')
+    .where('bookings.source', '!=', 'walkin')
+    .where('bookings.confirmed_at', 'is not', null)
+    .whereRef('bookings.confirmed_at', '<=', 'meetings.starts_at')
+    .where(eb => eb.or([eb('bookings.cancelled_at', 'is', null), eb('bookings.cancelled_at', '>', eb.ref('meetings.starts_at'))]))
     .where('classes.cancelled_at', 'is', null)
     .where('meetings.starts_at', '>=', span.from).where('meetings.starts_at', '<', span.to).where('meetings.starts_at', '<=', now)
     .groupBy(['locations.id', 'locations.name']).orderBy('locations.name').execute()
@@ -120,20 +136,31 @@ export async function countShows (db: DbOrTx, span: Span, now: string): Promise<
 }
 
 /**
- * Demand the classes could not meet: bookings that never got a seat (still waiting, or
- * gave up waiting), per course, on classes whose first meeting falls in the span.
+ * Demand the classes could not meet, per course: people who booked a class of the course
+ * starting in the span and never got a seat on any class of that course in the span
+ * (still waiting, gave up, or moved without a seat). Cancelled classes are left out.
  */
 export async function countUnmetDemand (db: DbOrTx, span: Span): Promise<Array<{ key: string, label: string, waiting: number, classes: number }>> {
   const first = db.selectFrom('meetings').select(['class_id', sql<string>`min(starts_at)`.as('first_starts_at')]).groupBy('class_id')
+  const seated = db.selectFrom('bookings as got')
+    .innerJoin('classes as got_class', 'got_class.id', 'got.class_id')
+    .innerJoin(first.as('got_first'), 'got_first.class_id', 'got_class.id')
+    .select('got.participant_id')
+    .where(sql<boolean>`got_class.course_slug = classes.course_slug`)
+    .where('got.confirmed_at', 'is not', null)
+    .where('got_first.first_starts_at', '>=', span.from).where('got_first.first_starts_at', '<', span.to)
   const rows = await db.selectFrom('bookings')
     .innerJoin('classes', 'classes.id', 'bookings.class_id')
     .innerJoin(first.as('first'), 'first.class_id', 'classes.id')
     .innerJoin('courses', 'courses.slug', 'classes.course_slug')
-    .select(['courses.slug', 'courses.title', counts.as('waiting'), sql<number>`count(distinct classes.id)`.as('classes')])
+    .select(['courses.slug', 'courses.title', sql<number>`count(distinct bookings.participant_id)`.as('waiting'), sql<number>`count(distinct classes.id)`.as('classes')])
     .where('bookings.confirmed_at', 'is', null)
+    .where('classes.cancelled_at', 'is', null)
     .where('first.first_starts_at', '>=', span.from).where('first.first_starts_at', '<', span.to)
-    .groupBy(['courses.slug', 'courses.title']).orderBy('waiting', 'desc').orderBy('courses.title').execute()
+    .where('bookings.participant_id', 'not in', seated)
+    .groupBy(['courses.slug', 'courses.title']).execute()
   return rows.map(r => ({ key: r.slug, label: r.title, waiting: Number(r.waiting), classes: Number(r.classes) }))
+    .sort((a, b) => b.waiting - a.waiting || a.label.localeCompare(b.label, 'da'))
 }
 
 /** Minutes each assigned person spent on meetings that have ended in the span. */

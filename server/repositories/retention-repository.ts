@@ -39,13 +39,18 @@ export async function countAnonymised (db: DbOrTx): Promise<number> {
  * token, so old private links stop working; their e-mails are deleted from the outbox.
  * The birth year stays for the age statistics unless `eraseBirthYear`.
  */
-export async function anonymiseParticipants (db: DbOrTx, ids: number[], at: string, opts: { eraseBirthYear: boolean }): Promise<{ participants: number, bookings: number }> {
+export async function anonymiseParticipants (db: DbOrTx, ids: number[], at: string, opts: { eraseBirthYear: boolean, deleteInterest: boolean }): Promise<{ participants: number, bookings: number }> {
   if (ids.length === 0) return { participants: 0, bookings: 0 }
   let bookings = 0
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500)
     const emails = (await db.selectFrom('participants').select('email').where('id', 'in', chunk).where('email', 'is not', null).execute()).map(r => r.email as string)
-    if (emails.length > 0) await db.deleteFrom('interest_subscriptions').where('email', 'in', emails).execute()
+    // An erasure also takes their interest lists and every e-mail sent to their address;
+    // retention leaves a recent interest sign-up alone (it has its own time limit).
+    if (emails.length > 0 && opts.deleteInterest) {
+      await db.deleteFrom('interest_subscriptions').where('email', 'in', emails).execute()
+      await db.deleteFrom('outbox').where('recipient', 'in', emails).execute()
+    }
     await db.updateTable('participants')
       .set({ name: ANONYMOUS_NAME, phone: null, email: null, anonymised_at: at, ...(opts.eraseBirthYear ? { birth_year: null } : {}) })
       .where('id', 'in', chunk).execute()
@@ -71,10 +76,21 @@ export async function anonymiseParticipants (db: DbOrTx, ids: number[], at: stri
   return { participants: ids.length, bookings }
 }
 
-/** Interest-list addresses signed up (or unsubscribed) before the cutoff. */
+/**
+ * Interest-list addresses signed up (or unsubscribed) before the cutoff, and the
+ * interest-list e-mails sent to them.
+ */
 export async function deleteOldInterest (db: DbOrTx, cutoff: string): Promise<number> {
-  const r = await db.deleteFrom('interest_subscriptions').where(sql<string>`coalesce(unsubscribed_at, created_at)`, '<', cutoff).executeTakeFirst()
-  return Number(r.numDeletedRows)
+  const old = await db.selectFrom('interest_subscriptions').select(['id', 'email']).where(sql<string>`coalesce(unsubscribed_at, created_at)`, '<', cutoff).execute()
+  for (let i = 0; i < old.length; i += 500) {
+    const chunk = old.slice(i, i + 500)
+    await db.deleteFrom('interest_subscriptions').where('id', 'in', chunk.map(o => o.id)).execute()
+    const gone = [...new Set(chunk.map(o => o.email))]
+    const still = new Set((await db.selectFrom('interest_subscriptions').select('email').where('email', 'in', gone).execute()).map(r => r.email))
+    const emails = gone.filter(e => !still.has(e))
+    if (emails.length > 0) await db.deleteFrom('outbox').where('kind', 'in', ['interest_signed_up', 'interest_new_classes']).where('recipient', 'in', emails).execute()
+  }
+  return old.length
 }
 
 export async function findScheduledJob (db: DbOrTx, name: string) {
@@ -87,15 +103,22 @@ export async function ensureScheduledJob (db: DbOrTx, name: string, firstRunAt: 
 }
 
 /**
- * Takes a due run of a job: one conditional update moves its next run on, so of several
- * servers asking at once exactly one gets it. True for the one that did.
+ * Takes a due run of a job: one conditional update moves its next run to `retryAt` (a
+ * lease), so of several servers asking at once exactly one gets it, and a run that
+ * fails is tried again then. True for the one that got it.
  */
-export async function claimDueJob (db: DbOrTx, name: string, now: string, nextRunAt: string): Promise<boolean> {
-  const r = await db.updateTable('scheduled_jobs').set({ last_run_at: now, next_run_at: nextRunAt })
+export async function claimDueJob (db: DbOrTx, name: string, now: string, retryAt: string): Promise<boolean> {
+  const r = await db.updateTable('scheduled_jobs').set({ next_run_at: retryAt })
     .where('name', '=', name).where('next_run_at', '<=', now).executeTakeFirst()
   return Number(r.numUpdatedRows) > 0
 }
 
-export async function recordJobResult (db: DbOrTx, name: string, result: string): Promise<void> {
+/** A run that went well: when it ran, what it did, and when the next is due. */
+export async function finishJob (db: DbOrTx, name: string, ranAt: string, nextRunAt: string, result: string): Promise<void> {
+  await db.updateTable('scheduled_jobs').set({ last_run_at: ranAt, next_run_at: nextRunAt, last_result: result.slice(0, 200) }).where('name', '=', name).execute()
+}
+
+/** A run that failed: shown to leaders; the lease from claimDueJob brings the retry. */
+export async function recordJobFailure (db: DbOrTx, name: string, result: string): Promise<void> {
   await db.updateTable('scheduled_jobs').set({ last_result: result.slice(0, 200) }).where('name', '=', name).execute()
 }

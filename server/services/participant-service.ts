@@ -52,6 +52,8 @@ export async function mergeParticipants (db: Db, keepId: number, otherId: number
     const keep = await findParticipant(tx, keepId)
     const other = await findParticipant(tx, otherId)
     if (!keep || !other) throw new DomainError('participant_not_found')
+    // An erased or anonymised person stays anonymous: nobody's details are merged onto them.
+    if (keep.anonymised_at !== null || other.anonymised_at !== null) throw new DomainError('participant_anonymised')
     const active = (b: { status: string }) => b.status !== 'cancelled'
     const keptClasses = new Set((await listBookingsOfParticipant(tx, keepId)).filter(active).map(b => b.classId))
     if ((await listBookingsOfParticipant(tx, otherId)).filter(active).some(b => keptClasses.has(b.classId))) throw new DomainError('merge_conflict')

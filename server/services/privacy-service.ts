@@ -7,12 +7,14 @@ import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { listGoalTicks } from '../repositories/learning-repository.ts'
 import { listMilestonesOfParticipant } from '../repositories/milestone-repository.ts'
 import { findParticipant, listBookingsOfParticipant } from '../repositories/participant-repository.ts'
-import { findBookingById } from '../repositories/booking-repository.ts'
-import { listMeetings } from '../repositories/class-repository.ts'
+import { findBookingById, setBookingStatus } from '../repositories/booking-repository.ts'
+import { listMeetings, lockClass } from '../repositories/class-repository.ts'
+import { withdrawQueued } from '../repositories/outbox-repository.ts'
+import { promoteFromWaitlist } from './booking-service.ts'
 import { listOutboxOfBookings, listInterestOfEmail } from '../repositories/privacy-repository.ts'
 import {
   anonymiseParticipants, claimDueJob, countAnonymised, deleteOldInterest, ensureScheduledJob, findEarliestLastMeeting,
-  findParticipantsLastSeenBefore, findScheduledJob, recordJobResult
+  findParticipantsLastSeenBefore, findScheduledJob, finishJob, recordJobFailure
 } from '../repositories/retention-repository.ts'
 
 export const RETENTION_JOB = 'retention'
@@ -40,7 +42,7 @@ export async function anonymiseExpired (db: Db, months: number, now: Date = new 
   const cutoff = retentionCutoff(now, months)
   return await db.transaction().execute(async tx => {
     const ids = await findParticipantsLastSeenBefore(tx, cutoff)
-    const done = await anonymiseParticipants(tx, ids, at, { eraseBirthYear: false })
+    const done = await anonymiseParticipants(tx, ids, at, { eraseBirthYear: false, deleteInterest: false })
     const interest = await deleteOldInterest(tx, cutoff)
     if (done.participants + interest > 0) {
       await insertAuditEntry(tx, { at, staff_user_id: null, action: 'retention_anonymised', subject_type: null, subject_id: null, detail: `participants=${done.participants} bookings=${done.bookings} interest=${interest}` })
@@ -51,14 +53,20 @@ export async function anonymiseExpired (db: Db, months: number, now: Date = new 
 
 /**
  * Runs the retention job when it is due (daily at 03:00, and at first start). With
- * several servers, exactly one of them runs each due moment.
+ * several servers, exactly one of them runs each due moment. A run that fails is shown
+ * on the Persondata page and tried again an hour later.
  */
 export async function runRetentionIfDue (db: Db, months: number, now: Date = new Date()): Promise<boolean> {
   const at = now.toISOString()
   await ensureScheduledJob(db, RETENTION_JOB, at)
-  if (!await claimDueJob(db, RETENTION_JOB, at, nextDailyRun(now))) return false
-  const r = await anonymiseExpired(db, months, now)
-  await recordJobResult(db, RETENTION_JOB, `Anonymiseret: ${r.participants} deltagere, ${r.bookings} tilmeldinger. Slettet fra interestlister: ${r.interest}.`)
+  if (!await claimDueJob(db, RETENTION_JOB, at, new Date(now.getTime() + 3600_000).toISOString())) return false
+  try {
+    const r = await anonymiseExpired(db, months, now)
+    await finishJob(db, RETENTION_JOB, at, nextDailyRun(now), `Anonymiseret: ${r.participants} deltagere, ${r.bookings} tilmeldinger. Slettet fra interesselister: ${r.interest}.`)
+  } catch (error) {
+    await recordJobFailure(db, RETENTION_JOB, `Fejlede ${DateTime.fromJSDate(now).setZone(ZONE).toFormat('dd.MM.yyyy HH.mm')}; prøves igen om en time.`)
+    throw error
+  }
   return true
 }
 
@@ -165,7 +173,18 @@ export async function eraseParticipant (db: Db, id: number, staffId: number, now
   await db.transaction().execute(async tx => {
     const p = await findParticipant(tx, id)
     if (!p) throw new DomainError('participant_not_found')
-    const done = await anonymiseParticipants(tx, [id], at, { eraseBirthYear: true })
+    // Seats on classes still to come are given up, and the waiting list moves up. No
+    // e-mail goes to the person: they asked to be forgotten.
+    for (const b of await listBookingsOfParticipant(tx, id)) {
+      if (b.status === 'cancelled') continue
+      const cls = await lockClass(tx, b.classId)
+      const last = (await listMeetings(tx, [b.classId])).at(-1)
+      if (!cls || !last || last.ends_at <= at) continue
+      await setBookingStatus(tx, [b.id], 'cancelled', at, 'staff')
+      await withdrawQueued(tx, { bookingIds: [b.id] }, 'Deltageren bad om at blive slettet.')
+      await promoteFromWaitlist(tx, cls, at)
+    }
+    const done = await anonymiseParticipants(tx, [id], at, { eraseBirthYear: true, deleteInterest: true })
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'participant_erased', subject_type: 'participant', subject_id: id, detail: `bookings=${done.bookings}` })
   })
 }

@@ -45,6 +45,8 @@ function ageBand (birthYear: number | null, year: number): typeof AGE_BANDS[numb
   return age < 60 ? 'Under 60 år' : age < 70 ? '60–69 år' : age < 80 ? '70–79 år' : age < 90 ? '80–89 år' : '90 år og derover'
 }
 
+const byLabel = (a: { label: string }, b: { label: string }) => a.label.localeCompare(b.label, 'da')
+
 const rate = (part: number, whole: number) => (whole === 0 ? null : part / whole)
 
 const MONTHS = ['januar', 'februar', 'marts', 'april', 'maj', 'juni', 'juli', 'august', 'september', 'oktober', 'november', 'december']
@@ -83,8 +85,8 @@ export async function buildReport (db: Db, period: Period, now: Date = new Date(
   const bands = new Map<string, number>(AGE_BANDS.map(b => [b, 0]))
   for (const y of years) bands.set(ageBand(y.birthYear, refYear), (bands.get(ageBand(y.birthYear, refYear)) ?? 0) + y.participants)
   const sum = <T>(rows: T[], f: (r: T) => number) => rows.reduce((n, r) => n + f(r), 0)
-  const seatRows = seats.map(s => ({ label: s.label, classes: s.classes, capacity: s.capacity, taken: s.taken, fillRate: rate(s.taken, s.capacity) }))
-  const showRows = shows.map(s => ({ label: s.label, expected: s.expected, attended: s.attended, noShows: s.expected - s.attended, noShowRate: rate(s.expected - s.attended, s.expected) }))
+  const seatRows = seats.sort(byLabel).map(s => ({ label: s.label, classes: s.classes, capacity: s.capacity, taken: s.taken, fillRate: rate(s.taken, s.capacity) }))
+  const showRows = shows.sort(byLabel).map(s => ({ label: s.label, expected: s.expected, attended: s.attended, noShows: s.expected - s.attended, noShowRate: rate(s.expected - s.attended, s.expected) }))
   const volunteerRows = volunteers.map(v => ({ name: v.name, task: v.task === 'instructor' ? 'Underviser' : 'Hjælper', meetings: v.meetings, hours: Math.round(v.minutes / 6) / 10 }))
   const names = { locations: new Map(locations.map(l => [l.id, l.name])), topicLabel }
   return {
@@ -93,13 +95,15 @@ export async function buildReport (db: Db, period: Period, now: Date = new Date(
     totals: { ...totals, newParticipants: split.new, returningParticipants: split.returning },
     byMonth: byMonth.map(r => ({ ...r, label: `${MONTHS[Number(r.key.slice(5, 7)) - 1] ?? ''} ${r.key.slice(0, 4)}` })),
     byTopic: byTopic.map(r => ({ ...r, label: topicLabel(r.key) })),
-    byLocation,
-    byPartner: byPartner.map(r => ({ ...r, label: r.key === 'none' ? 'Uden partner' : r.label })),
+    byLocation: byLocation.sort(byLabel),
+    // Named partners in alphabetical order, then classes without a partner (the same on every database).
+    byPartner: byPartner.filter(r => r.key !== 'none').sort(byLabel).concat(byPartner.filter(r => r.key === 'none').map(r => ({ ...r, label: 'Uden partner' }))),
     ageBands: AGE_BANDS.map(label => ({ label, participants: bands.get(label) ?? 0 })),
     seats: { rows: seatRows, classes: sum(seats, s => s.classes), capacity: sum(seats, s => s.capacity), taken: sum(seats, s => s.taken), fillRate: rate(sum(seats, s => s.taken), sum(seats, s => s.capacity)) },
     shows: { rows: showRows, expected: sum(shows, s => s.expected), attended: sum(shows, s => s.attended), noShows: sum(showRows, s => s.noShows), noShowRate: rate(sum(showRows, s => s.noShows), sum(shows, s => s.expected)) },
     unmetDemand: { rows: unmet.map(u => ({ label: u.label, waiting: u.waiting, classes: u.classes })), waiting: sum(unmet, u => u.waiting) },
-    volunteers: { rows: volunteerRows, hours: Math.round(sum(volunteers, v => v.minutes) / 6) / 10, people: new Set(volunteers.map(v => v.staffUserId)).size },
+    // The total is the sum of the rounded rows, so the table adds up as printed.
+    volunteers: { rows: volunteerRows, hours: Math.round(sum(volunteerRows, v => v.hours) * 10) / 10, people: new Set(volunteers.map(v => v.staffUserId)).size },
     milestones: milestones.map(m => ({ number: m.number, scopeLabel: scopeLabel(m.scope, names), reachedAt: m.reachedAt, locationName: m.locationName, courseTitle: m.courseTitle }))
   }
 }

@@ -20,7 +20,7 @@ function bookedMessage (result: string | undefined): { tone: 'success' | 'error'
   const waiting = /^venteliste-(\d+)$/.exec(result)
   if (waiting) return { tone: 'info', text: `Holdet er fuldt. Deltageren er nr. ${waiting[1]} på ventelisten.` }
   if (result === 'gammel') return { tone: 'error', text: 'Siden var for gammel. Prøv igen.' }
-  const known = DOMAIN_MESSAGES[result as keyof typeof DOMAIN_MESSAGES]
+  const known = Object.hasOwn(DOMAIN_MESSAGES, result) ? DOMAIN_MESSAGES[result as keyof typeof DOMAIN_MESSAGES] : undefined
   return known ? { tone: 'error', text: known.message } : undefined
 }
 
@@ -42,7 +42,7 @@ const participantRoutes: FastifyPluginAsync = async (fastify) => {
     if (!page) return reply.callNotFound()
     const history = await getLearnerHistory(fastify.db, id)
     reply.code(status)
-    return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, history, devices: DEVICES, message, merged, booked: bookedMessage(booked), erase: ERASE_MESSAGES[erase ?? ''], isAdmin: reply.request.staff?.role === 'admin', csrfToken: reply.generateCsrf() })
+    return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, history, devices: DEVICES, message, merged, booked: bookedMessage(booked), erase: erase !== undefined && Object.hasOwn(ERASE_MESSAGES, erase) ? ERASE_MESSAGES[erase] : undefined, isAdmin: reply.request.staff?.role === 'admin', csrfToken: reply.generateCsrf() })
   }
 
   fastify.get<{ Params: { id: string } }>('/personale/deltagere/:id', leader, async (request, reply) => {

@@ -27,7 +27,8 @@ const reportRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.get('/personale/rapporter/rapport.csv', leader, async (request, reply) => {
-    const { period } = readPeriod(queryString(request.query, 'fra'), queryString(request.query, 'til'))
+    const { period, error } = readPeriod(queryString(request.query, 'fra'), queryString(request.query, 'til'))
+    if (error) return await reply.code(400).type('text/plain; charset=utf-8').send(`${error} Gå tilbage til rapporten, og ret perioden.`)
     const report = await buildReport(fastify.db, period)
     return await reply
       .type('text/csv; charset=utf-8')
@@ -36,7 +37,8 @@ const reportRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.get('/personale/rapporter/rapport.xlsx', leader, async (request, reply) => {
-    const { period } = readPeriod(queryString(request.query, 'fra'), queryString(request.query, 'til'))
+    const { period, error } = readPeriod(queryString(request.query, 'fra'), queryString(request.query, 'til'))
+    if (error) return await reply.code(400).type('text/plain; charset=utf-8').send(`${error} Gå tilbage til rapporten, og ret perioden.`)
     const report = await buildReport(fastify.db, period)
     return await reply
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
