@@ -28,7 +28,8 @@ const EnvSchema = Type.Object({
   RETENTION_MONTHS: Type.Integer({ minimum: 1, maximum: 120, default: 12 }),
   PRIVACY_TEXT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   ACCESSIBILITY_TEXT_FILE: Type.Optional(Type.String({ minLength: 1 })),
-  DPO_CONTACT: Type.String({ maxLength: 200, default: '' })
+  DPO_CONTACT: Type.String({ maxLength: 200, default: '' }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 200 }))
 })
 
 type Env = Static<typeof EnvSchema>
@@ -60,6 +61,8 @@ export interface Config {
   accessibilityTextFile: string | null
   /** The data protection officer, named on the privacy page. */
   dpoContact: string
+  /** Bearer token for /metrics; without it /metrics is not served. */
+  metricsToken: string | null
 }
 
 export class ConfigError extends Error {
@@ -106,6 +109,7 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     privacyTextFile: env.PRIVACY_TEXT_FILE !== undefined ? resolve(env.PRIVACY_TEXT_FILE) : null,
     accessibilityTextFile: env.ACCESSIBILITY_TEXT_FILE !== undefined ? resolve(env.ACCESSIBILITY_TEXT_FILE) : null,
     dpoContact: env.DPO_CONTACT,
+    metricsToken: env.METRICS_TOKEN ?? null,
     ...overrides
   }
   if (config.smtpUrl !== null && env.MAIL_FROM === undefined && overrides.mailFrom === undefined) {
