@@ -48,6 +48,13 @@ export interface AppOptions {
   backgroundJobs?: boolean
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route as registered (method and URL pattern), for tests that walk them all. */
+    routeTable: Array<{ method: string, url: string }>
+  }
+}
+
 /** Log request lines without query strings or tokens: no personal data in logs. */
 const serializers = {
   req: (req: { method: string, url: string }) => ({
@@ -63,6 +70,9 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: opts.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true }
   })
+  const routeTable: Array<{ method: string, url: string }> = []
+  app.addHook('onRoute', route => { for (const method of [route.method].flat()) routeTable.push({ method, url: route.url }) })
+  app.decorate('routeTable', routeTable)
   await app.register(configPlugin, { config: opts.config })
   await app.register(dbPlugin, { db: opts.db, closeOnStop: opts.closeDb ?? false })
   await app.register(viewPlugin)

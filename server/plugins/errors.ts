@@ -50,7 +50,18 @@ async function renderError (request: FastifyRequest, reply: FastifyReply, status
  * One error handler: rules broken and 4xx show their Danish message; 5xx show a calm
  * page and log the detail. Never a stack trace to a browser.
  */
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The answer to a form posted without a valid CSRF token: 403 and a calm Danish page. */
+    staleForm: () => Promise<unknown>
+  }
+}
+
 export default fp(async (fastify) => {
+  fastify.decorateReply('staleForm', async function (this: FastifyReply) {
+    return await renderError(this.request, this, 403, 'Siden var for gammel',
+      'Siden har været åben for længe, eller din browser har slettet en cookie, så vi har ikke gemt noget. Gå tilbage, genindlæs siden, og prøv igen.', 'csrf')
+  })
   fastify.setNotFoundHandler(async (request, reply) => {
     return await renderError(request, reply, 404, 'Siden findes ikke',
       'Vi kan ikke finde den side, du leder efter. Måske er linket forkert, eller siden er flyttet.')

@@ -35,3 +35,26 @@ describe('operations', () => {
     await t.app.close()
   })
 })
+
+describe('headers and cookies', () => {
+  it('send a Content-Security-Policy without unsafe-inline, and a Secure, HttpOnly, SameSite cookie over https', async () => {
+    const t = await buildTestApp({ publicUrl: 'https://kurser.bib.dk', isProduction: true, env: 'production' })
+    const classId = await createClass(t.db)
+    for (const path of ['/', `/hold/${classId}`, '/kurser/mitid-kom-godt-i-gang', '/personale/log-ind', '/privatliv', '/tjek-ind']) {
+      const res = await request(t.app.server).get(path)
+      const csp = String(res.headers['content-security-policy'])
+      expect(csp, path).toContain("default-src 'self'")
+      expect(csp, path).toContain("script-src 'self'")
+      expect(csp, path).not.toContain('unsafe-inline')
+      expect(csp, path).not.toContain('unsafe-eval')
+      expect(res.headers['strict-transport-security'], path).toBeDefined()
+      expect(res.headers['x-content-type-options'], path).toBe('nosniff')
+    }
+    const form = await request(t.app.server).get(`/hold/${classId}`)
+    const cookie = (form.headers['set-cookie'] as unknown as string[]).find(c => c.startsWith('digikurser_session='))
+    expect(cookie).toMatch(/; HttpOnly/i)
+    expect(cookie).toMatch(/; Secure/i)
+    expect(cookie).toMatch(/; SameSite=Lax/i)
+    await t.app.close()
+  })
+})

@@ -146,10 +146,9 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     const type = text(body, 'type')
     const walkInValues = { name: text(body, 'name'), phone: text(body, 'phone'), email: text(body, 'email') }
     if (!fastify.checkCsrf(request)) {
-      request.session.set('checkinFlash', { tone: 'error', text: 'Siden var for gammel. Prøv igen.' })
-      return type === 'walkin'
-        ? await renderSheet(request, reply, door, { status: 403, walkIn: { values: walkInValues, errors: {} } })
-        : await reply.redirect(`/tjek-ind/${meetingId}`, 303)
+      if (type !== 'walkin') return await reply.staleForm()
+      request.session.set('checkinFlash', { tone: 'error', text: 'Siden var for gammel. Tryk på knappen igen.' })
+      return await renderSheet(request, reply, door, { status: 403, walkIn: { values: walkInValues, errors: {} } })
     }
     const key = CHECKIN_KEY.test(text(body, 'key')) ? text(body, 'key') : newCheckinKey()
     let action: CheckinAction
@@ -239,7 +238,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     const door = await doorAccess(request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
     if (!door.isLeader) return await deny(request, reply, 'forbidden')
-    if (!fastify.checkCsrf(request)) return await reply.redirect(`/tjek-ind/${meetingId}`, 303)
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
     const allow = text(request.body, 'allow') === '1'
     await db.transaction().execute(async tx => {
       await updateClassRow(tx, door.ctx.classId, { walkins_over_capacity: allow ? 1 : 0 })
@@ -256,7 +255,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     const door = await doorAccess(request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
     if (!door.isLeader || door.actor.staffId === null) return await deny(request, reply, 'forbidden')
-    if (!fastify.checkCsrf(request)) return await reply.redirect(`/tjek-ind/${meetingId}`, 303)
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
     try {
       const link = await createCheckinLink(db, meetingId, door.actor.staffId)
       const url = `${fastify.config.publicUrl}/tjek-ind/adgang/${link.token}`
@@ -277,7 +276,8 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     const door = await doorAccess(request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
     if (!door.isLeader || door.actor.staffId === null) return await deny(request, reply, 'forbidden')
-    if (fastify.checkCsrf(request) && await revokeLink(db, linkId, door.actor.staffId) === meetingId) {
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    if (await revokeLink(db, linkId, door.actor.staffId) === meetingId) {
       request.session.set('checkinFlash', { tone: 'success', text: 'Linket virker ikke længere.' })
     }
     return await reply.redirect(`/tjek-ind/${meetingId}#leder`, 303)

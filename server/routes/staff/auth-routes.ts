@@ -60,7 +60,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post('/personale/log-ud', async (request, reply) => {
-    if (!fastify.checkCsrf(request)) return await reply.redirect('/personale', 303)
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
     request.session.delete()
     return await reply.redirect('/personale/log-ind?logget-ud=1', 303)
   })
@@ -79,8 +79,9 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
     config: { rateLimit: { max: 10, timeWindow: '15 minutes' } }
   }, async (request, reply) => {
     const values = { name: text(request.body, 'name'), email: text(request.body, 'email') }
-    if (!await needsFirstAdmin(fastify.db)) return await reply.redirect('/personale/log-ind', 303)
-    if (!fastify.checkCsrf(request)) return await renderFirstAdmin(reply, 403, values, { form: 'Siden var for gammel. Tjek felterne, og prøv igen.' })
+    const open = await needsFirstAdmin(fastify.db)
+    if (!fastify.checkCsrf(request)) return open ? await renderFirstAdmin(reply, 403, values, { form: 'Siden var for gammel. Tjek felterne, og prøv igen.' }) : await reply.staleForm()
+    if (!open) return await reply.redirect('/personale/log-ind', 303)
     const password = text(request.body, 'password')
     const result = validateStaffUser({ ...values, role: 'admin', password })
     const errors: StaffUserErrors & { password_repeat?: string } = result.ok ? {} : { ...result.errors }

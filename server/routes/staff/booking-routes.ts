@@ -140,7 +140,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     const booking = id === undefined ? undefined : await findBookingById(fastify.db, id)
     if (!booking || id === undefined) return reply.callNotFound()
     const back = `/personale/hold/${booking.class_id}/venteliste`
-    if (!fastify.checkCsrf(request)) return await reply.redirect(`${back}?besked=gammel`, 303)
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
     const outcome = (request.body as Record<string, unknown> | undefined)?.outcome
     if (outcome !== 'accepted' && outcome !== 'declined' && outcome !== 'no_answer') return await reply.redirect(back, 303)
     try {
@@ -156,7 +156,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     const booking = id === undefined ? undefined : await findBookingById(fastify.db, id)
     if (!booking || id === undefined) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await reply.redirect(`/personale/hold/${booking.class_id}?besked=gammel#deltagere`, 303)
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
     const raw = (request.body as Record<string, unknown> | undefined)?.note
     const note = typeof raw === 'string' ? raw.trim().slice(0, 1000) : ''
     await saveStaffNote(fastify.db, id, note === '' ? null : note, request.staff?.id ?? 0)

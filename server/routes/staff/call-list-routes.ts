@@ -39,7 +39,8 @@ const callListRoutes: FastifyPluginAsync = async (fastify) => {
     const day = isDay(body.dag as string | undefined) ? body.dag as string : today()
     const bookingId = parseId(body.booking_id)
     const meetingId = parseId(body.meeting_id)
-    if (fastify.checkCsrf(request) && bookingId !== undefined && meetingId !== undefined) {
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    if (bookingId !== undefined && meetingId !== undefined) {
       await markCalled(fastify.db, bookingId, meetingId, body.ringet === '1', request.staff?.id ?? 0)
     }
     return await reply.redirect(`/personale/ringeliste?dag=${day}#r-${bookingId ?? 0}-${meetingId ?? 0}`, 303)

@@ -115,7 +115,8 @@ const learningRoutes: FastifyPluginAsync = async (fastify) => {
     const participant = id === undefined ? undefined : await findParticipant(db, id)
     if (!participant || id === undefined) return reply.callNotFound()
     const classId = parseId((request.body as Record<string, unknown> | undefined)?.class_id)
-    if (!fastify.checkCsrf(request) || classId === undefined) return await reply.redirect(`/personale/deltagere/${id}?tilmeldt=gammel#naeste`, 303)
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    if (classId === undefined) return await reply.redirect(`/personale/deltagere/${id}#naeste`, 303)
     try {
       const outcome = await bookSeat(db, classId, {
         name: participant.name,

@@ -35,7 +35,7 @@ const privacyRoutes: FastifyPluginAsync = async (fastify) => {
     const participant = id === undefined ? undefined : await findParticipant(fastify.db, id)
     if (!participant || id === undefined) return reply.callNotFound()
     const body = (request.body ?? {}) as Record<string, unknown>
-    if (!fastify.checkCsrf(request)) return await reply.redirect(`/personale/deltagere/${id}?slet=gammel#persondata`, 303)
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
     if (body.confirm !== '1') return await reply.redirect(`/personale/deltagere/${id}?slet=bekraeft#persondata`, 303)
     await eraseParticipant(fastify.db, id, request.staff?.id ?? 0)
     return await reply.redirect(`/personale/deltagere/${id}?slet=ok`, 303)

@@ -22,7 +22,7 @@ const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
     const body = request.body as Record<string, unknown> | undefined
     const staffUserId = parseId(body?.staff_user_id)
     if (classId === undefined) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await reply.redirect(`/personale/hold/${classId}?besked=gammel`, 303)
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
     const person = staffUserId === undefined ? undefined : await findStaffUser(fastify.db, staffUserId)
     if (!person || person.active !== 1 || staffUserId === undefined) return await reply.redirect(`/personale/hold/${classId}`, 303)
     const task: StaffTask = body?.task === 'instructor' ? 'instructor' : 'helper'
@@ -34,7 +34,7 @@ const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
     const classId = parseId(request.params.id)
     const staffUserId = parseId(request.params.staffId)
     if (classId === undefined || staffUserId === undefined) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await reply.redirect(`/personale/hold/${classId}?besked=gammel`, 303)
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
     await removeFromClass(fastify.db, classId, staffUserId, request.staff?.id ?? 0)
     return await reply.redirect(`/personale/hold/${classId}?gemt=1#personale`, 303)
   })

@@ -1,0 +1,59 @@
+import request from 'supertest'
+import { describe, expect, it } from 'vitest'
+import { insertPartner } from '../../server/repositories/partner-repository.ts'
+import { createApiToken } from '../../server/services/api-token-service.ts'
+import { bookSeat } from '../../server/services/booking-service.ts'
+import { createCheckinLink } from '../../server/services/checkin-link-service.ts'
+import { inviteStaffUser } from '../../server/services/staff-service.ts'
+import { bookingInput, buildTestApp, createClass, createClassToday, createLocation, createStaff, signedInAgent, staffIdOf } from '../helpers/app.ts'
+
+/**
+ * Routes that take a POST without a CSRF token, and why: the API authenticates each
+ * request with a bearer token (no cookie, so nothing to forge), and RFC 8058 one-click
+ * unsubscribe is posted by mail programs, with the secret token in the URL.
+ */
+const EXEMPT = [/^\/api\//, /^\/interesse\/afmeld\/:token$/]
+
+describe('CSRF', () => {
+  it('every state-changing route refuses a request without a token with 403, and changes nothing', async () => {
+    const t = await buildTestApp()
+    // Every kind of thing a route can act on, each with id 1.
+    await createLocation(t.db)
+    await insertPartner(t.db, { name: 'Seniorklubben', contact: null, note: null, archived_at: null, created_at: new Date().toISOString() })
+    const { classId, meetingId } = await createClassToday(t.db, { capacity: 5 })
+    await createClass(t.db, { capacity: 5 })
+    const booked = await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk' }), 'phone', new Date(Date.now() - 86400_000))
+    const admin = await createStaff(t.db, 'admin', 'admin@bib.dk')
+    const adminId = await staffIdOf(t.db, 'admin@bib.dk')
+    await createStaff(t.db, 'volunteer', 'frida@bib.dk')
+    const invite = await inviteStaffUser(t.db, { email: 'ny@bib.dk', name: 'Ny Frivillig', role: 'volunteer' }, adminId)
+    const link = await createCheckinLink(t.db, meetingId, adminId)
+    await createApiToken(t.db, 'Hjemmesiden', adminId)
+    expect([classId, meetingId]).toEqual([1, 1])
+
+    const tokens: Record<string, string> = { '/tilmelding/': booked.token, '/personale/invitation/': invite.token, '/tjek-ind/adgang/': link.token }
+    const pathOf = (url: string) => url
+      .replace(/:token/, () => Object.entries(tokens).find(([prefix]) => url.startsWith(prefix))?.[1] ?? 'x')
+      .replace(/:slug/, 'mitid-kom-godt-i-gang')
+      .replace(/:[A-Za-z]+/g, '1')
+    const posts = t.app.routeTable.filter(r => r.method === 'POST' && !EXEMPT.some(e => e.test(r.url)))
+    expect(posts.length).toBeGreaterThan(40)
+
+    const signedIn = await signedInAgent(t.app, admin)
+    const snapshot = async () => JSON.stringify(await Promise.all(['bookings', 'classes', 'locations', 'partners', 'staff_users', 'attendances', 'checkin_links', 'api_tokens', 'milestone_rules', 'participants', 'interest_subscriptions', 'class_staff'].map(async table => await t.db.selectFrom(table as 'bookings').selectAll().execute())))
+    const before = await snapshot()
+    const wrong: string[] = []
+    for (const route of posts) {
+      const path = pathOf(route.url)
+      for (const [who, agent] of [['admin', signedIn], ['anonymous', request.agent(t.app.server)]] as const) {
+        const res = await agent.post(path).type('form').send({ name: 'X', email: 'x@bib.dk', class_id: '2', staff_user_id: '2', confirm: '1', pin: '0000', type: 'in', booking_id: '1', allow: '1' })
+        // Anonymous staff routes answer 401 (sign in first) before any token matters.
+        const ok = res.status === 403 || (who === 'anonymous' && res.status === 401)
+        if (!ok) wrong.push(`${who} POST ${route.url} → ${res.status}`)
+      }
+    }
+    expect(wrong).toEqual([])
+    expect(await snapshot()).toEqual(before)
+    await t.app.close()
+  })
+})
