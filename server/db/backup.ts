@@ -1,0 +1,41 @@
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import SQLite from 'better-sqlite3'
+
+/**
+ * A consistent copy of a live SQLite database, taken with SQLite's online backup API
+ * while the server keeps serving (pages written meanwhile are copied again). The copy
+ * is written next to the target and renamed into place only after `PRAGMA
+ * integrity_check` says ok, so a half-written backup never takes a good one's name.
+ */
+export async function backupSqlite (sourceFile: string, targetFile: string): Promise<{ pages: number, bookings: number }> {
+  if (!existsSync(sourceFile)) throw new Error(`There is no database at ${sourceFile}.`)
+  const target = resolve(targetFile)
+  if (target === resolve(sourceFile)) throw new Error('The backup must go to another file than the database itself.')
+  mkdirSync(dirname(target), { recursive: true })
+  const partial = `${target}.partial`
+  rmSync(partial, { force: true })
+  const source = new SQLite(sourceFile, { readonly: true, fileMustExist: true })
+  source.pragma('busy_timeout = 5000')
+  let pages = 0
+  try {
+    const result = await source.backup(partial, { progress: ({ totalPages }) => { pages = totalPages; return 200 } })
+    pages = result.totalPages
+  } finally {
+    source.close()
+  }
+  const copy = new SQLite(partial, { fileMustExist: true })
+  try {
+    const check = copy.pragma('integrity_check', { simple: true })
+    if (check !== 'ok') throw new Error(`The backup failed its integrity check: ${String(check)}`)
+    copy.pragma('journal_mode = DELETE')
+    const bookings = (copy.prepare('select count(*) as n from bookings').get() as { n: number }).n
+    copy.close()
+    renameSync(partial, target)
+    return { pages, bookings }
+  } catch (error) {
+    copy.close()
+    rmSync(partial, { force: true })
+    throw error
+  }
+}

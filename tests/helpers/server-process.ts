@@ -1,0 +1,60 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { resolve } from 'node:path'
+import { createSqliteDb } from '../../server/db/connection.ts'
+import { migrateToLatest } from '../../server/db/migrate.ts'
+import { syncCatalogue } from '../../server/services/catalogue-service.ts'
+import type { Db } from '../../server/db/connection.ts'
+import { coursesDir } from './app.ts'
+import { freePort } from './smtp.ts'
+
+export const root = resolve(import.meta.dirname, '../..')
+
+/** A migrated database file with the catalogue, for a server process to start on. */
+export async function prepareDatabase (file: string, seed?: (db: Db) => Promise<void>): Promise<void> {
+  const db = createSqliteDb(file)
+  await migrateToLatest(db)
+  await syncCatalogue(db, coursesDir)
+  if (seed) await seed(db)
+  await db.destroy()
+}
+
+export interface ServerProcess {
+  child: ChildProcess
+  base: string
+  output: () => string
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  exited: Promise<number | string | null>
+}
+
+/** Starts `server/main.ts` as its own process (one PID) and waits until it listens. */
+export async function startServerProcess (env: Record<string, string>): Promise<ServerProcess> {
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  child.stdout?.on('data', (c: Buffer) => { output += c.toString() })
+  child.stderr?.on('data', (c: Buffer) => { output += c.toString() })
+  const exited = new Promise<number | string | null>(done => child.on('exit', (code, signal) => done(code ?? signal)))
+  const started = Date.now()
+  while (!output.includes('digikurser is listening')) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited before listening:\n${output}`)
+    if (Date.now() - started > 30_000) throw new Error(`server did not start:\n${output}`)
+    await new Promise(r => setTimeout(r, 50))
+  }
+  return { child, base, output: () => output, exited }
+}
+
+/** Runs a CLI script to its end. */
+export async function runScript (script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null, output: string }> {
+  return await new Promise(done => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout?.on('data', (c: Buffer) => { output += c.toString() })
+    child.stderr?.on('data', (c: Buffer) => { output += c.toString() })
+    child.on('exit', code => done({ code, output }))
+  })
+}
