@@ -38,23 +38,23 @@ export async function startServerProcess (env: Record<string, string>): Promise<
   let output = ''
   child.stdout?.on('data', (c: Buffer) => { output += c.toString() })
   child.stderr?.on('data', (c: Buffer) => { output += c.toString() })
-  const exited = new Promise<number | string | null>(done => child.on('exit', (code, signal) => done(code ?? signal)))
+  const exited = new Promise<number | string | null>(resolve => child.on('exit', (code, signal) => resolve(code ?? signal)))
   const started = Date.now()
   while (!output.includes('digikurser is listening')) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited before listening:\n${output}`)
     if (Date.now() - started > 30_000) throw new Error(`server did not start:\n${output}`)
-    await new Promise(r => setTimeout(r, 50))
+    await new Promise(resolve => setTimeout(resolve, 50))
   }
   return { child, base, output: () => output, exited }
 }
 
 /** Runs a CLI script to its end. */
 export async function runScript (script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null, output: string }> {
-  return await new Promise(done => {
+  return await new Promise(resolve => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout?.on('data', (c: Buffer) => { output += c.toString() })
     child.stderr?.on('data', (c: Buffer) => { output += c.toString() })
-    child.on('exit', code => done({ code, output }))
+    child.on('exit', code => resolve({ code, output }))
   })
 }

@@ -35,11 +35,11 @@ describe('backup', () => {
     for (let i = 0; i < 20; i++) tokens.push(await bookOver(server.base, classId, `Før ${i}`) ?? '')
 
     // Bookings keep coming while the backup is taken.
-    let rushing = true
+    const state = { rushing: true }
     const during: string[] = []
-    const rush = (async () => { let i = 0; while (rushing) during.push(await bookOver(server.base, classId, `Under ${i++}`) ?? '') })()
+    const rush = (async () => { let i = 0; while (state.rushing) during.push(await bookOver(server.base, classId, `Under ${i++}`) ?? '') })()
     const duringBackup = await runScript('server/cli/backup.ts', [join(dir, 'during.sqlite')], env)
-    rushing = false
+    state.rushing = false
     await rush
     expect(duringBackup.output).toMatch(/Backup written to .*during\.sqlite: \d+ pages, \d+ bookings, integrity ok/)
     expect(duringBackup.code).toBe(0)
