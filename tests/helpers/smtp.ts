@@ -25,6 +25,8 @@ export interface SmtpPeerOptions {
   onTransaction?: (count: number) => void
   /** Answer the final dot with this error instead of accepting, e.g. { code: 451 }. */
   refuse?: (to: string) => { code: number, message: string } | null
+  /** Wait this long before answering the final dot (a slow mail server). */
+  delayMs?: number
 }
 
 /** A real SMTP server on 127.0.0.1 that keeps and parses what it accepts. */
@@ -51,7 +53,7 @@ export async function startSmtpPeer (opts: SmtpPeerOptions = {}): Promise<SmtpPe
           return
         }
         const raw = Buffer.concat(chunks).toString('utf8')
-        simpleParser(raw).then(parsed => {
+        new Promise(resolve => setTimeout(resolve, opts.delayMs ?? 0)).then(async () => await simpleParser(raw)).then(parsed => {
           received.push({ to, raw, parsed })
           callback()
           opts.onAccepted?.(received.length)

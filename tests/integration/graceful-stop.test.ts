@@ -1,0 +1,66 @@
+import { request as httpRequest } from 'node:http'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createSqliteDb } from '../../server/db/connection.ts'
+import { bookSeat } from '../../server/services/booking-service.ts'
+import { bookingInput, createClass } from '../helpers/app.ts'
+import { prepareDatabase, startServerProcess } from '../helpers/server-process.ts'
+import { startSmtpPeer } from '../helpers/smtp.ts'
+
+describe('a graceful stop', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'digikurser-stop-'))
+  afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
+
+  it('on SIGTERM refuses new connections, finishes the request and the e-mail in flight, and exits within 10 s', { timeout: 60_000 }, async () => {
+    const file = join(dir, 'stop.sqlite')
+    let classId = 0
+    await prepareDatabase(file, async db => {
+      classId = await createClass(db, { capacity: 50 })
+      for (let i = 0; i < 6; i++) await bookSeat(db, classId, bookingInput({ name: `Deltager ${i}`, email: `d${i}@example.dk` }), 'online')
+    })
+    let inFlight: () => void = () => {}
+    const firstTransaction = new Promise<void>(resolve => { inFlight = resolve })
+    const peer = await startSmtpPeer({ delayMs: 1500, onTransaction: () => { inFlight() } })
+    const server = await startServerProcess({ DATABASE_FILE: file, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>' })
+
+    // A request in flight: a booking form whose body is still on its way.
+    const page = await fetch(`${server.base}/hold/${classId}`)
+    const cookie = page.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? ''
+    const body = new URLSearchParams({ _csrf: csrf, name: 'Sidste Deltager', phone: '12345678', email: '' }).toString()
+    const { port } = new URL(server.base)
+    const slow = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: `/hold/${classId}/tilmeld`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), connection: 'close' } })
+    const answer = new Promise<{ status: number, location: string }>((resolve, reject) => {
+      slow.on('response', res => { res.resume(); resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? '') }) })
+      slow.on('error', reject)
+    })
+    slow.write(body.slice(0, 20))
+
+    await firstTransaction // an e-mail is being handed to the slow mail server
+    const stoppedAt = Date.now()
+    server.child.kill('SIGTERM')
+    await new Promise(resolve => setTimeout(resolve, 300))
+    // New work is refused now: the connection is refused, or (while the last e-mail is
+    // still being handed over) answered 503 and closed.
+    const late = await fetch(`${server.base}/`).then(r => r.status, () => 'refused')
+    expect(['refused', 503]).toContain(late)
+    slow.end(body.slice(20))
+    expect(await answer).toMatchObject({ status: 303 })
+    expect(await server.exited).toBe(0)
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000)
+    expect(server.output()).toContain('"signal":"SIGTERM"')
+
+    // The e-mail in flight was delivered and recorded; nothing was left half-sent.
+    const db = createSqliteDb(file)
+    const rows = await db.selectFrom('outbox').select(['recipient', 'status']).execute()
+    await db.destroy()
+    expect(peer.received.length).toBeGreaterThanOrEqual(1)
+    for (const mail of peer.received) expect(rows.find(r => r.recipient === mail.to)?.status, mail.to).toBe('sent')
+    expect(rows.filter(r => r.status === 'claimed' || r.status === 'sending' || r.status === 'unknown')).toEqual([])
+    expect(rows.filter(r => r.status === 'queued').length).toBe(6 - peer.received.length)
+    expect(await (async () => { const d = createSqliteDb(file); const n = (await d.selectFrom('bookings').select('id').execute()).length; await d.destroy(); return n })()).toBe(7)
+    await peer.close()
+  })
+})
