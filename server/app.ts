@@ -68,7 +68,18 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger === false ? false : { level: opts.config.logLevel, serializers, ...(opts.logStream ? { stream: opts.logStream } : {}) },
     trustProxy: opts.config.trustProxy,
-    routerOptions: { ignoreTrailingSlash: true }
+    routerOptions: { ignoreTrailingSlash: true },
+    // A broken or overlong address never reaches a route: answer it in Danish, too.
+    frameworkErrors: (error, request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 400
+      const message = 'Adressen er forkert eller for lang. Tjek linket, eller gå til forsiden.'
+      const api = request.url.startsWith('/api/')
+      const body = api
+        ? JSON.stringify({ error: { status, code: 'bad_url', message } })
+        : `<!doctype html><html lang="da"><head><meta charset="utf-8"><title>Forkert adresse</title></head><body><main><h1>Forkert adresse</h1><p>${message}</p><p><a href="/">Gå til forsiden</a></p></main></body></html>`
+      reply.raw.writeHead(status, { 'content-type': api ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) })
+      reply.raw.end(body)
+    }
   })
   const routeTable: Array<{ method: string, url: string }> = []
   app.addHook('onRoute', route => { for (const method of [route.method].flat()) routeTable.push({ method, url: route.url }) })

@@ -74,7 +74,8 @@ export default fp(async (fastify) => {
     }
     const status = error.statusCode ?? 500
     if (error.validation !== undefined && isApi(request)) {
-      return await renderError(request, reply, 400, 'Ugyldig forespørgsel', error.message, 'validation_error', error.validation)
+      // The message is Danish; the machine-readable details (field and rule) follow it.
+      return await renderError(request, reply, 400, 'Ugyldig forespørgsel', `Forespørgslen er ugyldig: ${error.message}. Se "details" for, hvilke felter der er forkerte.`, 'validation_error', error.validation)
     }
     if (status === 429) {
       return await renderError(request, reply, 429, 'Vent lidt', error.message)

@@ -75,7 +75,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   async function requireToken (request: FastifyRequest, reply: FastifyReply) {
     const token = await verifyApiToken(fastify.db, request.headers.authorization)
-    if (!token) return await apiError(reply.header('www-authenticate', 'Bearer'), 401, 'unauthorized', 'A valid API token is required: Authorization: Bearer <token>.')
+    if (!token) return await apiError(reply.header('www-authenticate', 'Bearer'), 401, 'unauthorized', 'Der skal bruges en gyldig API-nøgle: Authorization: Bearer <nøgle>.')
     request.apiToken = token
   }
   const auth = { preHandler: requireToken }
@@ -101,15 +101,15 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   /** Checks what the schema cannot: that course, place and partner exist and meetings make sense. */
   async function checkClass (body: Static<typeof CreateClassBody>, isNew: boolean): Promise<string | undefined> {
-    if (!await findCourse(fastify.db, body.courseSlug)) return `courseSlug "${body.courseSlug}" is not in the catalogue`
+    if (!await findCourse(fastify.db, body.courseSlug)) return `courseSlug: kurset "${body.courseSlug}" findes ikke i kataloget`
     const location = await findLocation(fastify.db, body.locationId)
-    if (!location || (isNew && location.archived_at !== null)) return `locationId ${body.locationId} is not an active place`
-    if (body.partnerId != null && !await findPartner(fastify.db, body.partnerId)) return `partnerId ${body.partnerId} does not exist`
+    if (!location || (isNew && location.archived_at !== null)) return `locationId: stedet ${body.locationId} findes ikke, eller det er arkiveret`
+    if (body.partnerId != null && !await findPartner(fastify.db, body.partnerId)) return `partnerId: partneren ${body.partnerId} findes ikke`
     for (const [i, m] of body.meetings.entries()) {
       const start = DateTime.fromISO(m.start)
       const end = DateTime.fromISO(m.end)
-      if (!start.isValid || !end.isValid || end <= start) return `meetings[${i}]: end must be after start`
-      if (isNew && start.toMillis() <= Date.now()) return `meetings[${i}]: start is in the past`
+      if (!start.isValid || !end.isValid || end <= start) return `meetings[${i}]: slut skal ligge efter start`
+      if (isNew && start.toMillis() <= Date.now()) return `meetings[${i}]: start ligger i fortiden`
     }
     return undefined
   }
@@ -142,7 +142,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     schema: { tags: ['classes'], summary: 'One class, public or internal', security, params: IdParams, response: { 200: ManagedClass, 401: ErrorBody, 404: ErrorBody } }
   }, async (request, reply) => {
     const cls = await managedClass(Number(request.params.id))
-    return cls ?? await apiError(reply, 404, 'class_not_found', 'No such class.')
+    return cls ?? await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
   })
 
   fastify.patch<{ Params: Static<typeof IdParams>, Body: Static<typeof UpdateClassBody> }>('/api/v1/classes/:id', {
@@ -150,9 +150,9 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     schema: { tags: ['classes'], summary: 'Change a class (more seats promote from the waiting list)', security, params: IdParams, body: UpdateClassBody, response: { 200: ManagedClass, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 422: ErrorBody } }
   }, async (request, reply) => {
     const id = Number(request.params.id)
-    if (Object.keys(request.body ?? {}).length === 0) return await apiError(reply, 400, 'validation_error', 'body must have at least one field to change')
+    if (Object.keys(request.body ?? {}).length === 0) return await apiError(reply, 400, 'validation_error', 'Skriv mindst ét felt, der skal ændres.')
     const current = await managedClass(id)
-    if (!current) return await apiError(reply, 404, 'class_not_found', 'No such class.')
+    if (!current) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
     const merged = { courseSlug: current.courseSlug, locationId: current.locationId, partnerId: current.partnerId, capacity: current.capacity, public: current.public, waitlistMode: current.waitlistMode as 'auto' | 'call', note: current.note, meetings: current.meetings, ...request.body }
     const problem = await checkClass(merged, false)
     if (problem) return await apiError(reply, 422, 'invalid_class', problem)
@@ -165,7 +165,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     schema: { tags: ['classes'], summary: 'Cancel a class; its bookings are kept, cancelled by the organiser', security, params: IdParams, response: { 200: ManagedClass, 401: ErrorBody, 404: ErrorBody } }
   }, async (request, reply) => {
     const id = Number(request.params.id)
-    if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'No such class.')
+    if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
     await cancelClass(fastify.db, id, request.apiToken?.created_by ?? null)
     return await managedClass(id)
   })
@@ -175,7 +175,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     schema: { tags: ['bookings'], summary: "A class's confirmed and waiting bookings, in queue order", security, params: IdParams }
   }, async (request, reply) => {
     const id = Number(request.params.id)
-    if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'No such class.')
+    if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
     let waiting = 0
     return {
       bookings: (await listActiveBookings(fastify.db, id)).map(b => ({
@@ -199,7 +199,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     schema: { tags: ['bookings'], summary: 'Book a seat, or a place on the waiting list, with the same rules as the booking form', security, params: IdParams, body: CreateBookingBody }
   }, async (request, reply) => {
     const id = parseId(request.params.id)
-    if (id === undefined) return await apiError(reply, 404, 'class_not_found', 'No such class.')
+    if (id === undefined) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
     const b = request.body
     const values: BookingFormValues = {
       ...EMPTY_BOOKING_FORM,
@@ -216,7 +216,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
       booker_email: b.bookedBy?.email ?? ''
     }
     const result = validateBookingForm(values)
-    if (!result.ok) return await apiError(reply, 422, 'validation_error', 'The booking is not valid; see details (messages in Danish).', result.errors)
+    if (!result.ok) return await apiError(reply, 422, 'validation_error', 'Tilmeldingen er ikke gyldig. Se "details" for, hvad der skal rettes.', result.errors)
     try {
       const outcome = await bookSeat(fastify.db, id, result.input, 'online')
       return await reply.code(outcome.created ? 201 : 200).send({

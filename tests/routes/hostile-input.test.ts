@@ -1,0 +1,141 @@
+import fc from 'fast-check'
+import request from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApiToken } from '../../server/services/api-token-service.ts'
+import { bookSeat } from '../../server/services/booking-service.ts'
+import { bookingInput, buildTestApp, createClass, createClassToday, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp } from '../helpers/app.ts'
+
+/**
+ * Random and hostile input at every public form and API endpoint: huge fields, control
+ * characters, wrong types, unicode names, markup and SQL. The promise: never a 500,
+ * never stored markup that renders as HTML, always a Danish message.
+ */
+const hostile = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom(
+    'Søren Ærø', 'محمد علي', '李小龙', 'Zoë Ångström-Ødegård', '<script>alert(1)</script>', '"><img src=x onerror=alert(1)>',
+    "Robert'); DROP TABLE bookings;--", "' OR '1'='1", '=HYPERLINK("http://x")', '\u0000\u0001\u0007', '\u202Eevil', '   ', '',
+    '12 34 56 78', '+45 12345678', 'a@b.dk', 'x'.repeat(5000), '{{7*7}}', '<%= it %>', '../../etc/passwd', '%00', 'null', 'undefined', '[object Object]'
+  )
+)
+/** A form field as a browser or an attacker may send it: a string, repeated, or missing. */
+const field = fc.oneof({ weight: 6, arbitrary: hostile }, { weight: 1, arbitrary: fc.array(hostile, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.constant(undefined) })
+const json = fc.jsonValue({ maxDepth: 3 })
+
+const DANISH = /Skriv|Tjek|Ret|Vælg|kan ikke|ikke|findes|gemt|Siden|ugyldig|forkert|Vent/i
+const runs = { numRuns: 60 }
+
+function formOf (fields: Record<string, unknown>): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue
+    for (const v of Array.isArray(value) ? value : [value]) params.append(key, String(v))
+  }
+  return params.toString()
+}
+
+describe('hostile input', () => {
+  let t: TestApp
+  let classId: number
+  let token: string
+  let apiToken: string
+  let meetingId: number
+  let leader: Awaited<ReturnType<typeof signedInAgent>>
+  beforeAll(async () => {
+    t = await buildTestApp({ bookingRateLimit: 100_000 })
+    classId = await createClass(t.db, { capacity: 500 })
+    token = (await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'online')).token
+    const admin = await createStaff(t.db, 'admin', 'admin@bib.dk')
+    apiToken = (await createApiToken(t.db, 'Test', await staffIdOf(t.db, 'admin@bib.dk'))).token
+    meetingId = (await createClassToday(t.db, { capacity: 500 })).meetingId
+    // Signed in first: the sign-in form's rate limit is spent by the hostile posts below.
+    leader = await signedInAgent(t.app, admin)
+  })
+  afterAll(async () => { await t.app.close() })
+
+  it('the booking form: never a 500, a Danish message for what is wrong, and a stored name never renders as markup', async () => {
+    const agent = request.agent(t.app.server)
+    const csrf = csrfOf((await agent.get(`/hold/${classId}`)).text)
+    await fc.assert(fc.asyncProperty(fc.record({ name: field, phone: field, email: field, birth_year: field, needs_other: field, booker_name: field, booker_phone: field, booker_email: field, for_someone_else: field, needs_companion: field }), async fields => {
+      const res = await agent.post(`/hold/${classId}/tilmeld`).type('form').send(formOf({ _csrf: csrf, ...fields }))
+      expect(res.status, JSON.stringify(fields)).toBeLessThan(500)
+      if (res.status >= 400) expect(res.text).toMatch(DANISH)
+      if (res.status === 303) {
+        const page = await agent.get(res.headers.location as string)
+        expect(page.status).toBe(200)
+        expect(page.text).not.toMatch(/<script>alert|<img src=x/)
+      }
+    }), runs)
+    // With a valid phone the hostile name is stored: it must come back as text, never as markup.
+    let stored = 0
+    await fc.assert(fc.asyncProperty(hostile, fc.integer({ min: 10_000_000, max: 99_999_999 }), async (name, phone) => {
+      const res = await agent.post(`/hold/${classId}/tilmeld`).type('form').send(formOf({ _csrf: csrf, name, phone: String(phone) }))
+      expect(res.status).toBeLessThan(500)
+      if (res.status !== 303) return
+      stored++
+      const page = await agent.get(res.headers.location as string)
+      expect(page.text).not.toMatch(/<script>alert|<img src=x|onerror=alert\(1\)>/)
+    }), runs)
+    expect(stored).toBeGreaterThan(10)
+  })
+
+  it('the cancel, interest, sign-in and PIN forms: never a 500', async () => {
+    const agent = request.agent(t.app.server)
+    const csrf = csrfOf((await agent.get('/kurser/mitid-kom-godt-i-gang')).text)
+    await fc.assert(fc.asyncProperty(field, field, hostile, async (a, b, path) => {
+      for (const [url, fields] of [
+        ['/kurser/mitid-kom-godt-i-gang/besked', { _csrf: csrf, email: a, website: b }],
+        [`/kurser/${encodeURIComponent(path)}/besked`, { _csrf: csrf, email: a }],
+        [`/tilmelding/${encodeURIComponent(path)}/afmeld`, { _csrf: csrf, confirm: a }],
+        ['/personale/log-ind', { _csrf: csrf, email: a, password: b, next: path }],
+        [`/tjek-ind/adgang/${encodeURIComponent(path)}`, { _csrf: csrf, pin: a }],
+        [`/interesse/afmeld/${encodeURIComponent(path)}`, {}]
+      ] as const) {
+        const res = await agent.post(url).type('form').send(formOf(fields))
+        expect(res.status, `${url} ${JSON.stringify(fields)}`).toBeLessThan(500)
+        if (res.status >= 400 && res.status !== 429) expect(res.text, url).toMatch(DANISH)
+      }
+      const get = await agent.get(`/?emne=${encodeURIComponent(path)}&sted=${encodeURIComponent(String(a))}`)
+      expect(get.status).toBeLessThan(500)
+    }), { numRuns: 40 })
+    // The real booking is still there, untouched.
+    expect((await request(t.app.server).get(`/tilmelding/${token}`)).status).toBe(200)
+  })
+
+  it('the API: wrong types and hostile values give a 4xx with a Danish message in JSON, never a 500', async () => {
+    await fc.assert(fc.asyncProperty(json, hostile, async (body, text) => {
+      const auth = { authorization: `Bearer ${apiToken}` }
+      const responses = [
+        await request(t.app.server).post(`/api/v1/classes/${classId}/bookings`).set(auth).set('content-type', 'application/json').send(JSON.stringify(body)),
+        await request(t.app.server).post('/api/v1/classes').set(auth).set('content-type', 'application/json').send(JSON.stringify(body)),
+        await request(t.app.server).patch(`/api/v1/classes/${classId}`).set(auth).set('content-type', 'application/json').send(JSON.stringify(body)),
+        await request(t.app.server).post(`/api/v1/classes/${classId}/bookings`).set(auth).send({ name: text, phone: text, email: text }),
+        await request(t.app.server).get(`/api/v1/classes?topic=${encodeURIComponent(text)}&from=${encodeURIComponent(text)}`),
+        await request(t.app.server).get(`/api/v1/classes/${encodeURIComponent(text)}`).set(auth)
+      ]
+      for (const res of responses) {
+        expect(res.status, `${JSON.stringify(body)} ${text}`).toBeLessThan(500)
+        if (res.status >= 400) {
+          expect(typeof res.body.error?.message, res.text).toBe('string')
+          expect(res.body.error.message).toMatch(/[a-zæøå]/i)
+          expect(res.body.error.message).toMatch(DANISH)
+        }
+      }
+    }), runs)
+  })
+
+  it('the door: hostile batches never give a 500, and names typed at the door never render as markup', async () => {
+    const csrf = csrfOf((await leader.get(`/tjek-ind/${meetingId}`)).text)
+    let n = 0
+    await fc.assert(fc.asyncProperty(fc.array(fc.oneof(json, fc.record({ key: hostile, type: fc.constantFrom('in', 'out', 'code', 'walkin', 'x'), bookingId: json, code: hostile, person: fc.record({ name: hostile, phone: hostile, email: hostile }) })), { maxLength: 5 }), async actions => {
+      const withKeys = actions.map(a => (typeof a === 'object' && a !== null && !Array.isArray(a) && 'type' in a) ? { ...a, key: `fc-${++n}-${String(a.key).length}` } : a)
+      const res = await leader.post(`/tjek-ind/${meetingId}/synk`).send({ _csrf: csrf, actions: withKeys })
+      expect(res.status, JSON.stringify(withKeys)).toBeLessThan(500)
+    }), { numRuns: 40 })
+    const page = await leader.get(`/tjek-ind/${meetingId}`)
+    expect(page.status).toBe(200)
+    expect(page.text).not.toMatch(/<script>alert|<img src=x/)
+  })
+})
