@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createClass } from '../helpers/app.ts'
+import { prepareDatabase, startServerProcess } from '../helpers/server-process.ts'
+import { startSmtpPeer } from '../helpers/smtp.ts'
+
+interface Seen { token: string, confirmed: boolean }
+
+/** One citizen: opens the class page, books, and reads the answer page. Null when the server is gone. */
+async function citizen (base: string, classId: number, n: number): Promise<Seen | null> {
+  try {
+    const page = await fetch(`${base}/hold/${classId}`)
+    const cookie = page.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? ''
+    const res = await fetch(`${base}/hold/${classId}/tilmeld`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, name: `Borger ${n}`, phone: String(20_000_000 + n), email: `borger${n}@example.dk` }).toString()
+    })
+    const token = /\/tilmelding\/([^?]+)/.exec(res.headers.get('location') ?? '')?.[1]
+    if (res.status !== 303 || !token) return null
+    const answer = await (await fetch(`${base}/tilmelding/${token}?ny=1`)).text()
+    return { token, confirmed: answer.includes('Du har en plads') }
+  } catch {
+    return null
+  }
+}
+
+describe('a crash in the middle of a booking rush', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'digikurser-chaos-'))
+  afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
+
+  it('loses no booking a citizen saw, fills no class beyond its seats, keeps the database whole, and sends each e-mail once', { timeout: 180_000 }, async () => {
+    const file = join(dir, 'rush.sqlite')
+    const classes: number[] = []
+    await prepareDatabase(file, async db => { for (let i = 0; i < 8; i++) classes.push(await createClass(db, { capacity: 20 })) })
+    const peer = await startSmtpPeer({ delayMs: 20 })
+    const env = { DATABASE_FILE: file, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000' }
+    const first = await startServerProcess(env)
+
+    // 400 citizens on 8 classes of 20 seats, 40 at a time; the server is killed after the 150th answer.
+    const seen: Seen[] = []
+    let next = 0
+    let answers = 0
+    let killed = false
+    const worker = async () => {
+      while (next < 400) {
+        const n = next++
+        const result = await citizen(first.base, classes[n % classes.length] as number, n)
+        if (result) seen.push(result)
+        if (++answers === 150 && !killed) {
+          killed = true
+          first.child.kill('SIGKILL')
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: 40 }, worker))
+    expect(await first.exited).toBe('SIGKILL')
+    expect(seen.length).toBeGreaterThan(50)
+
+    // Restarted on the same file.
+    const second = await startServerProcess(env)
+    for (const s of seen) {
+      const page = await fetch(`${second.base}/tilmelding/${s.token}`)
+      expect(page.status, s.token).toBe(200)
+      if (s.confirmed) expect(await page.text(), s.token).toContain('Du har en plads')
+    }
+    // The outbox sends what was pending once: wait until nothing is queued.
+    const db = new SQLite(file, { readonly: true })
+    const started = Date.now()
+    while ((db.prepare("select count(*) as n from outbox where status in ('queued', 'claimed')").get() as { n: number }).n > 0) {
+      if (Date.now() - started > 90_000) throw new Error('the outbox did not drain')
+      await new Promise(resolve => setTimeout(resolve, 250))
+    }
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+    const over = db.prepare("select class_id, count(*) as n, (select capacity from classes where id = class_id) as cap from bookings where status = 'confirmed' group by class_id having n > cap").all()
+    expect(over).toEqual([])
+    const full = db.prepare("select count(*) as n from bookings where status = 'confirmed'").get() as { n: number }
+    expect(full.n).toBeLessThanOrEqual(160)
+    const statuses = db.prepare('select status, count(*) as n from outbox group by status').all() as Array<{ status: string, n: number }>
+    const sent = statuses.find(s => s.status === 'sent')?.n ?? 0
+    db.close()
+    expect([...peer.countsByMessageId().values()].every(n => n === 1)).toBe(true)
+    // Every accepted message is recorded as sent, except at most the one the kill cut off
+    // between the final dot and the answer (then it is "unknown", shown to staff, never resent).
+    const unknown = statuses.find(s => s.status === 'unknown')?.n ?? 0
+    expect(unknown).toBeLessThanOrEqual(1)
+    expect(peer.received.length - sent).toBeLessThanOrEqual(unknown)
+    second.child.kill('SIGTERM')
+    expect(await second.exited).toBe(0)
+    await peer.close()
+  })
+})
