@@ -29,6 +29,7 @@ const EnvSchema = Type.Object({
   PRIVACY_TEXT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   ACCESSIBILITY_TEXT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   DPO_CONTACT: Type.String({ maxLength: 200, default: '' }),
+  DOOR_RATE_LIMIT: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 300 }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 200 }))
 })
 
@@ -61,6 +62,8 @@ export interface Config {
   accessibilityTextFile: string | null
   /** The data protection officer, named on the privacy page. */
   dpoContact: string
+  /** Check-in requests per minute from one address (a door with a few tablets needs far fewer). */
+  doorRateLimit: number
   /** Bearer token for /metrics; without it /metrics is not served. */
   metricsToken: string | null
 }
@@ -110,6 +113,7 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     accessibilityTextFile: env.ACCESSIBILITY_TEXT_FILE !== undefined ? resolve(env.ACCESSIBILITY_TEXT_FILE) : null,
     dpoContact: env.DPO_CONTACT,
     metricsToken: env.METRICS_TOKEN ?? null,
+    doorRateLimit: env.DOOR_RATE_LIMIT,
     ...overrides
   }
   if (config.smtpUrl !== null && env.MAIL_FROM === undefined && overrides.mailFrom === undefined) {

@@ -135,7 +135,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
 
   /** The form way (no JavaScript): one action, then back to the list with a message. */
   // Generous for a busy door (a tablet polls every 15 s), but a stop to floods from one address.
-  const doorLimit = { config: { rateLimit: { max: 300, timeWindow: '1 minute' } } }
+  const doorLimit = { config: { rateLimit: { max: fastify.config.doorRateLimit, timeWindow: '1 minute' } } }
 
   fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/handling', doorLimit, async (request, reply) => {
     const meetingId = parseId(request.params.meetingId)
