@@ -12,6 +12,7 @@ import viewPlugin from './plugins/view.ts'
 import mailPlugin from './plugins/mail.ts'
 import jobsPlugin from './plugins/jobs.ts'
 import operationsPlugin from './plugins/operations.ts'
+import readCachePlugin from './plugins/read-cache.ts'
 import classesApi from './routes/api/classes-api.ts'
 import manageApi from './routes/api/manage-api.ts'
 import bookingRoutes from './routes/public/booking-routes.ts'
@@ -95,6 +96,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(mailPlugin, { backgroundJobs: opts.backgroundJobs ?? false })
   await app.register(jobsPlugin, { backgroundJobs: opts.backgroundJobs ?? false })
   await app.register(operationsPlugin)
+  await app.register(readCachePlugin)
 
   await app.register(catalogueRoutes)
   await app.register(bookingRoutes)

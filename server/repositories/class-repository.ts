@@ -95,6 +95,13 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
   if (filter.locationId !== undefined) query = query.where('classes.location_id', '=', filter.locationId)
   if (filter.courseSlug) query = query.where('classes.course_slug', '=', filter.courseSlug)
   if (filter.ids) query = query.where('classes.id', 'in', filter.ids.length > 0 ? filter.ids : [-1])
+  // A class still to come has a meeting after the moment: the meetings' start index finds
+  // those few classes at once, instead of looking at every class there has ever been.
+  const soonest = filter.startsAfter ?? filter.endsAfter
+  if (soonest !== undefined) {
+    const dayBefore = new Date(Date.parse(soonest) - 86400_000).toISOString()
+    query = query.where('classes.id', 'in', eb => eb.selectFrom('meetings').select('meetings.class_id').where('meetings.starts_at', '>', dayBefore))
+  }
   if (filter.startsAfter) {
     const after = filter.startsAfter
     query = query.where(eb => eb(

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.ts'
 import { newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { buildReport } from '../../server/services/report-service.ts'
-import { buildTestApp, createClassToday, createStaff, createTestDb, csrfOf, signedInAgent, submitBooking, testConfig, tokenFrom } from '../helpers/app.ts'
+import { bookSeat } from '../../server/services/booking-service.ts'
+import { bookingInput, buildTestApp, createClass, createClassToday, createStaff, createTestDb, csrfOf, signedInAgent, submitBooking, testConfig, tokenFrom } from '../helpers/app.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
 
 const cellsOf = (html: string, id: string): string[][] => {
@@ -46,6 +47,14 @@ describe('reports for leaders', () => {
     const values: unknown[][] = []
     sheet?.eachRow(row => { values.push((row.values as unknown[]).slice(1)) })
     expect(values.slice(-3)).toEqual([['Brædstrup Bibliotek', 2, 2], ['Hovedbiblioteket', 5, 4], ['I alt', 7, 5]])
+
+    // A change made afterwards shows at once (the kept report is out of date).
+    const jens = await t.db.selectFrom('bookings').innerJoin('participants', 'participants.id', 'bookings.participant_id').select(['bookings.id', 'bookings.class_id']).where('participants.name', '=', 'Carl').executeTakeFirstOrThrow()
+    const carlMeeting = await t.db.selectFrom('meetings').select('id').where('class_id', '=', jens.class_id).orderBy('starts_at').executeTakeFirstOrThrow()
+    const fremmoede = await leader.get(`/personale/hold/${jens.class_id}/fremmoede`)
+    await leader.post(`/personale/hold/${jens.class_id}/fremmoede`).type('form').send(`_csrf=${encodeURIComponent(csrfOf(fremmoede.text))}&here=${jens.id}:${carlMeeting.id}`).expect(303)
+    const again = await leader.get('/personale/rapporter?fra=2025-01-01&til=2025-12-31').expect(200)
+    expect(cellsOf(again.text, 'emne')).toEqual([['Digital Post', '2', '2'], ['MitID', '6', '5'], ['I alt', '8', '6']])
 
     const bad = await leader.get('/personale/rapporter?fra=2025-12-31&til=2025-01-01').expect(400)
     expect(bad.text).toContain('Fra-datoen skal ligge før til-datoen.')
@@ -131,8 +140,8 @@ describe('logs', () => {
     const db = await createTestDb()
     const app = await buildApp({ config, db, closeDb: true, logStream: stream })
     await app.ready()
-    const { classId, meetingId } = await createClassToday(db, { capacity: 5 })
-    await db.updateTable('meetings').set({ starts_at: new Date(Date.now() + 3600_000).toISOString() }).where('id', '=', meetingId).execute()
+    const classId = await createClass(db, { capacity: 5 })
+    const { classId: todayClass, meetingId } = await createClassToday(db, { capacity: 5 })
     const name = 'Søren Ærø Kvistgaard'
     const booked = await submitBooking(app, classId, { name, phone: '61 72 83 94', email: 'soeren.kvist@example.dk', needs_other: 'Rollator' })
     const token = tokenFrom(booked.headers.location as string)
@@ -143,7 +152,9 @@ describe('logs', () => {
     await admin.get(`/personale/deltagere?q=${encodeURIComponent('61 72 83 94')}`).expect(200)
     await admin.get(`/personale/deltagere/${id}`).expect(200)
     await admin.get(`/personale/deltagere/${id}/eksport.json`).expect(200)
-    const booking = await db.selectFrom('bookings').select('id').where('token', '=', token).executeTakeFirstOrThrow()
+    // The same person also on today's class, checked in at the door.
+    const today = await bookSeat(db, todayClass, bookingInput({ name, phone: '+4561728394', email: 'soeren.kvist@example.dk' }), 'phone', new Date(Date.now() - 86400_000))
+    const booking = await db.selectFrom('bookings').select('id').where('token', '=', today.token).executeTakeFirstOrThrow()
     await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: booking.id }, { staffId: null, linkId: null, mayOverfill: false })
     const door = await admin.get(`/tjek-ind/${meetingId}`).expect(200)
     await admin.post(`/tjek-ind/${meetingId}/synk`).send({ _csrf: csrfOf(door.text), actions: [{ key: 'log-test-0001', type: 'walkin', person: { name: 'Ali Hassan Rahimi', phone: '50 60 70 80', email: 'ali.rahimi@example.dk' } }] }).expect(200)

@@ -127,3 +127,23 @@ describe('catalogue, course and class pages', () => {
     await request(t.app.server).get('/static/dkfds/package.json').expect(404)
   })
 })
+
+describe('the catalogue in pages', () => {
+  it('shows thirty classes a page, soonest first, with links to the next and previous page that keep the filter', async () => {
+    const t = await buildTestApp()
+    const location = await createLocation(t.db)
+    for (let i = 0; i < 35; i++) await createClass(t.db, { locationId: location, meetings: [`2030-03-${String(1 + (i % 28)).padStart(2, '0')}T${String(9 + Math.floor(i / 28)).padStart(2, '0')}:00`] })
+    const first = await request(t.app.server).get('/').expect(200)
+    expect((first.text.match(/class="class-card"/g) ?? []).length).toBe(30)
+    expect(first.text).toContain('35 hold – side 1 af 2')
+    expect(first.text).toContain('Viser hold 1–30 af 35.')
+    expect(first.text).toContain('href="/?side=2#resultater"')
+    const second = await request(t.app.server).get('/?side=2').expect(200)
+    expect((second.text.match(/class="class-card"/g) ?? []).length).toBe(5)
+    expect(second.text).toContain('href="/#resultater">Forrige side')
+    const filtered = await request(t.app.server).get(`/?sted=${location}`).expect(200)
+    expect(filtered.text).toContain(`href="/?sted=${location}&amp;side=2#resultater"`)
+    expect((await request(t.app.server).get('/?side=99')).text).toContain('side 2 af 2')
+    await t.app.close()
+  })
+})

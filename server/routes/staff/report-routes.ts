@@ -1,18 +1,22 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { DateTime } from 'luxon'
 import { ZONE } from '../../domain/time.ts'
-import { buildReport, readPeriod } from '../../services/report-service.ts'
-import { barChart, reportCsv, reportTables, reportXlsx } from '../../services/report-tables.ts'
+import { type Period, type Report, buildReport, readPeriod } from '../../services/report-service.ts'
+import { type ReportTable, barChart, reportCsv, reportTables, reportXlsx } from '../../services/report-tables.ts'
 import { queryString } from '../params.ts'
 
 /** Reports for the municipality: the dashboard, the printable period report, CSV and XLSX. */
 const reportRoutes: FastifyPluginAsync = async (fastify) => {
   const leader = { preHandler: fastify.requireStaff('leader') }
+  type Built = { report: Report, tables: Array<ReportTable & { svg: string | null }> }
+  const reportOf = async (period: Period) => await fastify.readCache.reports.get(`${period.from}/${period.to}`, async () => {
+    const report = await buildReport(fastify.db, period)
+    return { report, tables: await Promise.all(reportTables(report).map(async t => ({ ...t, svg: await barChart(t) }))) }
+  }) as Built
 
   fastify.get('/personale/rapporter', leader, async (request, reply) => {
     const { period, error } = readPeriod(queryString(request.query, 'fra'), queryString(request.query, 'til'))
-    const report = await buildReport(fastify.db, period)
-    const tables = await Promise.all(reportTables(report).map(async t => ({ ...t, svg: await barChart(t) })))
+    const { report, tables } = await reportOf(period)
     const today = DateTime.now().setZone(ZONE)
     const lastYear = today.minus({ years: 1 })
     const quick = [
@@ -29,7 +33,7 @@ const reportRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get('/personale/rapporter/rapport.csv', leader, async (request, reply) => {
     const { period, error } = readPeriod(queryString(request.query, 'fra'), queryString(request.query, 'til'))
     if (error) return await reply.code(400).type('text/plain; charset=utf-8').send(`${error} Gå tilbage til rapporten, og ret perioden.`)
-    const report = await buildReport(fastify.db, period)
+    const { report } = await reportOf(period)
     return await reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="rapport-${period.from}-${period.to}.csv"`)
@@ -39,7 +43,7 @@ const reportRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get('/personale/rapporter/rapport.xlsx', leader, async (request, reply) => {
     const { period, error } = readPeriod(queryString(request.query, 'fra'), queryString(request.query, 'til'))
     if (error) return await reply.code(400).type('text/plain; charset=utf-8').send(`${error} Gå tilbage til rapporten, og ret perioden.`)
-    const report = await buildReport(fastify.db, period)
+    const { report } = await reportOf(period)
     return await reply
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .header('content-disposition', `attachment; filename="rapport-${period.from}-${period.to}.xlsx"`)

@@ -1,0 +1,34 @@
+/**
+ * Pages that many people read and few change (the catalogue, the reports) are built
+ * once and reused until something changes: a report reads every attendance of a period,
+ * which takes a good part of a second on a big installation.
+ * "Something changes" is any successful state-changing request to this server (and the
+ * daily job), which bumps the generation; a report older than `maxAgeMs` is made again
+ * anyway, which bounds how stale it can be when another server made the change.
+ */
+export class ReadCache<T> {
+  private generation = 0
+  private readonly entries = new Map<string, { generation: number, at: number, value: Promise<T> }>()
+
+  constructor (private readonly maxAgeMs = 60_000, private readonly maxEntries = 20) {}
+
+  /** Something was written: every kept report is out of date. */
+  invalidate (): void {
+    this.generation++
+  }
+
+  async get (key: string, build: () => Promise<T>, now = Date.now()): Promise<T> {
+    const hit = this.entries.get(key)
+    if (hit && hit.generation === this.generation && now - hit.at < this.maxAgeMs) return await hit.value
+    const value = build()
+    this.entries.delete(key)
+    this.entries.set(key, { generation: this.generation, at: now, value })
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
+    try {
+      return await value
+    } catch (error) {
+      this.entries.delete(key)
+      throw error
+    }
+  }
+}
