@@ -1,5 +1,4 @@
 import { stringify } from 'csv-stringify/sync'
-import ExcelJS from 'exceljs'
 import * as vega from 'vega'
 import * as vl from 'vega-lite'
 import { formatDate, formatDateTime } from '../domain/time.ts'
@@ -187,6 +186,8 @@ export function reportCsv (report: Report, organisation: string): string {
 
 /** The report as an Excel workbook: an overview sheet, then one sheet per table. */
 export async function reportXlsx (report: Report, organisation: string): Promise<Buffer> {
+  // Loaded on first use: it is large, and only the download needs it.
+  const { default: ExcelJS } = await import('exceljs')
   const book = new ExcelJS.Workbook()
   book.creator = organisation
   book.created = new Date(report.generatedAt)
