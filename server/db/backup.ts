@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, realpathSync, renameSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
 
@@ -11,18 +11,22 @@ import SQLite from 'better-sqlite3'
 export async function backupSqlite (sourceFile: string, targetFile: string): Promise<{ pages: number, bookings: number }> {
   if (!existsSync(sourceFile)) throw new Error(`There is no database at ${sourceFile}.`)
   const target = resolve(targetFile)
-  if (target === resolve(sourceFile)) throw new Error('The backup must go to another file than the database itself.')
+  const real = (file: string) => existsSync(file) ? realpathSync(file) : file
+  const source = real(resolve(sourceFile))
+  if (real(target) === source || [`${source}-wal`, `${source}-shm`, `${source}-journal`].includes(real(target))) {
+    throw new Error('The backup must go to another file than the database itself (or its -wal, -shm and -journal files).')
+  }
   mkdirSync(dirname(target), { recursive: true })
   const partial = `${target}.partial`
   rmSync(partial, { force: true })
-  const source = new SQLite(sourceFile, { readonly: true, fileMustExist: true })
-  source.pragma('busy_timeout = 5000')
+  const live = new SQLite(sourceFile, { readonly: true, fileMustExist: true })
+  live.pragma('busy_timeout = 5000')
   let pages = 0
   try {
-    const result = await source.backup(partial, { progress: ({ totalPages }) => { pages = totalPages; return 200 } })
+    const result = await live.backup(partial, { progress: ({ totalPages }) => { pages = totalPages; return 200 } })
     pages = result.totalPages
   } finally {
-    source.close()
+    live.close()
   }
   const copy = new SQLite(partial, { fileMustExist: true })
   try {

@@ -39,7 +39,8 @@ function partsOf (date: Date): Parts {
   return parts as Parts
 }
 
-const parse = (iso: string): Date => new Date(iso)
+/** Stored times are UTC; one without an offset is read as UTC too, never as server time. */
+const parse = (iso: string): Date => new Date(/(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : `${iso}Z`)
 
 /** "tirsdag 3. marts" */
 export function formatDate (iso: string): string {

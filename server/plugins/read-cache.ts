@@ -14,16 +14,20 @@ declare module 'fastify' {
 }
 
 /**
- * Kept pages, made out of date by any successful state-changing request to this server.
+ * Kept pages, made out of date by any state-changing request to this server.
  * With several servers a change made on another one shows within the caches' maximum
  * age (30 s for the catalogue, 60 s for reports).
  */
 export default fp(async (fastify) => {
   const caches = { catalogue: new ReadCache<CataloguePage>(30_000), reports: new ReadCache<unknown>(60_000) }
   fastify.decorate('readCache', caches)
-  fastify.addHook('onResponse', async (request, reply) => {
-    if (request.method === 'GET' || request.method === 'HEAD' || reply.statusCode >= 400) return
+  // Whatever the answer (a write may commit and then fail, or the client may go away),
+  // a state-changing request makes the kept pages out of date.
+  const invalidate = async (request: { method: string }) => {
+    if (request.method === 'GET' || request.method === 'HEAD') return
     caches.catalogue.invalidate()
     caches.reports.invalidate()
-  })
+  }
+  fastify.addHook('onResponse', invalidate)
+  fastify.addHook('onRequestAbort', invalidate)
 }, { name: 'read-cache', fastify: '5.x' })

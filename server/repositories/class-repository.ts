@@ -95,15 +95,11 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
   if (filter.locationId !== undefined) query = query.where('classes.location_id', '=', filter.locationId)
   if (filter.courseSlug) query = query.where('classes.course_slug', '=', filter.courseSlug)
   if (filter.ids) query = query.where('classes.id', 'in', filter.ids.length > 0 ? filter.ids : [-1])
-  // A class still to come has a meeting after the moment: the meetings' start index finds
-  // those few classes at once, instead of looking at every class there has ever been.
-  const soonest = filter.startsAfter ?? filter.endsAfter
-  if (soonest !== undefined) {
-    const dayBefore = new Date(Date.parse(soonest) - 86400_000).toISOString()
-    query = query.where('classes.id', 'in', eb => eb.selectFrom('meetings').select('meetings.class_id').where('meetings.starts_at', '>', dayBefore))
-  }
   if (filter.startsAfter) {
     const after = filter.startsAfter
+    // A class that has not begun has all its meetings after the moment: the meetings'
+    // start index finds those few classes at once, instead of every class ever held.
+    query = query.where('classes.id', 'in', eb => eb.selectFrom('meetings').select('meetings.class_id').where('meetings.starts_at', '>', after))
     query = query.where(eb => eb(
       eb.selectFrom('meetings').whereRef('meetings.class_id', '=', 'classes.id').select(e => e.fn.min('meetings.starts_at').as('v')),
       '>', after))

@@ -2,9 +2,9 @@
  * Pages that many people read and few change (the catalogue, the reports) are built
  * once and reused until something changes: a report reads every attendance of a period,
  * which takes a good part of a second on a big installation.
- * "Something changes" is any successful state-changing request to this server (and the
- * daily job), which bumps the generation; a report older than `maxAgeMs` is made again
- * anyway, which bounds how stale it can be when another server made the change.
+ * "Something changes" is any state-changing request to this server, which bumps the
+ * generation; a kept page older than `maxAgeMs` is made again anyway, which bounds how
+ * stale it can be when another server (or a background job) made the change.
  */
 export class ReadCache<T> {
   private generation = 0
@@ -27,7 +27,8 @@ export class ReadCache<T> {
     try {
       return await value
     } catch (error) {
-      this.entries.delete(key)
+      // Forget the failed build only: a newer one may have taken its place meanwhile.
+      if (this.entries.get(key)?.value === value) this.entries.delete(key)
       throw error
     }
   }

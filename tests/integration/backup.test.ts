@@ -69,5 +69,6 @@ describe('backup', () => {
     // Misuse gets a clear message.
     expect((await runScript('server/cli/backup.ts', [], env)).output).toContain('Usage: npm run backup -- FILE')
     expect((await runScript('server/cli/backup.ts', [file], env)).output).toContain('another file than the database')
+    expect((await runScript('server/cli/backup.ts', [`${file}-wal`], env)).output).toContain('another file than the database')
   })
 })
