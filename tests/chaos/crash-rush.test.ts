@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createClass } from '../helpers/app.ts'
-import { prepareDatabase, startServerProcess } from '../helpers/server-process.ts'
+import { bookOverHttp, prepareDatabase, startServerProcess } from '../helpers/server-process.ts'
 import { startSmtpPeer } from '../helpers/smtp.ts'
 
 interface Seen { token: string, confirmed: boolean }
@@ -12,17 +12,8 @@ interface Seen { token: string, confirmed: boolean }
 /** One citizen: opens the class page, books, and reads the answer page. Null when the server is gone. */
 async function citizen (base: string, classId: number, n: number): Promise<Seen | null> {
   try {
-    const page = await fetch(`${base}/hold/${classId}`)
-    const cookie = page.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? ''
-    const res = await fetch(`${base}/hold/${classId}/tilmeld`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrf, name: `Borger ${n}`, phone: String(20_000_000 + n), email: `borger${n}@example.dk` }).toString()
-    })
-    const token = /\/tilmelding\/([^?]+)/.exec(res.headers.get('location') ?? '')?.[1]
-    if (res.status !== 303 || !token) return null
+    const token = await bookOverHttp(base, classId, { name: `Borger ${n}`, phone: String(20_000_000 + n), email: `borger${n}@example.dk` })
+    if (!token) return null
     const answer = await (await fetch(`${base}/tilmelding/${token}?ny=1`)).text()
     return { token, confirmed: answer.includes('Du har en plads') }
   } catch {

@@ -58,3 +58,21 @@ export async function runScript (script: string, args: string[], env: Record<str
     child.on('exit', code => resolve({ code, output }))
   })
 }
+
+/**
+ * Books through the public form of a running server, as a browser would: opens the class
+ * page for its cookie and CSRF token, then posts. The booking's token, or null.
+ */
+export async function bookOverHttp (base: string, classId: number, fields: Record<string, string>): Promise<string | null> {
+  const page = await fetch(`${base}/hold/${classId}`)
+  const cookie = page.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? ''
+  const res = await fetch(`${base}/hold/${classId}/tilmeld`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrf, ...fields }).toString()
+  })
+  const token = /\/tilmelding\/([^?]+)/.exec(res.headers.get('location') ?? '')?.[1]
+  return res.status === 303 && token ? token : null
+}

@@ -4,22 +4,10 @@ import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createClass } from '../helpers/app.ts'
-import { prepareDatabase, runScript, startServerProcess } from '../helpers/server-process.ts'
+import { bookOverHttp, prepareDatabase, runScript, startServerProcess } from '../helpers/server-process.ts'
 
-/** Books through the public form of a running server, as a browser would. */
-async function bookOver (base: string, classId: number, name: string): Promise<string | null> {
-  const page = await fetch(`${base}/hold/${classId}`)
-  const cookie = page.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? ''
-  const res = await fetch(`${base}/hold/${classId}/tilmeld`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, name, phone: '', email: `${name.replace(/\s/g, '.').toLowerCase()}@example.dk` }).toString()
-  })
-  const location = res.headers.get('location') ?? ''
-  return /\/tilmelding\/([^?]+)/.exec(location)?.[1] ?? null
-}
+const bookOver = async (base: string, classId: number, name: string) =>
+  await bookOverHttp(base, classId, { name, phone: '', email: `${name.replace(/\s/g, '.').toLowerCase()}@example.dk` })
 
 describe('backup', () => {
   const dir = mkdtempSync(join(tmpdir(), 'digikurser-backup-'))
