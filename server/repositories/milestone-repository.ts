@@ -69,11 +69,6 @@ export async function listMilestonesOfParticipant (db: DbOrTx, participantId: nu
   return (await entries(db).where('milestones.participant_id', '=', participantId).orderBy('milestones.reached_at').execute()).map(toEntry)
 }
 
-export async function findMilestonesByIds (db: DbOrTx, ids: number[]): Promise<MilestoneEntry[]> {
-  if (ids.length === 0) return []
-  return (await entries(db).where('milestones.id', 'in', ids).orderBy('milestones.id').execute()).map(toEntry)
-}
-
 /** Active leaders and admins with an address: they hear about milestones at once. */
 export async function listLeaderRecipients (db: DbOrTx): Promise<Array<{ id: number, email: string, name: string }>> {
   return await db.selectFrom('staff_users').select(['id', 'email', 'name'])

@@ -1,5 +1,7 @@
+/// <reference lib="dom" />
 import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
+import { AxeBuilder } from '@axe-core/playwright'
 import { type Browser, type Page, chromium } from 'playwright-core'
 import { buildTestApp, type TestApp } from '../helpers/app.ts'
 
@@ -36,4 +38,15 @@ export async function signInInBrowser (page: Page, base: string, email: string, 
   await page.getByLabel('Adgangskode').fill(password)
   await page.getByRole('button', { name: 'Log ind' }).click()
   await page.waitForLoadState('load')
+}
+
+/** axe-core's WCAG 2.1 A and AA violations on the page, one readable line each. */
+export async function axeViolations (page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  return result.violations.map(v => `${v.id}: ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)
+}
+
+/** True when the page fits the window's width (no sideways scrolling). */
+export async function noSidewaysScroll (page: Page): Promise<boolean> {
+  return await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)
 }

@@ -2,24 +2,16 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AxeBuilder } from '@axe-core/playwright'
 import { type Browser, type Page, chromium } from 'playwright-core'
 import QRCode from 'qrcode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
 import { bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf, type TestApp } from '../helpers/app.ts'
-import { chromiumOrSkip, chromiumPath, signInInBrowser, startTestServer } from './browser.ts'
+import { axeViolations, noSidewaysScroll, chromiumOrSkip, chromiumPath, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
-
-async function violations (page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  return result.violations.map(v => `${v.id}: ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)
-}
-
-const noSidewaysScroll = async (page: Page) => await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)
 
 /**
  * A camera that films a QR code: a Y4M video file of the code, black on white, which
@@ -93,11 +85,11 @@ describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
     const page = await context.newPage()
     await signInInBrowser(page, t.base, 'frida@bib.dk', 'fridas lange adgangskode', '/tjek-ind')
     expect(page.url()).toBe(`${t.base}/tjek-ind`)
-    found.today = await violations(page)
+    found.today = await axeViolations(page)
     await page.screenshot({ path: join(screenshots, 'door-today-tablet.png'), fullPage: true })
     await page.getByRole('link', { name: /Kom godt i gang med MitID/ }).click()
     await page.waitForURL(`${t.base}/tjek-ind/${meetingId}`)
-    found.sheet = await violations(page)
+    found.sheet = await axeViolations(page)
     await page.screenshot({ path: join(screenshots, 'door-sheet-tablet.png'), fullPage: true })
     expect(await page.content()).not.toContain('22223333')
 
@@ -116,7 +108,7 @@ describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
     expect(await celebration.textContent()).toContain('Du er deltager nr. 3.000!')
     expect(await celebration.textContent()).toContain('Søren Ærø er deltager nr. 3.000 i alt.')
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('door-celebration')
-    found.celebration = await violations(page)
+    found.celebration = await axeViolations(page)
     await page.screenshot({ path: join(screenshots, 'door-celebration-tablet.png') })
     await celebration.getByRole('button', { name: 'Luk' }).click()
 
@@ -174,18 +166,18 @@ describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
     await page.keyboard.type('Ida Nielsen')
     await page.keyboard.press('Enter')
     await expect.poll(async () => await person(page, 'Ida Nielsen').locator('[data-state]').textContent(), { timeout: 20_000 }).toBe('✓ Tjekket ind')
-    found.leaderSheet = await violations(page)
+    found.leaderSheet = await axeViolations(page)
 
     await page.getByRole('button', { name: 'Lav et link med PIN-kode' }).click()
     await page.waitForLoadState('load')
-    found.linkCreated = await violations(page)
+    found.linkCreated = await axeViolations(page)
     await page.screenshot({ path: join(screenshots, 'door-link-created.png'), fullPage: true })
     const url = (await page.locator('.link-text').textContent()) ?? ''
     const pin = (await page.locator('.door-pin-shown').textContent()) ?? ''
 
     for (const [name, path] of [['milestones', '/personale/milepaele'], ['attendance', `/personale/hold/${classId}/fremmoede`], ['goals', `/personale/hold/${classId}/laeringsmaal`], ['class', `/personale/hold/${classId}`]] as const) {
       await page.goto(`${t.base}${path}`)
-      found[name] = await violations(page)
+      found[name] = await axeViolations(page)
       await page.screenshot({ path: join(screenshots, `staff-${name}.png`), fullPage: true })
     }
     expect(await page.content()).toContain('Fremmøde')
@@ -194,14 +186,14 @@ describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
     const participant = await t.db.selectFrom('participants').select('id').where('name', '=', 'Søren Ærø').executeTakeFirstOrThrow()
     await page.goto(`${t.base}/personale/deltagere/${participant.id}`)
     expect(await page.locator('main').textContent()).toContain('Milepæl: Deltager nr. 3.000 i alt')
-    found.participant = await violations(page)
+    found.participant = await axeViolations(page)
     await page.screenshot({ path: join(screenshots, 'staff-participant.png'), fullPage: true })
 
     // A club volunteer's tablet, without an account.
     const tabletContext = await browser.newContext({ viewport: { width: 820, height: 1180 } })
     const tablet = await tabletContext.newPage()
     await tablet.goto(url.replace(/^https?:\/\/[^/]+/, t.base))
-    found.pin = await violations(tablet)
+    found.pin = await axeViolations(tablet)
     await tablet.screenshot({ path: join(screenshots, 'door-pin-tablet.png') })
     await tablet.getByLabel('PIN-kode').fill(pin)
     await tablet.getByRole('button', { name: 'Åbn listen' }).click()

@@ -1,14 +1,13 @@
 /// <reference lib="dom" />
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { AxeBuilder } from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderMail } from '../../server/mail/render.ts'
 import { messageOf } from '../../server/mail/outbox.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createStaff, type TestApp } from '../helpers/app.ts'
-import { chromiumOrSkip, launchChromium, startTestServer } from './browser.ts'
+import { axeViolations, chromiumOrSkip, launchChromium, noSidewaysScroll, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -22,11 +21,8 @@ async function violations (page: Page): Promise<string[]> {
     const frame = document.querySelector('iframe.email-preview')
     if (frame) { frame.removeAttribute('sandbox'); frame.setAttribute('src', 'about:blank') }
   })
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  return result.violations.map(v => `${v.id}: ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)
+  return await axeViolations(page)
 }
-
-const noSidewaysScroll = async (page: Page) => await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)
 
 describe.skipIf(!run)('e-mail pages in a real browser', () => {
   let t: TestApp & { base: string }

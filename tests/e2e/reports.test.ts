@@ -1,22 +1,14 @@
 /// <reference lib="dom" />
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { AxeBuilder } from '@axe-core/playwright'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStaff, type TestApp } from '../helpers/app.ts'
 import { seedReportData } from '../helpers/report-data.ts'
-import { chromiumOrSkip, launchChromium, signInInBrowser, startTestServer } from './browser.ts'
+import { axeViolations, noSidewaysScroll, chromiumOrSkip, launchChromium, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
-
-async function violations (page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  return result.violations.map(v => `${v.id}: ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)
-}
-
-const noSidewaysScroll = async (page: Page) => await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)
 
 describe.skipIf(!run)('reports and personal data in a real browser', () => {
   let t: TestApp & { base: string }
@@ -50,7 +42,7 @@ describe.skipIf(!run)('reports and personal data in a real browser', () => {
     await page.waitForURL(/fra=2025-01-01/)
     expect(await page.locator('#t-emne').textContent()).toBe('Fremmøde pr. emne')
     expect(await page.locator('svg.chart').count()).toBe(6)
-    found.report = await violations(page)
+    found.report = await axeViolations(page)
     await page.locator('section[aria-labelledby="t-alder"]').screenshot({ path: join(screenshots, 'staff-report-chart.png') })
     await page.screenshot({ path: join(screenshots, 'staff-report-desktop.png'), fullPage: true })
     await page.emulateMedia({ media: 'print' })
@@ -59,7 +51,7 @@ describe.skipIf(!run)('reports and personal data in a real browser', () => {
 
     for (const [name, path] of [['privacyStatus', '/personale/persondata'], ['export', `/personale/deltagere/${annaId}/eksport`], ['participant', `/personale/deltagere/${annaId}`]] as const) {
       await page.goto(`${t.base}${path}`)
-      found[name] = await violations(page)
+      found[name] = await axeViolations(page)
       await page.screenshot({ path: join(screenshots, `staff-${name}.png`), fullPage: true })
     }
 
@@ -68,7 +60,7 @@ describe.skipIf(!run)('reports and personal data in a real browser', () => {
     const citizen = await zoomed.newPage()
     for (const [name, path] of [['privacy', '/privatliv'], ['accessibility', '/tilgaengelighed']] as const) {
       await citizen.goto(`${t.base}${path}`)
-      found[name] = await violations(citizen)
+      found[name] = await axeViolations(citizen)
       expect(await noSidewaysScroll(citizen), name).toBe(true)
       await citizen.screenshot({ path: join(screenshots, `citizen-${name}.png`), fullPage: true })
     }
@@ -78,7 +70,7 @@ describe.skipIf(!run)('reports and personal data in a real browser', () => {
     await signInInBrowser(small, t.base, 'ada@bib.dk', 'adas lange adgangskode')
     await small.goto(`${t.base}/personale/rapporter?fra=2025-01-01&til=2025-12-31`)
     await small.screenshot({ path: join(screenshots, 'staff-report-phone.png'), fullPage: true })
-    found.reportPhone = await violations(small)
+    found.reportPhone = await axeViolations(small)
     await phone!.close()
     await context.close()
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map(k => [k, []])))

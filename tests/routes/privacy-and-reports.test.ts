@@ -60,6 +60,8 @@ describe('reports for leaders', () => {
     expect(bad.text).toContain('Fra-datoen skal ligge før til-datoen.')
     expect(bad.text).toContain('value="2025-12-31"')
     await leader.get('/personale/rapporter?fra=1.1.2025&til=x').expect(400)
+    const badDownload = await leader.get('/personale/rapporter/rapport.xlsx?fra=2025-12-31&til=2025-01-01').expect(400)
+    expect(badDownload.text).toContain('Fra-datoen skal ligge før til-datoen. Gå tilbage til rapporten')
     await t.app.close()
   })
 })

@@ -14,6 +14,12 @@ const reportRoutes: FastifyPluginAsync = async (fastify) => {
     return { report, tables: await Promise.all(reportTables(report).map(async t => ({ ...t, svg: await barChart(t) }))) }
   }) as Built
 
+  /** The period of a download, or the Danish message for a bad one. */
+  const downloadPeriod = (query: unknown): Period | string => {
+    const { period, error } = readPeriod(queryString(query, 'fra'), queryString(query, 'til'))
+    return error ? `${error} Gå tilbage til rapporten, og ret perioden.` : period
+  }
+
   fastify.get('/personale/rapporter', leader, async (request, reply) => {
     const { period, error } = readPeriod(queryString(request.query, 'fra'), queryString(request.query, 'til'))
     const { report, tables } = await reportOf(period)
@@ -31,8 +37,8 @@ const reportRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.get('/personale/rapporter/rapport.csv', leader, async (request, reply) => {
-    const { period, error } = readPeriod(queryString(request.query, 'fra'), queryString(request.query, 'til'))
-    if (error) return await reply.code(400).type('text/plain; charset=utf-8').send(`${error} Gå tilbage til rapporten, og ret perioden.`)
+    const period = downloadPeriod(request.query)
+    if (typeof period === 'string') return await reply.code(400).type('text/plain; charset=utf-8').send(period)
     const { report } = await reportOf(period)
     return await reply
       .type('text/csv; charset=utf-8')
@@ -41,8 +47,8 @@ const reportRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.get('/personale/rapporter/rapport.xlsx', leader, async (request, reply) => {
-    const { period, error } = readPeriod(queryString(request.query, 'fra'), queryString(request.query, 'til'))
-    if (error) return await reply.code(400).type('text/plain; charset=utf-8').send(`${error} Gå tilbage til rapporten, og ret perioden.`)
+    const period = downloadPeriod(request.query)
+    if (typeof period === 'string') return await reply.code(400).type('text/plain; charset=utf-8').send(period)
     const { report } = await reportOf(period)
     return await reply
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
