@@ -14,6 +14,8 @@ const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' })),
   DATABASE_FILE: Type.String({ minLength: 1, default: 'data/digikurser.sqlite' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://[^\\s]+$' })),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   COURSES_DIR: Type.String({ minLength: 1, default: 'courses' }),
   SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   BOOKING_RATE_LIMIT: Type.Integer({ minimum: 1, maximum: 100000, default: 30 }),
@@ -35,13 +37,20 @@ const EnvSchema = Type.Object({
 
 type Env = Static<typeof EnvSchema>
 
+const SECRET_VARIABLES = new Set(['SESSION_SECRET', 'DATABASE_URL', 'SMTP_URL', 'METRICS_TOKEN'])
+
 export interface Config {
   env: Env['NODE_ENV']
   isProduction: boolean
   host: string
   port: number
   publicUrl: string
+  /** The SQLite file; not used when databaseUrl is set. */
   databaseFile: string
+  /** postgres://… to use PostgreSQL (needed for several servers); null for the SQLite file. */
+  databaseUrl: string | null
+  /** Connections each server keeps to PostgreSQL. */
+  databasePoolSize: number
   coursesDir: string
   sessionKey: Buffer
   bookingRateLimit: number
@@ -85,7 +94,9 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
   if (firstError) {
     const variable = firstError.path.replace(/^\//, '') || 'environment'
     const given = source[variable]
-    throw new ConfigError(`Invalid configuration: ${variable} ${firstError.message}${given !== undefined ? ` (got "${given}")` : ''}. See .env.example.`)
+    // Secrets and URLs that may carry a password are never echoed into the log.
+    const shown = given !== undefined && !SECRET_VARIABLES.has(variable) ? ` (got "${given}")` : ''
+    throw new ConfigError(`Invalid configuration: ${variable} ${firstError.message}${shown}. See .env.example.`)
   }
   const env = converted as Env
   const databaseFile = env.DATABASE_FILE === ':memory:' ? ':memory:' : resolve(env.DATABASE_FILE)
@@ -97,6 +108,8 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     port: env.PORT,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     databaseFile,
+    databaseUrl: env.DATABASE_URL ?? null,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
     coursesDir: resolve(env.COURSES_DIR),
     sessionKey: Buffer.alloc(0),
     bookingRateLimit: env.BOOKING_RATE_LIMIT,
@@ -123,6 +136,11 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     if (file !== null && !existsSync(file)) throw new ConfigError(`Invalid configuration: ${variable} names a file that does not exist (got "${file}"). See .env.example.`)
   }
   if (config.sessionKey.length === 0) {
+    if (env.SESSION_SECRET === undefined && config.databaseUrl !== null) {
+      // A key kept next to one server's files would differ on the next server, and a
+      // citizen whose form is answered by the other one would lose it.
+      throw new ConfigError('Invalid configuration: SESSION_SECRET must be set when DATABASE_URL is set, and be the same on every server. See .env.example.')
+    }
     config.sessionKey = env.SESSION_SECRET !== undefined
       ? sessionKeyFromSecret(env.SESSION_SECRET)
       : sessionKeyFromFile(databaseFile)

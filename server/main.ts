@@ -1,5 +1,5 @@
 import { loadConfig } from './config.ts'
-import { createSqliteDb } from './db/connection.ts'
+import { createDb } from './db/connection.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { reportStartFailure, startServer } from './server.ts'
 import { syncCatalogue } from './services/catalogue-service.ts'
@@ -7,7 +7,7 @@ import { syncCatalogue } from './services/catalogue-service.ts'
 /** Boot only: config, database, catalogue, then the server. */
 try {
   const config = loadConfig()
-  const db = createSqliteDb(config.databaseFile)
+  const db = createDb(config)
   await migrateToLatest(db)
   await syncCatalogue(db, config.coursesDir)
   await startServer(config, db)

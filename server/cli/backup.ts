@@ -13,6 +13,10 @@ if (target === undefined || target.startsWith('-')) {
 }
 try {
   const config = loadConfig()
+  if (config.databaseUrl !== null) {
+    console.error('DATABASE_URL is set: the data is in PostgreSQL, not in a file. Back it up with pg_dump, for example\n  pg_dump --format=custom --file=digikurser-$(date +%F).dump "$DATABASE_URL"\nand restore with pg_restore (see "Running several servers" in the README).')
+    process.exit(2)
+  }
   const started = Date.now()
   const result = await backupSqlite(config.databaseFile, target)
   console.log(`Backup written to ${target}: ${result.pages} pages, ${result.bookings} bookings, integrity ok, ${Date.now() - started} ms.`)

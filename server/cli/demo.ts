@@ -14,7 +14,7 @@ import { seedDemoData } from './demo-data.ts'
 try {
   const file = resolve('data/demo.sqlite')
   for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
-  const config = loadConfig(process.env, { databaseFile: file })
+  const config = loadConfig(process.env, { databaseFile: file, databaseUrl: null })
   const db = createSqliteDb(file)
   await migrateToLatest(db)
   await syncCatalogue(db, config.coursesDir)

@@ -1,10 +1,10 @@
 import { loadConfig } from '../config.ts'
-import { createSqliteDb } from '../db/connection.ts'
+import { createDb } from '../db/connection.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 
 /** `npm run db:migrate`: brings the database to the newest schema. */
 const config = loadConfig()
-const db = createSqliteDb(config.databaseFile)
+const db = createDb(config)
 try {
   const result = await migrateToLatest(db)
   const applied = result.results?.filter(r => r.status === 'Success') ?? []

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
-import { createSqliteDb } from '../db/connection.ts'
+import { createDb } from '../db/connection.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { validateStaffUser } from '../domain/staff.ts'
 import { createStaffUser, StaffError } from '../services/staff-service.ts'
@@ -30,7 +30,7 @@ try {
   const result = validateStaffUser({ email: values.email ?? '', name: values.name ?? '', role: values.role ?? '', password: await readStdin() })
   if (!result.ok) throw new Error(`${Object.entries(result.errors).map(([field, message]) => `--${field}: ${message}`).join('\n')}\n${usage}`)
   const config = loadConfig()
-  const db = createSqliteDb(config.databaseFile)
+  const db = createDb(config)
   try {
     await migrateToLatest(db)
     const id = await createStaffUser(db, result.value, null)

@@ -1,13 +1,27 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, SqliteDialect, type Transaction } from 'kysely'
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import pg from 'pg'
 import type { Database } from './schema.ts'
 
 export type Db = Kysely<Database>
 export type Tx = Transaction<Database>
 /** Repositories take either the db or an open transaction. */
 export type DbOrTx = Kysely<Database> | Transaction<Database>
+
+/** Where the data lives: the embedded SQLite file by default, PostgreSQL when DATABASE_URL is set. */
+export interface DatabaseSettings {
+  databaseFile: string
+  databaseUrl: string | null
+  databasePoolSize?: number
+}
+
+export function createDb (settings: DatabaseSettings): Db {
+  return settings.databaseUrl !== null
+    ? createPostgresDb(settings.databaseUrl, settings.databasePoolSize)
+    : createSqliteDb(settings.databaseFile)
+}
 
 export function createSqliteDb (file: string): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
@@ -17,4 +31,37 @@ export function createSqliteDb (file: string): Db {
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('synchronous = NORMAL')
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+}
+
+const INT8 = 20
+const NUMERIC = 1700
+
+/**
+ * Counts and sums come back from PostgreSQL as int8 or numeric, which `pg` hands over as
+ * strings. Our numbers (counts of people, hours) are far below 2^53, so they are read as
+ * JavaScript numbers, the same as SQLite gives.
+ */
+function typeParser (oid: number, format?: string): (value: string) => unknown {
+  if (oid === INT8 || oid === NUMERIC) return Number
+  return pg.types.getTypeParser(oid, format as 'text')
+}
+
+export function createPostgresDb (url: string, poolSize = 10): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
+    // A stuck query must not hold a booking's row locks for ever.
+    statement_timeout: 30_000,
+    idle_in_transaction_session_timeout: 60_000,
+    application_name: 'digikurser'
+  })
+  // An idle client that loses its connection (a database restart) emits here; the pool
+  // drops it and makes a new one on the next query. Without a listener Node would crash.
+  pool.on('error', () => {})
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}
+
+export function isPostgres (db: DbOrTx): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter
 }

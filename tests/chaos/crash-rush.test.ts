@@ -28,9 +28,9 @@ describe('a crash in the middle of a booking rush', () => {
   it('loses no booking a citizen saw, fills no class beyond its seats, keeps the database whole, and sends each e-mail once', { timeout: 180_000 }, async () => {
     const file = join(dir, 'rush.sqlite')
     const classes: number[] = []
-    await prepareDatabase(file, async db => { for (let i = 0; i < 8; i++) classes.push(await createClass(db, { capacity: 20 })) })
+    const databaseEnv = await prepareDatabase(file, async db => { for (let i = 0; i < 8; i++) classes.push(await createClass(db, { capacity: 20 })) })
     const peer = await startSmtpPeer({ delayMs: 20 })
-    const env = { DATABASE_FILE: file, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000' }
+    const env = { ...databaseEnv, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000' }
     const first = await startServerProcess(env)
 
     // 400 citizens on 8 classes of 20 seats, 40 at a time; the server is killed after the 150th answer.

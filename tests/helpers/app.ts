@@ -4,7 +4,7 @@ import { DateTime } from 'luxon'
 import request from 'supertest'
 import { buildApp } from '../../server/app.ts'
 import { type Config, loadConfig } from '../../server/config.ts'
-import { createSqliteDb, type Db } from '../../server/db/connection.ts'
+import type { Db } from '../../server/db/connection.ts'
 import type { BookingInput } from '../../server/domain/booking-form.ts'
 import { migrateToLatest } from '../../server/db/migrate.ts'
 import { ZONE, toStoredIso } from '../../server/domain/time.ts'
@@ -12,6 +12,7 @@ import { insertClass } from '../../server/repositories/class-repository.ts'
 import { insertLocation } from '../../server/repositories/location-repository.ts'
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
 import { createStaffUser } from '../../server/services/staff-service.ts'
+import { isPostgresUrl, newDatabase, openDatabase } from './database.ts'
 
 export const coursesDir = resolve(import.meta.dirname, '../../courses')
 
@@ -27,11 +28,18 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
   }, overrides)
 }
 
-/** A freshly migrated database with the real course catalogue. */
-export async function createTestDb (file = ':memory:'): Promise<Db> {
-  const db = createSqliteDb(file)
-  await migrateToLatest(db)
-  await syncCatalogue(db, coursesDir)
+/**
+ * A freshly migrated database with the real course catalogue: SQLite (in memory, or the
+ * file given), or a new PostgreSQL database when the suite runs on PostgreSQL. A location
+ * from newDatabase() is opened as it is.
+ */
+export async function createTestDb (fileOrLocation = ':memory:'): Promise<Db> {
+  const location = isPostgresUrl(fileOrLocation) ? fileOrLocation : await newDatabase(fileOrLocation)
+  const db = openDatabase(location)
+  if (!isPostgresUrl(location)) {
+    await migrateToLatest(db)
+    await syncCatalogue(db, coursesDir)
+  }
   return db
 }
 

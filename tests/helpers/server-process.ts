@@ -1,21 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { resolve } from 'node:path'
-import { createSqliteDb } from '../../server/db/connection.ts'
-import { migrateToLatest } from '../../server/db/migrate.ts'
-import { syncCatalogue } from '../../server/services/catalogue-service.ts'
 import type { Db } from '../../server/db/connection.ts'
-import { coursesDir } from './app.ts'
+import { createTestDb } from './app.ts'
+import { databaseEnv, newDatabase } from './database.ts'
 import { freePort } from './smtp.ts'
 
 export const root = resolve(import.meta.dirname, '../..')
 
-/** A migrated database file with the catalogue, for a server process to start on. */
-export async function prepareDatabase (file: string, seed?: (db: Db) => Promise<void>): Promise<void> {
-  const db = createSqliteDb(file)
-  await migrateToLatest(db)
-  await syncCatalogue(db, coursesDir)
+/**
+ * A migrated database with the catalogue, for server processes to start on: the SQLite
+ * file given, or a new PostgreSQL database when the suite runs on PostgreSQL. Returns
+ * the environment the servers need to use it (DATABASE_FILE, or DATABASE_URL and a
+ * shared SESSION_SECRET).
+ */
+export async function prepareDatabase (file: string, seed?: (db: Db) => Promise<void>): Promise<Record<string, string>> {
+  const location = await newDatabase(file)
+  const db = await createTestDb(location)
   if (seed) await seed(db)
   await db.destroy()
+  return databaseEnv(location)
 }
 
 export interface ServerProcess {

@@ -4,20 +4,21 @@ import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createClass } from '../helpers/app.ts'
+import { databaseEnv, newDatabase, onPostgres } from '../helpers/database.ts'
 import { bookOverHttp, prepareDatabase, runScript, startServerProcess } from '../helpers/server-process.ts'
 
 const bookOver = async (base: string, classId: number, name: string) =>
   await bookOverHttp(base, classId, { name, phone: '', email: `${name.replace(/\s/g, '.').toLowerCase()}@example.dk` })
 
-describe('backup', () => {
+// The online backup copies the SQLite file; PostgreSQL installations use pg_dump (README).
+describe.skipIf(onPostgres)('backup of the SQLite file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'digikurser-backup-'))
   afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
 
   it('takes a consistent online backup while the server serves, and a restored backup has every booking', { timeout: 120_000 }, async () => {
     const file = join(dir, 'live.sqlite')
     let classId = 0
-    await prepareDatabase(file, async db => { classId = await createClass(db, { capacity: 500 }) })
-    const env = { DATABASE_FILE: file, BOOKING_RATE_LIMIT: '10000' }
+    const env = { ...await prepareDatabase(file, async db => { classId = await createClass(db, { capacity: 500 }) }), BOOKING_RATE_LIMIT: '10000' }
     const server = await startServerProcess(env)
     const tokens: string[] = []
     for (let i = 0; i < 20; i++) tokens.push(await bookOver(server.base, classId, `Før ${i}`) ?? '')
@@ -58,5 +59,13 @@ describe('backup', () => {
     expect((await runScript('server/cli/backup.ts', [], env)).output).toContain('Usage: npm run backup -- FILE')
     expect((await runScript('server/cli/backup.ts', [file], env)).output).toContain('another file than the database')
     expect((await runScript('server/cli/backup.ts', [`${file}-wal`], env)).output).toContain('another file than the database')
+  })
+})
+
+describe.runIf(onPostgres)('backup on PostgreSQL', () => {
+  it('points to pg_dump instead of copying a file', async () => {
+    const result = await runScript('server/cli/backup.ts', ['/tmp/never-written.sqlite'], databaseEnv(await newDatabase()))
+    expect(result.code).toBe(2)
+    expect(result.output).toContain('pg_dump')
   })
 })

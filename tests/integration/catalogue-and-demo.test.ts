@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { seedDemoData } from '../../server/cli/demo-data.ts'
-import { createSqliteDb } from '../../server/db/connection.ts'
-import { migrateToLatest } from '../../server/db/migrate.ts'
 import { findClassSummaries } from '../../server/repositories/class-repository.ts'
 import { findCourse, listCourses } from '../../server/repositories/course-repository.ts'
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
@@ -16,8 +14,7 @@ describe('catalogue sync', () => {
   it('adds, updates and retires courses as the files change', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'digikurser-courses-'))
     cpSync(coursesDir, dir, { recursive: true })
-    const db = createSqliteDb(':memory:')
-    await migrateToLatest(db)
+    const db = await createTestDb()
     const first = await syncCatalogue(db, dir)
     expect((await listCourses(db)).length).toBe(first.length)
 

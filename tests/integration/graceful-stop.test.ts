@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createSqliteDb } from '../../server/db/connection.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass } from '../helpers/app.ts'
+import { openDatabase } from '../helpers/database.ts'
 import { prepareDatabase, startServerProcess } from '../helpers/server-process.ts'
 import { startSmtpPeer } from '../helpers/smtp.ts'
 
@@ -16,14 +16,14 @@ describe('a graceful stop', () => {
   it('on SIGTERM refuses new connections, finishes the request and the e-mail in flight, and exits within 10 s', { timeout: 60_000 }, async () => {
     const file = join(dir, 'stop.sqlite')
     let classId = 0
-    await prepareDatabase(file, async db => {
+    const env = await prepareDatabase(file, async db => {
       classId = await createClass(db, { capacity: 50 })
       for (let i = 0; i < 6; i++) await bookSeat(db, classId, bookingInput({ name: `Deltager ${i}`, email: `d${i}@example.dk` }), 'online')
     })
     let inFlight: () => void = () => {}
     const firstTransaction = new Promise<void>(resolve => { inFlight = resolve })
     const peer = await startSmtpPeer({ delayMs: 1500, onTransaction: () => { inFlight() } })
-    const server = await startServerProcess({ DATABASE_FILE: file, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>' })
+    const server = await startServerProcess({ ...env, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>' })
 
     // A request in flight: a booking form whose body is still on its way.
     const page = await fetch(`${server.base}/hold/${classId}`)
@@ -53,14 +53,15 @@ describe('a graceful stop', () => {
     expect(server.output()).toContain('"signal":"SIGTERM"')
 
     // The e-mail in flight was delivered and recorded; nothing was left half-sent.
-    const db = createSqliteDb(file)
+    const db = openDatabase(env.DATABASE_URL ?? file)
     const rows = await db.selectFrom('outbox').select(['recipient', 'status']).execute()
+    const bookings = (await db.selectFrom('bookings').select('id').execute()).length
     await db.destroy()
+    expect(bookings).toBe(7)
     expect(peer.received.length).toBeGreaterThanOrEqual(1)
     for (const mail of peer.received) expect(rows.find(r => r.recipient === mail.to)?.status, mail.to).toBe('sent')
     expect(rows.filter(r => r.status === 'claimed' || r.status === 'sending' || r.status === 'unknown')).toEqual([])
     expect(rows.filter(r => r.status === 'queued').length).toBe(6 - peer.received.length)
-    expect(await (async () => { const d = createSqliteDb(file); const n = (await d.selectFrom('bookings').select('id').execute()).length; await d.destroy(); return n })()).toBe(7)
     await peer.close()
   })
 })

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
 import { queueMail } from '../../server/mail/outbox.ts'
 import { createTestDb } from '../helpers/app.ts'
+import { newDatabase } from '../helpers/database.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 
 const script = join(import.meta.dirname, '../helpers/outbox-worker-process.ts')
@@ -50,7 +51,7 @@ afterEach(async () => {
 describe('outbox worker killed in the middle of a batch', () => {
   it('sends every due message exactly once after a restart, counted at the SMTP peer', async () => {
     dir = mkdtempSync(join(tmpdir(), 'digikurser-crash-'))
-    const file = join(dir, 'crash.sqlite')
+    const file = await newDatabase(join(dir, 'crash.sqlite'))
     const db = await createTestDb(file)
     await queueMessages(db, 20)
 
@@ -88,7 +89,7 @@ describe('outbox worker killed in the middle of a batch', () => {
 
   it('never sends a message twice when killed at an arbitrary moment', async () => {
     dir = mkdtempSync(join(tmpdir(), 'digikurser-crash-'))
-    const file = join(dir, 'crash.sqlite')
+    const file = await newDatabase(join(dir, 'crash.sqlite'))
     const db = await createTestDb(file)
     await queueMessages(db, 10)
 

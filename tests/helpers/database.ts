@@ -1,0 +1,34 @@
+import { inject } from 'vitest'
+import { createPostgresDb, createSqliteDb, type Db } from '../../server/db/connection.ts'
+import { cloneTemplate } from './postgres.ts'
+
+/**
+ * Where a test's data lives. Normally a SQLite file (or ':memory:'); when the suite runs
+ * on PostgreSQL (npm run test:pg), a fresh database cloned from the migrated template,
+ * given as its URL. Tests pass a location around and open it with openDatabase.
+ */
+export const postgres = process.env.VITEST ? inject('postgres') : null
+export const onPostgres = postgres !== null
+
+/** The same SESSION_SECRET for every server process a test starts, as several servers need. */
+export const testSessionSecret = 'digikurser-test-session-secret-0123456789abcdef'
+
+export async function newDatabase (file = ':memory:'): Promise<string> {
+  if (postgres === null) return file
+  return await cloneTemplate(postgres.adminUrl, postgres.template, postgres.prefix)
+}
+
+export function isPostgresUrl (location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location)
+}
+
+export function openDatabase (location: string, poolSize?: number): Db {
+  return isPostgresUrl(location) ? createPostgresDb(location, poolSize) : createSqliteDb(location)
+}
+
+/** The environment a server process or CLI needs to use this database. */
+export function databaseEnv (location: string): Record<string, string> {
+  return isPostgresUrl(location)
+    ? { DATABASE_URL: location, SESSION_SECRET: testSessionSecret }
+    : { DATABASE_FILE: location }
+}
