@@ -1,6 +1,6 @@
-import { sql } from 'kysely'
-import type { DbOrTx } from '../db/connection.ts'
-import type { NewOutboxRow, OutboxRow, OutboxStatus } from '../db/schema.ts'
+import { type ExpressionBuilder, sql } from 'kysely'
+import { type DbOrTx, isPostgres } from '../db/connection.ts'
+import type { Database, NewOutboxRow, OutboxRow, OutboxStatus } from '../db/schema.ts'
 
 /** Writes messages; one whose dedupe_key already exists is skipped. Returns how many were new. */
 export async function insertOutboxRows (db: DbOrTx, rows: NewOutboxRow[]): Promise<number> {
@@ -11,27 +11,33 @@ export async function insertOutboxRows (db: DbOrTx, rows: NewOutboxRow[]): Promi
   return Number(result.numInsertedOrUpdatedRows ?? 0)
 }
 
+const isDue = (now: string) => (eb: ExpressionBuilder<Database, 'outbox'>) => eb.or([
+  eb.and([eb('status', '=', 'queued'), eb('not_before', '<=', now)]),
+  eb.and([eb('status', '=', 'claimed'), eb('claimed_until', '<=', now)])
+])
+
 /**
  * Claims the next due message for one worker until `leaseUntil`: a queued message whose
  * time has come, or a claimed one whose worker let its lease run out before handing it
- * over. A compare-and-set update, so two workers never claim the same message.
+ * over. Two workers never claim the same message, on one server or several:
+ * - on PostgreSQL one statement picks the row with FOR UPDATE SKIP LOCKED, so workers on
+ *   other servers pass over the rows being claimed instead of waiting for them;
+ * - on SQLite (one server, one writer) a compare-and-set update.
  */
 export async function claimNextDue (db: DbOrTx, worker: string, now: string, leaseUntil: string): Promise<OutboxRow | undefined> {
+  const claim = { status: 'claimed' as const, claimed_by: worker, claimed_until: leaseUntil }
+  if (isPostgres(db)) {
+    return await db.updateTable('outbox').set(claim)
+      .where('id', '=', eb => eb.selectFrom('outbox').select('id').where(isDue(now))
+        .orderBy('not_before').orderBy('id').limit(1).forUpdate().skipLocked())
+      .returningAll().executeTakeFirst()
+  }
   for (let attempt = 0; attempt < 5; attempt++) {
-    const candidate = await db.selectFrom('outbox').select('id')
-      .where(eb => eb.or([
-        eb.and([eb('status', '=', 'queued'), eb('not_before', '<=', now)]),
-        eb.and([eb('status', '=', 'claimed'), eb('claimed_until', '<=', now)])
-      ]))
+    const candidate = await db.selectFrom('outbox').select('id').where(isDue(now))
       .orderBy('not_before').orderBy('id').limit(1).executeTakeFirst()
     if (!candidate) return undefined
-    const claimed = await db.updateTable('outbox')
-      .set({ status: 'claimed', claimed_by: worker, claimed_until: leaseUntil })
-      .where('id', '=', candidate.id)
-      .where(eb => eb.or([
-        eb.and([eb('status', '=', 'queued'), eb('not_before', '<=', now)]),
-        eb.and([eb('status', '=', 'claimed'), eb('claimed_until', '<=', now)])
-      ]))
+    const claimed = await db.updateTable('outbox').set(claim)
+      .where('id', '=', candidate.id).where(isDue(now))
       .returningAll().executeTakeFirst()
     if (claimed) return claimed
   }

@@ -13,9 +13,9 @@ import { withdrawQueued } from '../repositories/outbox-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
 import { listOutboxOfBookings, listInterestOfEmail } from '../repositories/privacy-repository.ts'
 import {
-  anonymiseParticipants, claimDueJob, countAnonymised, deleteOldInterest, ensureScheduledJob, findEarliestLastMeeting,
-  findParticipantsLastSeenBefore, findScheduledJob, finishJob, recordJobFailure
+  anonymiseParticipants, countAnonymised, deleteOldInterest, findEarliestLastMeeting, findParticipantsLastSeenBefore
 } from '../repositories/retention-repository.ts'
+import { claimDueJob, ensureScheduledJob, findScheduledJob, finishJob, recordJobFailure } from '../repositories/scheduled-job-repository.ts'
 
 export const RETENTION_JOB = 'retention'
 

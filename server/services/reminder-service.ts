@@ -5,6 +5,7 @@ import { findClassRow } from '../repositories/class-repository.ts'
 import { dueReminderOffset, firstReminderMoment } from '../domain/reminders.ts'
 import { ZONE } from '../domain/time.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
+import { claimDueJob, ensureScheduledJob, finishJob } from '../repositories/scheduled-job-repository.ts'
 import { findCoursesBySlugs } from '../repositories/course-repository.ts'
 import {
   type MeetingBooking, existingDedupeKeys, findBookingsOfClassesEndedBetween, findMeetingBookings, setReminderCalled
@@ -13,6 +14,24 @@ import { type ClassFacts } from '../mail/messages.ts'
 import { bookingRecipients, classFacts, notifyBooking } from './notification-service.ts'
 
 const DAY = 24 * 3600_000
+export const REMINDER_JOB = 'reminders'
+
+/**
+ * The minute-by-minute schedule, for the server timers: of several servers asking in the
+ * same minute one runs it. A server that dies while running it holds it for two minutes
+ * at most; then another takes it. (Each message also has its own key, so even a run
+ * repeated after such a lapse writes nothing twice.) True for the server that ran it.
+ */
+export async function runReminderScheduleIfDue (db: Db, offsets: number[], now: Date = new Date()): Promise<boolean> {
+  const at = now.toISOString()
+  await ensureScheduledJob(db, REMINDER_JOB, at)
+  if (!await claimDueJob(db, REMINDER_JOB, at, new Date(now.getTime() + 2 * 60_000).toISOString())) return false
+  const reminders = await queueDueReminders(db, offsets, now)
+  const thankYous = await queueThankYous(db, now)
+  const nextMinute = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 60_000)
+  await finishJob(db, REMINDER_JOB, at, nextMinute.toISOString(), `Påmindelser: ${reminders}. Tak-for-i-dag: ${thankYous}.`)
+  return true
+}
 /** A thank-you is not sent for classes that ended longer ago than this. */
 const THANK_YOU_WINDOW_MS = 7 * DAY
 

@@ -1,6 +1,6 @@
 import { inject } from 'vitest'
 import { createPostgresDb, createSqliteDb, type Db } from '../../server/db/connection.ts'
-import { cloneTemplate } from './postgres.ts'
+import { cloneTemplate, databaseUrl, withAdmin } from './postgres.ts'
 
 /**
  * Where a test's data lives. Normally a SQLite file (or ':memory:'); when the suite runs
@@ -31,4 +31,12 @@ export function databaseEnv (location: string): Record<string, string> {
   return isPostgresUrl(location)
     ? { DATABASE_URL: location, SESSION_SECRET: testSessionSecret }
     : { DATABASE_FILE: location }
+}
+
+/** A new database with nothing in it, not even the schema (PostgreSQL runs only). */
+export async function newEmptyPostgresDatabase (): Promise<string> {
+  if (postgres === null) throw new Error('newEmptyPostgresDatabase needs the suite to run on PostgreSQL')
+  const name = `${postgres.prefix}_empty_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
+  await withAdmin(postgres.adminUrl, async c => { await c.query(`CREATE DATABASE "${name}"`) })
+  return databaseUrl(postgres.adminUrl, name)
 }

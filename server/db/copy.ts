@@ -1,0 +1,157 @@
+import SQLite from 'better-sqlite3'
+import { DateTime } from 'luxon'
+import { Kysely, SqliteDialect, sql } from 'kysely'
+import { ZONE } from '../domain/time.ts'
+import { buildReport } from '../services/report-service.ts'
+import type { Db } from './connection.ts'
+import { FolderMigrationProvider, migrateToLatest } from './migrate.ts'
+import type { Database } from './schema.ts'
+
+/**
+ * Moving house: copies an installation's SQLite file into an empty PostgreSQL database,
+ * table by table in the order their references need, keeping every id; then checks that
+ * both hold the same number of rows in every table and give the same report.
+ * The source file is opened read-only and never changed.
+ */
+
+export class CopyError extends Error {
+  override name = 'CopyError'
+}
+
+export interface TableCount { table: string, source: number, target: number }
+
+export interface CopyResult {
+  tables: TableCount[]
+  /** The report period compared (every meeting), or null when there are no meetings. */
+  period: { from: string, to: string } | null
+  reportsMatch: boolean
+  /** What differs, in words; empty when all matches. */
+  differences: string[]
+}
+
+/** The source, read-only: no WAL switch, no migration, no write of any kind. */
+export function openSqliteReadOnly (file: string): { raw: SQLite.Database, db: Db } {
+  let raw: SQLite.Database
+  try {
+    raw = new SQLite(file, { readonly: true, fileMustExist: true })
+  } catch (error) {
+    throw new CopyError(`Cannot open ${file}: ${(error as Error).message}`)
+  }
+  return { raw, db: new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) }) }
+}
+
+/** Tables in an order where each comes after the tables it refers to. */
+export function tablesInReferenceOrder (raw: SQLite.Database): string[] {
+  const tables = (raw.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' order by name").all() as Array<{ name: string }>).map(r => r.name)
+  const refs = new Map(tables.map(t => [t, (raw.prepare('select "table" as ref from pragma_foreign_key_list(?)').all(t) as Array<{ ref: string }>).map(r => r.ref).filter(r => r !== t)]))
+  const ordered: string[] = []
+  const visiting = new Set<string>()
+  const visit = (t: string) => {
+    if (ordered.includes(t)) return
+    if (visiting.has(t)) throw new CopyError(`Tables refer to each other in a circle through ${t}.`)
+    visiting.add(t)
+    for (const r of refs.get(t) ?? []) if (tables.includes(r)) visit(r)
+    visiting.delete(t)
+    ordered.push(t)
+  }
+  for (const t of tables) visit(t)
+  return ordered
+}
+
+async function checkSourceIsCurrent (raw: SQLite.Database): Promise<void> {
+  const expected = Object.keys(await new FolderMigrationProvider().getMigrations()).sort()
+  let applied: string[] = []
+  try {
+    applied = (raw.prepare('select name from kysely_migration order by name').all() as Array<{ name: string }>).map(r => r.name)
+  } catch {
+    throw new CopyError('The source is not a digikurser database (it has no migration table).')
+  }
+  const missing = expected.filter(m => !applied.includes(m))
+  const unknown = applied.filter(m => !expected.includes(m))
+  if (unknown.length > 0) throw new CopyError(`The source was made by a newer digikurser (migration ${unknown[0]}). Copy with that version.`)
+  if (missing.length > 0) throw new CopyError(`The source is not up to date (missing migration ${missing[0]}). Start the old server once on it, or run npm run db:migrate with DATABASE_FILE set to it, then copy again.`)
+}
+
+async function countRows (db: Kysely<any>, table: string): Promise<number> {
+  const row = await db.selectFrom(table).select(eb => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Every meeting's Copenhagen date, first to last: the report that covers everything. */
+async function wholePeriod (db: Db): Promise<{ from: string, to: string } | null> {
+  const row = await db.selectFrom('meetings').select(eb => [eb.fn.min('starts_at').as('first'), eb.fn.max('starts_at').as('last')]).executeTakeFirst()
+  if (!row?.first || !row.last) return null
+  const day = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' }).setZone(ZONE).toISODate() as string
+  return { from: day(row.first), to: day(row.last) }
+}
+
+/** Row counts per table and the whole-period report, compared between the two. */
+export async function verifyCopy (source: Db, target: Db, tables: string[], now: Date = new Date()): Promise<CopyResult> {
+  const counts: TableCount[] = []
+  for (const table of tables) counts.push({ table, source: await countRows(source, table), target: await countRows(target, table) })
+  const differences = counts.filter(c => c.source !== c.target).map(c => `${c.table}: ${c.source} rows in the source, ${c.target} in PostgreSQL`)
+  const period = await wholePeriod(source)
+  let reportsMatch = true
+  if (period) {
+    const strip = (r: Awaited<ReturnType<typeof buildReport>>) => JSON.stringify({ ...r, generatedAt: null })
+    const [a, b] = [await buildReport(source, period, now), await buildReport(target, period, now)]
+    reportsMatch = strip(a) === strip(b)
+    if (!reportsMatch) {
+      for (const key of Object.keys(a) as Array<keyof typeof a>) {
+        if (key !== 'generatedAt' && JSON.stringify(a[key]) !== JSON.stringify(b[key])) differences.push(`report ${period.from} to ${period.to}: ${key} differs`)
+      }
+    }
+  }
+  return { tables: counts, period, reportsMatch, differences }
+}
+
+/**
+ * Copies into `target`, which must be empty (its schema is made here by the migrations).
+ * One transaction: a copy that fails half-way leaves PostgreSQL as empty as it was.
+ */
+export async function copySqliteToPostgres (raw: SQLite.Database, target: Db, onTable: (table: string, rows: number) => void = () => {}): Promise<string[]> {
+  await checkSourceIsCurrent(raw)
+  const existing = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() order by table_name limit 1`.execute(target)
+  if (existing.rows.length > 0) throw new CopyError(`PostgreSQL is not empty: it has a table ${existing.rows[0]!.table_name}. Copy into a new, empty database.`)
+  await migrateToLatest(target)
+  const tables = tablesInReferenceOrder(raw)
+  const any = target as unknown as Kysely<any>
+  const targetColumns = new Map<string, string[]>()
+  const columnRows = await sql<{ table_name: string, column_name: string }>`select table_name, column_name from information_schema.columns where table_schema = current_schema()`.execute(target)
+  for (const r of columnRows.rows) targetColumns.set(r.table_name, [...(targetColumns.get(r.table_name) ?? []), r.column_name])
+
+  await any.transaction().execute(async tx => {
+    // What the migrations put in (the default milestone rule) gives way to the source's own.
+    for (const table of [...tables].reverse()) await tx.deleteFrom(table).execute()
+    for (const table of tables) {
+      const columns = (raw.prepare('select name from pragma_table_info(?)').all(table) as Array<{ name: string }>).map(c => c.name)
+      const missing = columns.filter(c => !(targetColumns.get(table) ?? []).includes(c))
+      if (missing.length > 0) throw new CopyError(`PostgreSQL's ${table} has no column ${missing[0]}.`)
+      // PostgreSQL takes at most 65,535 parameters in one statement.
+      const batch = Math.max(1, Math.min(1000, Math.floor(30_000 / columns.length)))
+      const page = raw.prepare(`select rowid as __rowid, * from "${table}" where rowid > ? order by rowid limit ${batch}`)
+      let last = 0
+      let copied = 0
+      for (;;) {
+        const rows = page.all(last) as Array<Record<string, unknown>>
+        if (rows.length === 0) break
+        last = Number(rows[rows.length - 1]!.__rowid)
+        const values = rows.map(r => Object.fromEntries(columns.map(c => [c, r[c]])))
+        try {
+          await tx.insertInto(table).values(values).execute()
+        } catch (error) {
+          throw new CopyError(`Copying ${table} failed: ${(error as Error).message}`, { cause: error })
+        }
+        copied += rows.length
+      }
+      onTable(table, copied)
+    }
+    // New rows must get ids after the copied ones.
+    const identities = await sql<{ table_name: string, column_name: string }>`select table_name, column_name from information_schema.columns where table_schema = current_schema() and is_identity = 'YES'`.execute(tx)
+    for (const { table_name: t, column_name: c } of identities.rows) {
+      if (!tables.includes(t)) continue
+      await sql`select setval(pg_get_serial_sequence(${`"${t}"`}, ${c}), coalesce((select max(${sql.ref(c)}) from ${sql.table(t)}), 0) + 1, false)`.execute(tx)
+    }
+  })
+  return tables
+}
