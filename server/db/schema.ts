@@ -322,6 +322,21 @@ export interface ScheduledJobTable {
   last_result: string | null
 }
 
+/** Requests from one client to one route in the current window (several servers, PostgreSQL). */
+export interface RateLimitTable {
+  /** A keyed hash of the route and the client's address. */
+  key: string
+  hits: number
+  /** Milliseconds since 1970 when the window ends. */
+  expires_at: number
+}
+
+/** Bumped by every state-changing request: kept pages older than the count are out of date. */
+export interface ChangeCounterTable {
+  name: string
+  n: number
+}
+
 export interface Database {
   courses: CourseTable
   locations: LocationTable
@@ -349,6 +364,8 @@ export interface Database {
   milestones: MilestoneTable
   learning_goal_ticks: LearningGoalTickTable
   scheduled_jobs: ScheduledJobTable
+  rate_limits: RateLimitTable
+  change_counters: ChangeCounterTable
 }
 
 export type CourseRow = Selectable<CourseTable>

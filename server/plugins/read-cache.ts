@@ -1,4 +1,7 @@
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { isPostgres } from '../db/connection.ts'
+import { bumpChangeCount, readChangeCount } from '../repositories/shared-state-repository.ts'
 import type { CataloguePage } from '../services/class-query-service.ts'
 import { ReadCache } from '../services/read-cache.ts'
 
@@ -13,21 +16,32 @@ declare module 'fastify' {
   }
 }
 
+const writes = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD'
+
 /**
- * Kept pages, made out of date by any state-changing request to this server.
- * With several servers a change made on another one shows within the caches' maximum
- * age (30 s for the catalogue, 60 s for reports).
+ * Kept pages, made out of date by any state-changing request. On SQLite (one server) that
+ * is a request to this server. On PostgreSQL (perhaps several servers) each such request
+ * also bumps a count in the database before its answer goes out, and a kept page is used
+ * only while the count is unchanged: a booking on one server shows at once on the others.
  */
 export default fp(async (fastify) => {
-  const caches = { catalogue: new ReadCache<CataloguePage>(30_000), reports: new ReadCache<unknown>(60_000) }
+  const shared = isPostgres(fastify.db)
+  const version = shared ? async () => await readChangeCount(fastify.db) : null
+  const caches = { catalogue: new ReadCache<CataloguePage>(30_000, 20, version), reports: new ReadCache<unknown>(60_000, 20, version) }
   fastify.decorate('readCache', caches)
-  // Whatever the answer (a write may commit and then fail, or the client may go away),
-  // a state-changing request makes the kept pages out of date.
-  const invalidate = async (request: { method: string }) => {
-    if (request.method === 'GET' || request.method === 'HEAD') return
+  const invalidate = async (request: FastifyRequest, tellOthers: boolean) => {
+    if (!writes(request)) return
     caches.catalogue.invalidate()
     caches.reports.invalidate()
+    if (shared && tellOthers) await bumpChangeCount(fastify.db).catch(() => {})
   }
-  fastify.addHook('onResponse', invalidate)
-  fastify.addHook('onRequestAbort', invalidate)
-}, { name: 'read-cache', fastify: '5.x' })
+  // Before the answer is sent, error answers too (the browser may follow a redirect to
+  // another server at once); again once it is sent (a write may have committed while
+  // this server's page was being built); and if the client went away mid-request.
+  fastify.addHook('onSend', async (request, _reply, payload) => {
+    await invalidate(request, true)
+    return payload
+  })
+  fastify.addHook('onResponse', async request => { await invalidate(request, false) })
+  fastify.addHook('onRequestAbort', async request => { await invalidate(request, true) })
+}, { name: 'read-cache', fastify: '5.x', dependencies: ['db'] })

@@ -6,6 +6,8 @@ import fastifyRateLimit from '@fastify/rate-limit'
 import fastifySecureSession from '@fastify/secure-session'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { isPostgres } from '../db/connection.ts'
+import { sharedRateLimitStore } from '../services/shared-rate-limit-store.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -53,12 +55,15 @@ export default fp(async (fastify) => {
     const token = (request.body as Record<string, unknown> | undefined)?._csrf
     return typeof secret === 'string' && typeof token === 'string' && tokens.verify(secret, token)
   })
+  // With PostgreSQL there may be several servers: they count in the database, together.
+  const shared = isPostgres(fastify.db)
   await fastify.register(fastifyRateLimit, {
     global: false,
+    ...(shared ? { store: sharedRateLimitStore(fastify.db, config.sessionKey), skipOnError: true } : {}),
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       code: 'rate_limited',
       message: `Du har sendt mange tilmeldinger på kort tid. Vent ${Math.ceil(context.ttl / 60000)} minutter, og prøv igen.`
     })
   })
-}, { name: 'security', fastify: '5.x', dependencies: ['config'] })
+}, { name: 'security', fastify: '5.x', dependencies: ['config', 'db'] })

@@ -54,7 +54,8 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
       }
     })
     peer = await startSmtpPeer({ delayMs: 5 })
-    const serverEnv = { ...env, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000', DOOR_RATE_LIMIT: '100000' }
+    // Behind a reverse proxy, as in production: the proxy tells each citizen's address.
+    const serverEnv = { ...env, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000', DOOR_RATE_LIMIT: '100000', TRUST_PROXY: 'true' }
     servers = await Promise.all([startServerProcess(serverEnv), startServerProcess(serverEnv)])
     db = openDatabase(env.DATABASE_URL!)
   }, 120_000)
@@ -68,12 +69,22 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
 
   const server = (n: number) => servers[n % 2]!.base
 
+  /** What the catalogue on one server says about a class's seats. */
+  const seatsShown = async (n: number, classId: number) => {
+    const page = await (await fetch(`${server(n)}/`)).text()
+    return new RegExp(`href="/hold/${classId}"[\\s\\S]*?(\\d+ ledige? plads(?:er)?|Fuldt)`).exec(page)?.[1]
+  }
+
   it('keeps a citizen\'s form and a staff sign-in valid whichever server answers', async () => {
+    // The second server has the catalogue kept; the booking is made on the first.
+    expect(await seatsShown(1, rushClasses[0]!)).toBe('10 ledige pladser')
     const citizen = new HttpClient()
-    const page = await citizen.get(`${server(0)}/hold/${rushClasses[0]}`)
-    const booked = await citizen.postForm(`${server(1)}/hold/${rushClasses[0]}/tilmeld`, { _csrf: csrfIn(page.text), name: 'Grethe Hansen', phone: '12345678', email: '' })
+    const page = await citizen.get(`${server(1)}/hold/${rushClasses[0]}`)
+    const booked = await citizen.postForm(`${server(0)}/hold/${rushClasses[0]}/tilmeld`, { _csrf: csrfIn(page.text), name: 'Grethe Hansen', phone: '12345678', email: '' })
     expect(booked.status).toBe(303)
-    expect((await citizen.get(`${server(0)}${booked.location}`)).text).toContain('Du har en plads')
+    expect((await citizen.get(`${server(1)}${booked.location}`)).text).toContain('Du har en plads')
+    // The second server's kept catalogue knows at once.
+    expect(await seatsShown(1, rushClasses[0]!)).toBe('9 ledige pladser')
 
     const leader = new HttpClient()
     const signIn = await leader.get(`${server(1)}/personale/log-ind`)
@@ -81,6 +92,30 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
     for (const n of [0, 1]) expect((await leader.get(`${server(n)}/personale`)).status).toBe(200)
     // A form from one server with a forged token is still refused by the other.
     expect((await citizen.postForm(`${server(1)}/hold/${rushClasses[0]}/tilmeld`, { _csrf: 'forfalsket', name: 'Ond', phone: '12345679', email: '' })).status).toBe(403)
+  })
+
+  it('counts sign-in attempts from one address together on both servers', async () => {
+    const attempts: number[] = []
+    for (let n = 0; n < 14; n++) {
+      const form = await fetch(`${server(n)}/personale/log-ind`, { headers: { 'x-forwarded-for': '198.51.100.7' } })
+      const cookie = form.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
+      const res = await fetch(`${server(n)}/personale/log-ind`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '198.51.100.7' },
+        body: new URLSearchParams({ _csrf: csrfIn(await form.text()), email: 'leder@bib.dk', password: 'forkert adgangskode' }).toString()
+      })
+      attempts.push(res.status)
+    }
+    // Ten tries per 15 minutes in all, not ten per server.
+    expect(attempts).toEqual([...Array(10).fill(401), ...Array(4).fill(429)])
+    // Another address is not held back.
+    const other = await fetch(`${server(0)}/personale/log-ind`, { headers: { 'x-forwarded-for': '198.51.100.8' } })
+    expect(other.status).toBe(200)
+    // No address is stored, only a keyed hash of it.
+    const keys = await db.selectFrom('rate_limits').select('key').execute()
+    expect(keys.length).toBeGreaterThan(0)
+    expect(keys.some(k => k.key.includes('198.51.100'))).toBe(false)
   })
 
   it('fills each class exactly in a booking rush spread over both servers', { timeout: 120_000 }, async () => {
