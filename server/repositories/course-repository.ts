@@ -18,7 +18,6 @@ export function toCourse (row: CourseRow): Course {
 
 /** Writes the catalogue: inserts new courses, updates changed ones, marks removed ones. */
 export async function replaceCatalogue (db: DbOrTx, courses: Course[], now: string): Promise<void> {
-  const existing = new Set((await db.selectFrom('courses').select('slug').execute()).map(r => r.slug))
   for (const c of courses) {
     const row = {
       title: c.title,
@@ -32,8 +31,9 @@ export async function replaceCatalogue (db: DbOrTx, courses: Course[], now: stri
       in_catalogue: 1,
       synced_at: now
     }
-    if (existing.has(c.slug)) await db.updateTable('courses').set(row).where('slug', '=', c.slug).execute()
-    else await db.insertInto('courses').values({ slug: c.slug, ...row }).execute()
+    // An upsert: several servers starting at once on a new database each sync the files.
+    await db.insertInto('courses').values({ slug: c.slug, ...row })
+      .onConflict(oc => oc.column('slug').doUpdateSet(row)).execute()
   }
   const current = courses.map(c => c.slug)
   let removed = db.updateTable('courses').set({ in_catalogue: 0, synced_at: now })

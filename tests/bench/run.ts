@@ -4,12 +4,14 @@ import { join } from 'node:path'
 import autocannon from 'autocannon'
 import SQLite from 'better-sqlite3'
 import { DateTime } from 'luxon'
-import { createSqliteDb } from '../../server/db/connection.ts'
+import { createPostgresDb, createSqliteDb } from '../../server/db/connection.ts'
+import { copySqliteToPostgres } from '../../server/db/copy.ts'
 import { ZONE } from '../../server/domain/time.ts'
 import { runRetentionIfDue } from '../../server/services/privacy-service.ts'
 import { createStaffUser } from '../../server/services/staff-service.ts'
 import { freePort } from '../helpers/smtp.ts'
 import { root } from '../helpers/server-process.ts'
+import { type PostgresServer, databaseUrl, externalServer, startThrowawayCluster, withAdmin } from '../helpers/postgres.ts'
 import { generateDataset } from './dataset.ts'
 
 /**
@@ -17,11 +19,14 @@ import { generateDataset } from './dataset.ts'
  * and a bare baseline server, drives both with autocannon from this machine, and prints
  * a table: req/s, p50 and p99 latency, the ratio to the baseline, and the target. Targets
  * are printed, never asserted: these machines are shared and noisy.
+ * `npm run bench -- --postgres` runs the same on PostgreSQL: the data set is copied with
+ * db:copy into a throwaway cluster (or the empty database BENCH_DATABASE_URL names).
  */
+const onPostgres = process.argv.includes('--postgres') || Boolean(process.env.BENCH_DATABASE_URL)
 const dir = join(root, 'data', 'bench')
-rmSync(dir, { recursive: true, force: true })
 mkdirSync(dir, { recursive: true })
 const file = join(dir, 'bench.sqlite')
+for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
 
 console.log('Generating the data set (10 places, 200 upcoming classes, 50,000 participants, 300,000 attendances) …')
 let t0 = Date.now()
@@ -31,6 +36,27 @@ await createStaffUser(kysely, { email: data.leader.email, name: 'Bench Leder', r
 await runRetentionIfDue(kysely, 12)
 await kysely.destroy()
 console.log(`… done in ${((Date.now() - t0) / 1000).toFixed(1)} s.`)
+
+let pgServer: PostgresServer | null = null
+let pgUrl = ''
+if (onPostgres) {
+  t0 = Date.now()
+  if (process.env.BENCH_DATABASE_URL) {
+    pgServer = externalServer(process.env.BENCH_DATABASE_URL)
+    pgUrl = process.env.BENCH_DATABASE_URL
+  } else {
+    pgServer = await startThrowawayCluster()
+    await withAdmin(pgServer.adminUrl, async c => { await c.query('CREATE DATABASE digikurser_bench') })
+    pgUrl = databaseUrl(pgServer.adminUrl, 'digikurser_bench')
+  }
+  console.log('Copying it into PostgreSQL with db:copy …')
+  const raw = new SQLite(file, { readonly: true })
+  const target = createPostgresDb(pgUrl, 2)
+  await copySqliteToPostgres(raw, target)
+  await target.destroy()
+  raw.close()
+  console.log(`… done in ${((Date.now() - t0) / 1000).toFixed(1)} s.`)
+}
 
 async function start (script: string, env: Record<string, string>): Promise<{ child: ChildProcess, base: string }> {
   const port = await freePort()
@@ -46,7 +72,7 @@ async function start (script: string, env: Record<string, string>): Promise<{ ch
 }
 
 const app = await start('server/main.ts', { // The same heap limit as npm start.
-  NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=160', NODE_ENV: 'production', DATABASE_FILE: file, LOG_LEVEL: 'warn', BOOKING_RATE_LIMIT: '100000', DOOR_RATE_LIMIT: '1000000', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-123'
+  NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=160', NODE_ENV: 'production', ...(onPostgres ? { DATABASE_URL: pgUrl } : { DATABASE_FILE: file }), LOG_LEVEL: 'warn', BOOKING_RATE_LIMIT: '100000', DOOR_RATE_LIMIT: '1000000', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-123'
 })
 const baseline = await start('tests/bench/baseline.ts', { BENCH_DB: file })
 
@@ -125,9 +151,10 @@ const rush = await cannon({
 })
 const codes = statusCounts(rush)
 const fiveHundreds = Object.entries(codes).filter(([c]) => c.startsWith('5')).reduce((n, [, v]) => n + v, 0)
-const check = new SQLite(file, { readonly: true })
-const fill = check.prepare(`select class_id, count(*) as n from bookings where status = 'confirmed' and class_id in (${data.rushClassIds.join(',')}) group by class_id`).all() as Array<{ n: number }>
-check.close()
+const check = onPostgres ? createPostgresDb(pgUrl, 1) : createSqliteDb(file)
+const fill = await check.selectFrom('bookings').select(['class_id', eb => eb.fn.countAll<number>().as('n')])
+  .where('status', '=', 'confirmed').where('class_id', 'in', data.rushClassIds).groupBy('class_id').execute()
+await check.destroy()
 const exactlyFull = fill.length === data.rushClassIds.length && fill.every(f => f.n === 20)
 measure('Booking rush', rush, 'no 5xx, every class exactly full, ≥ 50 % of insert baseline',
   fiveHundreds === 0 && exactlyFull && rush.requests.average >= baseInsert.requests.average / 2, rush.requests.average / baseInsert.requests.average,
@@ -174,7 +201,7 @@ app.child.kill('SIGTERM')
 baseline.child.kill('SIGTERM')
 
 const lines = [
-  `Benchmark ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, SQLite, production mode, autocannon on the same machine.`,
+  `Benchmark ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${onPostgres ? 'PostgreSQL 15 (one server, a pool of 10 connections)' : 'SQLite'}, production mode, autocannon on the same machine. The baselines use SQLite either way.`,
   '',
   '| scenario | req/s | p50 ms | p99 ms | vs baseline | target | met |',
   '|---|---:|---:|---:|---:|---|---|',
@@ -184,6 +211,7 @@ const lines = [
   ...rows.filter(r => r.note).map(r => `- ${r.scenario}: ${r.note}`)
 ]
 console.log(`\n${lines.join('\n')}`)
-writeFileSync(join(dir, 'results.md'), lines.join('\n') + '\n')
+writeFileSync(join(dir, onPostgres ? 'results-postgres.md' : 'results.md'), lines.join('\n') + '\n')
+await pgServer?.stop()
 t0 = Date.now()
 process.exit(0)

@@ -6,7 +6,7 @@ import { runRetentionIfDue } from '../../server/services/privacy-service.ts'
 import { runReminderScheduleIfDue } from '../../server/services/reminder-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
 import { bookingInput, createClass, createClassToday, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/app.ts'
-import { newDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
+import { databaseEnv, newDatabase, newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
 import { HttpClient, csrfIn } from '../helpers/http-client.ts'
 import { type ServerProcess, prepareDatabase, startServerProcess } from '../helpers/server-process.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
@@ -249,6 +249,21 @@ describe.runIf(onPostgres)('claims made by several servers at once', () => {
     expect(retention.filter(Boolean)).toHaveLength(1)
     expect((await Promise.all(pools.map(async p => await runRetentionIfDue(p, 12, new Date(day.getTime() + 3600_000))))).filter(Boolean)).toHaveLength(0)
     await Promise.all(pools.map(async p => { await p.destroy() }))
+  })
+})
+
+describe.runIf(onPostgres)('two servers starting at once on a new database', () => {
+  it('both start: one makes the tables, both sync the course files', { timeout: 120_000 }, async () => {
+    for (let round = 0; round < 3; round++) {
+      const env = databaseEnv(await newEmptyPostgresDatabase())
+      const pair = await Promise.all([startServerProcess(env), startServerProcess(env)])
+      for (const s of pair) expect((await fetch(`${s.base}/healthz`)).status).toBe(200)
+      for (const s of pair) s.child.kill('SIGTERM')
+      expect(await Promise.all(pair.map(async s => await s.exited))).toEqual([0, 0])
+      const db = openDatabase(env.DATABASE_URL!)
+      expect((await db.selectFrom('courses').select('slug').execute()).length).toBeGreaterThan(5)
+      await db.destroy()
+    }
   })
 })
 

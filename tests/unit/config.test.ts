@@ -13,6 +13,20 @@ describe('configuration', () => {
     expect(config.isProduction).toBe(false)
   })
 
+  it('uses PostgreSQL with DATABASE_URL, and then needs the shared SESSION_SECRET', () => {
+    const url = 'postgres://digikurser:hemmelig@db.internal:5432/digikurser'
+    expect(loadConfig({ ...base }).databaseUrl).toBeNull()
+    expect(() => loadConfig({ ...base, DATABASE_URL: url })).toThrow(/SESSION_SECRET must be set when DATABASE_URL is set, and be the same on every server/)
+    const config = loadConfig({ ...base, DATABASE_URL: url, SESSION_SECRET: 'a'.repeat(64), DATABASE_POOL_SIZE: '20' })
+    expect(config.databaseUrl).toBe(url)
+    expect(config.databasePoolSize).toBe(20)
+    // A wrong URL is named, but never echoed: it may hold a password.
+    const wrong = (() => { try { loadConfig({ ...base, DATABASE_URL: 'mysql://root:hemmelig@db/x' }); return '' } catch (e) { return (e as Error).message } })()
+    expect(wrong).toContain('DATABASE_URL')
+    expect(wrong).not.toContain('hemmelig')
+    expect(() => loadConfig({ ...base, DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/)
+  })
+
   it('converts values', () => {
     const config = loadConfig({ ...base, PORT: '8080', TRUST_PROXY: 'true', PUBLIC_URL: 'https://kurser.horsens.dk/', BOOKING_RATE_LIMIT: '5' })
     expect(config.port).toBe(8080)
