@@ -1,4 +1,4 @@
-import type { DbOrTx } from '../db/connection.ts'
+import { type DbOrTx, isPostgres } from '../db/connection.ts'
 import type { Device, ParticipantRow } from '../db/schema.ts'
 
 export async function findParticipant (db: DbOrTx, id: number): Promise<ParticipantRow | undefined> {
@@ -18,9 +18,11 @@ export async function findParticipantsByContact (db: DbOrTx, phone: string | nul
 
 export async function searchParticipants (db: DbOrTx, text: string, limit = 50): Promise<ParticipantRow[]> {
   const like = `%${text.replace(/[%_\\]/g, '')}%`
+  // Case does not matter: SQLite's LIKE ignores it (for a-z), PostgreSQL needs ILIKE.
+  const op = isPostgres(db) ? 'ilike' : 'like'
   return await db.selectFrom('participants').selectAll()
-    .where(eb => eb.or([eb('name', 'like', like), eb('phone', 'like', like), eb('email', 'like', like)]))
-    .orderBy('name').limit(limit).execute()
+    .where(eb => eb.or([eb('name', op, like), eb('phone', op, like), eb('email', op, like)]))
+    .orderBy('name').orderBy('id').limit(limit).execute()
 }
 
 export async function updateParticipant (db: DbOrTx, id: number, changes: Partial<Pick<ParticipantRow, 'phone' | 'email' | 'birth_year' | 'name'>>): Promise<void> {

@@ -3,6 +3,7 @@ import type { Db } from '../db/connection.ts'
 import { DomainError } from '../domain/errors.ts'
 import { queueMail } from '../mail/outbox.ts'
 import { findCourse } from '../repositories/course-repository.ts'
+import { lockNames } from '../repositories/lock-repository.ts'
 import { findSubscription, findSubscriptionByToken, insertSubscription, setUnsubscribed } from '../repositories/interest-repository.ts'
 
 /**
@@ -14,6 +15,7 @@ export async function subscribeToCourse (db: Db, courseSlug: string, email: stri
   return await db.transaction().execute(async tx => {
     const course = await findCourse(tx, courseSlug)
     if (!course) throw new DomainError('course_not_found')
+    await lockNames(tx, [`interest:${courseSlug}:${email}`])
     const existing = await findSubscription(tx, courseSlug, email)
     if (existing?.unsubscribed_at === null) return 'already'
     let token = existing?.token

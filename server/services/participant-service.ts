@@ -5,6 +5,7 @@ import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { moveAttendancesToParticipant } from '../repositories/attendance-repository.ts'
 import { insertParticipant } from '../repositories/booking-repository.ts'
+import { lockNames } from '../repositories/lock-repository.ts'
 import {
   deleteParticipant, findParticipant, findParticipantsByContact, listBookingsOfParticipant, moveBookingsToParticipant, updateParticipant
 } from '../repositories/participant-repository.ts'
@@ -15,6 +16,8 @@ import {
  * otherwise a new participant. A couple sharing one phone stays two people.
  */
 export async function findOrCreateParticipant (tx: DbOrTx, input: BookingInput, at: string): Promise<number> {
+  // One person booking two classes at once (each booking locks only its own class).
+  await lockNames(tx, [input.phone, input.email].filter((c): c is string => c !== null).map(c => `participant:${c}`))
   const candidates = await findParticipantsByContact(tx, input.phone, input.email)
   const me = { name: input.name, contacts: [input.phone, input.email] }
   const known = candidates.find(p => isSamePerson(me, { name: p.name, contacts: [p.phone, p.email] }))

@@ -5,6 +5,7 @@ import type { StaffUserRow } from '../db/schema.ts'
 import { ROLES, type StaffUserInput } from '../domain/staff.ts'
 import { queueMail } from '../mail/outbox.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
+import { lockNames } from '../repositories/lock-repository.ts'
 import {
   countStaffUsers, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
 } from '../repositories/staff-repository.ts'
@@ -20,6 +21,7 @@ let dummyHash: Promise<string> | undefined
 export async function createStaffUser (db: Db, input: StaffUserInput, createdBy: number | null, now: Date = new Date()): Promise<number> {
   const passwordHash = await hash(input.password)
   return await db.transaction().execute(async tx => {
+    await lockNames(tx, [`staff:${input.email}`])
     if (await findStaffUserByEmail(tx, input.email)) throw new StaffError('email_taken')
     const id = await insertStaffUser(tx, {
       email: input.email,
@@ -38,8 +40,10 @@ export async function createStaffUser (db: Db, input: StaffUserInput, createdBy:
 export async function createFirstAdmin (db: Db, input: StaffUserInput, now: Date = new Date()): Promise<number> {
   const passwordHash = await hash(input.password)
   return await db.transaction().execute(async tx => {
-    // Serialise concurrent attempts: the count and the insert happen under one write lock.
+    // Serialise concurrent attempts: the count and the insert happen under one write lock
+    // (SQLite), or one named lock (PostgreSQL, perhaps on several servers).
     await tx.deleteFrom('staff_users').where('id', '<', 0).execute()
+    await lockNames(tx, ['staff:first-admin'])
     if (await countStaffUsers(tx) > 0) throw new StaffError('setup_done')
     const id = await insertStaffUser(tx, { email: input.email, name: input.name, role: 'admin', password_hash: passwordHash, active: 1, created_at: now.toISOString() })
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: id, action: 'first_admin_created', subject_type: 'staff_user', subject_id: id, detail: null })
@@ -78,6 +82,7 @@ export async function inviteStaffUser (db: Db, input: Omit<StaffUserInput, 'pass
   const token = randomBytes(24).toString('base64url')
   const expires = new Date(now.getTime() + INVITE_DAYS * 24 * 3600_000).toISOString()
   return await db.transaction().execute(async tx => {
+    await lockNames(tx, [`staff:${input.email}`])
     if (await findStaffUserByEmail(tx, input.email)) throw new StaffError('email_taken')
     const id = await insertStaffUser(tx, {
       email: input.email,

@@ -3,6 +3,7 @@ import type { Db } from '../../server/db/connection.ts'
 import { claimNextDue } from '../../server/repositories/outbox-repository.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { runRetentionIfDue } from '../../server/services/privacy-service.ts'
+import { createFirstAdmin } from '../../server/services/staff-service.ts'
 import { runReminderScheduleIfDue } from '../../server/services/reminder-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
 import { bookingInput, createClass, createClassToday, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/app.ts'
@@ -223,6 +224,24 @@ describe.runIf(onPostgres)('claims made by several servers at once', () => {
     expect(all).toHaveLength(200)
     expect(new Set(all).size).toBe(200)
     expect(claimedBy.filter(ids => ids.length > 0).length).toBeGreaterThan(1)
+    await Promise.all(pools.map(async p => { await p.destroy() }))
+  })
+
+  it('makes one person of someone booking two classes on two servers at the same moment, and one first admin', async () => {
+    const location = await newDatabase()
+    const pools = [openDatabase(location, 4), openDatabase(location, 4)]
+    const classes = [await createClass(pools[0]!, { capacity: 50 }), await createClass(pools[0]!, { capacity: 50 })]
+    for (let i = 0; i < 20; i++) {
+      const person = bookingInput({ name: `Person ${i}`, phone: `+4540000${String(i).padStart(3, '0')}` })
+      await Promise.all(pools.map(async (p, k) => await bookSeat(p, classes[k]!, person, 'online')))
+    }
+    const people = await pools[0]!.selectFrom('participants').select(['phone', eb => eb.fn.countAll<number>().as('n')]).groupBy('phone').execute()
+    expect(people).toHaveLength(20)
+    expect(people.every(p => p.n === 1)).toBe(true)
+
+    const admins = await Promise.allSettled(pools.map(async (p, k) => await createFirstAdmin(p, { email: `admin${k}@bib.dk`, name: `Admin ${k}`, role: 'admin', password: 'en lang og sikker adgangskode' })))
+    expect(admins.filter(a => a.status === 'fulfilled')).toHaveLength(1)
+    expect(await pools[0]!.selectFrom('staff_users').select('id').execute()).toHaveLength(1)
     await Promise.all(pools.map(async p => { await p.destroy() }))
   })
 

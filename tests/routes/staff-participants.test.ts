@@ -28,6 +28,9 @@ describe('participants as people', () => {
     const search = await agent.get('/personale/deltagere?q=12 34 56 78').expect(200)
     expect(search.text).toContain('2 deltagere')
     expect((await agent.get('/personale/deltagere?q=grethe')).text).toContain(`href="/personale/deltagere/${gretheH!.id}"`)
+    // By name, whatever the case, on either database (Hans has no e-mail to match on).
+    expect((await agent.get('/personale/deltagere?q=hans hansen')).text).toContain(`href="/personale/deltagere/${people[1]!.id}"`)
+    expect((await agent.get('/personale/deltagere?q=HANS')).text).toContain(`href="/personale/deltagere/${people[1]!.id}"`)
 
     const page = await agent.get(`/personale/deltagere/${grethe!.id}`).expect(200)
     expect(page.text).toContain('Kom godt i gang med MitID')
