@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, PostgresAdapter } from 'kysely'
 
 // Frozen in time: no imports from the app.
 // State that several servers on one PostgreSQL database share:
@@ -6,6 +6,9 @@ import type { Kysely } from 'kysely'
 //   a keyed hash of the address, never the address itself.
 // - change_counters: bumped by every state-changing request, so each server knows when
 //   the pages it keeps (the catalogue, reports) were made out of date by another one.
+// - Wider columns where PostgreSQL would refuse what the forms accept (SQLite does not
+//   enforce lengths): e-mail addresses up to 254 characters, and the outbox's keys that
+//   contain one.
 
 export async function up (db: Kysely<any>): Promise<void> {
   await db.schema.createTable('rate_limits')
@@ -19,6 +22,11 @@ export async function up (db: Kysely<any>): Promise<void> {
     .addColumn('n', 'bigint', col => col.notNull())
     .execute()
   await db.insertInto('change_counters').values({ name: 'data', n: 0 }).execute()
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await db.schema.alterTable('outbox').alterColumn('recipient', col => col.setDataType('varchar(254)')).execute()
+    await db.schema.alterTable('outbox').alterColumn('dedupe_key', col => col.setDataType('varchar(500)')).execute()
+    await db.schema.alterTable('interest_subscriptions').alterColumn('email', col => col.setDataType('varchar(254)')).execute()
+  }
 }
 
 export async function down (db: Kysely<any>): Promise<void> {

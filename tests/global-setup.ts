@@ -22,7 +22,7 @@ export default async function setup (project: TestProject): Promise<(() => Promi
   const coursesDir = resolve(import.meta.dirname, '../courses')
   const given = process.env.TEST_DATABASE_URL
   const server = given ? externalServer(given) : await startThrowawayCluster()
-  const prefix = `dkt_${process.pid}`
+  const prefix = `dkt_${process.pid}_${Date.now().toString(36)}`
   const template = `${prefix}_template`
   try {
     await createTemplate(server.adminUrl, template, coursesDir)

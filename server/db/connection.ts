@@ -51,6 +51,8 @@ export function createPostgresDb (url: string, poolSize = 10): Db {
     connectionString: url,
     max: poolSize,
     types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
+    // An unreachable database answers in seconds (a 503 from /healthz), not minutes.
+    connectionTimeoutMillis: 5_000,
     // A stuck query must not hold a booking's row locks for ever.
     statement_timeout: 30_000,
     idle_in_transaction_session_timeout: 60_000,

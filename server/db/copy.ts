@@ -107,25 +107,62 @@ export async function verifyCopy (source: Db, target: Db, tables: string[], now:
 
 /**
  * Copies into `target`, which must be empty (its schema is made here by the migrations).
- * One transaction: a copy that fails half-way leaves PostgreSQL as empty as it was.
+ * The rows go in one transaction, and the source is read in one read transaction (one
+ * snapshot). A copy that fails removes the tables it made, so PostgreSQL is as empty as
+ * it was and the copy can simply be run again once the cause is fixed.
  */
 export async function copySqliteToPostgres (raw: SQLite.Database, target: Db, onTable: (table: string, rows: number) => void = () => {}): Promise<string[]> {
   await checkSourceIsCurrent(raw)
   const existing = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() order by table_name limit 1`.execute(target)
   if (existing.rows.length > 0) throw new CopyError(`PostgreSQL is not empty: it has a table ${existing.rows[0]!.table_name}. Copy into a new, empty database.`)
-  await migrateToLatest(target)
+  try {
+    await migrateToLatest(target)
+    raw.prepare('BEGIN').run()
+    try {
+      return await copyRows(raw, target, onTable)
+    } finally {
+      raw.prepare('COMMIT').run()
+    }
+  } catch (error) {
+    // The database was empty before: everything in it now is ours to remove.
+    const made = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(target)
+    for (const { table_name: t } of made.rows) await sql`drop table if exists ${sql.table(t)} cascade`.execute(target)
+    throw error
+  }
+}
+
+/** Why a value cannot go into a PostgreSQL column, or null when it can. */
+function unfit (value: unknown, column: { type: string, maxLength: number | null, nullable: boolean }): string | null {
+  if (value === null || value === undefined) return column.nullable ? null : 'it is empty, and the column needs a value'
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return 'it contains a NUL character'
+    if (column.maxLength !== null && [...value].length > column.maxLength) return `it is ${[...value].length} characters, and the column takes ${column.maxLength}`
+    if (/int/.test(column.type) && !/^-?\d+$/.test(value)) return 'it is text, and the column takes whole numbers'
+  }
+  if (typeof value === 'number' && /int/.test(column.type) && !Number.isInteger(value)) return `it is ${value}, and the column takes whole numbers`
+  if (value instanceof Buffer) return 'it is binary data'
+  return null
+}
+
+async function copyRows (raw: SQLite.Database, target: Db, onTable: (table: string, rows: number) => void): Promise<string[]> {
   const tables = tablesInReferenceOrder(raw)
   const any = target as unknown as Kysely<any>
-  const targetColumns = new Map<string, string[]>()
-  const columnRows = await sql<{ table_name: string, column_name: string }>`select table_name, column_name from information_schema.columns where table_schema = current_schema()`.execute(target)
-  for (const r of columnRows.rows) targetColumns.set(r.table_name, [...(targetColumns.get(r.table_name) ?? []), r.column_name])
+  const targetColumns = new Map<string, Map<string, { type: string, maxLength: number | null, nullable: boolean }>>()
+  const columnRows = await sql<{ table_name: string, column_name: string, data_type: string, character_maximum_length: number | null, is_nullable: string }>`
+    select table_name, column_name, data_type, character_maximum_length, is_nullable from information_schema.columns where table_schema = current_schema()`.execute(target)
+  for (const r of columnRows.rows) {
+    const columns = targetColumns.get(r.table_name) ?? new Map()
+    columns.set(r.column_name, { type: r.data_type, maxLength: r.character_maximum_length, nullable: r.is_nullable === 'YES' })
+    targetColumns.set(r.table_name, columns)
+  }
 
   await any.transaction().execute(async tx => {
     // What the migrations put in (the default milestone rule) gives way to the source's own.
     for (const table of [...tables].reverse()) await tx.deleteFrom(table).execute()
     for (const table of tables) {
       const columns = (raw.prepare('select name from pragma_table_info(?)').all(table) as Array<{ name: string }>).map(c => c.name)
-      const missing = columns.filter(c => !(targetColumns.get(table) ?? []).includes(c))
+      const into = targetColumns.get(table) ?? new Map()
+      const missing = columns.filter(c => !into.has(c))
       if (missing.length > 0) throw new CopyError(`PostgreSQL's ${table} has no column ${missing[0]}.`)
       // PostgreSQL takes at most 65,535 parameters in one statement.
       const batch = Math.max(1, Math.min(1000, Math.floor(30_000 / columns.length)))
@@ -136,11 +173,17 @@ export async function copySqliteToPostgres (raw: SQLite.Database, target: Db, on
         const rows = page.all(last) as Array<Record<string, unknown>>
         if (rows.length === 0) break
         last = Number(rows[rows.length - 1]!.__rowid)
+        for (const r of rows) {
+          for (const c of columns) {
+            const why = unfit(r[c], into.get(c)!)
+            if (why) throw new CopyError(`Cannot copy ${table} row ${String(r.id ?? r.__rowid)}: the value in ${c} does not fit PostgreSQL, because ${why}. Correct it in the SQLite file (or ask for help), then copy again. Nothing was left in PostgreSQL.`)
+          }
+        }
         const values = rows.map(r => Object.fromEntries(columns.map(c => [c, r[c]])))
         try {
           await tx.insertInto(table).values(values).execute()
         } catch (error) {
-          throw new CopyError(`Copying ${table} failed: ${(error as Error).message}`, { cause: error })
+          throw new CopyError(`Copying ${table} (rows after ${String(rows[0]!.__rowid)}) failed: ${(error as Error).message}. Nothing was left in PostgreSQL.`, { cause: error })
         }
         copied += rows.length
       }

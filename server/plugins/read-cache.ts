@@ -30,7 +30,9 @@ export default fp(async (fastify) => {
   const caches = { catalogue: new ReadCache<CataloguePage>(30_000, 20, version), reports: new ReadCache<unknown>(60_000, 20, version) }
   fastify.decorate('readCache', caches)
   const invalidate = async (request: FastifyRequest, tellOthers: boolean) => {
-    if (!writes(request)) return
+    // A refused request (no such route, CSRF, rate limit, bad input) wrote nothing: it
+    // must not let a flood of junk make every server rebuild its pages.
+    if (!writes(request) || request.routeOptions.url === undefined) return
     caches.catalogue.invalidate()
     caches.reports.invalidate()
     if (shared && tellOthers) await bumpChangeCount(fastify.db).catch(() => {})
@@ -38,8 +40,8 @@ export default fp(async (fastify) => {
   // Before the answer is sent, error answers too (the browser may follow a redirect to
   // another server at once); again once it is sent (a write may have committed while
   // this server's page was being built); and if the client went away mid-request.
-  fastify.addHook('onSend', async (request, _reply, payload) => {
-    await invalidate(request, true)
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode < 400 || reply.statusCode >= 500) await invalidate(request, true)
     return payload
   })
   fastify.addHook('onResponse', async request => { await invalidate(request, false) })

@@ -14,7 +14,7 @@ export async function findApiTokenByHash (db: DbOrTx, hash: string): Promise<Api
 }
 
 export async function listApiTokens (db: DbOrTx): Promise<ApiTokenRow[]> {
-  return await db.selectFrom('api_tokens').selectAll().orderBy('revoked_at', 'desc').orderBy('id', 'desc').execute()
+  return await db.selectFrom('api_tokens').selectAll().orderBy('revoked_at', ob => ob.desc().nullsLast()).orderBy('id', 'desc').execute()
 }
 
 export async function revokeApiToken (db: DbOrTx, id: number, at: string): Promise<boolean> {

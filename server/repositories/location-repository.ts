@@ -11,11 +11,11 @@ export async function findLocation (db: DbOrTx, id: number): Promise<LocationRow
 }
 
 export async function listActiveLocations (db: DbOrTx): Promise<LocationRow[]> {
-  return await db.selectFrom('locations').selectAll().where('archived_at', 'is', null).orderBy('name').execute()
+  return await db.selectFrom('locations').selectAll().where('archived_at', 'is', null).orderBy('name').orderBy('id').execute()
 }
 
 export async function listAllLocations (db: DbOrTx): Promise<LocationRow[]> {
-  return await db.selectFrom('locations').selectAll().orderBy('archived_at', 'desc').orderBy('name').execute()
+  return await db.selectFrom('locations').selectAll().orderBy('archived_at', ob => ob.desc().nullsLast()).orderBy('name').orderBy('id').execute()
 }
 
 export async function updateLocation (db: DbOrTx, id: number, changes: Partial<Omit<LocationRow, 'id' | 'created_at'>>): Promise<boolean> {

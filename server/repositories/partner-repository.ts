@@ -11,7 +11,7 @@ export async function findPartner (db: DbOrTx, id: number): Promise<PartnerRow |
 }
 
 export async function listAllPartners (db: DbOrTx): Promise<PartnerRow[]> {
-  return await db.selectFrom('partners').selectAll().orderBy('archived_at', 'desc').orderBy('name').execute()
+  return await db.selectFrom('partners').selectAll().orderBy('archived_at', ob => ob.desc().nullsLast()).orderBy('name').orderBy('id').execute()
 }
 
 export async function updatePartner (db: DbOrTx, id: number, changes: Partial<Omit<PartnerRow, 'id' | 'created_at'>>): Promise<boolean> {

@@ -51,7 +51,7 @@ export async function countByTopic (db: DbOrTx, span: Span): Promise<CountRow[]>
 export async function countByLocation (db: DbOrTx, span: Span): Promise<CountRow[]> {
   const rows = await attendancesIn(db, span)
     .select(['locations.id', 'locations.name', counts.as('attendances'), distinctParticipants.as('participants')])
-    .groupBy(['locations.id', 'locations.name']).orderBy('locations.name').execute()
+    .groupBy(['locations.id', 'locations.name']).orderBy('locations.name').orderBy('locations.id').execute()
   return rows.map(r => ({ key: String(r.id), label: r.name, attendances: Number(r.attendances), participants: Number(r.participants) }))
 }
 
@@ -59,7 +59,7 @@ export async function countByPartner (db: DbOrTx, span: Span): Promise<CountRow[
   const rows = await attendancesIn(db, span)
     .leftJoin('partners', 'partners.id', 'classes.partner_id')
     .select(['partners.id', 'partners.name', counts.as('attendances'), distinctParticipants.as('participants')])
-    .groupBy(['partners.id', 'partners.name']).orderBy('partners.name').execute()
+    .groupBy(['partners.id', 'partners.name']).orderBy('partners.name').orderBy('partners.id').execute()
   return rows.map(r => ({ key: r.id === null ? 'none' : String(r.id), label: r.name ?? '', attendances: Number(r.attendances), participants: Number(r.participants) }))
 }
 
@@ -109,7 +109,7 @@ export async function countSeats (db: DbOrTx, span: Span): Promise<Array<{ key: 
     ])
     .where('first.first_starts_at', '>=', span.from).where('first.first_starts_at', '<', span.to)
     .where('classes.cancelled_at', 'is', null)
-    .groupBy(['locations.id', 'locations.name']).orderBy('locations.name').execute()
+    .groupBy(['locations.id', 'locations.name']).orderBy('locations.name').orderBy('locations.id').execute()
   return rows.map(r => ({ key: String(r.id), label: r.name, classes: Number(r.classes), capacity: Number(r.capacity ?? 0), taken: Number(r.taken ?? 0) }))
 }
 
@@ -131,7 +131,7 @@ export async function countShows (db: DbOrTx, span: Span, now: string): Promise<
     .where(eb => eb.or([eb('bookings.cancelled_at', 'is', null), eb('bookings.cancelled_at', '>', eb.ref('meetings.starts_at'))]))
     .where('classes.cancelled_at', 'is', null)
     .where('meetings.starts_at', '>=', span.from).where('meetings.starts_at', '<', span.to).where('meetings.starts_at', '<=', now)
-    .groupBy(['locations.id', 'locations.name']).orderBy('locations.name').execute()
+    .groupBy(['locations.id', 'locations.name']).orderBy('locations.name').orderBy('locations.id').execute()
   return rows.map(r => ({ key: String(r.id), label: r.name, expected: Number(r.expected), attended: Number(r.attended) }))
 }
 
@@ -192,6 +192,6 @@ export async function listMilestonesReached (db: DbOrTx, span: Span): Promise<Ar
     .innerJoin('locations', 'locations.id', 'classes.location_id')
     .select(['milestones.scope', 'milestones.number', 'milestones.reached_at', 'locations.name', 'courses.title'])
     .where('milestones.reached_at', '>=', span.from).where('milestones.reached_at', '<', span.to)
-    .orderBy('milestones.reached_at').execute()
+    .orderBy('milestones.reached_at').orderBy('milestones.id').execute()
   return rows.map(r => ({ scope: r.scope, number: r.number, reachedAt: r.reached_at, locationName: r.name, courseTitle: r.title }))
 }

@@ -6,6 +6,7 @@ import { dueReminderOffset, firstReminderMoment } from '../domain/reminders.ts'
 import { ZONE } from '../domain/time.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { claimDueJob, ensureScheduledJob, finishJob } from '../repositories/scheduled-job-repository.ts'
+import { deleteExpiredRequestCounts } from '../repositories/shared-state-repository.ts'
 import { findCoursesBySlugs } from '../repositories/course-repository.ts'
 import {
   type MeetingBooking, existingDedupeKeys, findBookingsOfClassesEndedBetween, findMeetingBookings, setReminderCalled
@@ -28,6 +29,8 @@ export async function runReminderScheduleIfDue (db: Db, offsets: number[], now: 
   if (!await claimDueJob(db, REMINDER_JOB, at, new Date(now.getTime() + 2 * 60_000).toISOString())) return false
   const reminders = await queueDueReminders(db, offsets, now)
   const thankYous = await queueThankYous(db, now)
+  // Rate-limit counts (PostgreSQL) whose window has ended are forgotten here, each minute.
+  await deleteExpiredRequestCounts(db, now.getTime())
   const nextMinute = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 60_000)
   await finishJob(db, REMINDER_JOB, at, nextMinute.toISOString(), `Påmindelser: ${reminders}. Tak-for-i-dag: ${thankYous}.`)
   return true

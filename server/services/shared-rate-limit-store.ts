@@ -21,7 +21,7 @@ export function sharedRateLimitStore (db: Db, secret: Buffer): FastifyRateLimitS
       const hashed = createHmac('sha256', secret).update(`${this.prefix}|${key}`).digest('base64url')
       countRequest(db, hashed, timeWindow, now)
         .then(r => { callback(null, { current: r.hits, ttl: Math.max(0, r.expiresAt - now) }) }, (error: Error) => { callback(error) })
-      // Now and then, forget windows that have ended.
+      // Ended windows are deleted each minute by the schedule; under heavy load also here.
       if (++calls % 500 === 0) deleteExpiredRequestCounts(db, now).catch(() => {})
     }
 

@@ -112,7 +112,12 @@ export async function cloneTemplate (adminUrl: string, template: string, prefix:
   // parallel worker's clone briefly is; try again.
   for (let attempt = 0; ; attempt++) {
     try {
-      await withAdmin(adminUrl, async c => { await c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}" STRATEGY FILE_COPY`) })
+      await withAdmin(adminUrl, async c => {
+        // FILE_COPY (PostgreSQL 15+) is much faster for a small template than the default.
+        const { rows } = await c.query<{ v: string }>("select current_setting('server_version_num') as v")
+        const strategy = Number(rows[0]?.v) >= 150000 ? ' STRATEGY FILE_COPY' : ''
+        await c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"${strategy}`)
+      })
       return databaseUrl(adminUrl, name)
     } catch (error) {
       if (attempt >= 20 || !/being accessed by other users/.test(String(error))) throw error
@@ -123,7 +128,7 @@ export async function cloneTemplate (adminUrl: string, template: string, prefix:
 
 export async function dropDatabases (adminUrl: string, prefix: string): Promise<void> {
   await withAdmin(adminUrl, async c => {
-    const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${prefix}%`])
+    const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [`${prefix}_`])
     for (const { datname } of rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`)
   })
 }

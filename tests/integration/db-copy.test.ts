@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createPostgresDb, createSqliteDb } from '../../server/db/connection.ts'
 import { openSqliteReadOnly, verifyCopy } from '../../server/db/copy.ts'
@@ -78,6 +80,37 @@ describe.runIf(onPostgres)('npm run db:copy (SQLite to PostgreSQL)', () => {
     expect(result.differences.some(d => d.includes('totals differs'))).toBe(true)
     await source.db.destroy()
     await db.destroy()
+  })
+
+  it('stops at a value PostgreSQL cannot take, names it, leaves PostgreSQL empty, and copies once it is corrected; the source is never changed', { timeout: 60_000 }, async () => {
+    const file = join(dir, 'long-name.sqlite')
+    const old = createSqliteDb(file)
+    await migrateToLatest(old)
+    await syncCatalogue(old, coursesDir)
+    const classId = await createClass(old, { meetings: ['2030-03-05T10:00'] })
+    const place = (await old.selectFrom('classes').select('location_id').where('id', '=', classId).executeTakeFirstOrThrow()).location_id
+    // SQLite does not enforce varchar(200); an old version may have let this in.
+    await old.updateTable('locations').set({ name: 'Biblioteket '.repeat(25) }).where('id', '=', place).execute()
+    await old.destroy()
+    const digest = () => createHash('sha256').update(readFileSync(file)).digest('hex')
+    const before = digest()
+
+    const url = await newEmptyPostgresDatabase()
+    const failed = await runScript('server/cli/db-copy.ts', ['--from', file, '--to', url], {})
+    expect(failed.code).toBe(1)
+    expect(failed.output).toContain(`Cannot copy locations row ${place}: the value in name does not fit PostgreSQL, because it is 300 characters, and the column takes 200.`)
+    const target = createPostgresDb(url)
+    expect((await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema()`.execute(target)).rows[0]?.n).toBe(0)
+    expect(digest()).toBe(before)
+
+    const fix = createSqliteDb(file)
+    await fix.updateTable('locations').set({ name: 'Biblioteket' }).where('id', '=', place).execute()
+    await fix.destroy()
+    const copied = await runScript('server/cli/db-copy.ts', ['--from', file, '--to', url], {})
+    expect(copied.output).toContain('Row counts match')
+    expect(copied.code).toBe(0)
+    expect(await target.selectFrom('locations').select('name').where('id', '=', place).execute()).toEqual([{ name: 'Biblioteket' }])
+    await target.destroy()
   })
 
   it('refuses a source that is not a digikurser database, or misses a migration, with a clear message', async () => {

@@ -1,5 +1,6 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { subscribeToCourse } from '../../server/services/interest-service.ts'
 import { buildTestApp, countBookings, createClass, openBookingForm, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
 
 describe('booking a seat', () => {
@@ -35,6 +36,17 @@ describe('booking a seat', () => {
     const row = await t.db.selectFrom('bookings').innerJoin('participants', 'participants.id', 'bookings.participant_id')
       .selectAll().where('bookings.token', '=', tokenFrom(res.headers.location)).executeTakeFirstOrThrow()
     expect(row).toMatchObject({ status: 'confirmed', source: 'online', phone: '+4512345678', email: 'soren@example.dk', birth_year: 1946, needs_hearing_loop: 1, needs_companion: 0 })
+  })
+
+  it('takes the longest e-mail address the form accepts, on either database, with its e-mails and an interest sign-up', async () => {
+    const classId = await createClass(t.db, { capacity: 3, meetings: ['2030-03-05T10:00'] })
+    const email = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.dk`
+    expect(email).toHaveLength(253)
+    const res = await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '', email })
+    expect(res.status).toBe(303)
+    expect(await t.db.selectFrom('outbox').select('kind').where('recipient', '=', email).execute()).toEqual([{ kind: 'booking_confirmed' }])
+    await subscribeToCourse(t.db, 'mitid-kom-godt-i-gang', email)
+    expect(await t.db.selectFrom('interest_subscriptions').select('email').where('email', '=', email).execute()).toHaveLength(1)
   })
 
   it('keeps every value and shows Danish messages next to the fields when input is wrong', async () => {
