@@ -35,6 +35,7 @@ export async function runReminderScheduleIfDue (db: Db, offsets: number[], now: 
   await finishJob(db, REMINDER_JOB, at, nextMinute.toISOString(), `Påmindelser: ${reminders}. Tak-for-i-dag: ${thankYous}.`)
   return true
 }
+
 /** A thank-you is not sent for classes that ended longer ago than this. */
 const THANK_YOU_WINDOW_MS = 7 * DAY
 
