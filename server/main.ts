@@ -1,6 +1,6 @@
 import { loadConfig } from './config.ts'
 import { createDb } from './db/connection.ts'
-import { migrateToLatest } from './db/migrate.ts'
+import { migrateOnStart } from './db/migrate.ts'
 import { reportStartFailure, startServer } from './server.ts'
 import { syncCatalogue } from './services/catalogue-service.ts'
 
@@ -8,7 +8,7 @@ import { syncCatalogue } from './services/catalogue-service.ts'
 try {
   const config = loadConfig()
   const db = createDb(config)
-  await migrateToLatest(db)
+  await migrateOnStart(db, config.databaseUrl)
   await syncCatalogue(db, config.coursesDir)
   await startServer(config, db)
 } catch (error) {

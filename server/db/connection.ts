@@ -46,7 +46,7 @@ function typeParser (oid: number, format?: string): (value: string) => unknown {
   return pg.types.getTypeParser(oid, format as 'text')
 }
 
-export function createPostgresDb (url: string, poolSize = 10): Db {
+export function createPostgresDb (url: string, poolSize = 10, opts: { statementTimeoutMs?: number } = {}): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -54,7 +54,7 @@ export function createPostgresDb (url: string, poolSize = 10): Db {
     // An unreachable database answers in seconds (a 503 from /healthz), not minutes.
     connectionTimeoutMillis: 5_000,
     // A stuck query must not hold a booking's row locks for ever.
-    statement_timeout: 30_000,
+    statement_timeout: opts.statementTimeoutMs ?? 30_000,
     idle_in_transaction_session_timeout: 60_000,
     application_name: 'digikurser'
   })

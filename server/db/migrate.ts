@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely'
+import { createPostgresDb, type Db } from './connection.ts'
 
 export const migrationsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 
@@ -38,4 +39,19 @@ export async function migrateToLatest (db: Kysely<any>): Promise<MigrationResult
     throw new MigrationError(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${String(result.error)}`, { cause: result.error })
   }
   return result
+}
+
+/**
+ * Migrations as a server or `npm run db:migrate` runs them. On PostgreSQL they get a
+ * connection of their own without the 30 s statement timeout: a server may wait for
+ * another server's migrations (Kysely's migration lock), and a migration may take long.
+ */
+export async function migrateOnStart (db: Db, databaseUrl: string | null): Promise<MigrationResultSet> {
+  if (databaseUrl === null) return await migrateToLatest(db)
+  const migrator = createPostgresDb(databaseUrl, 1, { statementTimeoutMs: 0 })
+  try {
+    return await migrateToLatest(migrator)
+  } finally {
+    await migrator.destroy()
+  }
 }

@@ -26,9 +26,15 @@ export async function claimDueJob (db: DbOrTx, name: string, now: string, retryA
   return Number(r.numUpdatedRows) > 0
 }
 
-/** A run that went well: when it ran, what it did, and when the next is due. */
-export async function finishJob (db: DbOrTx, name: string, ranAt: string, nextRunAt: string, result: string): Promise<void> {
-  await db.updateTable('scheduled_jobs').set({ last_run_at: ranAt, next_run_at: nextRunAt, last_result: result.slice(0, 200) }).where('name', '=', name).execute()
+/**
+ * A run that went well: when it ran, what it did, and when the next is due. Only while
+ * the run still holds its lease (`lease` is the retryAt it claimed with): a run that took
+ * longer than its lease, while another server took the job over, does not overwrite that
+ * server's record.
+ */
+export async function finishJob (db: DbOrTx, name: string, lease: string, ranAt: string, nextRunAt: string, result: string): Promise<void> {
+  await db.updateTable('scheduled_jobs').set({ last_run_at: ranAt, next_run_at: nextRunAt, last_result: result.slice(0, 200) })
+    .where('name', '=', name).where('next_run_at', '=', lease).execute()
 }
 
 /** A run that failed: shown to leaders; the lease from claimDueJob brings the retry. */

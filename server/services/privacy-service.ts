@@ -59,10 +59,11 @@ export async function anonymiseExpired (db: Db, months: number, now: Date = new 
 export async function runRetentionIfDue (db: Db, months: number, now: Date = new Date()): Promise<boolean> {
   const at = now.toISOString()
   await ensureScheduledJob(db, RETENTION_JOB, at)
-  if (!await claimDueJob(db, RETENTION_JOB, at, new Date(now.getTime() + 3600_000).toISOString())) return false
+  const lease = new Date(now.getTime() + 3600_000).toISOString()
+  if (!await claimDueJob(db, RETENTION_JOB, at, lease)) return false
   try {
     const r = await anonymiseExpired(db, months, now)
-    await finishJob(db, RETENTION_JOB, at, nextDailyRun(now), `Anonymiseret: ${r.participants} deltagere, ${r.bookings} tilmeldinger. Slettet fra interesselister: ${r.interest}.`)
+    await finishJob(db, RETENTION_JOB, lease, at, nextDailyRun(now), `Anonymiseret: ${r.participants} deltagere, ${r.bookings} tilmeldinger. Slettet fra interesselister: ${r.interest}.`)
   } catch (error) {
     await recordJobFailure(db, RETENTION_JOB, `Fejlede ${DateTime.fromJSDate(now).setZone(ZONE).toFormat('dd.MM.yyyy HH.mm')}; prøves igen om en time.`)
     throw error

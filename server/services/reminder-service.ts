@@ -5,7 +5,7 @@ import { findClassRow } from '../repositories/class-repository.ts'
 import { dueReminderOffset, firstReminderMoment } from '../domain/reminders.ts'
 import { ZONE } from '../domain/time.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
-import { claimDueJob, ensureScheduledJob, finishJob } from '../repositories/scheduled-job-repository.ts'
+import { claimDueJob, ensureScheduledJob, finishJob, recordJobFailure } from '../repositories/scheduled-job-repository.ts'
 import { deleteExpiredRequestCounts } from '../repositories/shared-state-repository.ts'
 import { findCoursesBySlugs } from '../repositories/course-repository.ts'
 import {
@@ -26,13 +26,20 @@ export const REMINDER_JOB = 'reminders'
 export async function runReminderScheduleIfDue (db: Db, offsets: number[], now: Date = new Date()): Promise<boolean> {
   const at = now.toISOString()
   await ensureScheduledJob(db, REMINDER_JOB, at)
-  if (!await claimDueJob(db, REMINDER_JOB, at, new Date(now.getTime() + 2 * 60_000).toISOString())) return false
-  const reminders = await queueDueReminders(db, offsets, now)
-  const thankYous = await queueThankYous(db, now)
-  // Rate-limit counts (PostgreSQL) whose window has ended are forgotten here, each minute.
-  await deleteExpiredRequestCounts(db, now.getTime())
-  const nextMinute = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 60_000)
-  await finishJob(db, REMINDER_JOB, at, nextMinute.toISOString(), `Påmindelser: ${reminders}. Tak-for-i-dag: ${thankYous}.`)
+  const lease = new Date(now.getTime() + 2 * 60_000).toISOString()
+  if (!await claimDueJob(db, REMINDER_JOB, at, lease)) return false
+  try {
+    const reminders = await queueDueReminders(db, offsets, now)
+    const thankYous = await queueThankYous(db, now)
+    // Rate-limit counts (PostgreSQL) whose window has ended are forgotten here, each minute.
+    await deleteExpiredRequestCounts(db, now.getTime())
+    const nextMinute = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 60_000)
+    await finishJob(db, REMINDER_JOB, lease, at, nextMinute.toISOString(), `Påmindelser: ${reminders}. Tak-for-i-dag: ${thankYous}.`)
+  } catch (error) {
+    // Tried again when the lease ends, by whichever server asks first.
+    await recordJobFailure(db, REMINDER_JOB, `Fejlede ${at}; prøves igen om to minutter.`).catch(() => {})
+    throw error
+  }
   return true
 }
 

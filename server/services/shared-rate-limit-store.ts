@@ -11,7 +11,9 @@ type Callback = (error: Error | null, result?: { current: number, ttl: number })
  * servers they reach. Used with PostgreSQL; one SQLite server counts in memory.
  * The address is kept only as a keyed hash, and a count lives no longer than its window.
  */
-export function sharedRateLimitStore (db: Db, secret: Buffer): FastifyRateLimitStoreCtor {
+export function sharedRateLimitStore (db: Db, sessionKey: Buffer): FastifyRateLimitStoreCtor {
+  // A key of its own, derived from the session key, for this one purpose.
+  const secret = createHmac('sha256', sessionKey).update('digikurser rate-limit keys').digest()
   let calls = 0
   class SharedStore implements FastifyRateLimitStore {
     constructor (_options: unknown, private readonly prefix = 'all') {}

@@ -46,6 +46,9 @@ if (onPostgres) {
     pgUrl = process.env.BENCH_DATABASE_URL
   } else {
     pgServer = await startThrowawayCluster()
+    // Stopped even when the bench fails half-way.
+    const cluster = pgServer
+    process.on('exit', () => { cluster.stopNow() })
     await withAdmin(pgServer.adminUrl, async c => { await c.query('CREATE DATABASE digikurser_bench') })
     pgUrl = databaseUrl(pgServer.adminUrl, 'digikurser_bench')
   }
@@ -212,6 +215,6 @@ const lines = [
 ]
 console.log(`\n${lines.join('\n')}`)
 writeFileSync(join(dir, onPostgres ? 'results-postgres.md' : 'results.md'), lines.join('\n') + '\n')
-await pgServer?.stop()
+// (The exit handler stops the throwaway cluster.)
 t0 = Date.now()
 process.exit(0)

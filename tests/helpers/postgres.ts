@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +20,8 @@ export interface PostgresServer {
   /** A URL to a database on the server with the right to create databases. */
   adminUrl: string
   stop: () => Promise<void>
+  /** The same, synchronously, for a process's exit handler. */
+  stopNow: () => void
 }
 
 export function postgresAvailable (): { ok: true, how: string } | { ok: false, why: string } {
@@ -67,12 +69,16 @@ export async function startThrowawayCluster (): Promise<PostgresServer> {
     stop: async () => {
       await run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'], owner).catch(() => {})
       rmSync(dir, { recursive: true, force: true })
+    },
+    stopNow: () => {
+      spawnSync(join(pgBin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'ignore', cwd: tmpdir(), ...(owner ?? {}) })
+      rmSync(dir, { recursive: true, force: true })
     }
   }
 }
 
 export function externalServer (url: string): PostgresServer {
-  return { adminUrl: url, stop: async () => {} }
+  return { adminUrl: url, stop: async () => {}, stopNow: () => {} }
 }
 
 export function databaseUrl (adminUrl: string, name: string): string {
