@@ -104,6 +104,36 @@ describe('hostile input', () => {
     expect((await request(t.app.server).get(`/tilmelding/${token}`)).status).toBe(200)
   })
 
+  it('NUL characters (which PostgreSQL refuses in text) in paths, queries, forms and JSON: dropped, never a 500', async () => {
+    const nul = '\u0000\u0001\u0007'
+    for (const path of ['/hold/%00', '/kurser/%00%01%07', `/tilmelding/${encodeURIComponent(nul)}`, `/?emne=${encodeURIComponent(nul)}&sted=%00`, `/interesse/afmeld/${encodeURIComponent(nul)}`]) {
+      expect((await request(t.app.server).get(path)).status, path).toBeLessThan(500)
+    }
+    const agent = request.agent(t.app.server)
+    const csrf = csrfOf((await agent.get('/kurser/mitid-kom-godt-i-gang')).text)
+    for (const url of [`/kurser/${encodeURIComponent(nul)}/besked`, `/tilmelding/${encodeURIComponent(nul)}/afmeld`, `/tjek-ind/adgang/${encodeURIComponent(nul)}`, `/interesse/afmeld/${encodeURIComponent(nul)}`]) {
+      expect((await agent.post(url).type('form').send(formOf({ _csrf: csrf, email: nul, pin: nul, confirm: nul }))).status, url).toBeLessThan(500)
+    }
+    const page = await agent.get(`/hold/${classId}`)
+    const booked = await agent.post(`/hold/${classId}/tilmeld`).type('form').send(formOf({ _csrf: csrfOf(page.text), name: 'Karen\u0000 Nul', phone: '87 65 43 21', email: '' }))
+    expect(booked.status).toBe(303)
+    expect(await t.db.selectFrom('participants').select('name').where('phone', '=', '+4587654321').execute()).toEqual([{ name: 'Karen Nul' }])
+    const api = await request(t.app.server).get(`/api/v1/hold?emne=${encodeURIComponent(nul)}`).set('authorization', `Bearer ${apiToken}`)
+    expect(api.status).toBeLessThan(500)
+  })
+
+  it('ids beyond what the database holds (PostgreSQL refuses them): a 404 or a 4xx, never a 500', async () => {
+    const auth = { authorization: `Bearer ${apiToken}` }
+    for (const path of ['/hold/9999999999', '/api/v1/classes/9999999999', '/api/v1/classes/9999999999/bookings', '/?sted=9999999999']) {
+      expect((await request(t.app.server).get(path).set(auth)).status, path).toBeLessThan(500)
+    }
+    expect((await request(t.app.server).patch('/api/v1/classes/9999999999').set(auth).send({ capacity: 5 })).status).toBe(404)
+    expect((await request(t.app.server).post('/api/v1/classes/9999999999/cancel').set(auth)).status).toBeLessThan(500)
+    const created = await request(t.app.server).post('/api/v1/classes').set(auth)
+      .send({ courseSlug: 'mitid-appen', locationId: 99999999999, capacity: 5, meetings: [{ startsAt: '2030-03-05T10:00:00+01:00', endsAt: '2030-03-05T12:00:00+01:00' }] })
+    expect(created.status).toBe(400)
+  })
+
   it('the API: wrong types and hostile values give a 4xx with a Danish message in JSON, never a 500', async () => {
     await fc.assert(fc.asyncProperty(json, hostile, async (body, text) => {
       const auth = { authorization: `Bearer ${apiToken}` }

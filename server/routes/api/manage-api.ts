@@ -23,12 +23,15 @@ declare module 'fastify' {
 
 const ErrorBody = Type.Object({ error: Type.Object({ status: Type.Integer(), code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }) })
 const Meeting = Type.Object({ start: Type.String({ format: 'date-time' }), end: Type.String({ format: 'date-time' }) }, { additionalProperties: false })
+// Ids are 32-bit integers in the database (PostgreSQL refuses larger numbers for them);
+// a larger id in a path is read as 0, which no class has.
+const MAX_ID = 2147483647
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,9}$' }) })
 
 const CreateClassBody = Type.Object({
   courseSlug: Type.String({ minLength: 1, maxLength: 100 }),
-  locationId: Type.Integer({ minimum: 1 }),
-  partnerId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  locationId: Type.Integer({ minimum: 1, maximum: MAX_ID }),
+  partnerId: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: MAX_ID }), Type.Null()])),
   capacity: Type.Integer({ minimum: 1, maximum: 500 }),
   public: Type.Optional(Type.Boolean()),
   waitlistMode: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('call')])),
@@ -141,7 +144,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     ...auth,
     schema: { tags: ['classes'], summary: 'One class, public or internal', security, params: IdParams, response: { 200: ManagedClass, 401: ErrorBody, 404: ErrorBody } }
   }, async (request, reply) => {
-    const cls = await managedClass(Number(request.params.id))
+    const cls = await managedClass((parseId(request.params.id) ?? 0))
     return cls ?? await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
   })
 
@@ -149,7 +152,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     ...auth,
     schema: { tags: ['classes'], summary: 'Change a class (more seats promote from the waiting list)', security, params: IdParams, body: UpdateClassBody, response: { 200: ManagedClass, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 422: ErrorBody } }
   }, async (request, reply) => {
-    const id = Number(request.params.id)
+    const id = (parseId(request.params.id) ?? 0)
     if (Object.keys(request.body ?? {}).length === 0) return await apiError(reply, 400, 'validation_error', 'Skriv mindst ét felt, der skal ændres.')
     const current = await managedClass(id)
     if (!current) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
@@ -164,7 +167,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     ...auth,
     schema: { tags: ['classes'], summary: 'Cancel a class; its bookings are kept, cancelled by the organiser', security, params: IdParams, response: { 200: ManagedClass, 401: ErrorBody, 404: ErrorBody } }
   }, async (request, reply) => {
-    const id = Number(request.params.id)
+    const id = (parseId(request.params.id) ?? 0)
     if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
     await cancelClass(fastify.db, id, request.apiToken?.created_by ?? null)
     return await managedClass(id)
@@ -174,7 +177,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     ...auth,
     schema: { tags: ['bookings'], summary: "A class's confirmed and waiting bookings, in queue order", security, params: IdParams }
   }, async (request, reply) => {
-    const id = Number(request.params.id)
+    const id = (parseId(request.params.id) ?? 0)
     if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
     let waiting = 0
     return {
