@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createPostgresDb } from '../db/connection.ts'
+import { createPostgresDb, isPostgresUrl } from '../db/connection.ts'
 import { CopyError, copySqliteToPostgres, openSqliteReadOnly, verifyCopy } from '../db/copy.ts'
 
 /**
@@ -14,7 +14,7 @@ let exitCode = 0
 try {
   const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' } } })
   if (!values.from || !values.to) throw new CopyError(usage)
-  if (!/^postgres(ql)?:\/\//.test(values.to)) throw new CopyError(`--to must be a postgres:// URL.\n${usage}`)
+  if (!isPostgresUrl(values.to)) throw new CopyError(`--to must be a postgres:// URL.\n${usage}`)
   const source = openSqliteReadOnly(resolve(values.from))
   const target = createPostgresDb(values.to, 2)
   try {

@@ -17,6 +17,15 @@ export interface DatabaseSettings {
   databasePoolSize?: number
 }
 
+export function isPostgresUrl (location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location)
+}
+
+/** A database by where it is: a postgres:// URL, or a SQLite file (or ':memory:'). */
+export function openDatabaseAt (location: string, poolSize?: number): Db {
+  return isPostgresUrl(location) ? createPostgresDb(location, poolSize) : createSqliteDb(location)
+}
+
 export function createDb (settings: DatabaseSettings): Db {
   return settings.databaseUrl !== null
     ? createPostgresDb(settings.databaseUrl, settings.databasePoolSize)

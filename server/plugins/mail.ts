@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import { createSmtpTransport } from '../mail/transport.ts'
 import { OutboxWorker } from '../mail/worker.ts'
 import type { MailContext } from '../mail/content.ts'
-import { queueDueReminders, queueThankYous, runReminderScheduleIfDue } from '../services/reminder-service.ts'
+import { runReminderSchedule, runReminderScheduleIfDue } from '../services/reminder-service.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,10 +45,7 @@ export default fp<MailPluginOptions>(async (fastify, opts) => {
     context,
     log: { info: (obj, msg) => log.info(obj, msg), warn: (obj, msg) => log.warn(obj, msg) }
   })
-  const runSchedule = async (now: Date = new Date()) => {
-    await queueDueReminders(fastify.db, config.reminderOffsets, now)
-    await queueThankYous(fastify.db, now)
-  }
+  const runSchedule = async (now: Date = new Date()) => { await runReminderSchedule(fastify.db, config.reminderOffsets, now) }
   const runScheduleIfDue = async (now: Date = new Date()) => await runReminderScheduleIfDue(fastify.db, config.reminderOffsets, now)
   fastify.decorate('mail', { worker, context, runSchedule, runScheduleIfDue })
 

@@ -11,6 +11,16 @@ export async function insertParticipant (db: DbOrTx, participant: NewParticipant
 }
 
 /** Inserts a booking with a fresh check-in code that no other booking has. */
+/** A booking's columns when nobody booked for the person and no needs are known (walk-ins, old history). */
+export const WITHOUT_NEEDS_OR_BOOKER = {
+  needs_companion: 0,
+  needs_hearing_loop: 0,
+  needs_other: null,
+  booker_name: null,
+  booker_phone: null,
+  booker_email: null
+} as const
+
 export async function insertBooking (db: DbOrTx, booking: Omit<NewBooking, 'checkin_code'>): Promise<BookingRow> {
   let code = newCheckinCode()
   while (await db.selectFrom('bookings').select('id').where('checkin_code', '=', code).executeTakeFirst()) code = newCheckinCode()

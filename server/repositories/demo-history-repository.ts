@@ -1,9 +1,10 @@
 import { DateTime } from 'luxon'
 import type { DbOrTx } from '../db/connection.ts'
+import { newBookingToken } from '../domain/booking-token.ts'
 import { newCheckinCode } from '../domain/checkin-code.ts'
+import { WITHOUT_NEEDS_OR_BOOKER } from './booking-repository.ts'
 import { isMilestone, scopesOf } from '../domain/milestones.ts'
 import { ZONE, toStoredIso } from '../domain/time.ts'
-import { randomBytes } from 'node:crypto'
 
 /**
  * Demo only: past classes with one meeting each, every seat taken and every learner
@@ -39,16 +40,11 @@ export async function seedPastAttendances (tx: DbOrTx, opts: { places: number[],
       const { id: bookingId } = await tx.insertInto('bookings').values({
         class_id: classId,
         participant_id: participantId,
-        token: randomBytes(24).toString('base64url'),
+        token: newBookingToken(),
         checkin_code: code,
         status: 'confirmed',
         source: i % 4 === 0 ? 'phone' : 'online',
-        needs_companion: 0,
-        needs_hearing_loop: 0,
-        needs_other: null,
-        booker_name: null,
-        booker_phone: null,
-        booker_email: null,
+        ...WITHOUT_NEEDS_OR_BOOKER,
         created_at: meetingStart,
         confirmed_at: meetingStart
       }).returning('id').executeTakeFirstOrThrow()

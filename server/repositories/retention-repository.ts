@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import type { DbOrTx } from '../db/connection.ts'
+import { newBookingToken } from '../domain/booking-token.ts'
+import { WITHOUT_NEEDS_OR_BOOKER } from './booking-repository.ts'
 
 /** The name an anonymised participant keeps, so that lists and counts still read well. */
 export const ANONYMOUS_NAME = 'Anonymiseret deltager'
@@ -59,16 +60,7 @@ export async function anonymiseParticipants (db: DbOrTx, ids: number[], at: stri
       const part = bookingIds.slice(j, j + 500)
       await db.deleteFrom('outbox').where('booking_id', 'in', part).execute()
       for (const id of part) {
-        await db.updateTable('bookings').set({
-          needs_companion: 0,
-          needs_hearing_loop: 0,
-          needs_other: null,
-          booker_name: null,
-          booker_phone: null,
-          booker_email: null,
-          staff_note: null,
-          token: randomBytes(24).toString('base64url')
-        }).where('id', '=', id).execute()
+        await db.updateTable('bookings').set({ ...WITHOUT_NEEDS_OR_BOOKER, staff_note: null, token: newBookingToken() }).where('id', '=', id).execute()
       }
     }
     bookings += bookingIds.length

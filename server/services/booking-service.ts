@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import type { Db, DbOrTx } from '../db/connection.ts'
 import type { BookingSource, CallOutcome, CancelledBy, ClassRow } from '../db/schema.ts'
 import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
 import { bookingsToPromote, statusForNewBooking, waitlistNumber } from '../domain/capacity.ts'
+import { newBookingToken } from '../domain/booking-token.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
   type BookingWithPerson, countConfirmed, findBookingById, findBookingByToken, insertBooking, insertWaitlistCall, setStaffNote,
@@ -24,10 +24,6 @@ export interface BookingOutcome {
   waitlistNumber: number | null
   /** false when the same person already had a booking on the class. */
   created: boolean
-}
-
-export function newBookingToken (): string {
-  return randomBytes(24).toString('base64url')
 }
 
 /**

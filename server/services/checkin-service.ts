@@ -13,7 +13,7 @@ import {
   type MeetingContext, deleteAttendance, deleteFirstInScope, findFirstAttendanceInScope, findFirstInScope, findMeetingContext,
   findNthInScope, hasFirstInScope, listAttendancesOfBookings, insertAttendance, insertFirstInScope, listAttendedBookingIds, listMeetingsBetween, lockScope, moveFirstInScope, countInScope
 } from '../repositories/attendance-repository.ts'
-import { type BookingWithPerson, findBookingById, insertBooking, listActiveBookings, markOverCapacity, setBookingStatus } from '../repositories/booking-repository.ts'
+import { type BookingWithPerson, WITHOUT_NEEDS_OR_BOOKER, findBookingById, insertBooking, listActiveBookings, markOverCapacity, setBookingStatus } from '../repositories/booking-repository.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { claimCheckinKey, findBookingByCode, findCheckinAction, recordCheckinResult } from '../repositories/checkin-repository.ts'
 import { listMeetings, lockClass } from '../repositories/class-repository.ts'
@@ -21,7 +21,7 @@ import { listClassIdsOfStaff } from '../repositories/class-staff-repository.ts'
 import {
   deleteMilestonesOfAttendance, insertMilestone, listLeaderRecipients, listMilestoneRules, moveMilestonesToAttendance
 } from '../repositories/milestone-repository.ts'
-import { newBookingToken } from './booking-service.ts'
+import { newBookingToken } from '../domain/booking-token.ts'
 import { notifyBooking } from './notification-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
 
@@ -186,12 +186,7 @@ async function seatWalkIn (tx: DbOrTx, ctx: MeetingContext, person: WalkInPerson
       token: newBookingToken(),
       status: 'confirmed',
       source: 'walkin',
-      needs_companion: 0,
-      needs_hearing_loop: 0,
-      needs_other: null,
-      booker_name: null,
-      booker_phone: null,
-      booker_email: null,
+      ...WITHOUT_NEEDS_OR_BOOKER,
       created_at: at,
       confirmed_at: at
     })).id

@@ -17,6 +17,15 @@ import { bookingRecipients, classFacts, notifyBooking } from './notification-ser
 const DAY = 24 * 3600_000
 export const REMINDER_JOB = 'reminders'
 
+/** What the schedule does each minute: queue due reminders and thank-yous, tidy up. */
+export async function runReminderSchedule (db: Db, offsets: number[], now: Date = new Date()): Promise<{ reminders: number, thankYous: number }> {
+  const reminders = await queueDueReminders(db, offsets, now)
+  const thankYous = await queueThankYous(db, now)
+  // Rate-limit counts (PostgreSQL) whose window has ended are forgotten here, each minute.
+  await deleteExpiredRequestCounts(db, now.getTime())
+  return { reminders, thankYous }
+}
+
 /**
  * The minute-by-minute schedule, for the server timers: of several servers asking in the
  * same minute one runs it. A server that dies while running it holds it for two minutes
@@ -29,10 +38,7 @@ export async function runReminderScheduleIfDue (db: Db, offsets: number[], now: 
   const lease = new Date(now.getTime() + 2 * 60_000).toISOString()
   if (!await claimDueJob(db, REMINDER_JOB, at, lease)) return false
   try {
-    const reminders = await queueDueReminders(db, offsets, now)
-    const thankYous = await queueThankYous(db, now)
-    // Rate-limit counts (PostgreSQL) whose window has ended are forgotten here, each minute.
-    await deleteExpiredRequestCounts(db, now.getTime())
+    const { reminders, thankYous } = await runReminderSchedule(db, offsets, now)
     const nextMinute = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 60_000)
     await finishJob(db, REMINDER_JOB, lease, at, nextMinute.toISOString(), `Påmindelser: ${reminders}. Tak-for-i-dag: ${thankYous}.`)
   } catch (error) {

@@ -1,5 +1,5 @@
 import { inject } from 'vitest'
-import { createPostgresDb, createSqliteDb, type Db } from '../../server/db/connection.ts'
+import { isPostgresUrl, openDatabaseAt } from '../../server/db/connection.ts'
 import { cloneTemplate, databaseUrl, withAdmin } from './postgres.ts'
 
 /**
@@ -18,13 +18,7 @@ export async function newDatabase (file = ':memory:'): Promise<string> {
   return await cloneTemplate(postgres.adminUrl, postgres.template, postgres.prefix)
 }
 
-export function isPostgresUrl (location: string): boolean {
-  return /^postgres(ql)?:\/\//.test(location)
-}
-
-export function openDatabase (location: string, poolSize?: number): Db {
-  return isPostgresUrl(location) ? createPostgresDb(location, poolSize) : createSqliteDb(location)
-}
+export { isPostgresUrl, openDatabaseAt as openDatabase }
 
 /** The environment a server process or CLI needs to use this database. */
 export function databaseEnv (location: string): Record<string, string> {

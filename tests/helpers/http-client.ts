@@ -45,6 +45,3 @@ export class HttpClient {
     return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text }
   }
 }
-
-/** The CSRF token in a rendered form. */
-export const csrfIn = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''

@@ -3,14 +3,14 @@
  * SIGKILL at any moment, as a real server can.
  * Usage: node --import tsx tests/helpers/outbox-worker-process.ts <sqlite file or postgres url> <smtp url> <lease ms>
  */
-import { createPostgresDb, createSqliteDb } from '../../server/db/connection.ts'
+import { openDatabaseAt } from '../../server/db/connection.ts'
 import { createSmtpTransport } from '../../server/mail/transport.ts'
 import { OutboxWorker } from '../../server/mail/worker.ts'
 
 const [file, smtpUrl, leaseMs] = process.argv.slice(2)
 if (!file || !smtpUrl || !leaseMs) throw new Error('usage: outbox-worker-process.ts <sqlite file> <smtp url> <lease ms>')
 const worker = new OutboxWorker({
-  db: /^postgres(ql)?:/.test(file) ? createPostgresDb(file) : createSqliteDb(file),
+  db: openDatabaseAt(file),
   transport: createSmtpTransport(smtpUrl),
   from: 'Testbiblioteket <kurser@bib.test>',
   context: { publicUrl: 'http://kurser.test', organisationName: 'Testbiblioteket', contactPhone: '', contactEmail: '' },

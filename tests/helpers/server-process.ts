@@ -79,3 +79,12 @@ export async function bookOverHttp (base: string, classId: number, fields: Recor
   const token = /\/tilmelding\/([^?]+)/.exec(res.headers.get('location') ?? '')?.[1]
   return res.status === 303 && token ? token : null
 }
+
+/** Polls until `check` holds; throws after `timeoutMs`. */
+export async function waitUntil (check: () => Promise<boolean>, timeoutMs = 20_000, everyMs = 100): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!await check()) {
+    if (Date.now() > end) throw new Error('timed out')
+    await new Promise(resolve => setTimeout(resolve, everyMs))
+  }
+}

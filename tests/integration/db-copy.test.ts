@@ -10,9 +10,9 @@ import { migrateToLatest } from '../../server/db/migrate.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { buildReport } from '../../server/services/report-service.ts'
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
-import { bookingInput, coursesDir, createClass, createStaff } from '../helpers/app.ts'
+import { bookingInput, coursesDir, createClass, createStaff, csrfOf } from '../helpers/app.ts'
 import { databaseEnv, newEmptyPostgresDatabase, onPostgres } from '../helpers/database.ts'
-import { HttpClient, csrfIn } from '../helpers/http-client.ts'
+import { HttpClient } from '../helpers/http-client.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
 import { runScript, startServerProcess } from '../helpers/server-process.ts'
 
@@ -52,13 +52,13 @@ describe.runIf(onPostgres)('npm run db:copy (SQLite to PostgreSQL)', () => {
     try {
       const citizen = new HttpClient()
       const page = await citizen.get(`${server.base}/hold/${upcoming}`)
-      const booked = await citizen.postForm(`${server.base}/hold/${upcoming}/tilmeld`, { _csrf: csrfIn(page.text), name: 'Bent Nielsen', phone: '87654321', email: '' })
+      const booked = await citizen.postForm(`${server.base}/hold/${upcoming}/tilmeld`, { _csrf: csrfOf(page.text), name: 'Bent Nielsen', phone: '87654321', email: '' })
       expect(booked.status).toBe(303)
       const bent = await db.selectFrom('bookings').innerJoin('participants', 'participants.id', 'bookings.participant_id').select('bookings.id').where('participants.name', '=', 'Bent Nielsen').executeTakeFirstOrThrow()
       expect(bent.id).toBe(maxBooking + 1)
       const leader = new HttpClient()
       const signIn = await leader.get(`${server.base}/personale/log-ind`)
-      expect((await leader.postForm(`${server.base}/personale/log-ind`, { _csrf: csrfIn(signIn.text), email: 'leder@bib.dk', password: 'en lang og sikker adgangskode' })).status).toBe(303)
+      expect((await leader.postForm(`${server.base}/personale/log-ind`, { _csrf: csrfOf(signIn.text), email: 'leder@bib.dk', password: 'en lang og sikker adgangskode' })).status).toBe(303)
       expect((await leader.get(`${server.base}/personale/rapporter?fra=2025-01-01&til=2025-12-31`)).text).toContain('Fremmøder')
     } finally {
       server.child.kill('SIGTERM')

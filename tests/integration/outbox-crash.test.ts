@@ -7,6 +7,7 @@ import type { Db } from '../../server/db/connection.ts'
 import { queueMail } from '../../server/mail/outbox.ts'
 import { createTestDb } from '../helpers/app.ts'
 import { newDatabase } from '../helpers/database.ts'
+import { waitUntil } from '../helpers/server-process.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 
 const script = join(import.meta.dirname, '../helpers/outbox-worker-process.ts')
@@ -20,14 +21,6 @@ const exited = async (child: ChildProcess) => await new Promise<void>(resolve =>
   if (child.exitCode !== null || child.signalCode !== null) resolve()
   else child.once('exit', () => resolve())
 })
-
-async function waitUntil (check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!await check()) {
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-}
 
 async function queueMessages (db: Db, count: number): Promise<void> {
   for (let i = 1; i <= count; i++) {

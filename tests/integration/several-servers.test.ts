@@ -6,21 +6,13 @@ import { runRetentionIfDue } from '../../server/services/privacy-service.ts'
 import { createFirstAdmin } from '../../server/services/staff-service.ts'
 import { runReminderScheduleIfDue } from '../../server/services/reminder-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
-import { bookingInput, createClass, createClassToday, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/app.ts'
+import { bookingInput, createClass, createClassToday, createStaff, csrfOf, seedEarlierParticipants, staffIdOf } from '../helpers/app.ts'
 import { databaseEnv, newDatabase, newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
-import { HttpClient, csrfIn } from '../helpers/http-client.ts'
-import { type ServerProcess, prepareDatabase, startServerProcess } from '../helpers/server-process.ts'
+import { HttpClient } from '../helpers/http-client.ts'
+import { type ServerProcess, prepareDatabase, startServerProcess, waitUntil } from '../helpers/server-process.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 
 const earlier = new Date(Date.now() - 3 * 86400_000)
-
-async function waitUntil (check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!await check()) {
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise(resolve => setTimeout(resolve, 200))
-  }
-}
 
 /**
  * Two server processes on different ports sharing one PostgreSQL database, as behind a
@@ -81,7 +73,7 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
     expect(await seatsShown(1, rushClasses[0]!)).toBe('10 ledige pladser')
     const citizen = new HttpClient()
     const page = await citizen.get(`${server(1)}/hold/${rushClasses[0]}`)
-    const booked = await citizen.postForm(`${server(0)}/hold/${rushClasses[0]}/tilmeld`, { _csrf: csrfIn(page.text), name: 'Grethe Hansen', phone: '12345678', email: '' })
+    const booked = await citizen.postForm(`${server(0)}/hold/${rushClasses[0]}/tilmeld`, { _csrf: csrfOf(page.text), name: 'Grethe Hansen', phone: '12345678', email: '' })
     expect(booked.status).toBe(303)
     expect((await citizen.get(`${server(1)}${booked.location}`)).text).toContain('Du har en plads')
     // The second server's kept catalogue knows at once.
@@ -89,7 +81,7 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
 
     const leader = new HttpClient()
     const signIn = await leader.get(`${server(1)}/personale/log-ind`)
-    expect((await leader.postForm(`${server(0)}/personale/log-ind`, { _csrf: csrfIn(signIn.text), email: 'leder@bib.dk', password })).status).toBe(303)
+    expect((await leader.postForm(`${server(0)}/personale/log-ind`, { _csrf: csrfOf(signIn.text), email: 'leder@bib.dk', password })).status).toBe(303)
     for (const n of [0, 1]) expect((await leader.get(`${server(n)}/personale`)).status).toBe(200)
     // A form from one server with a forged token is still refused by the other.
     expect((await citizen.postForm(`${server(1)}/hold/${rushClasses[0]}/tilmeld`, { _csrf: 'forfalsket', name: 'Ond', phone: '12345679', email: '' })).status).toBe(403)
@@ -104,7 +96,7 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
         method: 'POST',
         redirect: 'manual',
         headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '198.51.100.7' },
-        body: new URLSearchParams({ _csrf: csrfIn(await form.text()), email: 'leder@bib.dk', password: 'forkert adgangskode' }).toString()
+        body: new URLSearchParams({ _csrf: csrfOf(await form.text()), email: 'leder@bib.dk', password: 'forkert adgangskode' }).toString()
       })
       attempts.push(res.status)
     }
@@ -126,7 +118,7 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
       const classId = classes[n % classes.length]!
       // The page from one server, the booking to the other.
       const page = await citizen.get(`${server(n)}/hold/${classId}`)
-      const res = await citizen.postForm(`${server(n + 1)}/hold/${classId}/tilmeld`, { _csrf: csrfIn(page.text), name: `Borger ${n}`, phone: String(20_000_000 + n), email: `borger${n}@example.dk` })
+      const res = await citizen.postForm(`${server(n + 1)}/hold/${classId}/tilmeld`, { _csrf: csrfOf(page.text), name: `Borger ${n}`, phone: String(20_000_000 + n), email: `borger${n}@example.dk` })
       return res.status
     }))
     expect(answers.filter(s => s !== 303)).toEqual([])
@@ -141,9 +133,9 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
     const tablets = await Promise.all(volunteers.map(async (email, i) => {
       const tablet = new HttpClient()
       const form = await tablet.get(`${server(i)}/personale/log-ind`)
-      expect((await tablet.postForm(`${server(i)}/personale/log-ind`, { _csrf: csrfIn(form.text), email, password })).status).toBe(303)
+      expect((await tablet.postForm(`${server(i)}/personale/log-ind`, { _csrf: csrfOf(form.text), email, password })).status).toBe(303)
       const sheet = await tablet.get(`${server(i + 1)}/tjek-ind/${today.meetingId}`)
-      return { tablet, csrf: csrfIn(sheet.text) }
+      return { tablet, csrf: csrfOf(sheet.text) }
     }))
     const bookings = (await db.selectFrom('bookings').select('id').where('class_id', '=', today.classId).orderBy('id').execute()).map(r => r.id)
     const responses = await Promise.all(bookings.map(async (id, i) => {
@@ -162,7 +154,7 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
   it('sends every e-mail exactly once from two outbox workers, and runs the schedule once per due moment', { timeout: 120_000 }, async () => {
     // Each booking above queued its confirmation; the first schedule run queued today's
     // reminders (the 3-hour one is due). Both servers' workers send from one outbox.
-    await waitUntil(async () => (await db.selectFrom('outbox').select('id').where('status', 'in', ['queued', 'claimed', 'sending']).execute()).length === 0)
+    await waitUntil(async () => (await db.selectFrom('outbox').select('id').where('status', 'in', ['queued', 'claimed', 'sending']).execute()).length === 0, 60_000, 200)
     const rows = await db.selectFrom('outbox').select(['id', 'kind', 'status', 'claimed_by']).execute()
     expect(rows.filter(r => r.status !== 'sent')).toEqual([])
     expect(rows.filter(r => r.kind === 'reminder')).toHaveLength(remindedBookings)
