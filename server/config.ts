@@ -19,6 +19,9 @@ const EnvSchema = Type.Object({
   COURSES_DIR: Type.String({ minLength: 1, default: 'courses' }),
   SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   BOOKING_RATE_LIMIT: Type.Integer({ minimum: 1, maximum: 100000, default: 30 }),
+  BOOKING_LIMIT_PER_CLASS: Type.Integer({ minimum: 1, maximum: 100000, default: 6 }),
+  BOOKING_LIMIT_PER_BOOKER: Type.Integer({ minimum: 1, maximum: 100000, default: 4 }),
+  BOOKING_LIMIT_WINDOW_MINUTES: Type.Integer({ minimum: 1, maximum: 10080, default: 60 }),
   TRUST_PROXY: Type.Boolean({ default: false }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' }),
   ORGANISATION_NAME: Type.String({ minLength: 1, maxLength: 100, default: 'Bibliotekets digitale kurser' }),
@@ -53,7 +56,13 @@ export interface Config {
   databasePoolSize: number
   coursesDir: string
   sessionKey: Buffer
+  /** Accepted online bookings from one address per window, over all classes. */
   bookingRateLimit: number
+  /** Accepted online bookings from one address on one class per window. */
+  bookingLimitPerClass: number
+  /** Active bookings one booker (same phone or e-mail) may have on one class. */
+  bookingLimitPerBooker: number
+  bookingLimitWindowMinutes: number
   trustProxy: boolean
   logLevel: string
   organisationName: string
@@ -113,6 +122,9 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     coursesDir: resolve(env.COURSES_DIR),
     sessionKey: Buffer.alloc(0),
     bookingRateLimit: env.BOOKING_RATE_LIMIT,
+    bookingLimitPerClass: env.BOOKING_LIMIT_PER_CLASS,
+    bookingLimitPerBooker: env.BOOKING_LIMIT_PER_BOOKER,
+    bookingLimitWindowMinutes: env.BOOKING_LIMIT_WINDOW_MINUTES,
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     organisationName: env.ORGANISATION_NAME,

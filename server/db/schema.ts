@@ -94,6 +94,16 @@ export interface BookingTable {
   device: ColumnType<Device | null, Device | null | undefined, Device | null>
   /** 1 for a walk-in the leader let in beyond the class's seats. */
   over_capacity: ColumnType<number, number | undefined, number>
+  /**
+   * The participant's phone and e-mail as given in this booking. Messages about the
+   * booking go here, never to details another booking brought to the participant record.
+   */
+  contact_phone: string | null
+  contact_email: string | null
+  /** When the link was last sent again because the same person booked again. */
+  link_resent_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** A keyed hash of the address an online booking came from; cleared when no longer needed. */
+  source_key: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export type Device = 'iphone' | 'android' | 'ipad' | 'tablet' | 'pc' | 'borrowed' | 'other'

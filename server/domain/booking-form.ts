@@ -205,3 +205,26 @@ export function validateWalkIn (values: WalkInValues): WalkInResult {
   if (Object.keys(errors).length > 0) return { ok: false, errors: { name: errors.name, phone: errors.phone, email: errors.email } }
   return { ok: true, person: { name, phone, email } }
 }
+
+export interface ParticipantValues { name: string, phone: string, email: string, birth_year: string }
+export type ParticipantErrors = Partial<Record<keyof ParticipantValues, string>>
+export interface ParticipantDetails { name: string, phone: string | null, email: string | null, birthYear: number | null }
+export type ParticipantResult = { ok: true, person: ParticipantDetails } | { ok: false, errors: ParticipantErrors }
+
+/** A leader's correction of a participant's name and contact details. */
+export function validateParticipantDetails (values: ParticipantValues, now: Date = new Date()): ParticipantResult {
+  const errors: BookingFormErrors = {}
+  const name = checkName(values.name, errors, 'name', 'Skriv deltagerens navn.')
+  const phone = checkPhone(values.phone, errors, 'phone')
+  const email = checkEmail(values.email, errors, 'email')
+  let birthYear: number | null = null
+  const birth = values.birth_year.trim()
+  if (birth !== '') {
+    const thisYear = now.getFullYear()
+    if (!/^\d{4}$/.test(birth) || Number(birth) < thisYear - 110 || Number(birth) > thisYear - 5) {
+      errors.birth_year = `Skriv fødselsåret med 4 cifre, mellem ${thisYear - 110} og ${thisYear - 5}, eller lad feltet være tomt.`
+    } else birthYear = Number(birth)
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors: { name: errors.name, phone: errors.phone, email: errors.email, birth_year: errors.birth_year } }
+  return { ok: true, person: { name, phone, email, birthYear } }
+}

@@ -21,6 +21,10 @@ export type DomainErrorCode =
   | 'walkin_class_full'
   | 'checkin_key_reused'
   | 'participant_anonymised'
+  | 'booking_limit_address'
+  | 'booking_limit_class'
+  | 'booking_limit_booker'
+  | 'class_ended'
 
 /** A rule was broken. Routes map the code to a Danish message; tests assert the code. */
 export class DomainError extends Error {

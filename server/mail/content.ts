@@ -157,6 +157,25 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
         bookingFooter(booking, ctx)
       )
     }
+    case 'booking_link': {
+      const { booking, cls } = message
+      const where = message.waitlistNumber === null
+        ? `${you(booking)} har en plads på holdet.`
+        : `${you(booking)} er nr. ${message.waitlistNumber} på ventelisten.`
+      return content(
+        `Her er linket til ${booking.to === 'booker' ? `${booking.name}s` : 'din'} tilmelding til ${cls.courseTitle}.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `${you(booking)} er allerede tilmeldt holdet «${cls.courseTitle}». ${where}` },
+          p(`Nogen har prøvet at tilmelde ${youIn(booking) === 'du' ? 'dig' : booking.name} til holdet igen. Derfor sender vi linket til tilmeldingen igen. Du skal ikke gøre noget.`),
+          ...whenAndWhere(cls, ctx),
+          ...(message.waitlistNumber === null ? doorCode(booking) : []),
+          bookingButton(booking, ctx),
+          p('Var det ikke dig, kan du se bort fra denne e-mail. Tilmeldingen er ikke ændret.')
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
     case 'class_changed': {
       const { booking, cls, before } = message
       return content(

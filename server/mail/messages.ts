@@ -47,6 +47,8 @@ export type MailMessage =
   | { kind: 'booking_waitlisted', waitlistNumber: number } & AboutBooking
   | { kind: 'booking_promoted' } & AboutBooking
   | { kind: 'booking_cancelled' } & AboutBooking
+  /** The link sent again because the same person tried to book the class again. */
+  | { kind: 'booking_link', waitlistNumber: number | null } & AboutBooking
   | { kind: 'class_changed', before: ClassFacts } & AboutBooking
   | { kind: 'class_cancelled' } & AboutBooking
   | { kind: 'reminder', meetingId: number } & AboutBooking
@@ -68,6 +70,7 @@ export const KIND_LABELS: Record<MailKind, string> = {
   booking_waitlisted: 'Skrevet på venteliste',
   booking_promoted: 'Fået plads fra venteliste',
   booking_cancelled: 'Afmelding',
+  booking_link: 'Link sendt igen',
   class_changed: 'Hold ændret',
   class_cancelled: 'Hold aflyst',
   reminder: 'Påmindelse',
@@ -100,6 +103,7 @@ export function subjectOf (message: MailMessage, now: Date = new Date()): string
     case 'booking_waitlisted': return `${you(message.booking)} er nr. ${message.waitlistNumber} på ventelisten: ${message.cls.courseTitle}`
     case 'booking_promoted': return `${you(message.booking)} har fået en plads: ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
     case 'booking_cancelled': return `${you(message.booking)} er afmeldt: ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
+    case 'booking_link': return `Linket til ${message.booking.to === 'booker' ? `${message.booking.name}s` : 'din'} tilmelding: ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
     case 'class_changed': return `Vigtigt – holdet er ændret: ${message.cls.courseTitle}`
     case 'class_cancelled': return `Aflyst: ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
     case 'reminder': {

@@ -25,6 +25,10 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   participant_anonymised: { status: 409, title: 'Oplysningerne er slettet', message: 'Personens oplysninger er slettet, så personen kan ikke slås sammen med en anden.' },
   checkin_key_reused: { status: 409, title: 'Allerede brugt', message: 'Handlingen kunne ikke gennemføres. Genindlæs siden, og prøv igen.' },
   walkin_class_full: { status: 409, title: 'Holdet er fuldt', message: 'Holdet er fuldt. Kun en projektleder kan give plads ud over antallet af pladser.' },
+  booking_limit_address: { status: 429, title: 'Mange tilmeldinger', message: 'Der er lavet mange tilmeldinger fra denne computer eller dette netværk på kort tid, så vi kan ikke tage imod flere lige nu. Ring til os, eller spørg på biblioteket, så hjælper vi dig med tilmeldingen.' },
+  booking_limit_class: { status: 429, title: 'Mange tilmeldinger', message: 'Der er lavet mange tilmeldinger til dette hold fra denne computer eller dette netværk på kort tid, så vi kan ikke tage imod flere lige nu. Ring til os, eller spørg på biblioteket, så hjælper vi dig med tilmeldingen.' },
+  booking_limit_booker: { status: 429, title: 'Mange tilmeldinger', message: 'Du har allerede tilmeldt mange personer til dette hold. Ring til os, eller spørg på biblioteket, hvis du vil tilmelde flere.' },
+  class_ended: { status: 409, title: 'Holdet er slut', message: 'Holdet er slut, så tilmeldingerne kan ikke længere ændres. Tallene for holdet ligger fast.' },
   class_full: { status: 409, title: 'Ingen ledig plads', message: 'Der er ingen ledig plads lige nu. Personen bliver stående på ventelisten.' }
 }
 

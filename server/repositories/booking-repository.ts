@@ -3,6 +3,10 @@ import type { DbOrTx } from '../db/connection.ts'
 import type { BookingRow, BookingStatus, CancelledBy, NewBooking, NewParticipant, ParticipantRow, WaitlistCallTable } from '../db/schema.ts'
 import type { Insertable, Selectable } from 'kysely'
 
+/**
+ * A booking with its participant's name and birth year, and `phone` and `email`: the
+ * contact details given in this booking (not the participant record's).
+ */
 export type BookingWithPerson = BookingRow & Pick<ParticipantRow, 'name' | 'phone' | 'email' | 'birth_year'>
 
 export async function insertParticipant (db: DbOrTx, participant: NewParticipant): Promise<number> {
@@ -21,7 +25,10 @@ export const WITHOUT_NEEDS_OR_BOOKER = {
   booker_email: null
 } as const
 
-export async function insertBooking (db: DbOrTx, booking: Omit<NewBooking, 'checkin_code'>): Promise<BookingRow> {
+/** A new booking; its contact details are always given (null when there are none). */
+export type BookingToInsert = Omit<NewBooking, 'checkin_code'> & { contact_phone: string | null, contact_email: string | null }
+
+export async function insertBooking (db: DbOrTx, booking: BookingToInsert): Promise<BookingRow> {
   let code = newCheckinCode()
   while (await db.selectFrom('bookings').select('id').where('checkin_code', '=', code).executeTakeFirst()) code = newCheckinCode()
   return await db.insertInto('bookings').values({ ...booking, checkin_code: code }).returningAll().executeTakeFirstOrThrow()
@@ -31,7 +38,7 @@ function withPerson (db: DbOrTx) {
   return db.selectFrom('bookings')
     .innerJoin('participants', 'participants.id', 'bookings.participant_id')
     .selectAll('bookings')
-    .select(['participants.name', 'participants.phone', 'participants.email', 'participants.birth_year'])
+    .select(['participants.name', 'bookings.contact_phone as phone', 'bookings.contact_email as email', 'participants.birth_year'])
 }
 
 /** Confirmed and waiting bookings of a class, in queue order (oldest first). */
@@ -112,4 +119,27 @@ export async function setStaffNote (db: DbOrTx, bookingId: number, note: string 
 /** Marks a booking as a seat given at the door beyond the class's capacity. */
 export async function markOverCapacity (db: DbOrTx, id: number): Promise<void> {
   await db.updateTable('bookings').set({ over_capacity: 1 }).where('id', '=', id).execute()
+}
+
+/**
+ * Marks a booking's link as sent again now, unless it was sent after `since`. True when
+ * this call made the mark (a conditional write: two requests at once cannot both win).
+ */
+export async function claimLinkResend (db: DbOrTx, bookingId: number, at: string, since: string): Promise<boolean> {
+  const result = await db.updateTable('bookings').set({ link_resent_at: at })
+    .where('id', '=', bookingId)
+    .where(eb => eb.or([eb('link_resent_at', 'is', null), eb('link_resent_at', '<=', since)]))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+/** Bookings made from one address since a moment: in all, and per class. */
+export async function countBookingsFromSource (db: DbOrTx, sourceKey: string, since: string): Promise<{ total: number, onClass: (classId: number) => number }> {
+  const rows = await db.selectFrom('bookings')
+    .select(eb => ['class_id', eb.fn.countAll().as('n')])
+    .where('source_key', '=', sourceKey).where('created_at', '>', since)
+    .groupBy('class_id')
+    .execute()
+  const perClass = new Map(rows.map(r => [r.class_id, Number(r.n)]))
+  return { total: rows.reduce((sum, r) => sum + Number(r.n), 0), onClass: id => perClass.get(id) ?? 0 }
 }

@@ -63,3 +63,26 @@ export async function moveBookingsToParticipant (db: DbOrTx, fromId: number, toI
 export async function deleteParticipant (db: DbOrTx, id: number): Promise<void> {
   await db.deleteFrom('participants').where('id', '=', id).execute()
 }
+
+/**
+ * Gives a participant's active bookings on classes not yet over a corrected phone or
+ * e-mail, where the booking still had the old one. Bookings made with other details
+ * keep theirs: they belong to whoever made them.
+ */
+export async function correctBookingContacts (db: DbOrTx, participantId: number, column: 'contact_phone' | 'contact_email', from: string | null, to: string | null, now: string): Promise<number> {
+  const result = await db.updateTable('bookings').set({ [column]: to })
+    .where('participant_id', '=', participantId)
+    .where('status', 'in', ['confirmed', 'waitlisted'])
+    .where(eb => from === null ? eb(column, 'is', null) : eb(column, '=', from))
+    .where(eb => eb.exists(eb.selectFrom('meetings').select('meetings.id').whereRef('meetings.class_id', '=', 'bookings.class_id').where('meetings.ends_at', '>', now)))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/** The phones and e-mails given in a participant's bookings. */
+export async function listBookingContacts (db: DbOrTx, participantId: number): Promise<{ phones: string[], emails: string[] }> {
+  const rows = await db.selectFrom('bookings').select(['contact_phone', 'contact_email']).distinct()
+    .where('participant_id', '=', participantId).execute()
+  const present = (values: Array<string | null>) => [...new Set(values.filter((v): v is string => v !== null))]
+  return { phones: present(rows.map(r => r.contact_phone)), emails: present(rows.map(r => r.contact_email)) }
+}

@@ -26,7 +26,8 @@ export interface MeetingBooking {
 /**
  * Confirmed bookings on meetings starting in [from, to), of classes not cancelled.
  * `email`: only people one can e-mail (the participant or the person who booked for
- * them), or only people one cannot.
+ * them), or only people one cannot. Contacts are the booking's own, as given when it was
+ * made, never details another booking brought to the participant record.
  */
 export async function findMeetingBookings (db: DbOrTx, from: string, to: string, email: 'with' | 'without'): Promise<MeetingBooking[]> {
   return await db.selectFrom('meetings')
@@ -39,7 +40,7 @@ export async function findMeetingBookings (db: DbOrTx, from: string, to: string,
     .leftJoin('staff_users', 'staff_users.id', 'reminder_calls.staff_user_id')
     .select([
       'bookings.id as bookingId', 'classes.id as classId', 'meetings.id as meetingId', 'meetings.starts_at as startsAt', 'meetings.ends_at as endsAt',
-      'bookings.confirmed_at as confirmedAt', 'participants.name', 'participants.phone', 'participants.email',
+      'bookings.confirmed_at as confirmedAt', 'participants.name', 'bookings.contact_phone as phone', 'bookings.contact_email as email',
       'bookings.booker_name as bookerName', 'bookings.booker_phone as bookerPhone', 'bookings.booker_email as bookerEmail',
       'bookings.needs_companion as needsCompanion', 'bookings.needs_hearing_loop as needsHearingLoop', 'bookings.needs_other as needsOther',
       'courses.title as courseTitle', 'locations.name as locationName',
@@ -49,8 +50,8 @@ export async function findMeetingBookings (db: DbOrTx, from: string, to: string,
     .where('classes.cancelled_at', 'is', null)
     .where('bookings.status', '=', 'confirmed')
     .where(eb => email === 'with'
-      ? eb.or([eb('participants.email', 'is not', null), eb('bookings.booker_email', 'is not', null)])
-      : eb.and([eb('participants.email', 'is', null), eb('bookings.booker_email', 'is', null)]))
+      ? eb.or([eb('bookings.contact_email', 'is not', null), eb('bookings.booker_email', 'is not', null)])
+      : eb.and([eb('bookings.contact_email', 'is', null), eb('bookings.booker_email', 'is', null)]))
     .orderBy('meetings.starts_at').orderBy('participants.name').orderBy('bookings.id')
     .execute()
 }
@@ -66,7 +67,7 @@ export async function findBookingsOfClassesEndedBetween (db: DbOrTx, from: strin
     .where('ended.last_ends_at', '>=', from).where('ended.last_ends_at', '<', to)
     .where('classes.cancelled_at', 'is', null)
     .where('bookings.status', '=', 'confirmed')
-    .where(eb => eb.or([eb('participants.email', 'is not', null), eb('bookings.booker_email', 'is not', null)]))
+    .where(eb => eb.or([eb('bookings.contact_email', 'is not', null), eb('bookings.booker_email', 'is not', null)]))
     // Only those who came: checked in at one meeting at least.
     .where(eb => eb.exists(eb.selectFrom('attendances').select('attendances.id').whereRef('attendances.booking_id', '=', 'bookings.id')))
     .orderBy('bookings.id')

@@ -36,7 +36,8 @@ export async function countAnonymised (db: DbOrTx): Promise<number> {
 /**
  * Removes the personal data of these participants and keeps every row that is counted:
  * the participant (as "Anonymiseret deltager"), their bookings, attendances, milestones
- * and learning goals. Needs, notes and who booked for them go; each booking gets a new
+ * and learning goals. Needs, notes, the contacts given in each booking and who booked
+ * for them go; each booking gets a new
  * token, so old private links stop working; their e-mails are deleted from the outbox.
  * The birth year stays for the age statistics unless `eraseBirthYear`.
  */
@@ -45,7 +46,11 @@ export async function anonymiseParticipants (db: DbOrTx, ids: number[], at: stri
   let bookings = 0
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500)
-    const emails = (await db.selectFrom('participants').select('email').where('id', 'in', chunk).where('email', 'is not', null).execute()).map(r => r.email as string)
+    // Their addresses: on the participant record, and as given in each of their bookings.
+    const emails = [...new Set([
+      ...(await db.selectFrom('participants').select('email').where('id', 'in', chunk).where('email', 'is not', null).execute()).map(r => r.email as string),
+      ...(await db.selectFrom('bookings').select('contact_email').where('participant_id', 'in', chunk).where('contact_email', 'is not', null).execute()).map(r => r.contact_email as string)
+    ])]
     // An erasure also takes their interest lists and every e-mail sent to their address;
     // retention leaves a recent interest sign-up alone (it has its own time limit).
     if (emails.length > 0 && opts.deleteInterest) {
@@ -60,7 +65,7 @@ export async function anonymiseParticipants (db: DbOrTx, ids: number[], at: stri
       const part = bookingIds.slice(j, j + 500)
       await db.deleteFrom('outbox').where('booking_id', 'in', part).execute()
       for (const id of part) {
-        await db.updateTable('bookings').set({ ...WITHOUT_NEEDS_OR_BOOKER, staff_note: null, token: newBookingToken() }).where('id', '=', id).execute()
+        await db.updateTable('bookings').set({ ...WITHOUT_NEEDS_OR_BOOKER, contact_phone: null, contact_email: null, source_key: null, staff_note: null, token: newBookingToken() }).where('id', '=', id).execute()
       }
     }
     bookings += bookingIds.length
@@ -83,4 +88,12 @@ export async function deleteOldInterest (db: DbOrTx, cutoff: string): Promise<nu
     if (emails.length > 0) await db.deleteFrom('outbox').where('kind', 'in', ['interest_signed_up', 'interest_new_classes']).where('recipient', 'in', emails).execute()
   }
   return old.length
+}
+
+/** Forgets where online bookings made before the cutoff came from (kept only to limit and flag bursts). */
+export async function clearSourceKeysBefore (db: DbOrTx, cutoff: string): Promise<number> {
+  const result = await db.updateTable('bookings').set({ source_key: null })
+    .where('source_key', 'is not', null).where('created_at', '<', cutoff)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
 }

@@ -5,8 +5,8 @@ import { bookingsToPromote, statusForNewBooking, waitlistNumber } from '../domai
 import { newBookingToken } from '../domain/booking-token.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
-  type BookingWithPerson, countConfirmed, findBookingById, findBookingByToken, insertBooking, insertWaitlistCall, setStaffNote,
-  listActiveBookings, listWaitlistIds, setBookingStatus
+  type BookingWithPerson, claimLinkResend, countBookingsFromSource, countConfirmed, findBookingById, findBookingByToken, insertBooking,
+  insertWaitlistCall, setStaffNote, listActiveBookings, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
 import { findCourse } from '../repositories/course-repository.ts'
@@ -17,20 +17,55 @@ import { type ClassCard, toCard } from './class-query-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
 import { notifyBooking } from './notification-service.ts'
 
-export interface BookingOutcome {
+/** A booking that was made: a seat, or a numbered place on the waiting list. */
+export interface NewBookingOutcome {
+  created: true
   token: string
   status: 'confirmed' | 'waitlisted'
   /** 1-based place on the waiting list, when waitlisted. */
   waitlistNumber: number | null
-  /** false when the same person already had a booking on the class. */
-  created: boolean
 }
+
+/**
+ * The same person already had a booking on the class. Nothing about that booking is
+ * returned to an anonymous caller: its link was sent again to the contact details given
+ * in it instead (at most once per booking per 10 minutes).
+ */
+export interface DuplicateBookingOutcome {
+  created: false
+  /** The existing booking's link, only when staff booked (they may see it anyway). */
+  existingToken: string | null
+  linkResent: boolean
+}
+
+export type BookingOutcome = NewBookingOutcome | DuplicateBookingOutcome
+
+/** How many online bookings one address or one booker may make (settings; staff are never limited). */
+export interface BookingLimits {
+  /** Accepted online bookings from one address, over all classes, within the window. */
+  perAddress: number
+  /** Accepted online bookings from one address on one class, within the window. */
+  perAddressPerClass: number
+  /** Active bookings on one class made by one booker (the same phone or e-mail). */
+  perBookerPerClass: number
+  windowMinutes: number
+}
+
+export interface BookSeatOptions {
+  /** A keyed hash of the address an online booking came from (see addressKey). */
+  sourceKey?: string | null
+  /** Limits for bookings from the public form and the API; none when absent. */
+  limits?: BookingLimits
+}
+
+/** How long a re-sent link blocks the next one. */
+export const LINK_RESEND_MINUTES = 10
 
 /**
  * Where a new booking on a locked class lands: a seat while one is free and nobody
  * waits, else the next place on the waiting list. Refuses cancelled and begun classes.
  */
-async function placeOn (tx: DbOrTx, cls: ClassRow, at: string): Promise<{ active: BookingWithPerson[], status: BookingOutcome['status'], waitlistNumber: number | null }> {
+async function placeOn (tx: DbOrTx, cls: ClassRow, at: string): Promise<{ active: BookingWithPerson[], status: NewBookingOutcome['status'], waitlistNumber: number | null }> {
   if (cls.cancelled_at !== null) throw new DomainError('class_cancelled')
   const [first] = await listMeetings(tx, [cls.id])
   if (!first || first.starts_at <= at) throw new DomainError('class_started')
@@ -41,12 +76,39 @@ async function placeOn (tx: DbOrTx, cls: ClassRow, at: string): Promise<{ active
 }
 
 /**
+ * Refuses a booking beyond the limits for one address and one booker. Only accepted
+ * bookings count (they are the rows themselves), so rejected forms, stale pages and
+ * duplicates never lock a library's shared address out. Call under the class lock.
+ */
+async function checkLimits (tx: DbOrTx, classId: number, input: BookingInput, active: BookingWithPerson[], opts: BookSeatOptions, at: string): Promise<void> {
+  const limits = opts.limits
+  if (!limits) return
+  if (opts.sourceKey) {
+    const since = new Date(Date.parse(at) - limits.windowMinutes * 60_000).toISOString()
+    const recent = await countBookingsFromSource(tx, opts.sourceKey, since)
+    if (recent.onClass(classId) >= limits.perAddressPerClass) throw new DomainError('booking_limit_class')
+    if (recent.total >= limits.perAddress) throw new DomainError('booking_limit_address')
+  }
+  const booker = input.booker
+  if (booker) {
+    const same = (phone: string | null, email: string | null) =>
+      (booker.phone !== null && phone === booker.phone) || (booker.email !== null && email?.toLowerCase() === booker.email.toLowerCase())
+    if (active.filter(b => same(b.booker_phone, b.booker_email)).length >= limits.perBookerPerClass) throw new DomainError('booking_limit_booker')
+  }
+}
+
+/**
  * Books a seat, or a numbered place on the waiting list, in one transaction: the class
  * row is locked first, then seats are counted and the booking written, so that a class
  * never gets more confirmed bookings than seats. Staff booking a known participant from
  * their page pass `knownParticipantId`, so no second record is made for them.
+ *
+ * The contact details typed in belong to this booking: messages about it go there, and
+ * no stored participant is changed by them. When the same person is already on the class,
+ * nothing is booked; anyone but staff gets no detail of that booking, and its link is
+ * sent again to that booking's own contacts.
  */
-export async function bookSeat (db: Db, classId: number, input: BookingInput, source: BookingSource, now: Date = new Date(), staffId?: number, knownParticipantId?: number): Promise<BookingOutcome> {
+export async function bookSeat (db: Db, classId: number, input: BookingInput, source: BookingSource, now: Date = new Date(), staffId?: number, knownParticipantId?: number, opts: BookSeatOptions = {}): Promise<BookingOutcome> {
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const cls = await lockClass(tx, classId)
@@ -55,7 +117,11 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
     const { active, status, waitlistNumber } = await placeOn(tx, cls, at)
     const me = { name: input.name, contacts: [input.phone, input.email, input.booker?.phone ?? null, input.booker?.email ?? null] }
     const existing = active.find(b => isSamePerson(me, { name: b.name, contacts: [b.phone, b.email, b.booker_phone, b.booker_email] }))
-    if (existing) return outcomeOf(existing, active, false)
+    if (existing) {
+      if (staffId !== undefined) return { created: false, existingToken: existing.token, linkResent: false }
+      return { created: false, existingToken: null, linkResent: await resendLink(tx, existing, active, now) }
+    }
+    await checkLimits(tx, classId, input, active, opts, at)
 
     const participantId = knownParticipantId ?? await findOrCreateParticipant(tx, input, at)
     const booking = await insertBooking(tx, {
@@ -64,12 +130,15 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
       token: newBookingToken(),
       status,
       source,
+      contact_phone: input.phone,
+      contact_email: input.email,
       needs_companion: input.needsCompanion ? 1 : 0,
       needs_hearing_loop: input.needsHearingLoop ? 1 : 0,
       needs_other: input.needsOther,
       booker_name: input.booker?.name ?? null,
       booker_phone: input.booker?.phone ?? null,
       booker_email: input.booker?.email ?? null,
+      source_key: opts.sourceKey ?? null,
       created_at: at,
       confirmed_at: status === 'confirmed' ? at : null
     })
@@ -81,19 +150,21 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
   })
 }
 
+/**
+ * Sends a booking's link again to the booking's own contacts, unless it was sent in the
+ * last ten minutes (one conditional write, so two requests at once send it once).
+ */
+async function resendLink (tx: DbOrTx, booking: BookingWithPerson, active: BookingWithPerson[], now: Date): Promise<boolean> {
+  const since = new Date(now.getTime() - LINK_RESEND_MINUTES * 60_000).toISOString()
+  if (!await claimLinkResend(tx, booking.id, now.toISOString(), since)) return false
+  const waiting = active.filter(b => b.status === 'waitlisted')
+  const number = booking.status === 'waitlisted' ? waitlistNumber(waiting, b => b.id === booking.id) : null
+  return await notifyBooking(tx, booking, 'booking_link', { waitlistNumber: number }, now) > 0
+}
+
 async function notifyNewBooking (tx: DbOrTx, bookingId: number, waitlistNumber: number | null, now: Date): Promise<void> {
   if (waitlistNumber === null) await notifyBooking(tx, bookingId, 'booking_confirmed', {}, now)
   else await notifyBooking(tx, bookingId, 'booking_waitlisted', { waitlistNumber }, now)
-}
-
-function outcomeOf (booking: BookingWithPerson, active: BookingWithPerson[], created: boolean): BookingOutcome {
-  const status = booking.status === 'confirmed' ? 'confirmed' : 'waitlisted'
-  return {
-    token: booking.token,
-    status,
-    waitlistNumber: status === 'waitlisted' ? waitlistNumber(active.filter(b => b.status === 'waitlisted'), b => b.id === booking.id) : null,
-    created
-  }
 }
 
 export interface CancelOutcome {
@@ -139,6 +210,33 @@ export async function promoteFromWaitlist (tx: DbOrTx, cls: Pick<ClassRow, 'id' 
   await setBookingStatus(tx, promoted, 'confirmed', at)
   for (const id of promoted) await notifyBooking(tx, id, 'booking_promoted', {}, new Date(at))
   return promoted
+}
+
+/**
+ * A leader cancels several bookings of one class at once (a burst of invented bookings
+ * from one address): one transaction under the class lock, each booking audit-logged,
+ * then the freed seats go to the waiting list. No e-mail goes to the cancelled ones:
+ * their addresses may be invented or someone else's. Bookings no longer active, or of
+ * another class, are left alone. Returns how many were cancelled.
+ */
+export async function cancelBookingsOfBurst (db: Db, classId: number, bookingIds: number[], staffId: number, now: Date = new Date()): Promise<{ cancelled: number, promoted: number[] }> {
+  const at = now.toISOString()
+  return await db.transaction().execute(async tx => {
+    const cls = await lockClass(tx, classId)
+    if (!cls) throw new DomainError('class_not_found')
+    const last = (await listMeetings(tx, [classId])).at(-1)
+    if (last && last.ends_at <= at) throw new DomainError('class_ended')
+    const wanted = new Set(bookingIds)
+    const ids = (await listActiveBookings(tx, classId)).filter(b => wanted.has(b.id)).map(b => b.id)
+    if (ids.length === 0) return { cancelled: 0, promoted: [] }
+    await setBookingStatus(tx, ids, 'cancelled', at, 'staff')
+    await withdrawQueued(tx, { bookingIds: ids }, 'Tilmeldingen blev afmeldt af personalet, før e-mailen blev sendt.')
+    for (const id of ids) {
+      await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_cancelled_burst', subject_type: 'booking', subject_id: id, detail: `class=${classId}` })
+    }
+    const promoted = await promoteFromWaitlist(tx, cls, at)
+    return { cancelled: ids.length, promoted }
+  })
 }
 
 export interface BookingView {
@@ -207,7 +305,7 @@ export async function saveStaffNote (db: Db, bookingId: number, note: string | n
  * class, with a seat if one is free and nobody waits, else a place on its waiting list.
  * Both classes are locked in id order, so two moves cannot deadlock.
  */
-export async function moveBooking (db: Db, bookingId: number, targetClassId: number, staffId: number, now: Date = new Date()): Promise<BookingOutcome> {
+export async function moveBooking (db: Db, bookingId: number, targetClassId: number, staffId: number, now: Date = new Date()): Promise<NewBookingOutcome> {
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const booking = await findBookingById(tx, bookingId)
@@ -231,6 +329,8 @@ export async function moveBooking (db: Db, bookingId: number, targetClassId: num
       token: newBookingToken(),
       status,
       source: current.source,
+      contact_phone: current.phone,
+      contact_email: current.email,
       needs_companion: current.needs_companion,
       needs_hearing_loop: current.needs_hearing_loop,
       needs_other: current.needs_other,

@@ -1,19 +1,21 @@
 import type { Db, DbOrTx } from '../db/connection.ts'
 import type { ParticipantRow } from '../db/schema.ts'
-import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
+import { type BookingInput, type ParticipantDetails, isSamePerson } from '../domain/booking-form.ts'
 import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { moveAttendancesToParticipant } from '../repositories/attendance-repository.ts'
 import { insertParticipant } from '../repositories/booking-repository.ts'
 import { lockNames } from '../repositories/lock-repository.ts'
 import {
-  deleteParticipant, findParticipant, findParticipantsByContact, listBookingsOfParticipant, moveBookingsToParticipant, updateParticipant
+  correctBookingContacts, deleteParticipant, listBookingContacts, findParticipant, findParticipantsByContact, listBookingsOfParticipant, moveBookingsToParticipant, updateParticipant
 } from '../repositories/participant-repository.ts'
 
 /**
  * The participant for a booking: someone already known with the same name and a phone
- * or e-mail in common is the same person (their missing details are filled in);
- * otherwise a new participant. A couple sharing one phone stays two people.
+ * or e-mail in common is the same person, otherwise a new participant. A couple sharing
+ * one phone stays two people. The known record is never changed: contact details typed
+ * into a form belong to that booking (an anonymous form must not redirect another
+ * person's messages); a leader corrects a participant on their page.
  */
 export async function findOrCreateParticipant (tx: DbOrTx, input: BookingInput, at: string): Promise<number> {
   // One person booking two classes at once (each booking locks only its own class).
@@ -21,14 +23,7 @@ export async function findOrCreateParticipant (tx: DbOrTx, input: BookingInput, 
   const candidates = await findParticipantsByContact(tx, input.phone, input.email)
   const me = { name: input.name, contacts: [input.phone, input.email] }
   const known = candidates.find(p => isSamePerson(me, { name: p.name, contacts: [p.phone, p.email] }))
-  if (known) {
-    await updateParticipant(tx, known.id, {
-      ...(known.phone === null && input.phone !== null ? { phone: input.phone } : {}),
-      ...(known.email === null && input.email !== null ? { email: input.email } : {}),
-      ...(known.birth_year === null && input.birthYear !== null ? { birth_year: input.birthYear } : {})
-    })
-    return known.id
-  }
+  if (known) return known.id
   return await insertParticipant(tx, { name: input.name, phone: input.phone, email: input.email, birth_year: input.birthYear, created_at: at })
 }
 
@@ -37,11 +32,17 @@ export interface ParticipantPage { participant: ParticipantRow, bookings: Awaite
 export async function getParticipantPage (db: Db, id: number): Promise<ParticipantPage | undefined> {
   const participant = await findParticipant(db, id)
   if (!participant) return undefined
-  const [bookings, sameContact] = await Promise.all([
+  // Possible duplicates share a phone or e-mail with the record or with any of its bookings.
+  const given = await listBookingContacts(db, id)
+  const phones = [...new Set([participant.phone, ...given.phones].filter((c): c is string => c !== null))]
+  const emails = [...new Set([participant.email, ...given.emails].filter((c): c is string => c !== null))]
+  const [bookings, ...found] = await Promise.all([
     listBookingsOfParticipant(db, id),
-    findParticipantsByContact(db, participant.phone, participant.email)
+    ...phones.map(async phone => await findParticipantsByContact(db, phone, null)),
+    ...emails.map(async email => await findParticipantsByContact(db, null, email))
   ])
-  return { participant, bookings, possibleDuplicates: sameContact.filter(p => p.id !== id) }
+  const others = new Map(found.flat().filter(p => p.id !== id).map(p => [p.id, p]))
+  return { participant, bookings, possibleDuplicates: [...others.values()].sort((a, b) => a.id - b.id) }
 }
 
 /**
@@ -70,5 +71,32 @@ export async function mergeParticipants (db: Db, keepId: number, otherId: number
     })
     await deleteParticipant(tx, otherId)
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'participants_merged', subject_type: 'participant', subject_id: keepId, detail: `merged=${otherId}` })
+  })
+}
+
+/**
+ * A leader corrects a participant's name, contact details or birth year. Their upcoming
+ * bookings that had the old phone or e-mail get the new one, so reminders reach them;
+ * the audit log names the fields changed, never their values.
+ */
+export async function correctParticipant (db: Db, id: number, details: ParticipantDetails, staffId: number, now: Date = new Date()): Promise<string[]> {
+  const at = now.toISOString()
+  return await db.transaction().execute(async tx => {
+    const before = await findParticipant(tx, id)
+    if (!before) throw new DomainError('participant_not_found')
+    if (before.anonymised_at !== null) throw new DomainError('participant_anonymised')
+    const changes = {
+      ...(details.name !== before.name ? { name: details.name } : {}),
+      ...(details.phone !== before.phone ? { phone: details.phone } : {}),
+      ...(details.email !== before.email ? { email: details.email } : {}),
+      ...(details.birthYear !== before.birth_year ? { birth_year: details.birthYear } : {})
+    }
+    const fields = Object.keys(changes)
+    if (fields.length === 0) return []
+    await updateParticipant(tx, id, changes)
+    if ('phone' in changes) await correctBookingContacts(tx, id, 'contact_phone', before.phone, details.phone, at)
+    if ('email' in changes) await correctBookingContacts(tx, id, 'contact_email', before.email, details.email, at)
+    await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'participant_corrected', subject_type: 'participant', subject_id: id, detail: `fields=${fields.join(',')}` })
+    return fields
   })
 }

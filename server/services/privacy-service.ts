@@ -13,11 +13,14 @@ import { withdrawQueued } from '../repositories/outbox-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
 import { listOutboxOfBookings, listInterestOfEmail } from '../repositories/privacy-repository.ts'
 import {
-  anonymiseParticipants, countAnonymised, deleteOldInterest, findEarliestLastMeeting, findParticipantsLastSeenBefore
+  anonymiseParticipants, clearSourceKeysBefore, countAnonymised, deleteOldInterest, findEarliestLastMeeting, findParticipantsLastSeenBefore
 } from '../repositories/retention-repository.ts'
 import { claimDueJob, ensureScheduledJob, findScheduledJob, finishJob, recordJobFailure } from '../repositories/scheduled-job-repository.ts'
 
 export const RETENTION_JOB = 'retention'
+
+/** Days the keyed hash of an online booking's address is kept (for the burst flag and the limits). */
+export const SOURCE_KEY_DAYS = 7
 
 /** The moment before which a last meeting is too old to keep the person's data. */
 export function retentionCutoff (now: Date, months: number): string {
@@ -44,6 +47,8 @@ export async function anonymiseExpired (db: Db, months: number, now: Date = new 
     const ids = await findParticipantsLastSeenBefore(tx, cutoff)
     const done = await anonymiseParticipants(tx, ids, at, { eraseBirthYear: false, deleteInterest: false })
     const interest = await deleteOldInterest(tx, cutoff)
+    // Where an online booking came from is kept only for a week, to limit and flag bursts.
+    await clearSourceKeysBefore(tx, DateTime.fromJSDate(now).minus({ days: SOURCE_KEY_DAYS }).toUTC().toISO() as string)
     if (done.participants + interest > 0) {
       await insertAuditEntry(tx, { at, staff_user_id: null, action: 'retention_anonymised', subject_type: null, subject_id: null, detail: `participants=${done.participants} bookings=${done.bookings} interest=${interest}` })
     }

@@ -75,7 +75,7 @@ async function start (script: string, env: Record<string, string>): Promise<{ ch
 }
 
 const app = await start('server/main.ts', { // The same heap limit as npm start.
-  NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=160', NODE_ENV: 'production', ...(onPostgres ? { DATABASE_URL: pgUrl } : { DATABASE_FILE: file }), LOG_LEVEL: 'warn', BOOKING_RATE_LIMIT: '100000', DOOR_RATE_LIMIT: '1000000', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-123'
+  NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=160', NODE_ENV: 'production', ...(onPostgres ? { DATABASE_URL: pgUrl } : { DATABASE_FILE: file }), LOG_LEVEL: 'warn', BOOKING_RATE_LIMIT: '100000', BOOKING_LIMIT_PER_CLASS: '100000', DOOR_RATE_LIMIT: '1000000', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-123'
 })
 const baseline = await start('tests/bench/baseline.ts', { BENCH_DB: file })
 

@@ -31,7 +31,7 @@ describe.skipIf(onPostgres)('a crash in the middle of a booking rush', () => {
     const classes: number[] = []
     const databaseEnv = await prepareDatabase(file, async db => { for (let i = 0; i < 8; i++) classes.push(await createClass(db, { capacity: 20 })) })
     const peer = await startSmtpPeer({ delayMs: 20 })
-    const env = { ...databaseEnv, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000' }
+    const env = { ...databaseEnv, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000', BOOKING_LIMIT_PER_CLASS: '100000' }
     const first = await startServerProcess(env)
 
     // 400 citizens on 8 classes of 20 seats, 40 at a time; the server is killed after the 150th answer.
@@ -103,7 +103,7 @@ describe.runIf(onPostgres)('one of two servers killed in the middle of a booking
     const classes: number[] = []
     const databaseEnv = await prepareDatabase(':memory:', async db => { for (let i = 0; i < 8; i++) classes.push(await createClass(db, { capacity: 20 })) })
     const peer = await startSmtpPeer({ delayMs: 20 })
-    const env = { ...databaseEnv, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000' }
+    const env = { ...databaseEnv, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000', BOOKING_LIMIT_PER_CLASS: '100000' }
     const servers = await Promise.all([startServerProcess(env), startServerProcess(env)])
     const alive = [true, true]
 

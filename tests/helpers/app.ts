@@ -10,6 +10,7 @@ import { migrateToLatest } from '../../server/db/migrate.ts'
 import { ZONE, toStoredIso } from '../../server/domain/time.ts'
 import { insertClass } from '../../server/repositories/class-repository.ts'
 import { insertLocation } from '../../server/repositories/location-repository.ts'
+import { type NewBookingOutcome, bookSeat } from '../../server/services/booking-service.ts'
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
 import { createStaffUser } from '../../server/services/staff-service.ts'
 import { isPostgresUrl, newDatabase, openDatabase } from './database.ts'
@@ -23,6 +24,8 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
     COURSES_DIR: coursesDir,
     PUBLIC_URL: 'http://kurser.test',
     BOOKING_RATE_LIMIT: '10000',
+    BOOKING_LIMIT_PER_CLASS: '10000',
+    BOOKING_LIMIT_PER_BOOKER: '10000',
     LOG_LEVEL: 'silent',
     ORGANISATION_NAME: 'Testbibliotekets kurser'
   }, overrides)
@@ -159,6 +162,13 @@ export async function signedInAgent (app: FastifyInstance, credentials: { email:
 export const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
 
 /** What the booking form yields, for booking through the service directly. */
+/** bookSeat for someone not yet on the class: the test fails when it was taken as a duplicate. */
+export async function bookNew (...args: Parameters<typeof bookSeat>): Promise<NewBookingOutcome> {
+  const outcome = await bookSeat(...args)
+  if (!outcome.created) throw new Error('Expected a new booking, but the person was already on the class')
+  return outcome
+}
+
 export function bookingInput (fields: Partial<BookingInput> & { name: string }): BookingInput {
   return { phone: null, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null, ...fields }
 }

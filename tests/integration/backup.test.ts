@@ -18,7 +18,7 @@ describe.skipIf(onPostgres)('backup of the SQLite file', () => {
   it('takes a consistent online backup while the server serves, and a restored backup has every booking', { timeout: 120_000 }, async () => {
     const file = join(dir, 'live.sqlite')
     let classId = 0
-    const env = { ...await prepareDatabase(file, async db => { classId = await createClass(db, { capacity: 500 }) }), BOOKING_RATE_LIMIT: '10000' }
+    const env = { ...await prepareDatabase(file, async db => { classId = await createClass(db, { capacity: 500 }) }), BOOKING_RATE_LIMIT: '10000', BOOKING_LIMIT_PER_CLASS: '10000' }
     const server = await startServerProcess(env)
     const tokens: string[] = []
     for (let i = 0; i < 20; i++) tokens.push(await bookOver(server.base, classId, `Før ${i}`) ?? '')

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import ICAL from 'ical.js'
 import type { FastifyInstance } from 'fastify'
-import { bookSeat, cancelBooking } from '../../server/services/booking-service.ts'
+import { cancelBooking } from '../../server/services/booking-service.ts'
 import { cancelClass, updateClass } from '../../server/services/class-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
-import { bookingInput, buildTestApp, createClass, createLocation, createStaff, submitBooking, tokenFrom } from '../helpers/app.ts'
+import { bookingInput, bookNew, buildTestApp, createClass, createLocation, createStaff, submitBooking, tokenFrom } from '../helpers/app.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 
 let app: FastifyInstance | undefined
@@ -60,8 +60,8 @@ describe('every kind of booking e-mail over real SMTP', () => {
     const classId = await createClass(db, { capacity: 1, meetings: ['2030-03-05T10:00'] })
     // The worker runs after each step, as it does every two seconds in the server.
     const send = async () => { await app!.mail.worker.runOnce() }
-    const anna = await bookSeat(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
-    const bo = await bookSeat(db, classId, bookingInput({ name: 'Bo', email: 'bo@example.dk', booker: { name: 'Bos datter', phone: null, email: 'datter@example.dk' } }), 'online')
+    const anna = await bookNew(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
+    const bo = await bookNew(db, classId, bookingInput({ name: 'Bo', email: 'bo@example.dk', booker: { name: 'Bos datter', phone: null, email: 'datter@example.dk' } }), 'online')
     expect(bo.status).toBe('waitlisted')
     await send()
     await cancelBooking(db, anna.token, 'participant')
@@ -134,7 +134,7 @@ describe('messages that no longer hold', () => {
     app = built.app
     const db = built.db
     const classId = await createClass(db, { meetings: ['2030-03-05T10:00'] })
-    const anna = await bookSeat(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
+    const anna = await bookNew(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
     await cancelBooking(db, anna.token, 'participant')
     await app.mail.worker.runOnce()
     expect(peer.received.map(m => m.parsed.subject)).toEqual(['Du er afmeldt: Kom godt i gang med MitID, tirsdag 5. marts 2030 kl. 10.00'])

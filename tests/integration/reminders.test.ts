@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import type { Db } from '../../server/db/connection.ts'
-import { bookSeat, cancelBooking } from '../../server/services/booking-service.ts'
+import { cancelBooking } from '../../server/services/booking-service.ts'
 import { getCallList } from '../../server/services/reminder-service.ts'
-import { bookingInput, buildTestApp, createClass } from '../helpers/app.ts'
+import { bookingInput, bookNew, buildTestApp, createClass } from '../helpers/app.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 
 let app: FastifyInstance
@@ -39,7 +39,7 @@ describe('reminders with frozen time, across the change to summer time', () => {
     const classId = await createClass(db, { capacity: 2, meetings: ['2030-04-01T10:00', '2030-04-08T10:00'] })
     await db.updateTable('classes').set({ waitlist_mode: 'call' }).where('id', '=', classId).execute()
     const book = async (name: string, email: string | null, phone: string | null = null) =>
-      await bookSeat(db, classId, bookingInput({ name, email, phone }), 'online')
+      await bookNew(db, classId, bookingInput({ name, email, phone }), 'online')
 
     await book('Anna Early', 'anna@example.dk')
     const cancelled = await book('Carl Cancelled', 'carl@example.dk')
@@ -112,7 +112,7 @@ describe('reminders with frozen time, across the change to summer time', () => {
 
   it('does not remind about a class that was cancelled', async () => {
     const classId = await createClass(db, { meetings: ['2030-04-01T10:00'] })
-    await bookSeat(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
+    await bookNew(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
     await db.updateTable('classes').set({ cancelled_at: new Date().toISOString() }).where('id', '=', classId).execute()
     await at('2030-03-30T09:00:00Z')
     await at('2030-04-01T05:00:00Z')
@@ -123,13 +123,13 @@ describe('reminders with frozen time, across the change to summer time', () => {
 describe('call list', () => {
   it('lists people without e-mail on the day their first reminder would have gone out', async () => {
     const classId = await createClass(db, { meetings: ['2030-04-01T10:00', '2030-04-08T10:00'] })
-    await bookSeat(db, classId, bookingInput({ name: 'Poul Phone', phone: '12345678' }), 'phone')
-    await bookSeat(db, classId, bookingInput({ name: 'Erna Email', email: 'erna@example.dk' }), 'online')
-    await bookSeat(db, classId, bookingInput({ name: 'Datter Booker', phone: '87654321', booker: { name: 'Mor', phone: '87654321', email: 'mor@example.dk' } }), 'online')
+    await bookNew(db, classId, bookingInput({ name: 'Poul Phone', phone: '12345678' }), 'phone')
+    await bookNew(db, classId, bookingInput({ name: 'Erna Email', email: 'erna@example.dk' }), 'online')
+    await bookNew(db, classId, bookingInput({ name: 'Datter Booker', phone: '87654321', booker: { name: 'Mor', phone: '87654321', email: 'mor@example.dk' } }), 'online')
     vi.setSystemTime(new Date('2030-03-31T12:00:00Z'))
-    await bookSeat(db, classId, bookingInput({ name: 'Sen Ringer', phone: '11223344' }), 'phone')
+    await bookNew(db, classId, bookingInput({ name: 'Sen Ringer', phone: '11223344' }), 'phone')
     const waiting = await createClass(db, { capacity: 0, meetings: ['2030-04-01T12:00'] })
-    await bookSeat(db, waiting, bookingInput({ name: 'Venter Uden', phone: '22334455' }), 'phone')
+    await bookNew(db, waiting, bookingInput({ name: 'Venter Uden', phone: '22334455' }), 'phone')
 
     const names = async (day: string) => (await getCallList(db, day, [2880, 180])).entries.map(e => `${e.name} ${e.startsAt}`)
     expect(await names('2030-03-30')).toEqual(['Poul Phone 2030-04-01T08:00:00.000Z'])

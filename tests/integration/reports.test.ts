@@ -2,9 +2,9 @@ import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
 import { buildReport } from '../../server/services/report-service.ts'
 import { reportCsv, reportTables, reportXlsx } from '../../server/services/report-tables.ts'
-import { bookSeat, cancelBooking } from '../../server/services/booking-service.ts'
+import { cancelBooking } from '../../server/services/booking-service.ts'
 import { correctAttendance, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
-import { bookingInput, createClass, createStaff, createTestDb } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createStaff, createTestDb } from '../helpers/app.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
 
 const year2025 = { from: '2025-01-01', to: '2025-12-31' }
@@ -89,8 +89,8 @@ describe('the period report, in harder cases', () => {
   it('counts a booking at a meeting only while it held a seat, and a seat from the waiting list as met demand', async () => {
     const db = await createTestDb()
     const classId = await createClass(db, { capacity: 1, meetings: ['2025-05-05T10:00', '2025-05-12T10:00'] })
-    const a = await bookSeat(db, classId, bookingInput({ name: 'Asta', phone: '+4530000001' }), 'online', new Date('2025-04-01T10:00:00Z'))
-    const b = await bookSeat(db, classId, bookingInput({ name: 'Bjørn', phone: '+4530000002' }), 'online', new Date('2025-04-02T10:00:00Z'))
+    const a = await bookNew(db, classId, bookingInput({ name: 'Asta', phone: '+4530000001' }), 'online', new Date('2025-04-01T10:00:00Z'))
+    const b = await bookNew(db, classId, bookingInput({ name: 'Bjørn', phone: '+4530000002' }), 'online', new Date('2025-04-02T10:00:00Z'))
     expect(b.status).toBe('waitlisted')
     const meetings = await db.selectFrom('meetings').select(['id', 'starts_at']).where('class_id', '=', classId).orderBy('starts_at').execute()
     const idOf = async (token: string) => (await db.selectFrom('bookings').select('id').where('token', '=', token).executeTakeFirstOrThrow()).id
@@ -108,8 +108,8 @@ describe('the period report, in harder cases', () => {
     const db = await createTestDb()
     const first = await createClass(db, { capacity: 5, meetings: ['2025-12-30T10:00'] })
     const second = await createClass(db, { capacity: 5, meetings: ['2026-01-10T10:00'] })
-    await bookSeat(db, first, bookingInput({ name: 'Cecilie', phone: '+4530000003' }), 'online', new Date('2025-12-01T10:00:00Z'))
-    await bookSeat(db, second, bookingInput({ name: 'Cecilie', phone: '+4530000003' }), 'online', new Date('2025-12-01T10:00:00Z'))
+    await bookNew(db, first, bookingInput({ name: 'Cecilie', phone: '+4530000003' }), 'online', new Date('2025-12-01T10:00:00Z'))
+    await bookNew(db, second, bookingInput({ name: 'Cecilie', phone: '+4530000003' }), 'online', new Date('2025-12-01T10:00:00Z'))
     const staff = await createStaff(db, 'leader')
     const staffId = (await db.selectFrom('staff_users').select('id').where('email', '=', staff.email).executeTakeFirstOrThrow()).id
     const bookingOn = async (classId: number) => (await db.selectFrom('bookings').select('id').where('class_id', '=', classId).executeTakeFirstOrThrow()).id

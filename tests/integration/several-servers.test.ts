@@ -48,7 +48,7 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
     })
     peer = await startSmtpPeer({ delayMs: 5 })
     // Behind a reverse proxy, as in production: the proxy tells each citizen's address.
-    const serverEnv = { ...env, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000', DOOR_RATE_LIMIT: '100000', TRUST_PROXY: 'true' }
+    const serverEnv = { ...env, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000', BOOKING_LIMIT_PER_CLASS: '100000', DOOR_RATE_LIMIT: '100000', TRUST_PROXY: 'true' }
     servers = await Promise.all([startServerProcess(serverEnv), startServerProcess(serverEnv)])
     db = openDatabase(env.DATABASE_URL!)
   }, 120_000)

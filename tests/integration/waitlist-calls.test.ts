@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
-import { bookSeat, cancelBooking, recordWaitlistCall } from '../../server/services/booking-service.ts'
-import { bookingInput, createClass, createStaff, createTestDb } from '../helpers/app.ts'
+import { cancelBooking, recordWaitlistCall } from '../../server/services/booking-service.ts'
+import { bookingInput, bookNew, createClass, createStaff, createTestDb } from '../helpers/app.ts'
 
 const person = (n: number) => bookingInput({ name: `Person ${n}`, phone: `+45${70000000 + n}` })
 
@@ -25,19 +25,19 @@ describe('phoning the waiting list', () => {
 
   it('keeps a freed seat for the phone call, and a new online booking joins the queue instead of taking it', async () => {
     const id = await callModeClass(1)
-    const seat = await bookSeat(db, id, person(1), 'online')
-    await bookSeat(db, id, person(2), 'online')
+    const seat = await bookNew(db, id, person(1), 'online')
+    await bookNew(db, id, person(2), 'online')
     expect((await cancelBooking(db, seat.token, 'participant')).promoted).toEqual([])
     expect(await statuses(id)).toEqual(['cancelled', 'waitlisted'])
-    expect((await bookSeat(db, id, person(3), 'online')).status).toBe('waitlisted')
+    expect((await bookNew(db, id, person(3), 'online')).status).toBe('waitlisted')
   })
 
   it('confirms the seat for the one who says yes, and no more than the free seats', async () => {
     const id = await callModeClass(1)
-    const seat = await bookSeat(db, id, person(1), 'online')
-    await bookSeat(db, id, person(2), 'online')
-    await bookSeat(db, id, person(3), 'online')
-    await bookSeat(db, id, person(4), 'online')
+    const seat = await bookNew(db, id, person(1), 'online')
+    await bookNew(db, id, person(2), 'online')
+    await bookNew(db, id, person(3), 'online')
+    await bookNew(db, id, person(4), 'online')
     await cancelBooking(db, seat.token, 'participant')
     const [, second, third, fourth] = await idsOf(id)
 
@@ -53,8 +53,8 @@ describe('phoning the waiting list', () => {
 
   it('gives the last seat to exactly one when two volunteers press "yes" at the same moment', async () => {
     const id = await callModeClass(1)
-    const seat = await bookSeat(db, id, person(1), 'online')
-    for (let i = 2; i <= 9; i++) await bookSeat(db, id, person(i), 'online')
+    const seat = await bookNew(db, id, person(1), 'online')
+    for (let i = 2; i <= 9; i++) await bookNew(db, id, person(i), 'online')
     await cancelBooking(db, seat.token, 'participant')
     const waiting = (await idsOf(id)).slice(1)
     const results = await Promise.allSettled(waiting.map(b => recordWaitlistCall(db, b, 'accepted', staffId)))
@@ -64,8 +64,8 @@ describe('phoning the waiting list', () => {
 
   it('still gives freed seats away at once in the automatic mode', async () => {
     const id = await createClass(db, { capacity: 1, meetings: ['2030-03-05T10:00'] })
-    const seat = await bookSeat(db, id, person(1), 'online')
-    await bookSeat(db, id, person(2), 'online')
+    const seat = await bookNew(db, id, person(1), 'online')
+    await bookNew(db, id, person(2), 'online')
     expect((await cancelBooking(db, seat.token, 'participant')).promoted).toHaveLength(1)
     expect(await statuses(id)).toEqual(['cancelled', 'confirmed'])
   })

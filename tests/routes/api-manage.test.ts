@@ -67,8 +67,10 @@ describe('the token-protected API', () => {
     const waiting = await api().post(`/api/v1/classes/${id}/bookings`).set('authorization', `Bearer ${token}`).send({ name: 'Ruth Holm', bookedBy: { name: 'Lone Holm', email: 'lone@example.dk' } })
     expect(waiting.body).toMatchObject({ status: 'waitlisted', waitlistNumber: 1 })
     const again = await api().post(`/api/v1/classes/${id}/bookings`).set('authorization', `Bearer ${token}`).send({ name: 'søren ærø', phone: '+4512345678' })
-    expect(again.status).toBe(200)
-    expect(again.body.created).toBe(false)
+    // A duplicate says nothing of the existing booking, not even to a token holder.
+    expect(again.status).toBe(409)
+    expect(again.body.error.code).toBe('already_booked')
+    expect(JSON.stringify(again.body)).not.toContain('/tilmelding/')
     const invalid = await api().post(`/api/v1/classes/${id}/bookings`).set('authorization', `Bearer ${token}`).send({ name: '' })
     expect(invalid.status).toBe(422)
     expect(invalid.body.error.details.name).toBe('Skriv dit navn.')

@@ -2,10 +2,9 @@ import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { insertPartner } from '../../server/repositories/partner-repository.ts'
 import { createApiToken } from '../../server/services/api-token-service.ts'
-import { bookSeat } from '../../server/services/booking-service.ts'
 import { createCheckinLink } from '../../server/services/checkin-link-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
-import { bookingInput, buildTestApp, createClass, createClassToday, createLocation, createStaff, signedInAgent, staffIdOf } from '../helpers/app.ts'
+import { bookingInput, bookNew, buildTestApp, createClass, createClassToday, createLocation, createStaff, signedInAgent, staffIdOf } from '../helpers/app.ts'
 
 /**
  * Routes that take a POST without a CSRF token, and why: the API authenticates each
@@ -22,7 +21,7 @@ describe('CSRF', () => {
     await insertPartner(t.db, { name: 'Seniorklubben', contact: null, note: null, archived_at: null, created_at: new Date().toISOString() })
     const { classId, meetingId } = await createClassToday(t.db, { capacity: 5 })
     await createClass(t.db, { capacity: 5 })
-    const booked = await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk' }), 'phone', new Date(Date.now() - 86400_000))
+    const booked = await bookNew(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk' }), 'phone', new Date(Date.now() - 86400_000))
     const admin = await createStaff(t.db, 'admin', 'admin@bib.dk')
     const adminId = await staffIdOf(t.db, 'admin@bib.dk')
     await createStaff(t.db, 'volunteer', 'frida@bib.dk')

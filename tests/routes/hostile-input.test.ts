@@ -2,8 +2,7 @@ import fc from 'fast-check'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiToken } from '../../server/services/api-token-service.ts'
-import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, buildTestApp, createClass, createClassToday, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp } from '../helpers/app.ts'
+import { bookingInput, bookNew, buildTestApp, createClass, createClassToday, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp } from '../helpers/app.ts'
 
 /**
  * Random and hostile input at every public form and API endpoint: huge fields, control
@@ -46,7 +45,7 @@ describe('hostile input', () => {
   beforeAll(async () => {
     t = await buildTestApp({ bookingRateLimit: 100_000 })
     classId = await createClass(t.db, { capacity: 500 })
-    token = (await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'online')).token
+    token = (await bookNew(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'online')).token
     const admin = await createStaff(t.db, 'admin', 'admin@bib.dk')
     apiToken = (await createApiToken(t.db, 'Test', await staffIdOf(t.db, 'admin@bib.dk'))).token
     meetingId = (await createClassToday(t.db, { capacity: 500 })).meetingId

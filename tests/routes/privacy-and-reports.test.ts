@@ -8,8 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.ts'
 import { newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { buildReport } from '../../server/services/report-service.ts'
-import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, buildTestApp, createClass, createClassToday, createStaff, createTestDb, csrfOf, signedInAgent, submitBooking, testConfig, tokenFrom } from '../helpers/app.ts'
+import { bookingInput, bookNew, buildTestApp, createClass, createClassToday, createStaff, createTestDb, csrfOf, signedInAgent, submitBooking, testConfig, tokenFrom } from '../helpers/app.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
 
 const cellsOf = (html: string, id: string): string[][] => {
@@ -155,7 +154,7 @@ describe('logs', () => {
     await admin.get(`/personale/deltagere/${id}`).expect(200)
     await admin.get(`/personale/deltagere/${id}/eksport.json`).expect(200)
     // The same person also on today's class, checked in at the door.
-    const today = await bookSeat(db, todayClass, bookingInput({ name, phone: '+4561728394', email: 'soeren.kvist@example.dk' }), 'phone', new Date(Date.now() - 86400_000))
+    const today = await bookNew(db, todayClass, bookingInput({ name, phone: '+4561728394', email: 'soeren.kvist@example.dk' }), 'phone', new Date(Date.now() - 86400_000))
     const booking = await db.selectFrom('bookings').select('id').where('token', '=', today.token).executeTakeFirstOrThrow()
     await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: booking.id }, { staffId: null, linkId: null, mayOverfill: false })
     const door = await admin.get(`/tjek-ind/${meetingId}`).expect(200)

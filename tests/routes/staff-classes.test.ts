@@ -1,7 +1,6 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, buildTestApp, createClass, createLocation, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
+import { bookingInput, bookNew, buildTestApp, createClass, createLocation, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
 
 const person = (n: number) => bookingInput({ name: `Deltager ${n}`, phone: `+45${60000000 + n}`, needsHearingLoop: n === 1 })
 
@@ -99,7 +98,7 @@ describe('planning classes', () => {
   it('gives new seats to the waiting list in order, and never removes a seat when capacity goes down', async () => {
     const id = await createClass(t.db, { locationId: library, capacity: 2, meetings: ['2030-05-06T10:00', '2030-05-13T10:00'] })
     const outcomes = []
-    for (let i = 1; i <= 5; i++) outcomes.push(await bookSeat(t.db, id, person(i), 'online'))
+    for (let i = 1; i <= 5; i++) outcomes.push(await bookNew(t.db, id, person(i), 'online'))
     const meetingIds = (await t.db.selectFrom('meetings').select('id').where('class_id', '=', id).orderBy('starts_at').execute()).map(m => m.id)
 
     const edit = await agent.get(`/personale/hold/${id}/ret`).expect(200)
@@ -138,7 +137,7 @@ describe('planning classes', () => {
     expect(after.filter(b => b.status === 'confirmed')).toHaveLength(4)
     expect((await t.db.selectFrom('meetings').select('id').where('class_id', '=', id).execute()).map(m => m.id)).toEqual([meetingIds[0]])
     // Booking is closed: the next person goes on the waiting list.
-    expect((await bookSeat(t.db, id, person(9), 'online')).status).toBe('waitlisted')
+    expect((await bookNew(t.db, id, person(9), 'online')).status).toBe('waitlisted')
 
     const page = await agent.get(`/personale/hold/${id}`).expect(200)
     expect(page.text).toContain('Deltager 1')
@@ -150,8 +149,8 @@ describe('planning classes', () => {
 
   it('hides, shows and cancels a class; a cancelled class keeps its bookings, cancelled by the organiser', async () => {
     const id = await createClass(t.db, { locationId: library, capacity: 1, meetings: ['2030-06-03T10:00'] })
-    await bookSeat(t.db, id, person(20), 'online')
-    await bookSeat(t.db, id, person(21), 'online')
+    await bookNew(t.db, id, person(20), 'online')
+    await bookNew(t.db, id, person(21), 'online')
     const page = await agent.get(`/personale/hold/${id}`)
     await agent.post(`/personale/hold/${id}/synlighed`).type('form').send({ _csrf: csrfOf(page.text), public: '0' }).expect(303)
     expect((await request(t.app.server).get('/')).text).not.toContain(`href="/hold/${id}"`)

@@ -73,7 +73,15 @@ function apiError (reply: FastifyReply, status: number, code: string, message: s
 }
 
 /** Token-protected API for library websites and CMSs: manage classes and bookings. */
+// A library website books through the API from its own server's address, so only the
+// per-booker limit applies; the address limits are for the public form.
 const manageApi: FastifyPluginAsync = async (fastify) => {
+  const apiLimits = {
+    perAddress: Number.MAX_SAFE_INTEGER,
+    perAddressPerClass: Number.MAX_SAFE_INTEGER,
+    perBookerPerClass: fastify.config.bookingLimitPerBooker,
+    windowMinutes: fastify.config.bookingLimitWindowMinutes
+  }
   fastify.decorateRequest('apiToken', null)
 
   async function requireToken (request: FastifyRequest, reply: FastifyReply) {
@@ -221,11 +229,13 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     const result = validateBookingForm(values)
     if (!result.ok) return await apiError(reply, 422, 'validation_error', 'Tilmeldingen er ikke gyldig. Se "details" for, hvad der skal rettes.', result.errors)
     try {
-      const outcome = await bookSeat(fastify.db, id, result.input, 'online')
-      return await reply.code(outcome.created ? 201 : 200).send({
+      const outcome = await bookSeat(fastify.db, id, result.input, 'online', new Date(), undefined, undefined, { limits: apiLimits })
+      // A duplicate says nothing of the existing booking: its link went to its own contacts.
+      if (!outcome.created) return await apiError(reply, 409, 'already_booked', 'Personen er allerede tilmeldt holdet. Linket til tilmeldingen er sendt igen til de kontaktoplysninger, der står i tilmeldingen.')
+      return await reply.code(201).send({
         status: outcome.status,
         waitlistNumber: outcome.waitlistNumber,
-        created: outcome.created,
+        created: true,
         url: `${fastify.config.publicUrl}/tilmelding/${outcome.token}`
       })
     } catch (error) {

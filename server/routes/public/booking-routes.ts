@@ -4,7 +4,8 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { BOOKING_FIELD_ORDER, type BookingFormErrors, type BookingFormValues, EMPTY_BOOKING_FORM, readBookingForm, validateBookingForm } from '../../domain/booking-form.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
-import { bookSeat, cancelBooking, getBookingPage } from '../../services/booking-service.ts'
+import { addressKeyer } from '../../domain/address-key.ts'
+import { type BookingLimits, bookSeat, cancelBooking, getBookingPage } from '../../services/booking-service.ts'
 import { buildCalendar } from '../../services/calendar-service.ts'
 import { type ClassPage, getClassPage } from '../../services/class-query-service.ts'
 import { isTokenShaped, parseId } from '../params.ts'
@@ -38,8 +39,18 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     return await renderClass(reply, page, { values: EMPTY_BOOKING_FORM, errors: {} })
   })
 
+  const limits: BookingLimits = {
+    perAddress: fastify.config.bookingRateLimit,
+    perAddressPerClass: fastify.config.bookingLimitPerClass,
+    perBookerPerClass: fastify.config.bookingLimitPerBooker,
+    windowMinutes: fastify.config.bookingLimitWindowMinutes
+  }
+  const keyOf = addressKeyer(fastify.config.sessionKey)
+
+  // Only accepted bookings count toward the booking limits (in bookSeat). This guard only
+  // stops a flood of posts, far above what a library's shared address ever sends.
   fastify.post<{ Params: { id: string } }>('/hold/:id/tilmeld', {
-    config: { rateLimit: { max: fastify.config.bookingRateLimit, timeWindow: '10 minutes' } }
+    config: { rateLimit: { max: Math.max(600, fastify.config.bookingRateLimit * 20), timeWindow: '10 minutes' } }
   }, async (request, reply) => {
     const id = parseId(request.params.id)
     const page = id === undefined ? undefined : await getClassPage(fastify.db, id)
@@ -70,10 +81,20 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!result.ok) return await renderClass(reply, page, { values, errors: result.errors }, 400)
 
     try {
-      const outcome = await bookSeat(fastify.db, id, result.input, 'online')
-      request.log.info({ classId: id, status: outcome.status, created: outcome.created }, 'booking')
-      return await reply.redirect(`/tilmelding/${outcome.token}${outcome.created ? '?ny=1' : '?fandtes=1'}`, 303)
+      const outcome = await bookSeat(fastify.db, id, result.input, 'online', new Date(), undefined, undefined, { sourceKey: keyOf(request.ip), limits })
+      if (!outcome.created) {
+        // Never the existing booking's link or details: its link went to its own contacts.
+        request.log.info({ classId: id, created: false, linkResent: outcome.linkResent }, 'booking')
+        reply.header('cache-control', 'no-store')
+        return await reply.viewAsync('public/already-booked', { title: 'Du er allerede tilmeldt', ...page })
+      }
+      request.log.info({ classId: id, status: outcome.status, created: true }, 'booking')
+      return await reply.redirect(`/tilmelding/${outcome.token}?ny=1`, 303)
     } catch (error) {
+      if (error instanceof DomainError && error.code.startsWith('booking_limit_')) {
+        request.log.info({ classId: id, code: error.code }, 'booking refused by limit')
+        return await renderClass(reply, page, { values, errors: {}, formMessage: DOMAIN_MESSAGES[error.code].message }, 429)
+      }
       if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) {
         const fresh = await getClassPage(fastify.db, id)
         if (fresh) return await renderClass(reply, fresh, { values, errors: {}, formMessage: DOMAIN_MESSAGES[error.code].message }, 409)
@@ -99,7 +120,6 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
       title: data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
       ...data,
       justBooked: query.ny === '1',
-      alreadyBooked: query.fandtes === '1',
       justCancelled: query.afmeldt === '1',
       pageUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
       doorCode: formatCheckinCode(data.booking.checkin_code),

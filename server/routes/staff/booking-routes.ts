@@ -8,7 +8,7 @@ import { formatPhone } from '../../domain/phone.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { findBookingById, listActiveBookings, listWaitlistCalls } from '../../repositories/booking-repository.ts'
 import { findClassSummary } from '../../repositories/class-repository.ts'
-import { bookSeat, cancelBooking, moveBooking, recordWaitlistCall, saveStaffNote } from '../../services/booking-service.ts'
+import { bookSeat, cancelBooking, cancelBookingsOfBurst, moveBooking, recordWaitlistCall, saveStaffNote } from '../../services/booking-service.ts'
 import { listClassesForStaff, toCard } from '../../services/class-query-service.ts'
 import { parseId } from '../params.ts'
 
@@ -46,6 +46,25 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
       csrfToken: reply.generateCsrf()
     })
   }
+
+  // A leader cancels a burst of online bookings from one address in one step.
+  fastify.post<{ Params: { id: string } }>('/personale/hold/:id/afmeld-flere', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    if (id === undefined) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    const raw = (request.body as Record<string, unknown> | undefined)?.booking_id
+    const ids = (Array.isArray(raw) ? raw : [raw]).map(v => parseId(v)).filter((v): v is number => v !== undefined)
+    try {
+      const { cancelled, promoted } = await cancelBookingsOfBurst(fastify.db, id, ids, request.staff?.id ?? 0)
+      return await reply.redirect(`/personale/hold/${id}?afmeldt-flere=${cancelled}&rykket=${promoted.length}#deltagere`, 303)
+    } catch (error) {
+      if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) {
+        const { status, title, message } = DOMAIN_MESSAGES[error.code]
+        return await reply.code(status).viewAsync('errors/error', { title, message, status })
+      }
+      throw error
+    }
+  })
 
   fastify.get<{ Params: { id: string } }>('/personale/hold/:id/tilmeld', leader, async (request, reply) => {
     const cls = await loadClass(request.params.id)

@@ -9,6 +9,7 @@ import { listAllLocations } from '../../repositories/location-repository.ts'
 import { listAllPartners } from '../../repositories/partner-repository.ts'
 import { toCard } from '../../services/class-query-service.ts'
 import { cancelClass, createClasses, setClassPublic, updateClass } from '../../services/class-service.ts'
+import { findBursts } from '../../domain/bursts.ts'
 import { parseId, queryString } from '../params.ts'
 import { listAssigned } from '../../repositories/class-staff-repository.ts'
 import { listStaffUsers } from '../../repositories/staff-repository.ts'
@@ -102,6 +103,9 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const [assigned, staffUsers] = await Promise.all([listAssigned(fastify.db, [id]), listStaffUsers(fastify.db)])
     const query = request.query as Record<string, string | undefined>
     let waiting = 0
+    const byId = new Map(bookings.map(b => [b.id, b]))
+    const bursts = findBursts(bookings.filter(b => b.source === 'online').map(b => ({ id: b.id, sourceKey: b.source_key, createdAt: b.created_at })))
+      .map(burst => ({ ...burst, bookings: burst.bookingIds.map(bid => byId.get(bid)!) }))
     return await reply.viewAsync('staff/class', {
       title: summary.courseTitle,
       cls: toCard(summary, new Date()),
@@ -114,6 +118,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       promoted: Number(query.rykket ?? 0),
       booked: /^(fandtes|plads|venteliste-\d+)$/.test(query.tilmeldt ?? '') ? query.tilmeldt : null,
       cancelledOne: query.afmeldt === '1',
+      cancelledMany: /^\d+$/.test(query['afmeldt-flere'] ?? '') ? Number(query['afmeldt-flere']) : null,
+      bursts,
       csrfToken: reply.generateCsrf()
     })
   })

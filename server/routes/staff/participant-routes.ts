@@ -2,7 +2,8 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { searchParticipants } from '../../repositories/participant-repository.ts'
-import { getParticipantPage, mergeParticipants } from '../../services/participant-service.ts'
+import { type ParticipantErrors, type ParticipantValues, validateParticipantDetails } from '../../domain/booking-form.ts'
+import { correctParticipant, getParticipantPage, mergeParticipants } from '../../services/participant-service.ts'
 import { DEVICES, getLearnerHistory } from '../../services/learning-service.ts'
 import { parseId, queryString } from '../params.ts'
 
@@ -37,19 +38,46 @@ const participantRoutes: FastifyPluginAsync = async (fastify) => {
     return await reply.viewAsync('staff/participants', { title: 'Deltagere', q, results, searched: q.length >= 2 })
   })
 
-  async function renderParticipant (reply: FastifyReply, id: number, status = 200, message?: string, merged = false, booked?: string, erase?: string) {
+  interface EditState { values: ParticipantValues, errors: ParticipantErrors, message?: string }
+
+  async function renderParticipant (reply: FastifyReply, id: number, status = 200, message?: string, merged = false, booked?: string, erase?: string, edit?: EditState, corrected = false) {
     const page = await getParticipantPage(fastify.db, id)
     if (!page) return reply.callNotFound()
     const history = await getLearnerHistory(fastify.db, id)
+    const p = page.participant
+    const editState: EditState = edit ?? { values: { name: p.name, phone: p.phone ?? '', email: p.email ?? '', birth_year: p.birth_year === null ? '' : String(p.birth_year) }, errors: {} }
     reply.code(status)
-    return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, history, devices: DEVICES, message, merged, booked: bookedMessage(booked), erase: erase !== undefined && Object.hasOwn(ERASE_MESSAGES, erase) ? ERASE_MESSAGES[erase] : undefined, isAdmin: reply.request.staff?.role === 'admin', csrfToken: reply.generateCsrf() })
+    return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, history, devices: DEVICES, message, merged, booked: bookedMessage(booked), erase: erase !== undefined && Object.hasOwn(ERASE_MESSAGES, erase) ? ERASE_MESSAGES[erase] : undefined, isAdmin: reply.request.staff?.role === 'admin', edit: editState, corrected, csrfToken: reply.generateCsrf() })
   }
 
   fastify.get<{ Params: { id: string } }>('/personale/deltagere/:id', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
     const query = request.query as Record<string, string | undefined>
-    return await renderParticipant(reply, id, 200, undefined, query.samlet === '1', query.tilmeldt, query.slet)
+    return await renderParticipant(reply, id, 200, undefined, query.samlet === '1', query.tilmeldt, query.slet, undefined, query.rettet === '1')
+  })
+
+  // A leader corrects the person's name and contact details (a public form never can).
+  fastify.post<{ Params: { id: string } }>('/personale/deltagere/:id/ret', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    if (id === undefined) return reply.callNotFound()
+    const body = request.body as Record<string, unknown> | undefined
+    const field = (name: string) => typeof body?.[name] === 'string' ? body[name] : ''
+    const values: ParticipantValues = { name: field('name'), phone: field('phone'), email: field('email'), birth_year: field('birth_year') }
+    if (!fastify.checkCsrf(request)) {
+      return await renderParticipant(reply, id, 403, undefined, false, undefined, undefined, { values, errors: {}, message: 'Siden har været åben længe, så rettelsen er ikke gemt endnu. Tryk på »Gem rettelser« igen.' })
+    }
+    const result = validateParticipantDetails(values)
+    if (!result.ok) return await renderParticipant(reply, id, 400, undefined, false, undefined, undefined, { values, errors: result.errors })
+    try {
+      await correctParticipant(fastify.db, id, result.person, request.staff?.id ?? 0)
+      return await reply.redirect(`/personale/deltagere/${id}?rettet=1#ret`, 303)
+    } catch (error) {
+      if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) {
+        return await renderParticipant(reply, id, DOMAIN_MESSAGES[error.code].status, undefined, false, undefined, undefined, { values, errors: {}, message: DOMAIN_MESSAGES[error.code].message })
+      }
+      throw error
+    }
   })
 
   fastify.post<{ Params: { id: string } }>('/personale/deltagere/:id/slaa-sammen', leader, async (request, reply) => {

@@ -1,0 +1,244 @@
+import request from 'supertest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { bookSeat } from '../../server/services/booking-service.ts'
+import { classFacts, notifyClassChanged } from '../../server/services/notification-service.ts'
+import { getCallList, queueDueReminders } from '../../server/services/reminder-service.ts'
+import {
+  type TestApp, bookingInput, bookNew, buildTestApp, countBookings, createClass, createStaff, csrfOf, openBookingForm, signedInAgent,
+  submitBooking, tokenFrom
+} from '../helpers/app.ts'
+
+/**
+ * Issue 14, items 1, 2 and 5: a booking belongs to its citizen. Each test is an attack or
+ * a careless use through the real app, as a stranger with a name and a phone number would
+ * try it.
+ */
+
+async function outboxOf (t: TestApp) {
+  return await t.db.selectFrom('outbox').select(['kind', 'recipient', 'booking_id']).orderBy('id').execute()
+}
+
+describe('a duplicate booking never hands out someone else\'s booking (item 1)', () => {
+  let t: TestApp
+  beforeEach(async () => { t = await buildTestApp() })
+  afterEach(async () => { await t.app.close() })
+
+  it('answers a stranger with a known name and phone with a calm page, and no token, link, status or detail', async () => {
+    const classId = await createClass(t.db, { capacity: 1, meetings: ['2030-03-05T10:00'] })
+    const own = await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12 34 56 78', email: 'grethe@example.dk', needs_other: 'Kommer med rollator', birth_year: '1941' })
+    const token = tokenFrom(own.headers.location)
+
+    const stranger = await submitBooking(t.app, classId, { name: 'grethe hansen', phone: '+45 12345678', email: 'svindler@example.com', birth_year: '' })
+    expect(stranger.status).toBe(200)
+    expect(stranger.headers.location).toBeUndefined()
+    expect(stranger.text).toContain('Du er allerede tilmeldt')
+    for (const secret of [token, 'grethe@example.dk', 'rollator', '1941', '12 34 56 78', '/tilmelding/', 'venteliste', 'Afmeld']) {
+      expect(stranger.text).not.toContain(secret)
+    }
+    expect(await countBookings(t.db, classId)).toBe(1)
+  })
+
+  it('does not hand out a booking found through the booker\'s phone either', async () => {
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    const own = await submitBooking(t.app, classId, { name: 'Ruth Holm', phone: '', birth_year: '', for_someone_else: '1', booker_name: 'Lone Holm', booker_phone: '87 65 43 21' })
+    const token = tokenFrom(own.headers.location)
+    const stranger = await submitBooking(t.app, classId, { name: 'Ruth Holm', phone: '87654321', birth_year: '' })
+    expect(stranger.status).toBe(200)
+    expect(stranger.text).not.toContain(token)
+    expect(stranger.text).not.toContain('Lone Holm')
+  })
+
+  it('sends the link again only to the contacts given in the booking, at most once per 10 minutes', async () => {
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12 34 56 78', email: 'grethe@example.dk' })
+    for (let i = 0; i < 3; i++) {
+      expect((await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12345678', email: 'svindler@example.com' })).status).toBe(200)
+    }
+    const links = (await outboxOf(t)).filter(m => m.kind === 'booking_link')
+    expect(links.map(m => m.recipient)).toEqual(['grethe@example.dk'])
+    expect((await outboxOf(t)).some(m => m.recipient === 'svindler@example.com')).toBe(false)
+
+    // Eleven minutes later the form may send it once more.
+    const later = new Date(Date.now() + 11 * 60_000)
+    const again = await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'online', later)
+    expect(again).toEqual({ created: false, existingToken: null, linkResent: true })
+    expect((await outboxOf(t)).filter(m => m.kind === 'booking_link')).toHaveLength(2)
+  })
+
+  it('sends one link when the same duplicate arrives twice at once', async () => {
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    await bookNew(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk' }), 'online')
+    const same = bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' })
+    const outcomes = await Promise.all([bookSeat(t.db, classId, same, 'online'), bookSeat(t.db, classId, same, 'online')])
+    expect(outcomes.filter(o => !o.created && o.linkResent)).toHaveLength(1)
+    expect((await outboxOf(t)).filter(m => m.kind === 'booking_link')).toHaveLength(1)
+  })
+
+  it('lets staff, who may see the booking anyway, go to the existing booking', async () => {
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12 34 56 78' })
+    const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const form = await agent.get(`/personale/hold/${classId}/tilmeld`).expect(200)
+    const res = await agent.post(`/personale/hold/${classId}/tilmeld`).type('form').send({ _csrf: csrfOf(form.text), name: 'Grethe Hansen', phone: '12345678', email: '', birth_year: '' })
+    expect(res.status).toBe(303)
+    expect(res.headers.location).toContain('tilmeldt=fandtes')
+    expect(await countBookings(t.db, classId)).toBe(1)
+  })
+})
+
+describe('nothing typed into a public form changes a stored person (item 2)', () => {
+  let t: TestApp
+  beforeEach(async () => { t = await buildTestApp() })
+  afterEach(async () => { await t.app.close() })
+
+  it('keeps a phone-only senior\'s messages and call-list place when a stranger books with their name, phone and an e-mail', async () => {
+    // The senior booked by phone next week; no e-mail, so staff phone them.
+    const start = new Date(Date.now() + 2 * 86400_000)
+    const day = start.toISOString().slice(0, 10)
+    const hhmm = `${String(start.getUTCHours()).padStart(2, '0')}:00`
+    const seniorClass = await createClass(t.db, { capacity: 5, meetings: [`${day}T${hhmm}`] })
+    const senior = await bookNew(t.db, seniorClass, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'phone')
+    const other = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    // The stranger books another class as the senior, with their own e-mail.
+    expect((await submitBooking(t.app, other, { name: 'Grethe Hansen', phone: '12 34 56 78', email: 'svindler@example.com' })).status).toBe(303)
+
+    const person = await t.db.selectFrom('participants').selectAll().where('name', '=', 'Grethe Hansen').execute()
+    expect(person.map(p => p.email)).not.toContain('svindler@example.com')
+
+    // Reminders, class changes and the call list for the senior's booking use its own contacts.
+    await queueDueReminders(t.db, [3 * 86400_000 / 60_000])
+    await t.db.transaction().execute(async tx => { await notifyClassChanged(tx, seniorClass, await classFacts(tx, seniorClass), new Date()) })
+    const toStranger = (await outboxOf(t)).filter(m => m.recipient === 'svindler@example.com')
+    expect(toStranger.every(m => m.booking_id !== null && m.booking_id !== undefined)).toBe(true)
+    const seniorBookingId = (await t.db.selectFrom('bookings').select('id').where('token', '=', senior.token).executeTakeFirstOrThrow()).id
+    expect(toStranger.some(m => m.booking_id === seniorBookingId)).toBe(false)
+    // Still on the staff call list (she has no e-mail), on whichever day her call falls.
+    const days = Array.from({ length: 4 }, (_, i) => new Date(Date.now() + (i - 1) * 86400_000).toISOString().slice(0, 10))
+    const onList = (await Promise.all(days.map(async d => (await getCallList(t.db, d, [24 * 60])).entries))).flat()
+    expect(onList.some(e => e.bookingId === seniorBookingId)).toBe(true)
+
+    // The senior's private page shows no e-mail that is not theirs.
+    const page = await request(t.app.server).get(`/tilmelding/${senior.token}`).expect(200)
+    expect(page.text).not.toContain('svindler@example.com')
+  })
+
+  it('lets a leader correct a participant, with an audit entry that names the fields but not the values', async () => {
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    const booked = await bookNew(t.db, classId, bookingInput({ name: 'Grete Hansen', phone: '+4512345678' }), 'phone')
+    const participantId = (await t.db.selectFrom('bookings').select('participant_id').where('token', '=', booked.token).executeTakeFirstOrThrow()).participant_id
+    const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const page = await agent.get(`/personale/deltagere/${participantId}`).expect(200)
+    expect(page.text).toContain('Ret navn og kontaktoplysninger')
+
+    const bad = await agent.post(`/personale/deltagere/${participantId}/ret`).type('form').send({ _csrf: csrfOf(page.text), name: 'Grethe Hansen', phone: '12', email: 'grethe@', birth_year: '' })
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('Telefonnummeret ser forkert ud')
+    expect(bad.text).toContain('value="Grethe Hansen"')
+
+    const ok = await agent.post(`/personale/deltagere/${participantId}/ret`).type('form').send({ _csrf: csrfOf(page.text), name: 'Grethe Hansen', phone: '12 34 56 78', email: 'grethe@example.dk', birth_year: '1941' })
+    expect(ok.status).toBe(303)
+    const person = await t.db.selectFrom('participants').selectAll().where('id', '=', participantId).executeTakeFirstOrThrow()
+    expect([person.name, person.phone, person.email, person.birth_year]).toEqual(['Grethe Hansen', '+4512345678', 'grethe@example.dk', 1941])
+    // The upcoming booking that had no e-mail gets the corrected one, so reminders reach her.
+    const booking = await t.db.selectFrom('bookings').select(['contact_email']).where('token', '=', booked.token).executeTakeFirstOrThrow()
+    expect(booking.contact_email).toBe('grethe@example.dk')
+    const audit = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'participant_corrected').execute()
+    expect(audit).toHaveLength(1)
+    expect(audit[0]!.detail).toBe('fields=name,email,birth_year')
+    expect(JSON.stringify(audit)).not.toContain('grethe@example.dk')
+
+    const noToken = await agent.post(`/personale/deltagere/${participantId}/ret`).type('form').send({ name: 'X', phone: '', email: '', birth_year: '' })
+    expect(noToken.status).toBe(403)
+  })
+})
+
+describe('seats cannot be squatted, and honest users are not locked out (item 5)', () => {
+  it('counts only accepted bookings: rejected, stale and duplicate posts never lock a shared address out', async () => {
+    const t = await buildTestApp({ bookingRateLimit: 3, bookingLimitPerClass: 3 })
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    for (let i = 0; i < 30; i++) {
+      const res = await request(t.app.server).post(`/hold/${classId}/tilmeld`).type('form').send({ name: `Uden token ${i}`, phone: '12345678' })
+      expect(res.status).toBe(403)
+    }
+    for (let i = 0; i < 5; i++) expect((await submitBooking(t.app, classId, { name: '', phone: '' })).status).toBe(400)
+    expect((await submitBooking(t.app, classId, { name: 'Anna Berg', phone: '20000001' })).status).toBe(303)
+    for (let i = 0; i < 5; i++) expect((await submitBooking(t.app, classId, { name: 'Anna Berg', phone: '20000001' })).status).toBe(200)
+    expect((await submitBooking(t.app, classId, { name: 'Bent Berg', phone: '20000002' })).status).toBe(303)
+    await t.app.close()
+  })
+
+  it('limits online bookings per class from one address, keeps what was typed, and never limits staff', async () => {
+    const t = await buildTestApp({ bookingLimitPerClass: 3 })
+    const classId = await createClass(t.db, { capacity: 14, meetings: ['2030-03-05T10:00'] })
+    const other = await createClass(t.db, { meetings: ['2030-03-06T10:00'] })
+    for (let i = 1; i <= 3; i++) expect((await submitBooking(t.app, classId, { name: `Opdigtet ${i}`, phone: `3000000${i}` })).status).toBe(303)
+    const fourth = await submitBooking(t.app, classId, { name: 'Opdigtet Fire', phone: '30000004', email: 'fire@example.dk' })
+    expect(fourth.status).toBe(429)
+    expect(fourth.text).toContain('Ring til os, eller spørg på biblioteket')
+    expect(fourth.text).toContain('value="Opdigtet Fire"')
+    expect(fourth.text).toContain('value="fire@example.dk"')
+    expect(await countBookings(t.db, classId)).toBe(3)
+    // Another class from the same address, and staff by phone, still work.
+    expect((await submitBooking(t.app, other, { name: 'Ægte Borger', phone: '40000001' })).status).toBe(303)
+    const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    for (let i = 1; i <= 4; i++) {
+      const form = await agent.get(`/personale/hold/${classId}/tilmeld`).expect(200)
+      const res = await agent.post(`/personale/hold/${classId}/tilmeld`).type('form').send({ _csrf: csrfOf(form.text), name: `Telefon ${i}`, phone: `5000000${i}`, email: '', birth_year: '' })
+      expect(res.status).toBe(303)
+    }
+    expect(await countBookings(t.db, classId)).toBe(7)
+    await t.app.close()
+  })
+
+  it('limits how many people one booker can book onto one class', async () => {
+    const t = await buildTestApp({ bookingLimitPerBooker: 2 })
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    const forOther = (name: string) => ({ name, phone: '', birth_year: '', for_someone_else: '1', booker_name: 'Lone Holm', booker_phone: '87 65 43 21' })
+    expect((await submitBooking(t.app, classId, forOther('Ruth Holm'))).status).toBe(303)
+    expect((await submitBooking(t.app, classId, forOther('Karl Holm'))).status).toBe(303)
+    const third = await submitBooking(t.app, classId, forOther('Olga Holm'))
+    expect(third.status).toBe(429)
+    expect(third.text).toContain('Du har allerede tilmeldt mange personer til dette hold')
+    await t.app.close()
+  })
+
+  it('flags a burst of online bookings from one address on the staff class page, and lets a leader cancel it in one step', async () => {
+    const t = await buildTestApp()
+    const classId = await createClass(t.db, { capacity: 4, meetings: ['2030-03-05T10:00'] })
+    // A real citizen from elsewhere, booked by staff, ends up waiting behind the squatter.
+    for (let i = 1; i <= 5; i++) expect((await submitBooking(t.app, classId, { name: `Opdigtet ${i}`, phone: `3000000${i}` })).status).toBe(303)
+    await bookNew(t.db, classId, bookingInput({ name: 'Ægte Borger', phone: '+4540000001', email: 'borger@example.dk' }), 'phone')
+    const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const page = await agent.get(`/personale/hold/${classId}`).expect(200)
+    expect(page.text).toContain('Mange tilmeldinger fra samme netværk')
+    const ids = [...page.text.matchAll(/name="booking_id" value="(\d+)" checked/g)].map(m => m[1]!)
+    expect(ids).toHaveLength(5)
+
+    const stale = await agent.post(`/personale/hold/${classId}/afmeld-flere`).type('form').send({ booking_id: ids })
+    expect(stale.status).toBe(403)
+    const res = await agent.post(`/personale/hold/${classId}/afmeld-flere`).type('form').send({ _csrf: csrfOf(page.text), booking_id: ids })
+    expect(res.status).toBe(303)
+    const rows = await t.db.selectFrom('bookings').innerJoin('participants', 'participants.id', 'bookings.participant_id').select(['participants.name', 'bookings.status']).where('class_id', '=', classId).orderBy('bookings.id').execute()
+    expect(rows.filter(r => r.status === 'cancelled')).toHaveLength(5)
+    expect(rows.find(r => r.name === 'Ægte Borger')?.status).toBe('confirmed')
+    const after = await agent.get(`/personale/hold/${classId}`).expect(200)
+    expect(after.text).not.toContain('Mange tilmeldinger fra samme netværk')
+    // Ids of another class or unknown ids change nothing and never give a 500.
+    const other = await createClass(t.db, { meetings: ['2030-03-06T10:00'] })
+    const foreign = await agent.post(`/personale/hold/${other}/afmeld-flere`).type('form').send({ _csrf: csrfOf(after.text), booking_id: ['999999', 'abc'] })
+    expect(foreign.status).toBe(303)
+    await t.app.close()
+  })
+
+  it('keeps the booking form working from one address for a family of two', async () => {
+    const t = await buildTestApp({ bookingLimitPerClass: 6 })
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    const { cookie, csrf } = await openBookingForm(t.app, classId)
+    const first = await request(t.app.server).post(`/hold/${classId}/tilmeld`).set('cookie', cookie).type('form').send({ _csrf: csrf, name: 'Hans Hansen', phone: '12345678', email: '', birth_year: '' })
+    expect(first.status).toBe(303)
+    expect((await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12345678' })).status).toBe(303)
+    const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    expect((await agent.get(`/personale/hold/${classId}`).expect(200)).text).not.toContain('Mange tilmeldinger fra samme netværk')
+    await t.app.close()
+  })
+})
