@@ -1,6 +1,7 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
-import { authenticate, createFirstAdmin, needsFirstAdmin, StaffError } from '../../services/staff-service.ts'
+import { startStaffSession } from '../../plugins/auth.ts'
+import { authenticate, createFirstAdmin, endStaffSessions, needsFirstAdmin, StaffError } from '../../services/staff-service.ts'
 
 const text = (body: unknown, key: string): string => {
   const value = (body as Record<string, unknown> | undefined)?.[key]
@@ -10,12 +11,6 @@ const text = (body: unknown, key: string): string => {
 /** Only our own staff pages are valid places to return to after signing in. */
 function safeNext (value: string): string {
   return /^\/(personale|tjek-ind)(\/[A-Za-z0-9/_?=&.-]*)?$/.test(value) ? value : '/personale'
-}
-
-function signIn (request: FastifyRequest, staffId: number) {
-  request.session.regenerate()
-  request.session.set('staffId', staffId)
-  request.session.set('signedInAt', new Date().toISOString())
 }
 
 const authRoutes: FastifyPluginAsync = async (fastify) => {
@@ -37,7 +32,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
     const query = request.query as Record<string, string | undefined>
     return await renderSignIn(reply, 200, {
       next: safeNext(query.next ?? ''),
-      message: query['logget-ud'] === '1' ? 'Du er logget ud.' : undefined
+      message: query['logget-ud'] === '1' ? 'Du er logget ud.' : query['logget-ud'] === 'alle' ? 'Du er logget ud alle steder.' : undefined
     })
   })
 
@@ -54,13 +49,15 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
       request.log.info('staff sign-in failed')
       return await renderSignIn(reply, 401, { email, next, error: 'E-mail eller adgangskode er forkert. Prøv igen.' })
     }
-    signIn(request, user.id)
+    startStaffSession(request, user)
     request.log.info({ staffId: user.id }, 'staff signed in')
     return await reply.redirect(next, 303)
   })
 
   fastify.post('/personale/log-ud', async (request, reply) => {
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    // Ends the session on the server too, so a copy of the cookie opens nothing afterwards.
+    if (request.staff) await endStaffSessions(fastify.db, request.staff.id, 'signed_out')
     request.session.delete()
     return await reply.redirect('/personale/log-ind?logget-ud=1', 303)
   })
@@ -89,7 +86,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
     if (!result.ok || Object.keys(errors).length > 0) return await renderFirstAdmin(reply, 400, values, errors)
     try {
       const id = await createFirstAdmin(fastify.db, result.value)
-      signIn(request, id)
+      startStaffSession(request, { id, session_generation: 0 })
       return await reply.redirect('/personale', 303)
     } catch (error) {
       if (error instanceof StaffError && error.code === 'setup_done') return await reply.redirect('/personale/log-ind', 303)
