@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
@@ -19,7 +20,7 @@ const EnvSchema = Type.Object({
   COURSES_DIR: Type.String({ minLength: 1, default: 'courses' }),
   SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   BOOKING_RATE_LIMIT: Type.Integer({ minimum: 1, maximum: 100000, default: 30 }),
-  TRUST_PROXY: Type.Boolean({ default: false }),
+  TRUST_PROXY: Type.String({ minLength: 1, maxLength: 2000, default: 'false' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' }),
   ORGANISATION_NAME: Type.String({ minLength: 1, maxLength: 100, default: 'Bibliotekets digitale kurser' }),
   CONTACT_PHONE: Type.String({ maxLength: 40, default: '' }),
@@ -54,7 +55,11 @@ export interface Config {
   coursesDir: string
   sessionKey: Buffer
   bookingRateLimit: number
-  trustProxy: boolean
+  /**
+   * Whose X-Forwarded-For to believe: false (nobody), true (anyone: only when nothing but
+   * the proxy can reach the server), or the proxies' addresses and networks.
+   */
+  trustProxy: boolean | string[]
   logLevel: string
   organisationName: string
   contactPhone: string
@@ -113,7 +118,7 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     coursesDir: resolve(env.COURSES_DIR),
     sessionKey: Buffer.alloc(0),
     bookingRateLimit: env.BOOKING_RATE_LIMIT,
-    trustProxy: env.TRUST_PROXY,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL,
     organisationName: env.ORGANISATION_NAME,
     contactPhone: env.CONTACT_PHONE,
@@ -158,6 +163,28 @@ export function parseOffsets (text: string): number[] {
   })
   if (minutes.some(m => m <= 0)) throw new ConfigError('Invalid configuration: REMINDER_OFFSETS must be greater than zero. See .env.example.')
   return [...new Set(minutes)].sort((a, b) => b - a)
+}
+
+/**
+ * TRUST_PROXY: "false", "true", or a comma-separated list of the proxies' IP addresses and
+ * networks (10.0.0.5, 10.0.0.0/24, fd00::/8), or proxy-addr's names loopback, linklocal,
+ * uniquelocal. The list is handed to Fastify's trustProxy.
+ */
+export function parseTrustProxy (text: string): boolean | string[] {
+  const value = text.trim().toLowerCase()
+  if (value === 'false') return false
+  if (value === 'true') return true
+  return text.split(',').map(part => {
+    const entry = part.trim()
+    const [address = '', prefix, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32))
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry)
+    if (!named && (family === 0 || !prefixOk || rest.length > 0)) {
+      throw new ConfigError(`Invalid configuration: TRUST_PROXY must be false, true, or the proxies' IP addresses or networks separated by commas, e.g. 127.0.0.1 or 10.0.0.0/24 (got "${entry}"). See .env.example.`)
+    }
+    return entry
+  })
 }
 
 function sessionKeyFromSecret (secret: string): Buffer {

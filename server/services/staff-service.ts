@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/connection.ts'
 import type { StaffUserRow } from '../db/schema.ts'
-import { PASSWORD_MIN_LENGTH, ROLES, type StaffUserInput } from '../domain/staff.ts'
+import { normalizeStaffEmail, PASSWORD_MIN_LENGTH, ROLES, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_WINDOW_MINUTES, type StaffUserInput } from '../domain/staff.ts'
 import { queueMail } from '../mail/outbox.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { lockNames } from '../repositories/lock-repository.ts'
+import { countRequest, uncountRequest } from '../repositories/shared-state-repository.ts'
 import {
   bumpSessionGeneration, countStaffUsers, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
 } from '../repositories/staff-repository.ts'
@@ -57,7 +58,7 @@ export async function needsFirstAdmin (db: Db): Promise<boolean> {
 
 /** The staff user for an e-mail and password, or undefined. Inactive users cannot sign in. */
 export async function authenticate (db: Db, email: string, password: string, now: Date = new Date()): Promise<StaffUserRow | undefined> {
-  const user = await findStaffUserByEmail(db, email.trim().toLowerCase())
+  const user = await findStaffUserByEmail(db, normalizeStaffEmail(email))
   if (!user || user.password_hash === null || user.active !== 1) {
     dummyHash ??= hash('not a real password, only for timing')
     await verify(await dummyHash, password).catch(() => false)
@@ -67,6 +68,27 @@ export async function authenticate (db: Db, email: string, password: string, now
   if (!ok) return undefined
   await recordSignIn(db, user.id, now.toISOString())
   return user
+}
+
+export type SignInResult = { state: 'ok', user: StaffUserRow } | { state: 'wrong' } | { state: 'paused', retryAfterMs: number }
+
+/**
+ * Sign-in with a limit per account as well as the one per address: after
+ * SIGN_IN_FAILURES_PER_ACCOUNT failures in a window, the account pauses until the window
+ * ends, wherever the guesses come from. The attempt is counted before the password is
+ * checked, so guesses sent at once are counted too; a right password takes its count back.
+ * The counts live in the shared rate_limits table (every server sees them), under a keyed
+ * hash of the e-mail address, never the address itself. Unknown addresses count alike.
+ */
+export async function signInWithLimit (db: Db, limitKey: Buffer, email: string, password: string, now: Date = new Date()): Promise<SignInResult> {
+  const secret = createHmac('sha256', limitKey).update('digikurser sign-in per account').digest()
+  const key = `sign-in:${createHmac('sha256', secret).update(normalizeStaffEmail(email)).digest('base64url')}`
+  const counted = await countRequest(db, key, SIGN_IN_WINDOW_MINUTES * 60_000, now.getTime())
+  if (counted.hits > SIGN_IN_FAILURES_PER_ACCOUNT) return { state: 'paused', retryAfterMs: counted.expiresAt - now.getTime() }
+  const user = await authenticate(db, email, password, now)
+  if (!user) return { state: 'wrong' }
+  await uncountRequest(db, key, now.getTime())
+  return { state: 'ok', user }
 }
 
 export const INVITE_DAYS = 7

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
 import { startStaffSession } from '../../plugins/auth.ts'
-import { authenticate, createFirstAdmin, endStaffSessions, needsFirstAdmin, StaffError } from '../../services/staff-service.ts'
+import { signInRateLimit, waitMinutes } from '../../plugins/security.ts'
+import { createFirstAdmin, endStaffSessions, needsFirstAdmin, signInWithLimit, StaffError } from '../../services/staff-service.ts'
 
 const text = (body: unknown, key: string): string => {
   const value = (body as Record<string, unknown> | undefined)?.[key]
@@ -37,18 +38,24 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post('/personale/log-ind', {
-    config: { rateLimit: { max: 10, timeWindow: '15 minutes' } }
+    config: { rateLimit: signInRateLimit() }
   }, async (request, reply) => {
     const email = text(request.body, 'email')
     const next = safeNext(text(request.body, 'next'))
     if (!fastify.checkCsrf(request)) {
       return await renderSignIn(reply, 403, { email, next, error: 'Siden var for gammel. Prøv at logge ind igen.' })
     }
-    const user = await authenticate(fastify.db, email, text(request.body, 'password'))
-    if (!user) {
+    const result = await signInWithLimit(fastify.db, fastify.config.sessionKey, email, text(request.body, 'password'))
+    if (result.state === 'paused') {
+      request.log.info('staff sign-in paused for the account')
+      reply.header('retry-after', Math.ceil(result.retryAfterMs / 1000))
+      return await renderSignIn(reply, 429, { email, next, error: `For mange forsøg på at logge ind med den e-mail. ${waitMinutes(result.retryAfterMs)}` })
+    }
+    if (result.state === 'wrong') {
       request.log.info('staff sign-in failed')
       return await renderSignIn(reply, 401, { email, next, error: 'E-mail eller adgangskode er forkert. Prøv igen.' })
     }
+    const user = result.user
     startStaffSession(request, user)
     request.log.info({ staffId: user.id }, 'staff signed in')
     return await reply.redirect(next, 303)
@@ -73,7 +80,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post('/personale/opret-administrator', {
-    config: { rateLimit: { max: 10, timeWindow: '15 minutes' } }
+    config: { rateLimit: signInRateLimit() }
   }, async (request, reply) => {
     const values = { name: text(request.body, 'name'), email: text(request.body, 'email') }
     const open = await needsFirstAdmin(fastify.db)

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { PASSWORD_MIN_LENGTH, ROLES, type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
 import { startStaffSession } from '../../plugins/auth.ts'
+import { signInRateLimit } from '../../plugins/security.ts'
 import { listStaffUsers } from '../../repositories/staff-repository.ts'
 import { acceptInvitation, findInvitation, inviteStaffUser, setStaffActive, StaffError } from '../../services/staff-service.ts'
 import { parseId } from '../params.ts'
@@ -70,7 +71,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post<{ Params: { token: string } }>('/personale/invitation/:token', {
-    config: { rateLimit: { max: 10, timeWindow: '15 minutes' } }
+    config: { rateLimit: signInRateLimit() }
   }, async (request, reply) => {
     const user = await findInvitation(fastify.db, request.params.token)
     if (!user) return await reply.code(404).viewAsync('errors/error', { title: 'Linket virker ikke', message: 'Invitationen er brugt eller udløbet. Bed en administrator om en ny.', status: 410 })
