@@ -4,7 +4,7 @@ import type { Db } from './db/connection.ts'
 import authPlugin from './plugins/auth.ts'
 import configPlugin from './plugins/config.ts'
 import dbPlugin from './plugins/db.ts'
-import errorsPlugin from './plugins/errors.ts'
+import errorsPlugin, { answerClientError, plainDanishPage } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import securityPlugin from './plugins/security.ts'
 import staticPlugin from './plugins/static.ts'
@@ -70,6 +70,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     logger: opts.logger === false ? false : { level: opts.config.logLevel, serializers, ...(opts.logStream ? { stream: opts.logStream } : {}) },
     trustProxy: opts.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    // A request the HTTP parser refuses (a 20 kB header) never reaches Fastify: Danish too.
+    clientErrorHandler: answerClientError,
     // A broken or overlong address never reaches a route: answer it in Danish, too.
     frameworkErrors: (error, request, reply) => {
       const status = (error as { statusCode?: number }).statusCode ?? 400
@@ -77,7 +79,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
       const api = request.url.startsWith('/api/')
       const body = api
         ? JSON.stringify({ error: { status, code: 'bad_url', message } })
-        : `<!doctype html><html lang="da"><head><meta charset="utf-8"><title>Forkert adresse</title></head><body><main><h1>Forkert adresse</h1><p>${message}</p><p><a href="/">Gå til forsiden</a></p></main></body></html>`
+        : plainDanishPage('Forkert adresse', message)
       reply.raw.writeHead(status, { 'content-type': api ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) })
       reply.raw.end(body)
     }

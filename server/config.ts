@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
@@ -22,7 +23,7 @@ const EnvSchema = Type.Object({
   BOOKING_LIMIT_PER_CLASS: Type.Integer({ minimum: 1, maximum: 100000, default: 6 }),
   BOOKING_LIMIT_PER_BOOKER: Type.Integer({ minimum: 1, maximum: 100000, default: 4 }),
   BOOKING_LIMIT_WINDOW_MINUTES: Type.Integer({ minimum: 1, maximum: 10080, default: 60 }),
-  TRUST_PROXY: Type.Boolean({ default: false }),
+  TRUST_PROXY: Type.String({ minLength: 1, maxLength: 2000, default: 'false' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' }),
   ORGANISATION_NAME: Type.String({ minLength: 1, maxLength: 100, default: 'Bibliotekets digitale kurser' }),
   CONTACT_PHONE: Type.String({ maxLength: 40, default: '' }),
@@ -63,7 +64,11 @@ export interface Config {
   /** Active bookings one booker (same phone or e-mail) may have on one class. */
   bookingLimitPerBooker: number
   bookingLimitWindowMinutes: number
-  trustProxy: boolean
+  /**
+   * Whose X-Forwarded-For to believe: false (nobody), true (anyone: only when nothing but
+   * the proxy can reach the server), or the proxies' addresses and networks.
+   */
+  trustProxy: boolean | string[]
   logLevel: string
   organisationName: string
   contactPhone: string
@@ -125,7 +130,7 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     bookingLimitPerClass: env.BOOKING_LIMIT_PER_CLASS,
     bookingLimitPerBooker: env.BOOKING_LIMIT_PER_BOOKER,
     bookingLimitWindowMinutes: env.BOOKING_LIMIT_WINDOW_MINUTES,
-    trustProxy: env.TRUST_PROXY,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL,
     organisationName: env.ORGANISATION_NAME,
     contactPhone: env.CONTACT_PHONE,
@@ -170,6 +175,28 @@ export function parseOffsets (text: string): number[] {
   })
   if (minutes.some(m => m <= 0)) throw new ConfigError('Invalid configuration: REMINDER_OFFSETS must be greater than zero. See .env.example.')
   return [...new Set(minutes)].sort((a, b) => b - a)
+}
+
+/**
+ * TRUST_PROXY: "false", "true", or a comma-separated list of the proxies' IP addresses and
+ * networks (10.0.0.5, 10.0.0.0/24, fd00::/8), or proxy-addr's names loopback, linklocal,
+ * uniquelocal. The list is handed to Fastify's trustProxy.
+ */
+export function parseTrustProxy (text: string): boolean | string[] {
+  const value = text.trim().toLowerCase()
+  if (value === 'false') return false
+  if (value === 'true') return true
+  return text.split(',').map(part => {
+    const entry = part.trim()
+    const [address = '', prefix, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32))
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry)
+    if (!named && (family === 0 || !prefixOk || rest.length > 0)) {
+      throw new ConfigError(`Invalid configuration: TRUST_PROXY must be false, true, or the proxies' IP addresses or networks separated by commas, e.g. 127.0.0.1 or 10.0.0.0/24 (got "${entry}"). See .env.example.`)
+    }
+    return entry
+  })
 }
 
 function sessionKeyFromSecret (secret: string): Buffer {

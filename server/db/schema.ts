@@ -142,6 +142,8 @@ export interface StaffUserTable {
   invite_token_hash: ColumnType<string | null, string | null | undefined, string | null>
   invite_expires_at: ColumnType<string | null, string | null | undefined, string | null>
   phone: ColumnType<string | null, string | null | undefined, string | null>
+  /** Counted up to end every session of the user; a session cookie carries the value it began with. */
+  session_generation: Generated<number>
 }
 
 export type StaffTask = 'instructor' | 'helper'

@@ -17,6 +17,13 @@ export function hasRole (role: StaffRole, minimum: StaffRole): boolean {
 
 export const PASSWORD_MIN_LENGTH = 12
 
+/** Failed sign-ins to one account (from any address) before it pauses until the window ends. */
+export const SIGN_IN_FAILURES_PER_ACCOUNT = 10
+export const SIGN_IN_WINDOW_MINUTES = 15
+
+/** The form of an e-mail address that sign-in looks up and counts failures under. */
+export const normalizeStaffEmail = (email: string): string => email.normalize('NFC').trim().toLowerCase()
+
 export interface StaffUserInput { email: string, name: string, role: StaffRole, password: string }
 export type StaffUserErrors = Partial<Record<'email' | 'name' | 'role' | 'password', string>>
 

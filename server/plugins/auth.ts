@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import fp from 'fastify-plugin'
 import type { StaffRole } from '../db/schema.ts'
 import { hasRole } from '../domain/staff.ts'
-import { findStaffUser } from '../repositories/staff-repository.ts'
+import { findStaffSessionUser } from '../repositories/staff-repository.ts'
 
 export interface StaffSession { id: number, name: string, email: string, role: StaffRole }
 
@@ -19,6 +19,8 @@ declare module 'fastify' {
 declare module '@fastify/secure-session' {
   interface SessionData {
     staffId: number
+    /** The user's session generation at sign-in; when the user's row has moved on, the session has ended. */
+    staffGeneration: number
     signedInAt: string
     _csrf: string
   }
@@ -26,6 +28,17 @@ declare module '@fastify/secure-session' {
 
 /** How long a staff sign-in lasts. */
 export const SESSION_HOURS = 12
+
+/**
+ * Starts a staff session in a fresh cookie. It lasts SESSION_HOURS, or until the user's
+ * session generation moves on (sign-out, password change, deactivation, "Log ud alle steder").
+ */
+export function startStaffSession (request: FastifyRequest, user: { id: number, session_generation: number }, now: Date = new Date()): void {
+  request.session.regenerate()
+  request.session.set('staffId', user.id)
+  request.session.set('staffGeneration', user.session_generation)
+  request.session.set('signedInAt', now.toISOString())
+}
 
 /** Who is signed in, and the role check every staff route uses. */
 export default fp(async (fastify) => {
@@ -39,8 +52,9 @@ export default fp(async (fastify) => {
       request.session.delete()
       return
     }
-    const user = await findStaffUser(fastify.db, id)
-    if (!user || user.active !== 1) {
+    // One read by primary key: the same answer on every server, the moment a session ends.
+    const user = await findStaffSessionUser(fastify.db, id)
+    if (!user || user.active !== 1 || user.session_generation !== request.session.get('staffGeneration')) {
       request.session.delete()
       return
     }

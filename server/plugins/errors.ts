@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Socket } from 'node:net'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { DomainError, type DomainErrorCode } from '../domain/errors.ts'
 
@@ -33,6 +34,37 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
 }
 
 const isApi = (request: FastifyRequest) => request.url.startsWith('/api/')
+
+/** A whole Danish page without templates, for answers given before a route or a view is reached. */
+export function plainDanishPage (title: string, message: string): string {
+  return `<!doctype html><html lang="da"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>${message}</p><p><a href="/">Gå til forsiden</a></p></main></body></html>`
+}
+
+const CLIENT_ERRORS: Record<string, { status: number, reason: string, title: string, message: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    reason: 'Request Header Fields Too Large',
+    title: 'For mange oplysninger',
+    message: 'Din browser sendte for mange oplysninger på én gang, ofte for mange eller for store cookies. Slet cookies for siden i din browser, og prøv igen.'
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: 'Request Timeout', title: 'Det tog for lang tid', message: 'Det tog for lang tid at modtage det, din browser sendte. Prøv igen.' }
+}
+
+/**
+ * What the HTTP parser answers before Fastify sees a request (an over-long header, a
+ * broken request line, a timeout): Fastify's clientErrorHandler, in Danish like the rest.
+ */
+export function answerClientError (this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const known = CLIENT_ERRORS[error.code ?? '']
+  const { status, reason, title, message } = known ?? { status: 400, reason: 'Bad Request', title: 'Noget gik galt', message: 'Vi kunne ikke forstå det, din browser sendte. Gå tilbage, og prøv igen.' }
+  this.log.debug({ code: error.code, status }, 'client error')
+  if (socket.writable) {
+    const body = plainDanishPage(title, message)
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(error)
+}
 
 function codeFor (status: number): string {
   return ({ 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'too_large', 415: 'unsupported_media_type', 429: 'rate_limited' } as Record<number, string>)[status] ?? (status >= 500 ? 'internal_error' : 'error')

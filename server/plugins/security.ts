@@ -47,6 +47,26 @@ export function withoutNul<T> (value: T, depth = 0): T {
   return out as T
 }
 
+/** "Vent 15 minutter": the rest of a rate-limit window, in whole minutes. */
+export const waitMinutes = (ms: number): string => {
+  const minutes = Math.max(1, Math.ceil(ms / 60000))
+  return `Vent ${minutes} ${minutes === 1 ? 'minut' : 'minutter'}, og prøv igen.`
+}
+
+/**
+ * The per-address limit of the forms that sign someone in (staff sign-in, first admin,
+ * invitation, new password, the door's PIN): its "too many tries" text is about signing in.
+ */
+export const signInRateLimit = (max = 10) => ({
+  max,
+  timeWindow: '15 minutes',
+  errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) => ({
+    statusCode: 429,
+    code: 'rate_limited',
+    message: `For mange forsøg på at logge ind fra din adresse. ${waitMinutes(context.ttl)}`
+  })
+})
+
 /** Forms, session cookie, CSRF tokens, security headers and rate limits. */
 export default fp(async (fastify) => {
   const { config } = fastify
@@ -99,7 +119,7 @@ export default fp(async (fastify) => {
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       code: 'rate_limited',
-      message: `Du har sendt mange tilmeldinger på kort tid. Vent ${Math.ceil(context.ttl / 60000)} minutter, og prøv igen.`
+      message: `Du har sendt mange tilmeldinger på kort tid. ${waitMinutes(context.ttl)}`
     })
   })
 }, { name: 'security', fastify: '5.x', dependencies: ['config', 'db'] })

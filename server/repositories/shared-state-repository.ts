@@ -15,6 +15,12 @@ export async function countRequest (db: DbOrTx, key: string, windowMs: number, n
   return { hits: Number(row.hits), expiresAt: Number(row.expires_at) }
 }
 
+/** Takes back one request counted in a window that is still open (a sign-in that succeeded). */
+export async function uncountRequest (db: DbOrTx, key: string, nowMs: number): Promise<void> {
+  await db.updateTable('rate_limits').set(eb => ({ hits: eb('hits', '-', 1) }))
+    .where('key', '=', key).where('expires_at', '>', nowMs).where('hits', '>', 0).execute()
+}
+
 export async function deleteExpiredRequestCounts (db: DbOrTx, nowMs: number): Promise<void> {
   await db.deleteFrom('rate_limits').where('expires_at', '<=', nowMs).execute()
 }

@@ -19,6 +19,18 @@ export async function findStaffUser (db: DbOrTx, id: number): Promise<StaffUserR
   return await db.selectFrom('staff_users').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
+/** What every staff request checks: one read by primary key. */
+export async function findStaffSessionUser (db: DbOrTx, id: number): Promise<Pick<StaffUserRow, 'id' | 'name' | 'email' | 'role' | 'active' | 'session_generation'> | undefined> {
+  return await db.selectFrom('staff_users').select(['id', 'name', 'email', 'role', 'active', 'session_generation']).where('id', '=', id).executeTakeFirst()
+}
+
+/** Ends every session of the user: cookies carry the generation they began with. Returns the new one. */
+export async function bumpSessionGeneration (db: DbOrTx, id: number): Promise<number | undefined> {
+  const row = await db.updateTable('staff_users').set(eb => ({ session_generation: eb('session_generation', '+', 1) }))
+    .where('id', '=', id).returning('session_generation').executeTakeFirst()
+  return row?.session_generation
+}
+
 export async function recordSignIn (db: DbOrTx, id: number, at: string): Promise<void> {
   await db.updateTable('staff_users').set({ last_sign_in_at: at }).where('id', '=', id).execute()
 }

@@ -1,13 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/connection.ts'
 import type { StaffUserRow } from '../db/schema.ts'
-import { ROLES, type StaffUserInput } from '../domain/staff.ts'
+import { normalizeStaffEmail, PASSWORD_MIN_LENGTH, ROLES, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_WINDOW_MINUTES, type StaffUserInput } from '../domain/staff.ts'
 import { queueMail } from '../mail/outbox.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { lockNames } from '../repositories/lock-repository.ts'
+import { countRequest, uncountRequest } from '../repositories/shared-state-repository.ts'
 import {
-  countStaffUsers, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
+  bumpSessionGeneration, countStaffUsers, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
 } from '../repositories/staff-repository.ts'
 
 export class StaffError extends Error {
@@ -57,7 +58,7 @@ export async function needsFirstAdmin (db: Db): Promise<boolean> {
 
 /** The staff user for an e-mail and password, or undefined. Inactive users cannot sign in. */
 export async function authenticate (db: Db, email: string, password: string, now: Date = new Date()): Promise<StaffUserRow | undefined> {
-  const user = await findStaffUserByEmail(db, email.trim().toLowerCase())
+  const user = await findStaffUserByEmail(db, normalizeStaffEmail(email))
   if (!user || user.password_hash === null || user.active !== 1) {
     dummyHash ??= hash('not a real password, only for timing')
     await verify(await dummyHash, password).catch(() => false)
@@ -67,6 +68,27 @@ export async function authenticate (db: Db, email: string, password: string, now
   if (!ok) return undefined
   await recordSignIn(db, user.id, now.toISOString())
   return user
+}
+
+export type SignInResult = { state: 'ok', user: StaffUserRow } | { state: 'wrong' } | { state: 'paused', retryAfterMs: number }
+
+/**
+ * Sign-in with a limit per account as well as the one per address: after
+ * SIGN_IN_FAILURES_PER_ACCOUNT failures in a window, the account pauses until the window
+ * ends, wherever the guesses come from. The attempt is counted before the password is
+ * checked, so guesses sent at once are counted too; a right password takes its count back.
+ * The counts live in the shared rate_limits table (every server sees them), under a keyed
+ * hash of the e-mail address, never the address itself. Unknown addresses count alike.
+ */
+export async function signInWithLimit (db: Db, limitKey: Buffer, email: string, password: string, now: Date = new Date()): Promise<SignInResult> {
+  const secret = createHmac('sha256', limitKey).update('digikurser sign-in per account').digest()
+  const key = `sign-in:${createHmac('sha256', secret).update(normalizeStaffEmail(email)).digest('base64url')}`
+  const counted = await countRequest(db, key, SIGN_IN_WINDOW_MINUTES * 60_000, now.getTime())
+  if (counted.hits > SIGN_IN_FAILURES_PER_ACCOUNT) return { state: 'paused', retryAfterMs: counted.expiresAt - now.getTime() }
+  const user = await authenticate(db, email, password, now)
+  if (!user) return { state: 'wrong' }
+  await uncountRequest(db, key, now.getTime())
+  return { state: 'ok', user }
 }
 
 export const INVITE_DAYS = 7
@@ -128,11 +150,12 @@ export async function acceptInvitation (db: Db, token: string, password: string,
   return user
 }
 
-/** Deactivates or reactivates a staff user. An admin cannot deactivate themselves. */
+/** Deactivates (ending every session at once) or reactivates a staff user. An admin cannot deactivate themselves. */
 export async function setStaffActive (db: Db, id: number, active: boolean, by: number, now: Date = new Date()): Promise<boolean> {
   if (id === by && !active) return false
   return await db.transaction().execute(async tx => {
     if (!await updateStaffUser(tx, id, { active: active ? 1 : 0 })) return false
+    if (!active) await bumpSessionGeneration(tx, id)
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: by, action: active ? 'staff_user_reactivated' : 'staff_user_deactivated', subject_type: 'staff_user', subject_id: id, detail: null })
     return true
   })
@@ -146,5 +169,41 @@ export async function saveStaffProfile (db: Db, staffUserId: number, input: Staf
     await updateStaffProfile(tx, staffUserId, { name: input.name, phone: input.phone })
     await replaceStaffLocations(tx, staffUserId, input.locationIds)
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffUserId, action: 'staff_profile_saved', subject_type: 'staff_user', subject_id: staffUserId, detail: `locations=${input.locationIds.length}` })
+  })
+}
+
+/**
+ * Ends every session of a staff user, on every server: "Log ud" and "Log ud alle steder"
+ * (which is recorded in the audit log). Returns false when the user does not exist.
+ */
+export async function endStaffSessions (db: Db, staffUserId: number, reason: 'signed_out' | 'everywhere', now: Date = new Date()): Promise<boolean> {
+  return await db.transaction().execute(async tx => {
+    if (await bumpSessionGeneration(tx, staffUserId) === undefined) return false
+    if (reason === 'everywhere') await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffUserId, action: 'staff_sessions_ended', subject_type: 'staff_user', subject_id: staffUserId, detail: null })
+    return true
+  })
+}
+
+export type PasswordChangeErrors = Partial<Record<'current_password' | 'password' | 'password_repeat', string>>
+
+/**
+ * A staff member changes their own password, giving the current one. Every session of the
+ * user ends; the result carries the new session generation, for the session that changed it.
+ */
+export async function changeStaffPassword (db: Db, staffUserId: number, input: { current: string, password: string, repeat: string }, now: Date = new Date()): Promise<{ ok: true, sessionGeneration: number } | { ok: false, errors: PasswordChangeErrors }> {
+  const errors: PasswordChangeErrors = {}
+  if (input.password.length < PASSWORD_MIN_LENGTH) errors.password = `Adgangskoden skal have mindst ${PASSWORD_MIN_LENGTH} tegn.`
+  else if (input.password.length > 200) errors.password = 'Adgangskoden må højst have 200 tegn.'
+  if (input.password !== input.repeat) errors.password_repeat = 'De to adgangskoder er ikke ens.'
+  const user = await findStaffUser(db, staffUserId)
+  const currentOk = user?.password_hash != null && input.current.length <= 200 && await verify(user.password_hash, input.current).catch(() => false)
+  if (!currentOk) errors.current_password = 'Din nuværende adgangskode er forkert.'
+  if (Object.keys(errors).length > 0) return { ok: false, errors }
+  const passwordHash = await hash(input.password)
+  return await db.transaction().execute(async tx => {
+    await updateStaffUser(tx, staffUserId, { password_hash: passwordHash })
+    const sessionGeneration = await bumpSessionGeneration(tx, staffUserId) ?? 0
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffUserId, action: 'staff_password_changed', subject_type: 'staff_user', subject_id: staffUserId, detail: null })
+    return { ok: true as const, sessionGeneration }
   })
 }

@@ -158,6 +158,20 @@ export async function signedInAgent (app: FastifyInstance, credentials: { email:
   return agent
 }
 
+/** Signs in without an agent; returns the session cookie as a browser would then send it (and a thief copy it). */
+export async function signedInCookie (app: FastifyInstance, credentials: { email: string, password: string }): Promise<string> {
+  const page = await request(app.server).get('/personale/log-ind')
+  const cookie = cookieOf(page.headers['set-cookie'])
+  const res = await request(app.server).post('/personale/log-ind').set('cookie', cookie).type('form').send({ _csrf: csrfOf(page.text), ...credentials })
+  if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}`)
+  // The first staff page gives the session its CSRF secret, as it would in a browser.
+  const first = await request(app.server).get('/personale').set('cookie', cookieOf(res.headers['set-cookie']))
+  return cookieOf(first.headers['set-cookie'] ?? res.headers['set-cookie'])
+}
+
+/** The Cookie header a browser would send back for these Set-Cookie headers. */
+export const cookieOf = (setCookie: unknown): string => ((setCookie ?? []) as string[]).map(c => c.split(';')[0]).join('; ')
+
 /** The CSRF token in a rendered form. */
 export const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
 

@@ -48,6 +48,19 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(name)
   })
 
+  it('reads TRUST_PROXY as off, on, or the proxies\' addresses and networks', () => {
+    expect(loadConfig({ ...base }).trustProxy).toBe(false)
+    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy).toBe(false)
+    expect(loadConfig({ ...base, TRUST_PROXY: '127.0.0.1' }).trustProxy).toEqual(['127.0.0.1'])
+    expect(loadConfig({ ...base, TRUST_PROXY: ' 10.0.0.5, 10.0.1.0/24,fd00::/8 ,::1' }).trustProxy).toEqual(['10.0.0.5', '10.0.1.0/24', 'fd00::/8', '::1'])
+    expect(loadConfig({ ...base, TRUST_PROXY: 'loopback' }).trustProxy).toEqual(['loopback'])
+  })
+
+  it.each(['10.0.0.300', '10.0.0.0/33', 'fd00::/129', 'nginx', '10.0.0.1,,10.0.0.2', '1'])('stops on TRUST_PROXY=%s and names the variable', (value) => {
+    expect(() => loadConfig({ ...base, TRUST_PROXY: value })).toThrow(ConfigError)
+    expect(() => loadConfig({ ...base, TRUST_PROXY: value })).toThrow(/TRUST_PROXY.*IP address/)
+  })
+
   it('takes a 64-character hex session secret as the key', () => {
     const secret = 'ab'.repeat(32)
     expect(loadConfig({ ...base, SESSION_SECRET: secret }).sessionKey.toString('hex')).toBe(secret)

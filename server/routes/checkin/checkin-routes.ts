@@ -5,6 +5,7 @@ import { normalizeCheckinCode } from '../../domain/checkin-code.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { hasRole } from '../../domain/staff.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
+import { signInRateLimit } from '../../plugins/security.ts'
 import { type MeetingContext, findMeetingContext } from '../../repositories/attendance-repository.ts'
 import { isAssigned } from '../../repositories/class-staff-repository.ts'
 import { findCheckinLink, listCheckinLinks } from '../../repositories/checkin-repository.ts'
@@ -302,7 +303,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post<{ Params: { token: string } }>('/tjek-ind/adgang/:token', {
-    config: { rateLimit: { max: 20, timeWindow: '15 minutes' } }
+    config: { rateLimit: signInRateLimit(20) }
   }, async (request, reply) => {
     const token = request.params.token
     if (!fastify.checkCsrf(request)) return await renderPin(reply, token, 403, 'Siden var for gammel. Skriv PIN-koden igen.')

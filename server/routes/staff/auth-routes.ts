@@ -1,6 +1,8 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
-import { authenticate, createFirstAdmin, needsFirstAdmin, StaffError } from '../../services/staff-service.ts'
+import { startStaffSession } from '../../plugins/auth.ts'
+import { signInRateLimit, waitMinutes } from '../../plugins/security.ts'
+import { createFirstAdmin, endStaffSessions, needsFirstAdmin, signInWithLimit, StaffError } from '../../services/staff-service.ts'
 
 const text = (body: unknown, key: string): string => {
   const value = (body as Record<string, unknown> | undefined)?.[key]
@@ -10,12 +12,6 @@ const text = (body: unknown, key: string): string => {
 /** Only our own staff pages are valid places to return to after signing in. */
 function safeNext (value: string): string {
   return /^\/(personale|tjek-ind)(\/[A-Za-z0-9/_?=&.-]*)?$/.test(value) ? value : '/personale'
-}
-
-function signIn (request: FastifyRequest, staffId: number) {
-  request.session.regenerate()
-  request.session.set('staffId', staffId)
-  request.session.set('signedInAt', new Date().toISOString())
 }
 
 const authRoutes: FastifyPluginAsync = async (fastify) => {
@@ -37,30 +33,38 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
     const query = request.query as Record<string, string | undefined>
     return await renderSignIn(reply, 200, {
       next: safeNext(query.next ?? ''),
-      message: query['logget-ud'] === '1' ? 'Du er logget ud.' : undefined
+      message: query['logget-ud'] === '1' ? 'Du er logget ud.' : query['logget-ud'] === 'alle' ? 'Du er logget ud alle steder.' : undefined
     })
   })
 
   fastify.post('/personale/log-ind', {
-    config: { rateLimit: { max: 10, timeWindow: '15 minutes' } }
+    config: { rateLimit: signInRateLimit() }
   }, async (request, reply) => {
     const email = text(request.body, 'email')
     const next = safeNext(text(request.body, 'next'))
     if (!fastify.checkCsrf(request)) {
       return await renderSignIn(reply, 403, { email, next, error: 'Siden var for gammel. Prøv at logge ind igen.' })
     }
-    const user = await authenticate(fastify.db, email, text(request.body, 'password'))
-    if (!user) {
+    const result = await signInWithLimit(fastify.db, fastify.config.sessionKey, email, text(request.body, 'password'))
+    if (result.state === 'paused') {
+      request.log.info('staff sign-in paused for the account')
+      reply.header('retry-after', Math.ceil(result.retryAfterMs / 1000))
+      return await renderSignIn(reply, 429, { email, next, error: `For mange forsøg på at logge ind med den e-mail. ${waitMinutes(result.retryAfterMs)}` })
+    }
+    if (result.state === 'wrong') {
       request.log.info('staff sign-in failed')
       return await renderSignIn(reply, 401, { email, next, error: 'E-mail eller adgangskode er forkert. Prøv igen.' })
     }
-    signIn(request, user.id)
+    const user = result.user
+    startStaffSession(request, user)
     request.log.info({ staffId: user.id }, 'staff signed in')
     return await reply.redirect(next, 303)
   })
 
   fastify.post('/personale/log-ud', async (request, reply) => {
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    // Ends the session on the server too, so a copy of the cookie opens nothing afterwards.
+    if (request.staff) await endStaffSessions(fastify.db, request.staff.id, 'signed_out')
     request.session.delete()
     return await reply.redirect('/personale/log-ind?logget-ud=1', 303)
   })
@@ -76,7 +80,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post('/personale/opret-administrator', {
-    config: { rateLimit: { max: 10, timeWindow: '15 minutes' } }
+    config: { rateLimit: signInRateLimit() }
   }, async (request, reply) => {
     const values = { name: text(request.body, 'name'), email: text(request.body, 'email') }
     const open = await needsFirstAdmin(fastify.db)
@@ -89,7 +93,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
     if (!result.ok || Object.keys(errors).length > 0) return await renderFirstAdmin(reply, 400, values, errors)
     try {
       const id = await createFirstAdmin(fastify.db, result.value)
-      signIn(request, id)
+      startStaffSession(request, { id, session_generation: 0 })
       return await reply.redirect('/personale', 303)
     } catch (error) {
       if (error instanceof StaffError && error.code === 'setup_done') return await reply.redirect('/personale/log-ind', 303)

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { PASSWORD_MIN_LENGTH, ROLES, type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
+import { startStaffSession } from '../../plugins/auth.ts'
+import { signInRateLimit } from '../../plugins/security.ts'
 import { listStaffUsers } from '../../repositories/staff-repository.ts'
 import { acceptInvitation, findInvitation, inviteStaffUser, setStaffActive, StaffError } from '../../services/staff-service.ts'
 import { parseId } from '../params.ts'
@@ -69,7 +71,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post<{ Params: { token: string } }>('/personale/invitation/:token', {
-    config: { rateLimit: { max: 10, timeWindow: '15 minutes' } }
+    config: { rateLimit: signInRateLimit() }
   }, async (request, reply) => {
     const user = await findInvitation(fastify.db, request.params.token)
     if (!user) return await reply.code(404).viewAsync('errors/error', { title: 'Linket virker ikke', message: 'Invitationen er brugt eller udløbet. Bed en administrator om en ny.', status: 410 })
@@ -82,9 +84,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
     if (Object.keys(errors).length > 0) return await renderInvitation(reply, request.params.token, user.name, errors, 400)
     const accepted = await acceptInvitation(fastify.db, request.params.token, password)
     if (!accepted) return reply.callNotFound()
-    request.session.regenerate()
-    request.session.set('staffId', accepted.id)
-    request.session.set('signedInAt', new Date().toISOString())
+    startStaffSession(request, accepted)
     return await reply.redirect('/personale', 303)
   })
 }

@@ -7,7 +7,9 @@ import { isAssigned } from '../../repositories/class-staff-repository.ts'
 import { findStaffUser, listStaffLocationIds } from '../../repositories/staff-repository.ts'
 import { listActiveLocations } from '../../repositories/location-repository.ts'
 import { formatPhone, normalizePhone } from '../../domain/phone.ts'
-import { saveStaffProfile } from '../../services/staff-service.ts'
+import { startStaffSession } from '../../plugins/auth.ts'
+import { signInRateLimit } from '../../plugins/security.ts'
+import { changeStaffPassword, endStaffSessions, type PasswordChangeErrors, saveStaffProfile } from '../../services/staff-service.ts'
 import { toCard } from '../../services/class-query-service.ts'
 import { assignToClass, getStaffClasses, removeFromClass } from '../../services/volunteer-service.ts'
 import { parseId } from '../params.ts'
@@ -49,17 +51,45 @@ const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
     return await reply.viewAsync('staff/volunteer', { title: person.name, person, places, phone: person.phone ? formatPhone(person.phone) : null, ...classes })
   })
 
-  async function renderProfile (reply: FastifyReply, staffId: number, values: { name: string, phone: string, locations: number[] }, errors: { name?: string, phone?: string }, status = 200, saved = false) {
+  async function renderProfile (reply: FastifyReply, staffId: number, values: { name: string, phone: string, locations: number[] } | undefined, errors: { name?: string, phone?: string }, status = 200, notice: { saved?: boolean, passwordChanged?: boolean } = {}, passwordErrors: PasswordChangeErrors & { form?: string } = {}) {
     reply.code(status)
-    return await reply.viewAsync('staff/profile', { title: 'Din profil', values, errors, saved, locations: (await listActiveLocations(fastify.db)), staffId, csrfToken: reply.generateCsrf() })
+    const user = values === undefined ? await findStaffUser(fastify.db, staffId) : undefined
+    const shown = values ?? { name: user?.name ?? '', phone: user?.phone ? formatPhone(user.phone) : '', locations: await listStaffLocationIds(fastify.db, staffId) }
+    return await reply.viewAsync('staff/profile', { title: 'Din profil', values: shown, errors, saved: notice.saved ?? false, passwordChanged: notice.passwordChanged ?? false, passwordErrors, locations: (await listActiveLocations(fastify.db)), staffId, csrfToken: reply.generateCsrf() })
   }
 
   fastify.get('/personale/profil', anyStaff, async (request, reply) => {
     const staff = request.staff
-    const user = staff ? await findStaffUser(fastify.db, staff.id) : undefined
-    if (!staff || !user) return reply.callNotFound()
-    const saved = (request.query as Record<string, string | undefined>).gemt === '1'
-    return await renderProfile(reply, staff.id, { name: user.name, phone: user.phone ? formatPhone(user.phone) : '', locations: await listStaffLocationIds(fastify.db, staff.id) }, {}, 200, saved)
+    if (!staff) return reply.callNotFound()
+    const query = request.query as Record<string, string | undefined>
+    return await renderProfile(reply, staff.id, undefined, {}, 200, { saved: query.gemt === '1', passwordChanged: query.adgangskode === '1' })
+  })
+
+  /** Every session of the user ends, this one too, and any copy of a cookie with it. */
+  fastify.post('/personale/profil/log-ud-alle-steder', anyStaff, async (request, reply) => {
+    const staff = request.staff
+    if (!staff) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    await endStaffSessions(fastify.db, staff.id, 'everywhere')
+    request.session.delete()
+    request.log.info({ staffId: staff.id }, 'staff sessions ended everywhere')
+    return await reply.redirect('/personale/log-ind?logget-ud=alle', 303)
+  })
+
+  /** A new password ends every other session; this one goes on in a fresh cookie. */
+  fastify.post('/personale/profil/adgangskode', {
+    ...anyStaff,
+    config: { rateLimit: signInRateLimit() }
+  }, async (request, reply) => {
+    const staff = request.staff
+    if (!staff) return reply.callNotFound()
+    if (!fastify.checkCsrf(request)) return await renderProfile(reply, staff.id, undefined, {}, 403, {}, { form: 'Siden var for gammel. Skriv adgangskoderne igen.' })
+    const body = (request.body ?? {}) as Record<string, unknown>
+    const field = (key: string) => typeof body[key] === 'string' ? body[key] : ''
+    const result = await changeStaffPassword(fastify.db, staff.id, { current: field('current_password'), password: field('password'), repeat: field('password_repeat') })
+    if (!result.ok) return await renderProfile(reply, staff.id, undefined, {}, 400, {}, result.errors)
+    startStaffSession(request, { id: staff.id, session_generation: result.sessionGeneration })
+    return await reply.redirect('/personale/profil?adgangskode=1', 303)
   })
 
   fastify.post('/personale/profil', anyStaff, async (request, reply) => {
