@@ -38,8 +38,7 @@ describe('the token-protected API', () => {
   it('gives 400 with a machine code for a body that does not fit the schema, and 422 for unknown references', async () => {
     const bad = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send({ ...classBody(), capacity: 'ti', extra: 1 })
     expect(bad.status).toBe(400)
-    expect(bad.body.error.code).toBe('validation_error')
-    expect(bad.body.error.details).toBeDefined()
+    expect(bad.body.error).toMatchObject({ code: 'invalid_body', field: 'capacity' })
     const unknown = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send({ ...classBody(), courseSlug: 'findes-ikke' })
     expect(unknown.status).toBe(422)
     expect(unknown.body.error.code).toBe('invalid_class')

@@ -136,6 +136,26 @@ describe('API tokens: scopes, expiry and an owner', () => {
     expect(t.app.routeTable.filter(r => r.url.startsWith('/api/v1') && r.config?.scope === 'public').map(r => `${r.method} ${r.url}`)).toEqual(['GET /api/v1/classes', 'HEAD /api/v1/classes'])
   })
 
+  it('validation errors are Danish, with a stable code and the field', async () => {
+    const writer = await createApiTokenViaForm(admin, { name: 'Skriver', scopes: ['classes:write'] })
+    const bad = await api().post('/api/v1/classes').set(bearer(writer)).send({ courseSlug: 'mitid-kom-godt-i-gang', locationId, capacity: 'ti', meetings: [{ start: '2030-03-05T10:00:00+01:00', end: '2030-03-05T12:00:00+01:00' }] })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error).toMatchObject({ status: 400, code: 'invalid_body', field: 'capacity' })
+    expect(bad.body.error.message).toContain('capacity')
+    expect(bad.body.error.message).toMatch(/skal være et helt tal/)
+    const short = await api().post('/api/v1/classes').set(bearer(writer)).send({ courseSlug: '', locationId, capacity: 2, meetings: [{ start: '2030-03-05T10:00:00+01:00', end: '2030-03-05T12:00:00+01:00' }] })
+    expect(short.body.error).toMatchObject({ code: 'invalid_body', field: 'courseSlug' })
+    expect(short.body.error.message).toMatch(/må ikke være tomt/)
+    const missing = await api().post('/api/v1/classes').set(bearer(writer)).send({ locationId, capacity: 2, meetings: [] })
+    expect(missing.body.error).toMatchObject({ code: 'invalid_body', field: 'courseSlug' })
+    expect(missing.body.error.message).toMatch(/mangler/)
+    const nested = await api().patch(`/api/v1/classes/${classId}`).set(bearer(writer)).send({ meetings: [{ start: 'i morgen', end: '2030-03-05T12:00:00+01:00' }] })
+    expect(nested.body.error).toMatchObject({ code: 'invalid_body', field: 'meetings[0].start' })
+    const badId = await api().patch('/api/v1/classes/abc').set(bearer(writer)).send({ capacity: 2 })
+    expect(badId.body.error).toMatchObject({ status: 400, code: 'invalid_params', field: 'id' })
+    for (const res of [bad, short, missing, nested, badId]) expect(res.text).not.toMatch(/must (be|have|NOT|match)/)
+  })
+
   it('shows when a token was last used, written at most once a minute', async () => {
     const token = await createApiTokenViaForm(admin, { name: 'Hjemmesiden', scopes: ['classes:read'] })
     const rowOf = (html: string) => /<tr>(?:(?!<\/tr>)[\s\S])*Hjemmesiden[\s\S]*?<\/tr>/.exec(html)?.[0] ?? ''
