@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyContextConfig, type FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
 import type { Db } from './db/connection.ts'
 import authPlugin from './plugins/auth.ts'
@@ -13,8 +13,7 @@ import mailPlugin from './plugins/mail.ts'
 import jobsPlugin from './plugins/jobs.ts'
 import operationsPlugin from './plugins/operations.ts'
 import readCachePlugin from './plugins/read-cache.ts'
-import classesApi from './routes/api/classes-api.ts'
-import manageApi from './routes/api/manage-api.ts'
+import apiArea from './routes/api/api-area.ts'
 import bookingRoutes from './routes/public/booking-routes.ts'
 import catalogueRoutes from './routes/public/catalogue-routes.ts'
 import interestRoutes from './routes/public/interest-routes.ts'
@@ -52,7 +51,7 @@ export interface AppOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     /** Every route as registered (method and URL pattern), for tests that walk them all. */
-    routeTable: Array<{ method: string, url: string }>
+    routeTable: Array<{ method: string, url: string, config?: FastifyContextConfig }>
   }
 }
 
@@ -84,8 +83,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
       reply.raw.end(body)
     }
   })
-  const routeTable: Array<{ method: string, url: string }> = []
-  app.addHook('onRoute', route => { for (const method of [route.method].flat()) routeTable.push({ method, url: route.url }) })
+  const routeTable: FastifyInstance['routeTable'] = []
+  app.addHook('onRoute', route => { for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, config: route.config }) })
   app.decorate('routeTable', routeTable)
   await app.register(configPlugin, { config: opts.config })
   await app.register(dbPlugin, { db: opts.db, closeOnStop: opts.closeDb ?? false })
@@ -103,8 +102,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(catalogueRoutes)
   await app.register(bookingRoutes)
   await app.register(interestRoutes)
-  await app.register(classesApi)
-  await app.register(manageApi)
+  await app.register(apiArea)
   await app.register(staffAuthRoutes)
   await app.register(staffOverviewRoutes)
   await app.register(staffPlaceRoutes)

@@ -178,6 +178,10 @@ export interface ApiTokenTable {
   created_at: string
   revoked_at: string | null
   last_used_at: string | null
+  /** Space-separated: classes:read classes:write bookings:read bookings:write. */
+  scopes: string
+  /** The token stops working at this moment (UTC ISO). */
+  expires_at: string
 }
 
 export type OutboxStatus =

@@ -66,6 +66,47 @@ export function answerClientError (this: FastifyInstance, error: Error & { code?
   socket.destroy(error)
 }
 
+interface SchemaError { instancePath?: string, keyword?: string, params?: Record<string, unknown> }
+
+const TYPE_WORDS: Record<string, string> = { integer: 'et helt tal', number: 'et tal', string: 'en tekst', boolean: 'true eller false', object: 'et objekt', array: 'en liste', null: 'null' }
+
+/**
+ * A schema validation failure of the API in Danish, with a stable code naming the part of
+ * the request (invalid_body, invalid_params, invalid_query) and the field, e.g.
+ * meetings[0].start. The first failure is described; the rest follow from it.
+ */
+function describeApiValidation (validation: SchemaError[], context: string | undefined): { code: string, field: string | null, message: string } {
+  const part = context === 'querystring' ? 'query' : (context ?? 'body')
+  const code = `invalid_${part}`
+  const first = validation[0] ?? {}
+  const params = first.params ?? {}
+  const path = (first.instancePath ?? '').split('/').filter(Boolean)
+  const extra = first.keyword === 'required' ? params.missingProperty : first.keyword === 'additionalProperties' ? params.additionalProperty : undefined
+  if (typeof extra === 'string') path.push(extra)
+  const field = path.length === 0 ? null : path.reduce((name, step) => /^\d+$/.test(step) ? `${name}[${step}]` : name === '' ? step : `${name}.${step}`, '')
+  if (field === null) {
+    return { code, field, message: part === 'body' ? 'Forespørgslen er ugyldig: send et JSON-objekt med felterne (Content-Type: application/json).' : 'Forespørgslen er ugyldig.' }
+  }
+  const limit = String(params.limit ?? '')
+  const name = `»${field}«`
+  if (first.keyword === 'required') return { code, field, message: `Feltet ${name} mangler. Skriv det med.` }
+  if (first.keyword === 'additionalProperties') return { code, field, message: `Vi kender ikke feltet ${name}. Fjern det.` }
+  const rule: Record<string, string> = {
+    type: `det skal være ${TYPE_WORDS[String(params.type)] ?? 'af en anden type'}`,
+    minLength: limit === '1' ? 'det må ikke være tomt' : `det skal have mindst ${limit} tegn`,
+    maxLength: `det må højst have ${limit} tegn`,
+    minimum: `det skal være mindst ${limit}`,
+    maximum: `det må højst være ${limit}`,
+    minItems: `det skal have mindst ${limit} ${limit === '1' ? 'element' : 'elementer'}`,
+    maxItems: `det må højst have ${limit} elementer`,
+    format: params.format === 'date-time' ? 'det skal være et tidspunkt, fx 2030-03-05T10:00:00+01:00' : 'det har ikke den rigtige form',
+    pattern: 'det har ikke den rigtige form',
+    const: `det må kun være ${JSON.stringify(params.allowedValue)}`,
+    enum: 'det skal være en af de tilladte værdier'
+  }
+  return { code, field, message: `Feltet ${name} er ugyldigt: ${rule[first.keyword ?? ''] ?? 'værdien er ikke tilladt'}.` }
+}
+
 function codeFor (status: number): string {
   return ({ 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'too_large', 415: 'unsupported_media_type', 429: 'rate_limited' } as Record<number, string>)[status] ?? (status >= 500 ? 'internal_error' : 'error')
 }
@@ -110,8 +151,14 @@ export default fp(async (fastify) => {
     }
     const status = error.statusCode ?? 500
     if (error.validation !== undefined && isApi(request)) {
-      // The message is Danish; the machine-readable details (field and rule) follow it.
-      return await renderError(request, reply, 400, 'Ugyldig forespørgsel', `Forespørgslen er ugyldig: ${error.message}. Se "details" for, hvilke felter der er forkerte.`, 'validation_error', error.validation)
+      // Danish, with a stable code and the field (the schema library's own words are English).
+      const { code, field, message } = describeApiValidation(error.validation as SchemaError[], (error as { validationContext?: string }).validationContext)
+      reply.code(400).header('cache-control', 'no-store')
+      return await reply.send({ error: { status: 400, code, field, message } })
+    }
+    if (isApi(request) && status === 400 && (error.code?.startsWith('FST_ERR_CTP_') === true || error instanceof SyntaxError)) {
+      reply.code(400).header('cache-control', 'no-store')
+      return await reply.send({ error: { status: 400, code: 'invalid_body', field: null, message: 'Forespørgslen er ugyldig: det er ikke gyldig JSON. Send et JSON-objekt med Content-Type: application/json.' } })
     }
     if (status === 429) {
       return await renderError(request, reply, 429, 'Vent lidt', error.message)

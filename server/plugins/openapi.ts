@@ -1,7 +1,27 @@
 import fastifySwagger from '@fastify/swagger'
+import type { FastifySchema } from 'fastify'
 import fp from 'fastify-plugin'
+import { API_SCOPES, SCOPE_TEXT, TOKEN_MAX_MONTHS, isApiScope } from '../domain/api-token.ts'
 
-/** Collects the API routes' schemas into an OpenAPI description, served at /api/docs. */
+const errorResponse = (description: string) => ({
+  description,
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      required: ['status', 'code', 'message'],
+      properties: { status: { type: 'integer' }, code: { type: 'string' }, message: { type: 'string' }, scope: { type: 'string' } }
+    }
+  }
+})
+
+const scopeList = API_SCOPES.map(s => `- \`${s}\`: ${SCOPE_TEXT[s].english}`).join('\n')
+
+/**
+ * Collects the API routes' schemas into an OpenAPI description, served at /api/docs.
+ * Each protected operation gets its scope (from the route's config.scope, the same
+ * declaration the API area enforces), the bearer requirement and its 401 and 403 answers.
+ */
 export default fp(async (fastify) => {
   await fastify.register(fastifySwagger, {
     openapi: {
@@ -9,12 +29,36 @@ export default fp(async (fastify) => {
       info: {
         title: 'digikurser API',
         version: '1',
-        description: 'Classes and bookings for library websites and CMSs. GET /api/v1/classes and /kalender.ics are open; everything else needs an API token (admins make them under Personale → API-nøgler).'
+        description: 'Classes and bookings for library websites and CMSs. GET /api/v1/classes and /kalender.ics are open; everything else needs an API token with the scope the operation names (admins make tokens under Personale → API-nøgler). Errors are JSON { "error": { "status", "code", "message" } } with a Danish message and a stable code.'
       },
       servers: [{ url: fastify.config.publicUrl }],
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } }
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: `Send \`Authorization: Bearer dk_…\`. A token has the scopes chosen when it was made:\n${scopeList}\n\nA token expires on the date chosen when it was made (at most ${TOKEN_MAX_MONTHS} months ahead) and stops working when it is revoked or the staff user who made it is deactivated. No valid token: 401 (code \`unauthorized\`, \`token_expired\`, \`token_revoked\` or \`token_owner_inactive\`), checked before the request body. A valid token without the operation's scope: 403 with code \`missing_scope\` and the \`scope\` it needs.`
+          }
+        }
+      }
     },
-    hideUntagged: true
+    hideUntagged: true,
+    transform: ({ schema, url, route }) => {
+      const scope = route.config?.scope
+      if (!isApiScope(scope) || schema === undefined) return { schema, url }
+      const withScope: FastifySchema & Record<string, unknown> = {
+        ...schema,
+        description: `${schema.description === undefined ? '' : `${String(schema.description)}\n\n`}Requires the \`${scope}\` scope (${SCOPE_TEXT[scope].english}).`,
+        security: [{ bearerAuth: [] }],
+        'x-required-scope': scope,
+        response: {
+          ...(schema.response as Record<string, unknown> | undefined),
+          401: errorResponse('No valid API token (missing, unknown, revoked, expired, or its maker is deactivated)'),
+          403: errorResponse(`The token lacks the \`${scope}\` scope (code \`missing_scope\`)`)
+        }
+      }
+      return { schema: withScope, url }
+    }
   })
   fastify.get('/api/docs', { schema: { hide: true } }, async (_request, reply) => {
     return await reply.header('cache-control', 'public, max-age=300').send(fastify.swagger())

@@ -175,6 +175,20 @@ export const cookieOf = (setCookie: unknown): string => ((setCookie ?? []) as st
 /** The CSRF token in a rendered form. */
 export const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
 
+/**
+ * Makes an API token on the admin page as an admin would (scopes ticked, expiry a
+ * yyyy-mm-dd date or the form's default); returns the token shown once.
+ */
+export async function createApiTokenViaForm (admin: ReturnType<typeof request.agent>, opts: { name: string, scopes: string[], expiresOn?: string }): Promise<string> {
+  const page = await admin.get('/personale/api-noegler')
+  const expiresOn = opts.expiresOn ?? /name="expires_on" type="date" value="([^"]*)"/.exec(page.text)?.[1] ?? ''
+  const scopes = Object.fromEntries(opts.scopes.map(s => [`scope_${s.replace(':', '_')}`, '1']))
+  const made = await admin.post('/personale/api-noegler').type('form').send({ _csrf: csrfOf(page.text), name: opts.name, expires_on: expiresOn, ...scopes })
+  const token = /(dk_[A-Za-z0-9_-]{20,})/.exec(made.text)?.[1]
+  if (made.status !== 201 || !token) throw new Error(`making an API token failed with ${made.status}`)
+  return token
+}
+
 /** What the booking form yields, for booking through the service directly. */
 /** bookSeat for someone not yet on the class: the test fails when it was taken as a duplicate. */
 export async function bookNew (...args: Parameters<typeof bookSeat>): Promise<NewBookingOutcome> {

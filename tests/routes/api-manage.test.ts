@@ -1,6 +1,6 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, createLocation, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
+import { buildTestApp, createApiTokenViaForm, createLocation, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
 
 describe('the token-protected API', () => {
   let t: TestApp
@@ -12,11 +12,7 @@ describe('the token-protected API', () => {
     t = await buildTestApp()
     library = await createLocation(t.db, { name: 'Hovedbiblioteket' })
     admin = await signedInAgent(t.app, await createStaff(t.db, 'admin'))
-    const page = await admin.get('/personale/api-noegler').expect(200)
-    const made = await admin.post('/personale/api-noegler').type('form').send({ _csrf: csrfOf(page.text), name: 'Bibliotekets hjemmeside' })
-    expect(made.status).toBe(201)
-    token = /(dk_[A-Za-z0-9_-]+)/.exec(made.text)?.[1] ?? ''
-    expect(token).not.toBe('')
+    token = await createApiTokenViaForm(admin, { name: 'Bibliotekets hjemmeside', scopes: ['classes:read', 'classes:write', 'bookings:read', 'bookings:write'] })
     const stored = await t.db.selectFrom('api_tokens').selectAll().executeTakeFirstOrThrow()
     expect(stored.token_hash).not.toContain(token)
     expect((await admin.get('/personale/api-noegler')).text).not.toContain(token)
@@ -42,8 +38,7 @@ describe('the token-protected API', () => {
   it('gives 400 with a machine code for a body that does not fit the schema, and 422 for unknown references', async () => {
     const bad = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send({ ...classBody(), capacity: 'ti', extra: 1 })
     expect(bad.status).toBe(400)
-    expect(bad.body.error.code).toBe('validation_error')
-    expect(bad.body.error.details).toBeDefined()
+    expect(bad.body.error).toMatchObject({ code: 'invalid_body', field: 'capacity' })
     const unknown = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send({ ...classBody(), courseSlug: 'findes-ikke' })
     expect(unknown.status).toBe(422)
     expect(unknown.body.error.code).toBe('invalid_class')

@@ -1,6 +1,7 @@
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { insertPartner } from '../../server/repositories/partner-repository.ts'
+import { API_SCOPES } from '../../server/domain/api-token.ts'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { createCheckinLink } from '../../server/services/checkin-link-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
@@ -27,7 +28,7 @@ describe('CSRF', () => {
     await createStaff(t.db, 'volunteer', 'frida@bib.dk')
     const invite = await inviteStaffUser(t.db, { email: 'ny@bib.dk', name: 'Ny Frivillig', role: 'volunteer' }, adminId)
     const link = await createCheckinLink(t.db, meetingId, adminId)
-    await createApiToken(t.db, 'Hjemmesiden', adminId)
+    await createApiToken(t.db, { name: 'Hjemmesiden', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' }, adminId)
     expect([classId, meetingId]).toEqual([1, 1])
 
     const tokens: Record<string, string> = { '/tilmelding/': booked.token, '/personale/invitation/': invite.token, '/tjek-ind/adgang/': link.token }

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { API_SCOPES } from '../../server/domain/api-token.ts'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookingInput, bookNew, buildTestApp, createClass, createClassToday, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp } from '../helpers/app.ts'
 
@@ -47,7 +48,7 @@ describe('hostile input', () => {
     classId = await createClass(t.db, { capacity: 500 })
     token = (await bookNew(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'online')).token
     const admin = await createStaff(t.db, 'admin', 'admin@bib.dk')
-    apiToken = (await createApiToken(t.db, 'Test', await staffIdOf(t.db, 'admin@bib.dk'))).token
+    apiToken = (await createApiToken(t.db, { name: 'Test', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' }, await staffIdOf(t.db, 'admin@bib.dk'))).token
     meetingId = (await createClassToday(t.db, { capacity: 500 })).meetingId
     // Signed in first: the sign-in form's rate limit is spent by the hostile posts below.
     leader = await signedInAgent(t.app, admin)

@@ -3,7 +3,6 @@ import type { FastifyPluginAsync } from 'fastify'
 import { toOffsetIso } from '../../domain/time.ts'
 import { buildCalendar } from '../../services/calendar-service.ts'
 import { listUpcomingClasses } from '../../services/class-query-service.ts'
-import { verifyApiToken } from '../../services/api-token-service.ts'
 
 const ClassJson = Type.Object({
   id: Type.Integer(),
@@ -29,12 +28,19 @@ const classesApi: FastifyPluginAsync = async (fastify) => {
   const { publicUrl } = fastify.config
 
   fastify.get('/api/v1/classes', {
-    schema: { tags: ['classes'], summary: 'Upcoming public classes (no token needed)', response: { 200: Type.Object({ generatedAt: Type.String(), classes: Type.Array(ClassJson) }) } }
+    config: { scope: 'public' },
+    schema: {
+      tags: ['classes'],
+      summary: 'Upcoming public classes (no token needed)',
+      description: 'Open to all. With a token that has the classes:read scope, internal classes are listed too.',
+      security: [{}, { bearerAuth: [] }],
+      response: { 200: Type.Object({ generatedAt: Type.String(), classes: Type.Array(ClassJson) }) }
+    }
   }, async (request, reply) => {
-    // With a valid API token the list includes internal classes too.
-    const token = request.headers.authorization === undefined ? undefined : await verifyApiToken(fastify.db, request.headers.authorization)
-    const classes = token ? await listUpcomingClasses(fastify.db, {}, new Date(), true) : await listUpcomingClasses(fastify.db, {})
-    reply.header('cache-control', token ? 'private, no-store' : 'public, max-age=60').header('access-control-allow-origin', '*')
+    // With a valid API token that may read classes, the list includes internal classes too.
+    const internalToo = request.apiCaller?.scopes.includes('classes:read') ?? false
+    const classes = internalToo ? await listUpcomingClasses(fastify.db, {}, new Date(), true) : await listUpcomingClasses(fastify.db, {})
+    reply.header('cache-control', internalToo ? 'private, no-store' : 'public, max-age=60').header('access-control-allow-origin', '*')
     return {
       generatedAt: new Date().toISOString(),
       classes: classes.map(c => ({
@@ -58,7 +64,7 @@ const classesApi: FastifyPluginAsync = async (fastify) => {
     }
   })
 
-  fastify.get('/kalender.ics', async (_request, reply) => {
+  fastify.get('/kalender.ics', { config: { scope: 'public' } }, async (_request, reply) => {
     const classes = await listUpcomingClasses(fastify.db, {})
     const ics = buildCalendar(classes, { name: `${fastify.config.organisationName} – kurser`, publicUrl })
     return await reply.type('text/calendar; charset=utf-8').header('cache-control', 'public, max-age=300').send(ics)

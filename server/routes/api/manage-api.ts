@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import { DateTime } from 'luxon'
 import { type BookingFormValues, EMPTY_BOOKING_FORM, validateBookingForm } from '../../domain/booking-form.ts'
 import type { ClassInput } from '../../domain/class-form.ts'
@@ -11,17 +11,11 @@ import { findClassRow, findClassSummary } from '../../repositories/class-reposit
 import { findCourse } from '../../repositories/course-repository.ts'
 import { findLocation } from '../../repositories/location-repository.ts'
 import { findPartner } from '../../repositories/partner-repository.ts'
-import type { ApiTokenRow } from '../../repositories/api-token-repository.ts'
-import { verifyApiToken } from '../../services/api-token-service.ts'
 import { bookSeat } from '../../services/booking-service.ts'
 import { cancelClass, createClasses, updateClass } from '../../services/class-service.ts'
 import { parseId } from '../params.ts'
+import { ErrorBody, apiError } from './api-errors.ts'
 
-declare module 'fastify' {
-  interface FastifyRequest { apiToken: ApiTokenRow | null }
-}
-
-const ErrorBody = Type.Object({ error: Type.Object({ status: Type.Integer(), code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }) })
 const Meeting = Type.Object({ start: Type.String({ format: 'date-time' }), end: Type.String({ format: 'date-time' }) }, { additionalProperties: false })
 // Ids are 32-bit integers in the database (PostgreSQL refuses larger numbers for them);
 // a larger id in a path is read as 0, which no class has.
@@ -66,31 +60,19 @@ const ManagedClass = Type.Object({
   waitlistLength: Type.Integer()
 })
 
-const security = [{ bearerAuth: [] }]
-
-function apiError (reply: FastifyReply, status: number, code: string, message: string, details?: unknown) {
-  return reply.code(status).send({ error: { status, code, message, ...(details === undefined ? {} : { details }) } })
-}
-
-/** Token-protected API for library websites and CMSs: manage classes and bookings. */
-// A library website books through the API from its own server's address, so only the
-// per-booker limit applies; the address limits are for the public form.
+/**
+ * Token-protected API for library websites and CMSs: manage classes and bookings. Each
+ * route declares its scope; the API area's hook checks the token before anything else.
+ */
 const manageApi: FastifyPluginAsync = async (fastify) => {
+  // A library website books through the API from its own server's address, so only the
+  // per-booker limit applies; the address limits are for the public form.
   const apiLimits = {
     perAddress: Number.MAX_SAFE_INTEGER,
     perAddressPerClass: Number.MAX_SAFE_INTEGER,
     perBookerPerClass: fastify.config.bookingLimitPerBooker,
     windowMinutes: fastify.config.bookingLimitWindowMinutes
   }
-  fastify.decorateRequest('apiToken', null)
-
-  async function requireToken (request: FastifyRequest, reply: FastifyReply) {
-    const token = await verifyApiToken(fastify.db, request.headers.authorization)
-    if (!token) return await apiError(reply.header('www-authenticate', 'Bearer'), 401, 'unauthorized', 'Der skal bruges en gyldig API-nøgle: Authorization: Bearer <nøgle>.')
-    request.apiToken = token
-  }
-  const auth = { preHandler: requireToken }
-
   async function managedClass (id: number) {
     const summary = await findClassSummary(fastify.db, id)
     if (!summary) return undefined
@@ -139,51 +121,51 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post<{ Body: Static<typeof CreateClassBody> }>('/api/v1/classes', {
-    ...auth,
-    schema: { tags: ['classes'], summary: 'Create a class', security, body: CreateClassBody, response: { 201: ManagedClass, 400: ErrorBody, 401: ErrorBody, 422: ErrorBody } }
+    config: { scope: 'classes:write' },
+    schema: { tags: ['classes'], summary: 'Create a class', body: CreateClassBody, response: { 201: ManagedClass, 400: ErrorBody, 422: ErrorBody } }
   }, async (request, reply) => {
     const problem = await checkClass(request.body, true)
     if (problem) return await apiError(reply, 422, 'invalid_class', problem)
-    const [id] = await createClasses(fastify.db, { ...toInput(request.body), repeatWeeks: 1 }, request.apiToken?.created_by ?? null)
+    const [id] = await createClasses(fastify.db, { ...toInput(request.body), repeatWeeks: 1 }, request.apiCaller?.ownerId ?? null)
     return await reply.code(201).send(await managedClass(id ?? 0))
   })
 
   fastify.get<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id', {
-    ...auth,
-    schema: { tags: ['classes'], summary: 'One class, public or internal', security, params: IdParams, response: { 200: ManagedClass, 401: ErrorBody, 404: ErrorBody } }
+    config: { scope: 'classes:read' },
+    schema: { tags: ['classes'], summary: 'One class, public or internal', params: IdParams, response: { 200: ManagedClass, 404: ErrorBody } }
   }, async (request, reply) => {
     const cls = await managedClass((parseId(request.params.id) ?? 0))
     return cls ?? await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
   })
 
   fastify.patch<{ Params: Static<typeof IdParams>, Body: Static<typeof UpdateClassBody> }>('/api/v1/classes/:id', {
-    ...auth,
-    schema: { tags: ['classes'], summary: 'Change a class (more seats promote from the waiting list)', security, params: IdParams, body: UpdateClassBody, response: { 200: ManagedClass, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 422: ErrorBody } }
+    config: { scope: 'classes:write' },
+    schema: { tags: ['classes'], summary: 'Change a class (more seats promote from the waiting list)', params: IdParams, body: UpdateClassBody, response: { 200: ManagedClass, 400: ErrorBody, 404: ErrorBody, 422: ErrorBody } }
   }, async (request, reply) => {
     const id = (parseId(request.params.id) ?? 0)
-    if (Object.keys(request.body ?? {}).length === 0) return await apiError(reply, 400, 'validation_error', 'Skriv mindst ét felt, der skal ændres.')
+    if (Object.keys(request.body ?? {}).length === 0) return await apiError(reply, 400, 'invalid_body', 'Skriv mindst ét felt, der skal ændres.', undefined, { field: null })
     const current = await managedClass(id)
     if (!current) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
     const merged = { courseSlug: current.courseSlug, locationId: current.locationId, partnerId: current.partnerId, capacity: current.capacity, public: current.public, waitlistMode: current.waitlistMode as 'auto' | 'call', note: current.note, meetings: current.meetings, ...request.body }
     const problem = await checkClass(merged, false)
     if (problem) return await apiError(reply, 422, 'invalid_class', problem)
-    await updateClass(fastify.db, id, toInput(merged), request.apiToken?.created_by ?? null)
+    await updateClass(fastify.db, id, toInput(merged), request.apiCaller?.ownerId ?? null)
     return await managedClass(id)
   })
 
   fastify.post<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id/cancel', {
-    ...auth,
-    schema: { tags: ['classes'], summary: 'Cancel a class; its bookings are kept, cancelled by the organiser', security, params: IdParams, response: { 200: ManagedClass, 401: ErrorBody, 404: ErrorBody } }
+    config: { scope: 'classes:write' },
+    schema: { tags: ['classes'], summary: 'Cancel a class; its bookings are kept, cancelled by the organiser', params: IdParams, response: { 200: ManagedClass, 404: ErrorBody } }
   }, async (request, reply) => {
     const id = (parseId(request.params.id) ?? 0)
     if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
-    await cancelClass(fastify.db, id, request.apiToken?.created_by ?? null)
+    await cancelClass(fastify.db, id, request.apiCaller?.ownerId ?? null)
     return await managedClass(id)
   })
 
   fastify.get<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id/bookings', {
-    ...auth,
-    schema: { tags: ['bookings'], summary: "A class's confirmed and waiting bookings, in queue order", security, params: IdParams }
+    config: { scope: 'bookings:read' },
+    schema: { tags: ['bookings'], summary: "A class's confirmed and waiting bookings, in queue order", params: IdParams }
   }, async (request, reply) => {
     const id = (parseId(request.params.id) ?? 0)
     if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
@@ -206,8 +188,8 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post<{ Params: Static<typeof IdParams>, Body: Static<typeof CreateBookingBody> }>('/api/v1/classes/:id/bookings', {
-    ...auth,
-    schema: { tags: ['bookings'], summary: 'Book a seat, or a place on the waiting list, with the same rules as the booking form', security, params: IdParams, body: CreateBookingBody }
+    config: { scope: 'bookings:write' },
+    schema: { tags: ['bookings'], summary: 'Book a seat, or a place on the waiting list, with the same rules as the booking form', params: IdParams, body: CreateBookingBody }
   }, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
