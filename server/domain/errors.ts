@@ -21,11 +21,18 @@ export type DomainErrorCode =
   | 'walkin_class_full'
   | 'checkin_key_reused'
   | 'participant_anonymised'
+  | 'class_changed'
+  | 'meeting_has_attendance'
+  | 'meeting_not_on_class'
+  | 'capacity_below_seats_taken'
+
+/** What a broken rule was about, for a message that names it (ids and counts, no personal data). */
+export interface DomainErrorDetails { meetingIds?: number[], seatsTaken?: number }
 
 /** A rule was broken. Routes map the code to a Danish message; tests assert the code. */
 export class DomainError extends Error {
   override name = 'DomainError'
-  constructor (readonly code: DomainErrorCode, message: string = code) {
+  constructor (readonly code: DomainErrorCode, message: string = code, readonly details: DomainErrorDetails = {}) {
     super(message)
   }
 }

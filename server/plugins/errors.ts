@@ -25,7 +25,11 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   participant_anonymised: { status: 409, title: 'Oplysningerne er slettet', message: 'Personens oplysninger er slettet, så personen kan ikke slås sammen med en anden.' },
   checkin_key_reused: { status: 409, title: 'Allerede brugt', message: 'Handlingen kunne ikke gennemføres. Genindlæs siden, og prøv igen.' },
   walkin_class_full: { status: 409, title: 'Holdet er fuldt', message: 'Holdet er fuldt. Kun en projektleder kan give plads ud over antallet af pladser.' },
-  class_full: { status: 409, title: 'Ingen ledig plads', message: 'Der er ingen ledig plads lige nu. Personen bliver stående på ventelisten.' }
+  class_full: { status: 409, title: 'Ingen ledig plads', message: 'Der er ingen ledig plads lige nu. Personen bliver stående på ventelisten.' },
+  class_changed: { status: 409, title: 'Holdet er ændret', message: 'Holdet er ændret, siden du åbnede siden. Se holdet, som det er nu, og ret det igen.' },
+  meeting_has_attendance: { status: 409, title: 'Der er fremmøde', message: 'Der er registreret fremmøde på en mødegang, så den kan ikke fjernes. Ret fremmødet først.' },
+  meeting_not_on_class: { status: 409, title: 'Mødegangen findes ikke', message: 'En af mødegangene hører ikke til holdet, eller den er fjernet. Genindlæs siden, og prøv igen.' },
+  capacity_below_seats_taken: { status: 409, title: 'For få pladser', message: 'Der er flere med en plads, end det nye antal pladser. Vælg mindst så mange pladser, eller vælg udtrykkeligt at sætte pladserne ned.' }
 }
 
 const isApi = (request: FastifyRequest) => request.url.startsWith('/api/')
