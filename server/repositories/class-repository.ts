@@ -53,6 +53,10 @@ export async function lockClass (db: DbOrTx, id: number): Promise<ClassRow | und
   return await findClassRow(db, id)
 }
 
+export async function findMeeting (db: DbOrTx, id: number): Promise<MeetingRow | undefined> {
+  return await db.selectFrom('meetings').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
 export async function listMeetings (db: DbOrTx, classIds: number[]): Promise<MeetingRow[]> {
   if (classIds.length === 0) return []
   return await db.selectFrom('meetings').selectAll().where('class_id', 'in', classIds).orderBy('starts_at').orderBy('id').execute()
