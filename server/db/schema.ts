@@ -45,6 +45,8 @@ export interface ClassTable {
   cancelled_at: string | null
   created_at: string
   updated_at: string
+  /** Bumped by every change of the class or its meetings; a save from an older version is refused. */
+  version: ColumnType<number, number | undefined, number>
 }
 
 export type WaitlistMode = 'auto' | 'call'

@@ -25,11 +25,18 @@ export type DomainErrorCode =
   | 'booking_limit_class'
   | 'booking_limit_booker'
   | 'class_ended'
+  | 'class_changed'
+  | 'meeting_has_attendance'
+  | 'meeting_not_on_class'
+  | 'capacity_below_seats_taken'
+
+/** What a broken rule was about, for a message that names it (ids and counts, no personal data). */
+export interface DomainErrorDetails { meetingIds?: number[], seatsTaken?: number }
 
 /** A rule was broken. Routes map the code to a Danish message; tests assert the code. */
 export class DomainError extends Error {
   override name = 'DomainError'
-  constructor (readonly code: DomainErrorCode, message: string = code) {
+  constructor (readonly code: DomainErrorCode, message: string = code, readonly details: DomainErrorDetails = {}) {
     super(message)
   }
 }

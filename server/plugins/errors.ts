@@ -30,7 +30,11 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   booking_limit_class: { status: 429, title: 'Mange tilmeldinger', message: 'Der er lavet mange tilmeldinger til dette hold fra denne computer eller dette netværk på kort tid, så vi kan ikke tage imod flere lige nu. Ring til os, eller spørg på biblioteket, så hjælper vi dig med tilmeldingen.' },
   booking_limit_booker: { status: 429, title: 'Mange tilmeldinger', message: 'Du har allerede tilmeldt mange personer til dette hold. Ring til os, eller spørg på biblioteket, hvis du vil tilmelde flere.' },
   class_ended: { status: 409, title: 'Holdet er slut', message: 'Holdet er slut, så tilmeldingerne kan ikke længere ændres. Tallene for holdet ligger fast.' },
-  class_full: { status: 409, title: 'Ingen ledig plads', message: 'Der er ingen ledig plads lige nu. Personen bliver stående på ventelisten.' }
+  class_full: { status: 409, title: 'Ingen ledig plads', message: 'Der er ingen ledig plads lige nu. Personen bliver stående på ventelisten.' },
+  class_changed: { status: 409, title: 'Holdet er ændret', message: 'Holdet er ændret, siden du åbnede siden. Se holdet, som det er nu, og ret det igen.' },
+  meeting_has_attendance: { status: 409, title: 'Der er fremmøde', message: 'Der er registreret fremmøde på en mødegang, så den kan ikke fjernes. Ret fremmødet først.' },
+  meeting_not_on_class: { status: 409, title: 'Mødegangen findes ikke', message: 'En af mødegangene hører ikke til holdet, eller den er fjernet. Genindlæs siden, og prøv igen.' },
+  capacity_below_seats_taken: { status: 409, title: 'For få pladser', message: 'Der er flere med en plads, end det nye antal pladser. Vælg mindst så mange pladser, eller vælg udtrykkeligt at sætte pladserne ned.' }
 }
 
 const isApi = (request: FastifyRequest) => request.url.startsWith('/api/')

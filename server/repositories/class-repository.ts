@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../db/connection.ts'
 import type { ClassRow, ClassUpdate, MeetingRow, NewClass } from '../db/schema.ts'
+import { type MeetingPlan, type PlannedMeeting, planMeetings } from '../domain/class-form.ts'
 
 export interface ClassSummary {
   id: number
@@ -26,6 +27,7 @@ export interface ClassSummary {
   confirmedCount: number
   waitlistCount: number
   meetings: MeetingRow[]
+  version: number
 }
 
 export async function insertClass (db: DbOrTx, cls: NewClass, meetings: Array<{ startsAt: string, endsAt: string }>): Promise<number> {
@@ -49,6 +51,10 @@ export async function lockClass (db: DbOrTx, id: number): Promise<ClassRow | und
   const result = await db.updateTable('classes').set(eb => ({ capacity: eb.ref('capacity') })).where('id', '=', id).executeTakeFirst()
   if (Number(result.numUpdatedRows) === 0) return undefined
   return await findClassRow(db, id)
+}
+
+export async function findMeeting (db: DbOrTx, id: number): Promise<MeetingRow | undefined> {
+  return await db.selectFrom('meetings').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
 export async function listMeetings (db: DbOrTx, classIds: number[]): Promise<MeetingRow[]> {
@@ -76,7 +82,7 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
     .innerJoin('courses', 'courses.slug', 'classes.course_slug')
     .innerJoin('locations', 'locations.id', 'classes.location_id')
     .select(eb => [
-      'classes.id', 'classes.course_slug', 'classes.partner_id', 'classes.capacity', 'classes.is_public', 'classes.waitlist_mode', 'classes.cancelled_at', 'classes.note',
+      'classes.id', 'classes.course_slug', 'classes.partner_id', 'classes.capacity', 'classes.is_public', 'classes.waitlist_mode', 'classes.cancelled_at', 'classes.note', 'classes.version',
       'courses.title as course_title', 'courses.topic', 'courses.level',
       'locations.id as location_id', 'locations.name as location_name', 'locations.street', 'locations.postal_code',
       'locations.city', 'locations.room', 'locations.step_free', 'locations.hearing_loop',
@@ -142,7 +148,8 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
     lastEndsAt: (r.last_ends_at as string | null) ?? null,
     confirmedCount: Number(r.confirmed_count ?? 0),
     waitlistCount: Number(r.waitlist_count ?? 0),
-    meetings: byClass.get(r.id) ?? []
+    meetings: byClass.get(r.id) ?? [],
+    version: r.version
   }))
 }
 
@@ -151,26 +158,48 @@ export async function findClassSummary (db: DbOrTx, id: number): Promise<ClassSu
   return summary
 }
 
-export async function updateClassRow (db: DbOrTx, id: number, changes: ClassUpdate): Promise<void> {
-  await db.updateTable('classes').set(changes).where('id', '=', id).execute()
+/**
+ * Changes a class and bumps its version. With `expectedVersion`, only when the class is
+ * still at that version (a conditional update): false when it was not, and nothing changed.
+ */
+export async function updateClassRow (db: DbOrTx, id: number, changes: ClassUpdate, expectedVersion?: number): Promise<boolean> {
+  let query = db.updateTable('classes').set(eb => ({ ...changes, version: eb('version', '+', 1) })).where('id', '=', id)
+  if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion)
+  const result = await query.executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+/** Of these meetings, those that records hang on: attendance (check-ins) or a milestone reached there. */
+export async function listMeetingIdsInUse (db: DbOrTx, meetingIds: number[]): Promise<number[]> {
+  if (meetingIds.length === 0) return []
+  const rows = await db.selectFrom('meetings').select('id').where('id', 'in', meetingIds)
+    .where(eb => eb.or([
+      eb.exists(eb.selectFrom('attendances').select('attendances.id').whereRef('attendances.meeting_id', '=', 'meetings.id')),
+      eb.exists(eb.selectFrom('milestones').select('milestones.id').whereRef('milestones.meeting_id', '=', 'meetings.id'))
+    ])).orderBy('id').execute()
+  return rows.map(r => r.id)
 }
 
 /**
- * Sets a class's meetings, keeping the rows (and their ids) of meetings that stay, in
- * order: the first existing meeting becomes the first new one, and so on.
+ * Carries out a plan for a class's meetings (see planMeetings): kept meetings keep their
+ * row and id, new ones are added, the rest deleted. Only meetings of this class are touched.
  */
-export async function replaceMeetings (db: DbOrTx, classId: number, meetings: Array<{ startsAt: string, endsAt: string }>): Promise<void> {
-  const existing = await listMeetings(db, [classId])
-  for (const [i, m] of meetings.entries()) {
-    const row = existing[i]
-    if (row) {
-      await db.updateTable('meetings').set({ starts_at: m.startsAt, ends_at: m.endsAt }).where('id', '=', row.id).execute()
-      // A "called" tick was about the old time; the person must be called again.
-      if (row.starts_at !== m.startsAt) await db.deleteFrom('reminder_calls').where('meeting_id', '=', row.id).execute()
-    } else await db.insertInto('meetings').values({ class_id: classId, starts_at: m.startsAt, ends_at: m.endsAt }).execute()
+export async function applyMeetingPlan (db: DbOrTx, classId: number, plan: MeetingPlan): Promise<void> {
+  const before = new Map((await listMeetings(db, [classId])).map(m => [m.id, m]))
+  for (const m of plan.keep) {
+    const row = before.get(m.id)
+    if (!row || (row.starts_at === m.startsAt && row.ends_at === m.endsAt)) continue
+    await db.updateTable('meetings').set({ starts_at: m.startsAt, ends_at: m.endsAt }).where('id', '=', m.id).where('class_id', '=', classId).execute()
+    // A "called" tick was about the old time; the person must be called again.
+    if (row.starts_at !== m.startsAt) await db.deleteFrom('reminder_calls').where('meeting_id', '=', m.id).execute()
   }
-  const surplus = existing.slice(meetings.length).map(m => m.id)
-  if (surplus.length > 0) await db.deleteFrom('meetings').where('id', 'in', surplus).execute()
+  if (plan.add.length > 0) await db.insertInto('meetings').values(plan.add.map(m => ({ class_id: classId, starts_at: m.startsAt, ends_at: m.endsAt }))).execute()
+  if (plan.remove.length > 0) await db.deleteFrom('meetings').where('class_id', '=', classId).where('id', 'in', plan.remove).execute()
+}
+
+/** Sets a class's meetings: matched by id (or the same start), never by position. */
+export async function replaceMeetings (db: DbOrTx, classId: number, meetings: PlannedMeeting[]): Promise<void> {
+  await applyMeetingPlan(db, classId, planMeetings(await listMeetings(db, [classId]), meetings))
 }
 
 export async function findClassIdsWithMeetingsBetween (db: DbOrTx, from: string, to: string): Promise<number[]> {

@@ -1,10 +1,10 @@
 import type { Db } from '../db/connection.ts'
-import { type ClassInput, shiftWeeks } from '../domain/class-form.ts'
+import { type ClassInput, planMeetings, shiftWeeks } from '../domain/class-form.ts'
 import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { withdrawQueued } from '../repositories/outbox-repository.ts'
-import { cancelActiveBookings, listActiveBookings } from '../repositories/booking-repository.ts'
-import { insertClass, lockClass, replaceMeetings, updateClassRow } from '../repositories/class-repository.ts'
+import { cancelActiveBookings, countConfirmed, listActiveBookings } from '../repositories/booking-repository.ts'
+import { applyMeetingPlan, insertClass, listMeetingIdsInUse, listMeetings, lockClass, updateClassRow } from '../repositories/class-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
 import { classChanged, classFacts, notifyBooking, notifyClassChanged, notifyInterest } from './notification-service.ts'
 
@@ -38,25 +38,43 @@ export async function createClasses (db: Db, input: ClassInput, staffId: number 
   })
 }
 
+export interface ClassUpdateOptions {
+  /** The version the change was made from; a class changed since is refused (class_changed). Omitted: no check. */
+  expectedVersion?: number
+  /** Fewer seats than there are people with one: allowed only by this explicit choice. */
+  allowCapacityBelowSeatsTaken?: boolean
+}
+
 /**
- * Changes a class. More seats go at once to the waiting list, first in line first;
- * fewer seats never remove anyone who has one, they only close booking.
+ * Changes a class. Meetings are matched by id: a meeting with attendance (or a
+ * milestone) is never removed, and attendance never moves to another meeting. More
+ * seats go at once to the waiting list, first in line first. Fewer seats than people
+ * with one are refused unless chosen explicitly; even then nobody loses a seat, booking
+ * only closes until enough have left.
  */
-export async function updateClass (db: Db, id: number, input: Omit<ClassInput, 'repeatWeeks'>, staffId: number | null, now: Date = new Date()): Promise<{ promoted: number[] }> {
+export async function updateClass (db: Db, id: number, input: Omit<ClassInput, 'repeatWeeks'>, staffId: number | null, options: ClassUpdateOptions = {}, now: Date = new Date()): Promise<{ promoted: number[] }> {
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const before = await lockClass(tx, id)
     if (!before) throw new DomainError('class_not_found')
     const factsBefore = await classFacts(tx, id)
-    await updateClassRow(tx, id, classColumns(input, at))
-    await replaceMeetings(tx, id, input.meetings)
+    if (!await updateClassRow(tx, id, classColumns(input, at), options.expectedVersion)) throw new DomainError('class_changed')
+    const plan = planMeetings(await listMeetings(tx, [id]), input.meetings)
+    if (plan.unknown.length > 0) throw new DomainError('meeting_not_on_class', undefined, { meetingIds: plan.unknown })
+    const inUse = await listMeetingIdsInUse(tx, plan.remove)
+    if (inUse.length > 0) throw new DomainError('meeting_has_attendance', undefined, { meetingIds: inUse })
+    const seatsTaken = await countConfirmed(tx, id)
+    const belowSeats = input.capacity < seatsTaken && input.capacity < before.capacity
+    if (belowSeats && options.allowCapacityBelowSeatsTaken !== true) throw new DomainError('capacity_below_seats_taken', undefined, { seatsTaken })
+    await applyMeetingPlan(tx, id, plan)
     if (before.cancelled_at === null && classChanged(factsBefore, await classFacts(tx, id))) {
       await withdrawQueued(tx, { classId: id, kinds: ['reminder'] }, 'Holdet blev ændret, før påmindelsen blev sendt.')
       await notifyClassChanged(tx, id, factsBefore, now)
     }
     if (before.is_public === 0 && input.isPublic) await notifyInterest(tx, [id], now)
     const promoted = before.cancelled_at === null ? await promoteFromWaitlist(tx, { id, capacity: input.capacity, waitlist_mode: input.waitlistMode }, at) : []
-    await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_updated', subject_type: 'class', subject_id: id, detail: `capacity=${before.capacity}->${input.capacity} promoted=${promoted.length}` })
+    const detail = `capacity=${before.capacity}->${input.capacity}${belowSeats ? ` below_seats_taken=${seatsTaken}` : ''} meetings=+${plan.add.length}-${plan.remove.length} promoted=${promoted.length}`
+    await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_updated', subject_type: 'class', subject_id: id, detail })
     return { promoted }
   })
 }

@@ -1,8 +1,9 @@
 import { DateTime } from 'luxon'
 import type { Db, DbOrTx } from '../db/connection.ts'
 import { type BookingWithPerson, findBookingById } from '../repositories/booking-repository.ts'
-import { findClassRow } from '../repositories/class-repository.ts'
+import { findClassRow, findMeeting } from '../repositories/class-repository.ts'
 import { dueReminderOffset, firstReminderMoment } from '../domain/reminders.ts'
+import { DomainError } from '../domain/errors.ts'
 import { ZONE } from '../domain/time.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { claimDueJob, ensureScheduledJob, finishJob, recordJobFailure } from '../repositories/scheduled-job-repository.ts'
@@ -150,6 +151,11 @@ export async function getCallList (db: Db, day: string, offsets: number[]): Prom
 /** Ticks (or unticks) "called" for one booking and meeting on the call list. */
 export async function markCalled (db: Db, bookingId: number, meetingId: number, called: boolean, staffId: number, now: Date = new Date()): Promise<void> {
   await db.transaction().execute(async tx => {
+    // An unknown booking or meeting, or one of another class, is a 404, never a foreign-key error.
+    const booking = await findBookingById(tx, bookingId)
+    const meeting = await findMeeting(tx, meetingId)
+    if (!booking || !meeting) throw new DomainError(booking ? 'meeting_not_found' : 'booking_not_found')
+    if (booking.class_id !== meeting.class_id) throw new DomainError('booking_not_on_class')
     await setReminderCalled(tx, bookingId, meetingId, staffId, called ? now.toISOString() : null)
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: called ? 'reminder_called' : 'reminder_call_undone', subject_type: 'booking', subject_id: bookingId, detail: `meeting=${meetingId}` })
   })

@@ -101,9 +101,13 @@ describe('planning classes', () => {
     for (let i = 1; i <= 5; i++) outcomes.push(await bookNew(t.db, id, person(i), 'online'))
     const meetingIds = (await t.db.selectFrom('meetings').select('id').where('class_id', '=', id).orderBy('starts_at').execute()).map(m => m.id)
 
+    // The form's hidden fields: the version it was opened at, and each meeting's id.
+    const hidden = (html: string) => Object.fromEntries([...html.matchAll(/type="hidden" name="(version|meeting_id_\d+)" value="(\d*)"/g)].map(m => [m[1], m[2]]))
     const edit = await agent.get(`/personale/hold/${id}/ret`).expect(200)
     expect(edit.text).toContain('value="2030-05-06"')
+    expect(hidden(edit.text)).toMatchObject({ meeting_id_1: String(meetingIds[0]), meeting_id_2: String(meetingIds[1]) })
     const up = await agent.post(`/personale/hold/${id}/ret`).type('form').send({
+      ...hidden(edit.text),
       _csrf: csrfOf(edit.text),
       course: 'mitid-kom-godt-i-gang',
       location: String(library),
@@ -122,8 +126,10 @@ describe('planning classes', () => {
     expect(statuses.map(s => s.status)).toEqual(['confirmed', 'confirmed', 'confirmed', 'confirmed', 'waitlisted'])
     expect((await t.db.selectFrom('meetings').select('id').where('class_id', '=', id).orderBy('starts_at').execute()).map(m => m.id)).toEqual(meetingIds)
 
-    const down = await agent.post(`/personale/hold/${id}/ret`).type('form').send({
-      _csrf: csrfOf(edit.text),
+    const again = await agent.get(`/personale/hold/${id}/ret`).expect(200)
+    const fewer = {
+      ...hidden(again.text),
+      _csrf: csrfOf(again.text),
       course: 'mitid-kom-godt-i-gang',
       location: String(library),
       capacity: '1',
@@ -131,7 +137,12 @@ describe('planning classes', () => {
       meeting_date_1: '2030-05-06',
       meeting_start_1: '10:00',
       meeting_end_1: '12:00'
-    })
+    }
+    // Fewer seats than people with one only by an explicit choice.
+    const refused = await agent.post(`/personale/hold/${id}/ret`).type('form').send(fewer)
+    expect(refused.status).toBe(409)
+    expect(refused.text).toContain('4 har allerede en plads')
+    const down = await agent.post(`/personale/hold/${id}/ret`).type('form').send({ ...fewer, capacity_below_seats: '1' })
     expect(down.status).toBe(303)
     const after = await t.db.selectFrom('bookings').select('status').where('class_id', '=', id).execute()
     expect(after.filter(b => b.status === 'confirmed')).toHaveLength(4)

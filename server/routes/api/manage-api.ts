@@ -16,10 +16,14 @@ import { cancelClass, createClasses, updateClass } from '../../services/class-se
 import { parseId } from '../params.ts'
 import { ErrorBody, apiError } from './api-errors.ts'
 
-const Meeting = Type.Object({ start: Type.String({ format: 'date-time' }), end: Type.String({ format: 'date-time' }) }, { additionalProperties: false })
 // Ids are 32-bit integers in the database (PostgreSQL refuses larger numbers for them);
 // a larger id in a path is read as 0, which no class has.
 const MAX_ID = 2147483647
+const Meeting = Type.Object({
+  id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'An existing meeting of the class (from GET); without it a meeting starting at the same moment as an existing one is that one, and the rest are new.' })),
+  start: Type.String({ format: 'date-time' }),
+  end: Type.String({ format: 'date-time' })
+}, { additionalProperties: false })
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,9}$' }) })
 
 const CreateClassBody = Type.Object({
@@ -32,7 +36,13 @@ const CreateClassBody = Type.Object({
   note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
   meetings: Type.Array(Meeting, { minItems: 1, maxItems: 20 })
 }, { additionalProperties: false })
-const UpdateClassBody = Type.Partial(CreateClassBody, { additionalProperties: false })
+const UpdateClassBody = Type.Composite([
+  Type.Partial(CreateClassBody),
+  Type.Object({
+    version: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'The version the change was made from (from GET); a class changed since is refused with 409 class_changed. Without it, no check.' })),
+    allowCapacityBelowSeatsTaken: Type.Optional(Type.Boolean({ description: 'Allow fewer seats than seatsTaken. Nobody loses a seat; booking closes until enough have left. Without it, 409 capacity_below_seats_taken.' }))
+  })
+], { additionalProperties: false })
 
 const CreateBookingBody = Type.Object({
   name: Type.String({ maxLength: 200 }),
@@ -55,9 +65,10 @@ const ManagedClass = Type.Object({
   waitlistMode: Type.String(),
   cancelled: Type.Boolean(),
   note: Type.Union([Type.String(), Type.Null()]),
-  meetings: Type.Array(Type.Object({ start: Type.String(), end: Type.String() })),
+  meetings: Type.Array(Type.Object({ id: Type.Integer(), start: Type.String(), end: Type.String() })),
   seatsTaken: Type.Integer(),
-  waitlistLength: Type.Integer()
+  waitlistLength: Type.Integer(),
+  version: Type.Integer({ description: 'Bumped by every change of the class or its meetings.' })
 })
 
 /**
@@ -86,9 +97,10 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
       waitlistMode: summary.waitlistMode,
       cancelled: summary.cancelledAt !== null,
       note: summary.note,
-      meetings: summary.meetings.map(m => ({ start: toOffsetIso(m.starts_at), end: toOffsetIso(m.ends_at) })),
+      meetings: summary.meetings.map(m => ({ id: m.id, start: toOffsetIso(m.starts_at), end: toOffsetIso(m.ends_at) })),
       seatsTaken: summary.confirmedCount,
-      waitlistLength: summary.waitlistCount
+      waitlistLength: summary.waitlistCount,
+      version: summary.version
     }
   }
 
@@ -116,7 +128,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     waitlistMode: body.waitlistMode ?? 'auto',
     note: body.note ?? null,
     meetings: body.meetings
-      .map(m => ({ startsAt: DateTime.fromISO(m.start).toUTC().toISO() as string, endsAt: DateTime.fromISO(m.end).toUTC().toISO() as string }))
+      .map(m => ({ ...(m.id === undefined ? {} : { id: m.id }), startsAt: DateTime.fromISO(m.start).toUTC().toISO() as string, endsAt: DateTime.fromISO(m.end).toUTC().toISO() as string }))
       .sort((a, b) => a.startsAt.localeCompare(b.startsAt))
   })
 
@@ -140,16 +152,30 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.patch<{ Params: Static<typeof IdParams>, Body: Static<typeof UpdateClassBody> }>('/api/v1/classes/:id', {
     config: { scope: 'classes:write' },
-    schema: { tags: ['classes'], summary: 'Change a class (more seats promote from the waiting list)', params: IdParams, body: UpdateClassBody, response: { 200: ManagedClass, 400: ErrorBody, 404: ErrorBody, 422: ErrorBody } }
+    schema: {
+      tags: ['classes'],
+      summary: 'Change a class (more seats promote from the waiting list)',
+      description: 'Meetings are matched by id, never by position. A meeting with attendance cannot be removed (409 meeting_has_attendance). With `version`, a class changed since is refused (409 class_changed).',
+      params: IdParams,
+      body: UpdateClassBody,
+      response: { 200: ManagedClass, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody }
+    }
   }, async (request, reply) => {
     const id = (parseId(request.params.id) ?? 0)
-    if (Object.keys(request.body ?? {}).length === 0) return await apiError(reply, 400, 'invalid_body', 'Skriv mindst ét felt, der skal ændres.', undefined, { field: null })
+    const { version, allowCapacityBelowSeatsTaken, ...changes } = request.body ?? {}
+    if (Object.keys(changes).length === 0) return await apiError(reply, 400, 'invalid_body', 'Skriv mindst ét felt, der skal ændres.', undefined, { field: null })
     const current = await managedClass(id)
     if (!current) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
-    const merged = { courseSlug: current.courseSlug, locationId: current.locationId, partnerId: current.partnerId, capacity: current.capacity, public: current.public, waitlistMode: current.waitlistMode as 'auto' | 'call', note: current.note, meetings: current.meetings, ...request.body }
+    const merged = { courseSlug: current.courseSlug, locationId: current.locationId, partnerId: current.partnerId, capacity: current.capacity, public: current.public, waitlistMode: current.waitlistMode as 'auto' | 'call', note: current.note, meetings: current.meetings, ...changes }
     const problem = await checkClass(merged, false)
     if (problem) return await apiError(reply, 422, 'invalid_class', problem)
-    await updateClass(fastify.db, id, toInput(merged), request.apiCaller?.ownerId ?? null)
+    try {
+      await updateClass(fastify.db, id, toInput(merged), request.apiCaller?.ownerId ?? null, { expectedVersion: version, allowCapacityBelowSeatsTaken })
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error
+      const details = Object.keys(error.details).length > 0 ? error.details : undefined
+      return await apiError(reply, DOMAIN_MESSAGES[error.code].status, error.code, DOMAIN_MESSAGES[error.code].message, details)
+    }
     return await managedClass(id)
   })
 

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { DateTime } from 'luxon'
-import { type ClassErrors, type ClassFormValues, MEETING_ROWS, readClassForm, validateClassForm } from '../../domain/class-form.ts'
+import { type ClassErrors, type ClassFormValues, type MeetingFormValues, readClassForm, validateClassForm, withBlankRows } from '../../domain/class-form.ts'
+import { DomainError } from '../../domain/errors.ts'
+import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { ZONE } from '../../domain/time.ts'
 import { countCancelled, listActiveBookings } from '../../repositories/booking-repository.ts'
 import { type ClassSummary, findClassRow, findClassSummary } from '../../repositories/class-repository.ts'
@@ -16,16 +18,17 @@ import { listStaffUsers } from '../../repositories/staff-repository.ts'
 
 const STALE_FORM = 'Siden har været åben længe, så ændringen er ikke gemt endnu. Tjek felterne, og tryk på knappen igen.'
 
-const blankMeetings = () => Array.from({ length: MEETING_ROWS }, () => ({ date: '', start: '', end: '' }))
+const blankMeetings = () => withBlankRows([])
+
+/** A meeting as a row of the form, with its id. */
+function toMeetingRow (m: { id: number, starts_at: string, ends_at: string }): MeetingFormValues {
+  const start = DateTime.fromISO(m.starts_at, { zone: 'utc' }).setZone(ZONE)
+  const end = DateTime.fromISO(m.ends_at, { zone: 'utc' }).setZone(ZONE)
+  return { id: String(m.id), date: start.toISODate() ?? '', start: start.toFormat('HH:mm'), end: end.toFormat('HH:mm') }
+}
 
 /** A class as form values, for editing or copying. */
 function toFormValues (summary: ClassSummary): ClassFormValues {
-  const meetings = blankMeetings()
-  summary.meetings.slice(0, MEETING_ROWS).forEach((m, i) => {
-    const start = DateTime.fromISO(m.starts_at, { zone: 'utc' }).setZone(ZONE)
-    const end = DateTime.fromISO(m.ends_at, { zone: 'utc' }).setZone(ZONE)
-    meetings[i] = { date: start.toISODate() ?? '', start: start.toFormat('HH:mm'), end: end.toFormat('HH:mm') }
-  })
   return {
     course: summary.courseSlug,
     location: String(summary.locationId),
@@ -35,7 +38,9 @@ function toFormValues (summary: ClassSummary): ClassFormValues {
     waitlist_mode: summary.waitlistMode,
     note: summary.note ?? '',
     repeat_weeks: '1',
-    meetings
+    meetings: withBlankRows(summary.meetings.map(toMeetingRow)),
+    version: String(summary.version),
+    capacity_below_seats: false
   }
 }
 
@@ -51,12 +56,13 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     return { courses, locations: usableLocations, partners: usablePartners }
   }
 
-  async function renderForm (reply: FastifyReply, mode: { id: number | null }, values: ClassFormValues, errors: ClassErrors, status = 200, formMessage?: string) {
+  async function renderForm (reply: FastifyReply, mode: { id: number | null, askBelowSeats?: boolean }, values: ClassFormValues, errors: ClassErrors, status = 200, formMessage?: string) {
     const ctx = await formContext(Number(values.location), values.partner === '' ? null : Number(values.partner))
     reply.code(status)
     return await reply.viewAsync('staff/class-form', {
       title: mode.id === null ? 'Nyt hold' : 'Ret hold',
       id: mode.id,
+      askBelowSeats: mode.askBelowSeats === true || values.capacity_below_seats,
       values,
       errors,
       formMessage,
@@ -80,8 +86,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const copyOf = parseId((request.query as Record<string, unknown>).kopi)
     const source = copyOf === undefined ? undefined : await findClassSummary(fastify.db, copyOf)
     const values: ClassFormValues = source
-      ? { ...toFormValues(source), meetings: blankMeetings() }
-      : { course: queryString(request.query, 'kursus') ?? '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings() }
+      ? { ...toFormValues(source), meetings: blankMeetings(), version: '' }
+      : { course: queryString(request.query, 'kursus') ?? '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings(), version: '', capacity_below_seats: false }
     return await renderForm(reply, { id: null }, values, {})
   })
 
@@ -138,9 +144,61 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await renderForm(reply, { id }, values, {}, 403, STALE_FORM)
     const result = await validate(values, true)
     if (!result.ok) return await renderForm(reply, { id }, values, result.errors, 400)
-    const { promoted } = await updateClass(fastify.db, id, result.input, staffId(request))
-    return await reply.redirect(`/personale/hold/${id}?gemt=1&rykket=${promoted.length}`, 303)
+    try {
+      const { promoted } = await updateClass(fastify.db, id, result.input, staffId(request), {
+        // A form without a version (opened before versions existed, or forged) is as stale as an old one.
+        expectedVersion: parseId(values.version) ?? 0,
+        allowCapacityBelowSeatsTaken: values.capacity_below_seats
+      })
+      return await reply.redirect(`/personale/hold/${id}?gemt=1&rykket=${promoted.length}`, 303)
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error
+      return await renderRefusedEdit(reply, id, values, error)
+    }
   })
+
+  /** Why a valid edit was refused, next to what it was about; the class as it is now if it changed. */
+  async function renderRefusedEdit (reply: FastifyReply, id: number, values: ClassFormValues, error: DomainError) {
+    const summary = await findClassSummary(fastify.db, id)
+    if (!summary) return reply.callNotFound()
+    const rowOf = (meetingId: number) => values.meetings.findIndex(m => m.id === String(meetingId)) + 1
+    switch (error.code) {
+      case 'class_changed':
+        return await renderForm(reply, { id }, toFormValues(summary), {}, 409,
+          'Holdet er ændret, siden du åbnede siden, så din ændring er ikke gemt. Her er holdet, som det er nu. Ret det igen, og tryk på »Gem ændringer«.')
+      case 'meeting_has_attendance': {
+        // The removed meeting goes back into its row, so saving again keeps it.
+        const errors: ClassErrors = {}
+        const meetings = [...values.meetings]
+        for (const meetingId of error.details.meetingIds ?? []) {
+          const row = rowOf(meetingId)
+          const meeting = summary.meetings.find(m => m.id === meetingId)
+          if (row === 0 || !meeting) continue
+          meetings[row - 1] = toMeetingRow(meeting)
+          errors[`meeting_${row}`] = `Mødegang ${row}: der er registreret fremmøde, så den kan ikke fjernes. Den er sat ind igen. Ret fremmødet først, hvis mødegangen ikke blev holdt.`
+        }
+        return await renderForm(reply, { id }, { ...values, meetings }, errors, 409, Object.keys(errors).length === 0 ? DOMAIN_MESSAGES[error.code].message : undefined)
+      }
+      case 'meeting_not_on_class': {
+        const errors: ClassErrors = {}
+        for (const meetingId of error.details.meetingIds ?? []) {
+          const row = rowOf(meetingId)
+          if (row > 0) errors[`meeting_${row}`] = `Mødegang ${row}: mødegangen hører ikke til holdet. Genindlæs siden, og prøv igen.`
+        }
+        return await renderForm(reply, { id }, values, errors, 409, DOMAIN_MESSAGES[error.code].message)
+      }
+      case 'capacity_below_seats_taken': {
+        const taken = error.details.seatsTaken ?? summary.confirmedCount
+        return await renderForm(reply, { id, askBelowSeats: true }, values, {
+          capacity: `${taken} har allerede en plads. Skriv mindst ${taken} pladser, eller sæt kryds nedenfor for at sætte pladserne ned alligevel.`
+        }, 409)
+      }
+      default: {
+        const m = DOMAIN_MESSAGES[error.code]
+        return await renderForm(reply, { id }, values, {}, m.status, m.message)
+      }
+    }
+  }
 
   fastify.post<{ Params: { id: string } }>('/personale/hold/:id/synlighed', leader, async (request, reply) => {
     const id = parseId(request.params.id)
