@@ -2,6 +2,8 @@ import { DateTime } from 'luxon'
 import type { Db, DbOrTx } from '../db/connection.ts'
 import { type BookingWithPerson, findBookingById } from '../repositories/booking-repository.ts'
 import { findClassRow } from '../repositories/class-repository.ts'
+import { findMeetingContext } from '../repositories/attendance-repository.ts'
+import { DomainError } from '../domain/errors.ts'
 import { dueReminderOffset, firstReminderMoment } from '../domain/reminders.ts'
 import { ZONE } from '../domain/time.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
@@ -147,9 +149,17 @@ export async function getCallList (db: Db, day: string, offsets: number[]): Prom
   return { day: start.toISODate() as string, entries }
 }
 
-/** Ticks (or unticks) "called" for one booking and meeting on the call list. */
+/**
+ * Ticks (or unticks) "called" for one booking and meeting on the call list. Both must
+ * exist and belong to the same class; otherwise nothing is written.
+ */
 export async function markCalled (db: Db, bookingId: number, meetingId: number, called: boolean, staffId: number, now: Date = new Date()): Promise<void> {
   await db.transaction().execute(async tx => {
+    const booking = await findBookingById(tx, bookingId)
+    if (!booking) throw new DomainError('booking_not_found')
+    const meeting = await findMeetingContext(tx, meetingId)
+    if (!meeting) throw new DomainError('meeting_not_found')
+    if (meeting.classId !== booking.class_id) throw new DomainError('booking_not_on_class')
     await setReminderCalled(tx, bookingId, meetingId, staffId, called ? now.toISOString() : null)
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: called ? 'reminder_called' : 'reminder_call_undone', subject_type: 'booking', subject_id: bookingId, detail: `meeting=${meetingId}` })
   })

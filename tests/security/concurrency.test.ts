@@ -1,7 +1,10 @@
 import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { bookSeat } from '../../server/services/booking-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
-import { buildTestApp, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp } from '../helpers/app.ts'
+import {
+  bookingInput, buildTestApp, createClass, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp
+} from '../helpers/app.ts'
 
 describe('an invitation link is used once, even by four requests at the same moment', () => {
   let t: TestApp
@@ -42,5 +45,37 @@ describe('an invitation link is used once, even by four requests at the same mom
     expect((await t.db.selectFrom('staff_users').select('id').execute()).length).toBe(usersBefore)
     const accepted = await t.db.selectFrom('audit_log').select('id').where('action', '=', 'staff_invitation_accepted').execute()
     expect(accepted).toHaveLength(1)
+  })
+})
+
+describe('ticking "ringet" on the call list with ids that do not fit', () => {
+  let t: TestApp
+  beforeEach(async () => { t = await buildTestApp() })
+  afterEach(async () => { await t.app.close() })
+
+  it('answers an unknown booking, an unknown meeting and a meeting of another class with a Danish 4xx, and writes nothing', async () => {
+    const staff = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const classId = await createClass(t.db, { meetings: ['2030-04-01T10:00'] })
+    const other = await createClass(t.db, { meetings: ['2030-04-02T10:00'] })
+    await bookSeat(t.db, classId, bookingInput({ name: 'Poul Phone', phone: '12345678' }), 'phone', new Date('2030-03-01T10:00:00Z'))
+    const booking = await t.db.selectFrom('bookings').select('id').where('class_id', '=', classId).executeTakeFirstOrThrow()
+    const otherMeeting = await t.db.selectFrom('meetings').select('id').where('class_id', '=', other).executeTakeFirstOrThrow()
+    const meeting = await t.db.selectFrom('meetings').select('id').where('class_id', '=', classId).executeTakeFirstOrThrow()
+    const page = await staff.get('/personale/ringeliste?dag=2030-03-30').expect(200)
+    const count = async (table: 'reminder_calls' | 'audit_log') => Number((await t.db.selectFrom(table).select(eb => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+    const before = { calls: await count('reminder_calls'), audit: await count('audit_log') }
+
+    const cases = [
+      { booking_id: '999999', meeting_id: String(meeting.id), says: 'Vi kan ikke finde tilmeldingen' },
+      { booking_id: String(booking.id), meeting_id: '999999', says: 'Vi kan ikke finde den mødegang' },
+      { booking_id: String(booking.id), meeting_id: String(otherMeeting.id), says: 'Personen er ikke tilmeldt dette hold' }
+    ]
+    for (const c of cases) {
+      const answer = await staff.post('/personale/ringeliste/ringet').type('form').send({ _csrf: csrfOf(page.text), dag: '2030-03-30', booking_id: c.booking_id, meeting_id: c.meeting_id, ringet: '1' })
+      expect(answer.status, JSON.stringify(c)).toBeGreaterThanOrEqual(400)
+      expect(answer.status, JSON.stringify(c)).toBeLessThan(500)
+      expect(answer.text).toContain(c.says)
+    }
+    expect({ calls: await count('reminder_calls'), audit: await count('audit_log') }).toEqual(before)
   })
 })
