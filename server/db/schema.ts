@@ -94,6 +94,8 @@ export interface BookingTable {
   device: ColumnType<Device | null, Device | null | undefined, Device | null>
   /** 1 for a walk-in the leader let in beyond the class's seats. */
   over_capacity: ColumnType<number, number | undefined, number>
+  /** The booking staff moved this one from (now cancelled); null for a booking made directly. */
+  moved_from_booking_id: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export type Device = 'iphone' | 'android' | 'ipad' | 'tablet' | 'pc' | 'borrowed' | 'other'

@@ -5,6 +5,7 @@ export type DomainErrorCode =
   | 'class_not_public'
   | 'booking_not_found'
   | 'booking_already_cancelled'
+  | 'booking_moved'
   | 'booking_not_waiting'
   | 'class_full'
   | 'same_class'

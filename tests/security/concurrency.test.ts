@@ -6,6 +6,28 @@ import {
   bookingInput, buildTestApp, createClass, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp
 } from '../helpers/app.ts'
 
+/** A citizen's browser on a private booking page: the cookie and CSRF token of its "Afmeld" form. */
+async function openCancelForm (t: TestApp, token: string): Promise<{ cookie: string, csrf: string }> {
+  const res = await request(t.app.server).get(`/tilmelding/${token}/afmeld`).expect(200)
+  const cookie = (res.headers['set-cookie'] as unknown as string[] | undefined)?.map(c => c.split(';')[0]).join('; ') ?? ''
+  return { cookie, csrf: csrfOf(res.text) }
+}
+
+async function postCancel (t: TestApp, token: string, form: { cookie: string, csrf: string }) {
+  return await request(t.app.server).post(`/tilmelding/${token}/afmeld`).set('cookie', form.cookie).type('form').send({ _csrf: form.csrf })
+}
+
+/** What the citizen reads after pressing "Afmeld": the page the answer leads to, or the answer itself. */
+async function pageAfter (t: TestApp, res: request.Response): Promise<string> {
+  if (res.status !== 303) return res.text
+  return (await request(t.app.server).get(res.headers.location ?? '')).text
+}
+
+async function liveBookingsOf (t: TestApp, participantId: number): Promise<number> {
+  const rows = await t.db.selectFrom('bookings').select('id').where('participant_id', '=', participantId).where('status', 'in', ['confirmed', 'waitlisted']).execute()
+  return rows.length
+}
+
 describe('an invitation link is used once, even by four requests at the same moment', () => {
   let t: TestApp
   beforeEach(async () => { t = await buildTestApp() })
@@ -45,6 +67,69 @@ describe('an invitation link is used once, even by four requests at the same mom
     expect((await t.db.selectFrom('staff_users').select('id').execute()).length).toBe(usersBefore)
     const accepted = await t.db.selectFrom('audit_log').select('id').where('action', '=', 'staff_invitation_accepted').execute()
     expect(accepted).toHaveLength(1)
+  })
+})
+
+describe('a citizen cancels while staff move the booking to another class', () => {
+  let t: TestApp
+  beforeEach(async () => { t = await buildTestApp() })
+  afterEach(async () => { await t.app.close() })
+
+  let people = 0
+  async function bookAndPrepare () {
+    people++
+    const from = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    const to = await createClass(t.db, { meetings: ['2030-03-12T10:00'] })
+    const { token } = await bookSeat(t.db, from, bookingInput({ name: `Inger Lund ${people}`, phone: String(23456700 + people) }), 'online', new Date('2030-01-01T10:00:00Z'))
+    const booking = await t.db.selectFrom('bookings').select(['id', 'participant_id']).where('token', '=', token).executeTakeFirstOrThrow()
+    return { from, to, token, booking }
+  }
+
+  it('after a move, the old link says where the booking went and never "afmeldt"', async () => {
+    const staff = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const { to, token, booking } = await bookAndPrepare()
+    const citizen = await openCancelForm(t, token)
+
+    const page = await staff.get(`/personale/tilmeldinger/${booking.id}`).expect(200)
+    await staff.post(`/personale/tilmeldinger/${booking.id}/flyt`).type('form').send({ _csrf: csrfOf(page.text), target: String(to) }).expect(303)
+
+    const answer = await postCancel(t, token, citizen)
+    expect(answer.status).toBeLessThan(500)
+    const text = await pageAfter(t, answer)
+    expect(text).not.toContain('Du er nu afmeldt')
+    expect(text).not.toContain('Tilmeldingen er afmeldt')
+    expect(text).toContain('Din tilmelding er flyttet til et andet hold')
+    const moved = await t.db.selectFrom('bookings').select('token').where('class_id', '=', to).executeTakeFirstOrThrow()
+    expect(text).toContain(`/tilmelding/${moved.token}`)
+    expect(await liveBookingsOf(t, booking.participant_id)).toBe(1)
+
+    // The old link itself, opened later, tells the same truth.
+    const old = await request(t.app.server).get(`/tilmelding/${token}`).expect(200)
+    expect(old.text).toContain('Din tilmelding er flyttet til et andet hold')
+    expect(old.text).not.toContain('Tilmeldingen er afmeldt')
+  })
+
+  it('at the same moment: "afmeldt" is shown only when no live booking remains', async () => {
+    const staff = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    for (let round = 0; round < 6; round++) {
+      const { to, token, booking } = await bookAndPrepare()
+      const citizen = await openCancelForm(t, token)
+      const page = await staff.get(`/personale/tilmeldinger/${booking.id}`).expect(200)
+
+      const cancelling = async () => await postCancel(t, token, citizen)
+      const moving = async () => await staff.post(`/personale/tilmeldinger/${booking.id}/flyt`).type('form').send({ _csrf: csrfOf(page.text), target: String(to) })
+      // Which request reaches the database first is up to the server; alternate who starts first.
+      const [cancel, move] = round % 2 === 0
+        ? await Promise.all([cancelling(), moving()])
+        : await Promise.all([moving(), cancelling()]).then(([m, c]) => [c, m] as const)
+      expect(cancel.status).toBeLessThan(500)
+      expect(move.status).toBeLessThan(500)
+      const text = await pageAfter(t, cancel)
+      const live = await liveBookingsOf(t, booking.participant_id)
+      if (text.includes('Du er nu afmeldt')) expect(live).toBe(0)
+      else expect(text).toContain('Din tilmelding er flyttet til et andet hold')
+      expect(live).toBe(move.status === 303 ? 1 : 0)
+    }
   })
 })
 

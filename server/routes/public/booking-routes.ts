@@ -95,12 +95,13 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!data) return reply.callNotFound()
     privateHeaders(reply)
     const query = request.query as Record<string, string | undefined>
+    const moved = data.movedTo !== null
     return await reply.viewAsync('public/booking', {
-      title: data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
+      title: moved ? 'Din tilmelding er flyttet' : data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
       ...data,
       justBooked: query.ny === '1',
       alreadyBooked: query.fandtes === '1',
-      justCancelled: query.afmeldt === '1',
+      justCancelled: query.afmeldt === '1' && data.booking.status === 'cancelled' && !moved,
       pageUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
       doorCode: formatCheckinCode(data.booking.checkin_code),
       doorQr: data.booking.status === 'confirmed' ? await QRCode.toString(data.booking.checkin_code, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }) : null
@@ -146,7 +147,10 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
       const outcome = await cancelBooking(fastify.db, data.booking.token, 'participant')
       request.log.info({ classId: data.booking.class_id, promoted: outcome.promoted.length }, 'booking cancelled')
     } catch (error) {
-      if (!(error instanceof DomainError && error.code === 'booking_already_cancelled')) throw error
+      if (!(error instanceof DomainError)) throw error
+      // Staff moved the booking meanwhile: the booking page says where it went, never "afmeldt".
+      if (error.code === 'booking_moved') return await reply.redirect(`/tilmelding/${data.booking.token}`, 303)
+      if (error.code !== 'booking_already_cancelled') throw error
     }
     return await reply.redirect(`/tilmelding/${data.booking.token}?afmeldt=1`, 303)
   })
