@@ -6,6 +6,7 @@ export type DomainErrorCode =
   | 'booking_not_found'
   | 'booking_already_cancelled'
   | 'booking_moved'
+  | 'class_ended'
   | 'booking_not_waiting'
   | 'class_full'
   | 'same_class'

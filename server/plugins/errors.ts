@@ -11,6 +11,7 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   booking_not_found: { status: 404, title: 'Tilmeldingen findes ikke', message: 'Vi kan ikke finde tilmeldingen. Tjek, at du har hele linket med.' },
   booking_already_cancelled: { status: 409, title: 'Tilmeldingen er allerede afmeldt', message: 'Tilmeldingen er allerede afmeldt.' },
   booking_moved: { status: 409, title: 'Tilmeldingen er flyttet', message: 'Tilmeldingen er flyttet til et andet hold, så den er ikke afmeldt. Afmeld den på det nye hold, hvis det er meningen.' },
+  class_ended: { status: 409, title: 'Holdet er slut', message: 'Holdet er slut, så tilmeldingen kan ikke længere afmeldes eller flyttes.' },
   booking_not_waiting: { status: 409, title: 'Ikke på ventelisten', message: 'Personen står ikke længere på ventelisten. Siden er opdateret.' },
   same_participant: { status: 409, title: 'Samme deltager', message: 'Vælg en anden deltager at slå sammen med.' },
   participant_not_found: { status: 404, title: 'Deltageren findes ikke', message: 'Vi kan ikke finde deltageren.' },

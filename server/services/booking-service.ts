@@ -116,6 +116,7 @@ export async function cancelBooking (db: Db, token: string, by: CancelledBy, now
     const current = await findBookingByToken(tx, token)
     if (!current) throw new DomainError('booking_already_cancelled')
     await refuseIfCancelled(tx, current)
+    if (await hasEnded(tx, cls.id, at)) throw new DomainError('class_ended')
 
     await setBookingStatus(tx, [current.id], 'cancelled', at, by)
     await withdrawQueued(tx, { bookingIds: [current.id] }, 'Tilmeldingen blev afmeldt, før e-mailen blev sendt.')
@@ -142,6 +143,12 @@ async function findLiveMove (db: DbOrTx, bookingId: number): Promise<Pick<Bookin
   let next = await findMovedTo(db, bookingId)
   for (let hops = 0; next && next.status === 'cancelled' && hops < 100; hops++) next = await findMovedTo(db, next.id)
   return next && next.status !== 'cancelled' ? next : undefined
+}
+
+/** A class has ended when its last meeting has; its bookings then stay as they are. */
+async function hasEnded (tx: DbOrTx, classId: number, at: string): Promise<boolean> {
+  const last = (await listMeetings(tx, [classId])).at(-1)
+  return last !== undefined && last.ends_at <= at
 }
 
 /**
@@ -242,6 +249,7 @@ export async function moveBooking (db: Db, bookingId: number, targetClassId: num
     const current = await findBookingById(tx, bookingId)
     if (!current) throw new DomainError('booking_already_cancelled')
     await refuseIfCancelled(tx, current)
+    if (await hasEnded(tx, from.id, at)) throw new DomainError('class_ended')
 
     await setBookingStatus(tx, [bookingId], 'cancelled', at, 'staff')
     await withdrawQueued(tx, { bookingIds: [bookingId] }, 'Tilmeldingen blev flyttet til et andet hold, før e-mailen blev sendt.')

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
 import {
-  bookingInput, buildTestApp, createClass, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp
+  bookingInput, buildTestApp, createClass, createStaff, csrfOf, openBookingForm, signedInAgent, staffIdOf, type TestApp
 } from '../helpers/app.ts'
 
 /** A citizen's browser on a private booking page: the cookie and CSRF token of its "Afmeld" form. */
@@ -130,6 +130,56 @@ describe('a citizen cancels while staff move the booking to another class', () =
       else expect(text).toContain('Din tilmelding er flyttet til et andet hold')
       expect(live).toBe(move.status === 303 ? 1 : 0)
     }
+  })
+})
+
+describe('bookings of a class that has ended cannot be cancelled', () => {
+  let t: TestApp
+  beforeEach(async () => { t = await buildTestApp() })
+  afterEach(async () => { await t.app.close() })
+
+  async function endedBooking () {
+    const classId = await createClass(t.db, { meetings: ['2024-03-05T10:00', '2024-03-12T10:00'] })
+    const { token } = await bookSeat(t.db, classId, bookingInput({ name: 'Bent Holm', phone: '34567890' }), 'online', new Date('2024-02-01T10:00:00Z'))
+    const booking = await t.db.selectFrom('bookings').select(['id', 'status']).where('token', '=', token).executeTakeFirstOrThrow()
+    expect(booking.status).toBe('confirmed')
+    return { classId, token, bookingId: booking.id }
+  }
+
+  const statusOf = async (id: number) => (await t.db.selectFrom('bookings').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status
+
+  it('by the citizen: the page offers no button, and a posted form is refused in Danish', async () => {
+    const { token, bookingId } = await endedBooking()
+    const page = await request(t.app.server).get(`/tilmelding/${token}/afmeld`)
+    expect(page.text).toContain('Holdet er slut')
+    expect(page.text).not.toContain('Ja, afmeld mig')
+
+    // A form opened before the class ended is posted anyway (any page's CSRF token will do).
+    const form = await openBookingForm(t.app, await createClass(t.db, { meetings: ['2030-03-12T10:00'] }))
+    const answer = await postCancel(t, token, form)
+    expect(answer.status).toBe(409)
+    expect(answer.text).toContain('Holdet er slut')
+    expect(answer.text).not.toContain('Du er nu afmeldt')
+    expect(await statusOf(bookingId)).toBe('confirmed')
+  })
+
+  it('by staff: the class page offers no button, and a posted form is refused in Danish', async () => {
+    const staff = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const { classId, bookingId } = await endedBooking()
+    const page = await staff.get(`/personale/hold/${classId}`).expect(200)
+    expect(page.text).not.toContain(`/personale/tilmeldinger/${bookingId}/afmeld`)
+
+    const answer = await staff.post(`/personale/tilmeldinger/${bookingId}/afmeld`).type('form').send({ _csrf: csrfOf(page.text) })
+    expect(answer.status).toBe(409)
+    expect(answer.text).toContain('Holdet er slut')
+    expect(await statusOf(bookingId)).toBe('confirmed')
+
+    // Moving it away would cancel it on the ended class just the same.
+    const target = await createClass(t.db, { meetings: ['2030-03-12T10:00'] })
+    const moved = await staff.post(`/personale/tilmeldinger/${bookingId}/flyt`).type('form').send({ _csrf: csrfOf(page.text), target: String(target) })
+    expect(moved.status).toBe(409)
+    expect(moved.text).toContain('Holdet er slut')
+    expect(await statusOf(bookingId)).toBe('confirmed')
   })
 })
 

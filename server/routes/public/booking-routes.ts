@@ -128,8 +128,15 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!data) return reply.callNotFound()
     privateHeaders(reply)
     if (data.booking.status === 'cancelled') return await reply.redirect(`/tilmelding/${data.booking.token}`, 303)
+    if (data.cls.ended) return await renderEnded(reply, data)
     return await reply.viewAsync('public/cancel', { title: 'Vil du afmelde dig?', ...data, csrfToken: reply.generateCsrf() })
   })
+
+  /** The class is over: nothing to cancel, and the past's figures stay as they are. */
+  async function renderEnded (reply: FastifyReply, data: NonNullable<Awaited<ReturnType<typeof loadBooking>>>) {
+    const m = DOMAIN_MESSAGES.class_ended
+    return await reply.code(m.status).viewAsync('public/cancel', { title: m.title, ...data, ended: m })
+  }
 
   fastify.post<{ Params: { token: string } }>('/tilmelding/:token/afmeld', async (request, reply) => {
     const data = await loadBooking(request.params.token)
@@ -150,6 +157,7 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
       if (!(error instanceof DomainError)) throw error
       // Staff moved the booking meanwhile: the booking page says where it went, never "afmeldt".
       if (error.code === 'booking_moved') return await reply.redirect(`/tilmelding/${data.booking.token}`, 303)
+      if (error.code === 'class_ended') return await renderEnded(reply, data)
       if (error.code !== 'booking_already_cancelled') throw error
     }
     return await reply.redirect(`/tilmelding/${data.booking.token}?afmeldt=1`, 303)
