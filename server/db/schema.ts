@@ -106,6 +106,8 @@ export interface BookingTable {
   link_resent_at: ColumnType<string | null, string | null | undefined, string | null>
   /** A keyed hash of the address an online booking came from; cleared when no longer needed. */
   source_key: ColumnType<string | null, string | null | undefined, string | null>
+  /** The booking staff moved this one from (now cancelled); null for a booking made directly. */
+  moved_from_booking_id: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export type Device = 'iphone' | 'android' | 'ipad' | 'tablet' | 'pc' | 'borrowed' | 'other'

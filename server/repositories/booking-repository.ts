@@ -97,6 +97,11 @@ export async function findBookingById (db: DbOrTx, id: number): Promise<BookingW
   return await withPerson(db).where('bookings.id', '=', id).executeTakeFirst()
 }
 
+/** The booking a move made from this one, if staff moved it to another class. */
+export async function findMovedTo (db: DbOrTx, bookingId: number): Promise<Pick<BookingRow, 'id' | 'token' | 'status'> | undefined> {
+  return await db.selectFrom('bookings').select(['id', 'token', 'status']).where('moved_from_booking_id', '=', bookingId).executeTakeFirst()
+}
+
 export async function insertWaitlistCall (db: DbOrTx, call: Insertable<WaitlistCallTable>): Promise<void> {
   await db.insertInto('waitlist_calls').values(call).execute()
 }

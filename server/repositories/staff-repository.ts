@@ -43,6 +43,18 @@ export async function findStaffUserByInvite (db: DbOrTx, tokenHash: string): Pro
   return await db.selectFrom('staff_users').selectAll().where('invite_token_hash', '=', tokenHash).executeTakeFirst()
 }
 
+/**
+ * Uses an invitation: sets the password and clears the link in one conditional write, so
+ * that of several requests with the same link only one changes the row. True for that one.
+ */
+export async function claimInvitation (db: DbOrTx, id: number, tokenHash: string, passwordHash: string, at: string): Promise<boolean> {
+  const result = await db.updateTable('staff_users')
+    .set({ password_hash: passwordHash, invite_token_hash: null, invite_expires_at: null })
+    .where('id', '=', id).where('invite_token_hash', '=', tokenHash).where('invite_expires_at', '>', at).where('active', '=', 1)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
 export async function updateStaffUser (db: DbOrTx, id: number, changes: Partial<Pick<StaffUserRow, 'active' | 'password_hash' | 'invite_token_hash' | 'invite_expires_at' | 'role' | 'name'>>): Promise<boolean> {
   const result = await db.updateTable('staff_users').set(changes).where('id', '=', id).executeTakeFirst()
   return Number(result.numUpdatedRows) > 0

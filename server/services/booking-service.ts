@@ -1,11 +1,11 @@
 import type { Db, DbOrTx } from '../db/connection.ts'
-import type { BookingSource, CallOutcome, CancelledBy, ClassRow } from '../db/schema.ts'
+import type { BookingRow, BookingSource, CallOutcome, CancelledBy, ClassRow } from '../db/schema.ts'
 import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
 import { bookingsToPromote, statusForNewBooking, waitlistNumber } from '../domain/capacity.ts'
 import { newBookingToken } from '../domain/booking-token.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
-  type BookingWithPerson, claimLinkResend, countBookingsFromSource, countConfirmed, findBookingById, findBookingByToken, insertBooking,
+  type BookingWithPerson, claimLinkResend, countBookingsFromSource, countConfirmed, findBookingById, findBookingByToken, findMovedTo, insertBooking,
   insertWaitlistCall, setStaffNote, listActiveBookings, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
@@ -183,9 +183,11 @@ export async function cancelBooking (db: Db, token: string, by: CancelledBy, now
     if (!booking) throw new DomainError('booking_not_found')
     const cls = await lockClass(tx, booking.class_id)
     if (!cls) throw new DomainError('class_not_found')
-    // Re-read under the lock: a concurrent cancel may have got here first.
+    // Re-read under the lock: a concurrent cancel or move may have got here first.
     const current = await findBookingByToken(tx, token)
-    if (!current || current.status === 'cancelled') throw new DomainError('booking_already_cancelled')
+    if (!current) throw new DomainError('booking_already_cancelled')
+    await refuseIfCancelled(tx, current)
+    if (await hasEnded(tx, cls.id, at)) throw new DomainError('class_ended')
 
     await setBookingStatus(tx, [current.id], 'cancelled', at, by)
     await withdrawQueued(tx, { bookingIds: [current.id] }, 'Tilmeldingen blev afmeldt, før e-mailen blev sendt.')
@@ -196,6 +198,28 @@ export async function cancelBooking (db: Db, token: string, by: CancelledBy, now
     }
     return { promoted }
   })
+}
+
+/**
+ * A cancelled booking cannot be cancelled or moved again. When staff moved it and the
+ * person is still booked on the new class, say so: it is not "afmeldt".
+ */
+async function refuseIfCancelled (tx: DbOrTx, booking: Pick<BookingRow, 'id' | 'status'>): Promise<void> {
+  if (booking.status !== 'cancelled') return
+  throw new DomainError(await findLiveMove(tx, booking.id) ? 'booking_moved' : 'booking_already_cancelled')
+}
+
+/** The live booking that moves (perhaps several) made from this one, if any. */
+async function findLiveMove (db: DbOrTx, bookingId: number): Promise<Pick<BookingRow, 'token' | 'status'> | undefined> {
+  let next = await findMovedTo(db, bookingId)
+  for (let hops = 0; next && next.status === 'cancelled' && hops < 100; hops++) next = await findMovedTo(db, next.id)
+  return next && next.status !== 'cancelled' ? next : undefined
+}
+
+/** A class has ended when its last meeting has; its bookings then stay as they are. */
+async function hasEnded (tx: DbOrTx, classId: number, at: string): Promise<boolean> {
+  const last = (await listMeetings(tx, [classId])).at(-1)
+  return last !== undefined && last.ends_at <= at
 }
 
 /**
@@ -224,8 +248,7 @@ export async function cancelBookingsOfBurst (db: Db, classId: number, bookingIds
   return await db.transaction().execute(async tx => {
     const cls = await lockClass(tx, classId)
     if (!cls) throw new DomainError('class_not_found')
-    const last = (await listMeetings(tx, [classId])).at(-1)
-    if (last && last.ends_at <= at) throw new DomainError('class_ended')
+    if (await hasEnded(tx, classId, at)) throw new DomainError('class_ended')
     const wanted = new Set(bookingIds)
     const ids = (await listActiveBookings(tx, classId)).filter(b => wanted.has(b.id)).map(b => b.id)
     if (ids.length === 0) return { cancelled: 0, promoted: [] }
@@ -242,14 +265,17 @@ export async function cancelBookingsOfBurst (db: Db, classId: number, bookingIds
 export interface BookingView {
   booking: BookingWithPerson
   waitlistNumber: number | null
+  /** For a booking staff moved: the token of the live booking it became, else null. */
+  movedTo: string | null
 }
 
 export async function findBooking (db: Db, token: string): Promise<BookingView | undefined> {
   const booking = await findBookingByToken(db, token)
   if (!booking) return undefined
-  if (booking.status !== 'waitlisted') return { booking, waitlistNumber: null }
+  if (booking.status === 'cancelled') return { booking, waitlistNumber: null, movedTo: (await findLiveMove(db, booking.id))?.token ?? null }
+  if (booking.status !== 'waitlisted') return { booking, waitlistNumber: null, movedTo: null }
   const queue = await listWaitlistIds(db, booking.class_id)
-  return { booking, waitlistNumber: waitlistNumber(queue, id => id === booking.id) }
+  return { booking, waitlistNumber: waitlistNumber(queue, id => id === booking.id), movedTo: null }
 }
 
 export interface BookingPage extends BookingView { cls: ClassCard, course: Course }
@@ -318,7 +344,9 @@ export async function moveBooking (db: Db, bookingId: number, targetClassId: num
     if (!from || !to) throw new DomainError('class_not_found')
     const { status, waitlistNumber } = await placeOn(tx, to, at)
     const current = await findBookingById(tx, bookingId)
-    if (!current || current.status === 'cancelled') throw new DomainError('booking_already_cancelled')
+    if (!current) throw new DomainError('booking_already_cancelled')
+    await refuseIfCancelled(tx, current)
+    if (await hasEnded(tx, from.id, at)) throw new DomainError('class_ended')
 
     await setBookingStatus(tx, [bookingId], 'cancelled', at, 'staff')
     await withdrawQueued(tx, { bookingIds: [bookingId] }, 'Tilmeldingen blev flyttet til et andet hold, før e-mailen blev sendt.')
@@ -338,6 +366,7 @@ export async function moveBooking (db: Db, bookingId: number, targetClassId: num
       booker_phone: current.booker_phone,
       booker_email: current.booker_email,
       staff_note: current.staff_note,
+      moved_from_booking_id: bookingId,
       created_at: at,
       confirmed_at: status === 'confirmed' ? at : null
     })

@@ -148,7 +148,10 @@ export async function getCallList (db: Db, day: string, offsets: number[]): Prom
   return { day: start.toISODate() as string, entries }
 }
 
-/** Ticks (or unticks) "called" for one booking and meeting on the call list. */
+/**
+ * Ticks (or unticks) "called" for one booking and meeting on the call list. Both must
+ * exist and belong to the same class; otherwise nothing is written.
+ */
 export async function markCalled (db: Db, bookingId: number, meetingId: number, called: boolean, staffId: number, now: Date = new Date()): Promise<void> {
   await db.transaction().execute(async tx => {
     // An unknown booking or meeting, or one of another class, is a 404, never a foreign-key error.

@@ -8,7 +8,7 @@ import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { lockNames } from '../repositories/lock-repository.ts'
 import { countRequest, uncountRequest } from '../repositories/shared-state-repository.ts'
 import {
-  bumpSessionGeneration, countStaffUsers, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
+  bumpSessionGeneration, claimInvitation, countStaffUsers, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
 } from '../repositories/staff-repository.ts'
 
 export class StaffError extends Error {
@@ -138,16 +138,20 @@ export async function findInvitation (db: Db, token: string, now: Date = new Dat
   return user
 }
 
-/** Sets the password from an invitation; the link then stops working. */
+/**
+ * Sets the password from an invitation; the link then stops working. The link is claimed
+ * by one conditional write, so when several requests use it at once only one succeeds;
+ * the others get undefined, as for a used link.
+ */
 export async function acceptInvitation (db: Db, token: string, password: string, now: Date = new Date()): Promise<StaffUserRow | undefined> {
   const user = await findInvitation(db, token, now)
   if (!user) return undefined
   const passwordHash = await hash(password)
-  await db.transaction().execute(async tx => {
-    await updateStaffUser(tx, user.id, { password_hash: passwordHash, invite_token_hash: null, invite_expires_at: null })
+  return await db.transaction().execute(async tx => {
+    if (!await claimInvitation(tx, user.id, sha256(token), passwordHash, now.toISOString())) return undefined
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: user.id, action: 'staff_invitation_accepted', subject_type: 'staff_user', subject_id: user.id, detail: null })
+    return user
   })
-  return user
 }
 
 /** Deactivates (ending every session at once) or reactivates a staff user. An admin cannot deactivate themselves. */

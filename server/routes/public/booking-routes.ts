@@ -116,11 +116,12 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!data) return reply.callNotFound()
     privateHeaders(reply)
     const query = request.query as Record<string, string | undefined>
+    const moved = data.movedTo !== null
     return await reply.viewAsync('public/booking', {
-      title: data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
+      title: moved ? 'Din tilmelding er flyttet' : data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
       ...data,
       justBooked: query.ny === '1',
-      justCancelled: query.afmeldt === '1',
+      justCancelled: query.afmeldt === '1' && data.booking.status === 'cancelled' && !moved,
       pageUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
       doorCode: formatCheckinCode(data.booking.checkin_code),
       doorQr: data.booking.status === 'confirmed' ? await QRCode.toString(data.booking.checkin_code, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }) : null
@@ -147,8 +148,15 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!data) return reply.callNotFound()
     privateHeaders(reply)
     if (data.booking.status === 'cancelled') return await reply.redirect(`/tilmelding/${data.booking.token}`, 303)
+    if (data.cls.ended) return await renderEnded(reply, data)
     return await reply.viewAsync('public/cancel', { title: 'Vil du afmelde dig?', ...data, csrfToken: reply.generateCsrf() })
   })
+
+  /** The class is over: nothing to cancel, and the past's figures stay as they are. */
+  async function renderEnded (reply: FastifyReply, data: NonNullable<Awaited<ReturnType<typeof loadBooking>>>) {
+    const m = DOMAIN_MESSAGES.class_ended
+    return await reply.code(m.status).viewAsync('public/cancel', { title: m.title, ...data, ended: m })
+  }
 
   fastify.post<{ Params: { token: string } }>('/tilmelding/:token/afmeld', async (request, reply) => {
     const data = await loadBooking(request.params.token)
@@ -166,7 +174,11 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
       const outcome = await cancelBooking(fastify.db, data.booking.token, 'participant')
       request.log.info({ classId: data.booking.class_id, promoted: outcome.promoted.length }, 'booking cancelled')
     } catch (error) {
-      if (!(error instanceof DomainError && error.code === 'booking_already_cancelled')) throw error
+      if (!(error instanceof DomainError)) throw error
+      // Staff moved the booking meanwhile: the booking page says where it went, never "afmeldt".
+      if (error.code === 'booking_moved') return await reply.redirect(`/tilmelding/${data.booking.token}`, 303)
+      if (error.code === 'class_ended') return await renderEnded(reply, data)
+      if (error.code !== 'booking_already_cancelled') throw error
     }
     return await reply.redirect(`/tilmelding/${data.booking.token}?afmeldt=1`, 303)
   })

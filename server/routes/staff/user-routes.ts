@@ -62,11 +62,14 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
     return await reply.viewAsync('staff/invitation', { title: 'Vælg din adgangskode', token, name, errors, csrfToken: reply.generateCsrf() })
   }
 
+  async function renderInvitationGone (reply: FastifyReply) {
+    reply.code(404).header('cache-control', 'no-store')
+    return await reply.viewAsync('errors/error', { title: 'Linket virker ikke', message: 'Invitationen er brugt eller udløbet. Bed en administrator om en ny.', status: 410 })
+  }
+
   fastify.get<{ Params: { token: string } }>('/personale/invitation/:token', async (request, reply) => {
     const user = await findInvitation(fastify.db, request.params.token)
-    if (!user) {
-      return await reply.code(404).viewAsync('errors/error', { title: 'Linket virker ikke', message: 'Invitationen er brugt eller udløbet. Bed en administrator om en ny.', status: 410 })
-    }
+    if (!user) return await renderInvitationGone(reply)
     return await renderInvitation(reply, request.params.token, user.name, {})
   })
 
@@ -74,7 +77,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
     config: { rateLimit: signInRateLimit() }
   }, async (request, reply) => {
     const user = await findInvitation(fastify.db, request.params.token)
-    if (!user) return await reply.code(404).viewAsync('errors/error', { title: 'Linket virker ikke', message: 'Invitationen er brugt eller udløbet. Bed en administrator om en ny.', status: 410 })
+    if (!user) return await renderInvitationGone(reply)
     if (!fastify.checkCsrf(request)) return await renderInvitation(reply, request.params.token, user.name, { form: 'Siden var for gammel. Skriv adgangskoden igen.' }, 403)
     const password = text(request.body, 'password')
     const errors: { password?: string, password_repeat?: string } = {}
@@ -83,7 +86,8 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
     if (password !== text(request.body, 'password_repeat')) errors.password_repeat = 'De to adgangskoder er ikke ens.'
     if (Object.keys(errors).length > 0) return await renderInvitation(reply, request.params.token, user.name, errors, 400)
     const accepted = await acceptInvitation(fastify.db, request.params.token, password)
-    if (!accepted) return reply.callNotFound()
+    // Another request with the same link got there first.
+    if (!accepted) return await renderInvitationGone(reply)
     startStaffSession(request, accepted)
     return await reply.redirect('/personale', 303)
   })
