@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import type { Db } from '../db/connection.ts'
 import { DomainError } from '../domain/errors.ts'
+import { confirmationCutoff } from '../domain/interest.ts'
 import { ZONE } from '../domain/time.ts'
 import { listAttendancesOfBookings } from '../repositories/attendance-repository.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
@@ -34,7 +35,8 @@ export function nextDailyRun (now: Date): string {
 
 /**
  * Anonymises every participant whose last meeting ended more than `months` ago, and
- * deletes interest-list addresses as old. Bookings, attendances and milestones stay,
+ * deletes interest-list addresses as old (and sign-ups not confirmed within
+ * CONFIRMATION_DAYS of their last confirmation e-mail). Bookings, attendances and milestones stay,
  * so every count and report gives the same numbers after as before.
  */
 export async function anonymiseExpired (db: Db, months: number, now: Date = new Date()): Promise<{ participants: number, bookings: number, interest: number }> {
@@ -43,7 +45,7 @@ export async function anonymiseExpired (db: Db, months: number, now: Date = new 
   return await db.transaction().execute(async tx => {
     const ids = await findParticipantsLastSeenBefore(tx, cutoff)
     const done = await anonymiseParticipants(tx, ids, at, { eraseBirthYear: false, deleteInterest: false })
-    const interest = await deleteOldInterest(tx, cutoff)
+    const interest = await deleteOldInterest(tx, cutoff, confirmationCutoff(now))
     if (done.participants + interest > 0) {
       await insertAuditEntry(tx, { at, staff_user_id: null, action: 'retention_anonymised', subject_type: null, subject_id: null, detail: `participants=${done.participants} bookings=${done.bookings} interest=${interest}` })
     }
