@@ -1,12 +1,17 @@
+import { Migrator } from 'kysely'
 import request from 'supertest'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { FolderMigrationProvider } from '../../server/db/migrate.ts'
 import { isSamePerson } from '../../server/domain/booking-form.ts'
 import { messageOf } from '../../server/mail/outbox.ts'
 import { renderMail } from '../../server/mail/render.ts'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { setClassPublic } from '../../server/services/class-service.ts'
 import { anonymiseExpired } from '../../server/services/privacy-service.ts'
-import { buildTestApp, createClass, createStaff, csrfOf, staffIdOf, submitBooking, type TestApp } from '../helpers/app.ts'
+import { listActiveSubscriptions } from '../../server/repositories/interest-repository.ts'
+import { syncCatalogue } from '../../server/services/catalogue-service.ts'
+import { buildTestApp, coursesDir, createClass, createStaff, csrfOf, staffIdOf, submitBooking, type TestApp } from '../helpers/app.ts'
+import { newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
 
 /** Unicode category Cf: bidi controls, zero-width characters, soft hyphen, BOM … */
 const FORMAT_CHARACTER = /\p{Cf}/u
@@ -65,8 +70,9 @@ describe('bad text: invisible characters, look-alikes and broken encodings', () 
   })
 })
 
+const COURSE = 'mitid-kom-godt-i-gang'
+
 describe('interest list: an address is confirmed before it gets anything but the confirmation', () => {
-  const COURSE = 'mitid-kom-godt-i-gang'
   let t: TestApp
   let staffId: number
   beforeAll(async () => {
@@ -146,5 +152,30 @@ describe('interest list: an address is confirmed before it gets anything but the
     await anonymiseExpired(t.db, 12, new Date('2030-01-18T11:00:00Z'))
     expect(await t.db.selectFrom('interest_subscriptions').select('id').where('email', '=', 'glemsom@example.dk').execute()).toEqual([])
     expect(await mailsTo('glemsom@example.dk')).toEqual([])
+  })
+})
+
+describe('interest list: the migration', () => {
+  it('counts sign-ups made before confirmation was asked for as confirmed, and its down step runs', async () => {
+    const db = openDatabase(onPostgres ? await newEmptyPostgresDatabase() : ':memory:')
+    try {
+      const provider = new FolderMigrationProvider()
+      const names = Object.keys(await provider.getMigrations())
+      const mine = names.find(n => n.endsWith('_interest_confirmation')) as string
+      const before = names[names.indexOf(mine) - 1] as string
+      const migrator = new Migrator({ db, provider })
+      expect((await migrator.migrateTo(before)).error).toBeUndefined()
+      await syncCatalogue(db, coursesDir)
+      await db.insertInto('interest_subscriptions')
+        .values({ course_slug: COURSE, email: 'gammel@example.dk', token: 'tok-from-before-123456', created_at: '2026-05-01T10:00:00.000Z', unsubscribed_at: null }).execute()
+      expect((await migrator.migrateTo(mine)).error).toBeUndefined()
+      expect(await db.selectFrom('interest_subscriptions').select(['confirmed_at', 'confirm_token_hash']).execute())
+        .toEqual([{ confirmed_at: '2026-05-01T10:00:00.000Z', confirm_token_hash: null }])
+      expect((await listActiveSubscriptions(db, COURSE)).map(s => s.email)).toEqual(['gammel@example.dk'])
+      expect((await migrator.migrateTo(before)).error).toBeUndefined()
+      expect((await migrator.migrateTo(mine)).error).toBeUndefined()
+    } finally {
+      await db.destroy()
+    }
   })
 })
