@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Db } from '../db/connection.ts'
+import type { InterestSubscriptionRow } from '../db/schema.ts'
 import { DomainError } from '../domain/errors.ts'
 import { CONFIRMATION_DAYS, canConfirm, signUpStep } from '../domain/interest.ts'
 import { queueMail } from '../mail/outbox.ts'
@@ -45,12 +46,10 @@ export async function subscribeToCourse (db: Db, courseSlug: string, email: stri
 
 export interface InterestConfirmation { courseTitle: string, courseSlug: string, confirmed: boolean }
 
-type Row = NonNullable<Awaited<ReturnType<typeof findSubscriptionByConfirmHash>>>
-
 /** A confirmation link works while its sign-up waits for it, and says "already" once used (until unsubscribed). */
-const linkWorks = (sub: Row, now: Date) => sub.confirmed_at !== null ? sub.unsubscribed_at === null : canConfirm(sub, now)
+const linkWorks = (sub: InterestSubscriptionRow, now: Date) => sub.confirmed_at !== null ? sub.unsubscribed_at === null : canConfirm(sub, now)
 
-async function describe (db: Db, sub: Row, confirmed: boolean): Promise<InterestConfirmation> {
+async function describe (db: Db, sub: InterestSubscriptionRow, confirmed: boolean): Promise<InterestConfirmation> {
   const course = await findCourse(db, sub.course_slug)
   return { courseTitle: course?.title ?? sub.course_slug, courseSlug: sub.course_slug, confirmed }
 }
