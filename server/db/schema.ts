@@ -234,6 +234,12 @@ export interface InterestSubscriptionTable {
   token: string
   created_at: string
   unsubscribed_at: string | null
+  /** When the link in the confirmation e-mail was used; null while the sign-up waits for it. */
+  confirmed_at: string | null
+  /** SHA-256 (hex) of the confirmation link's token. */
+  confirm_token_hash: string | null
+  /** When the last confirmation e-mail was queued. */
+  confirm_sent_at: string | null
 }
 
 export interface InterestNoticeTable {

@@ -1,4 +1,5 @@
 import { normalizePhone } from './phone.ts'
+import { cleanText, nameKey } from './text.ts'
 
 /** What a booking form submits, as strings from the browser. */
 export interface BookingFormValues {
@@ -82,7 +83,7 @@ export function readBookingForm (body: unknown): BookingFormValues {
 }
 
 export function cleanName (value: string): string {
-  return value.normalize('NFC').replace(/\s+/g, ' ').trim()
+  return cleanText(value).replace(/\s+/g, ' ').trim()
 }
 
 function checkName (value: string, errors: BookingFormErrors, field: 'name' | 'booker_name', missing: string): string {
@@ -145,7 +146,7 @@ export function validateBookingForm (values: BookingFormValues, now: Date = new 
     else birthYear = Number(birth)
   }
 
-  const needsOther = values.needs_other.trim()
+  const needsOther = cleanText(values.needs_other).trim()
   if (needsOther.length > LIMITS.needsOther) errors.needs_other = `Skriv højst ${LIMITS.needsOther} tegn. Du har skrevet ${needsOther.length}.`
   else if (CONTROL_CHARS.test(needsOther.replace(/[\r\n\t]/g, ' '))) errors.needs_other = 'Teksten indeholder tegn, vi ikke kan bruge. Skriv den igen.'
 
@@ -180,15 +181,17 @@ export function validateBookingForm (values: BookingFormValues, now: Date = new 
 export interface PersonKey { name: string, contacts: Array<string | null> }
 
 /**
- * The same person: the same name (ignoring case and spacing) and at least one phone
- * number or e-mail address in common. Two people sharing a phone (a couple, or a carer
- * booking for two residents) are not the same person.
+ * The same person: the same name (after compatibility normalisation, case folding and
+ * with invisible characters and extra spacing removed, so neither a zero-width space nor
+ * full-width letters make a name look new) and at least one phone number or e-mail
+ * address in common (e-mail without regard to case). Two people sharing a phone (a
+ * couple, or a carer booking for two residents) are not the same person.
  */
 export function isSamePerson (a: PersonKey, b: PersonKey): boolean {
-  const key = (s: string) => cleanName(s).toLocaleLowerCase('da')
-  if (key(a.name) !== key(b.name)) return false
-  const theirs = new Set(b.contacts.filter(c => c !== null))
-  return a.contacts.some(c => c !== null && theirs.has(c))
+  if (nameKey(a.name) !== nameKey(b.name)) return false
+  const contact = (c: string) => c.trim().toLowerCase()
+  const theirs = new Set(b.contacts.filter(c => c !== null).map(contact))
+  return a.contacts.some(c => c !== null && theirs.has(contact(c)))
 }
 
 export interface WalkInValues { name: string, phone: string, email: string }

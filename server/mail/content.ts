@@ -1,4 +1,5 @@
 import { formatCheckinCode } from '../domain/checkin-code.ts'
+import { CONFIRMATION_DAYS } from '../domain/interest.ts'
 import { formatDateTime } from '../domain/time.ts'
 import { type BookingFacts, type ClassFacts, type MailMessage, addressLines, meetingLines, subjectOf, you } from './messages.ts'
 
@@ -245,6 +246,17 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
         bookingFooter(booking, ctx)
       )
     }
+    case 'interest_confirm':
+      return content(
+        `Tryk på knappen for at få besked om nye hold i ${message.courseTitle}.`,
+        'Hej',
+        [
+          { type: 'strong', text: `Tryk på knappen for at få besked, når der er et nyt hold i «${message.courseTitle}».` },
+          { type: 'button', label: 'Ja, giv mig besked', url: `${ctx.publicUrl}/interesse/bekraeft/${message.confirmToken}` },
+          p(`Linket virker i ${CONFIRMATION_DAYS} dage. Du er ikke tilmeldt et hold endnu.`)
+        ],
+        [p('Har du ikke bedt om det, skal du ikke gøre noget. Så får du ikke flere e-mails fra os om det.')]
+      )
     case 'interest_signed_up': {
       const unsubscribe = `${ctx.publicUrl}/interesse/afmeld/${message.unsubscribeToken}`
       return content(

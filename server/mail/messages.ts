@@ -53,6 +53,8 @@ export type MailMessage =
   | { kind: 'class_cancelled' } & AboutBooking
   | { kind: 'reminder', meetingId: number } & AboutBooking
   | { kind: 'thank_you', next: Array<{ slug: string, title: string }> } & AboutBooking
+  | { kind: 'interest_confirm', courseSlug: string, courseTitle: string, confirmToken: string }
+  /** The receipt sent before sign-ups were confirmed; kept so older e-mails still show. */
   | { kind: 'interest_signed_up', courseSlug: string, courseTitle: string, unsubscribeToken: string }
   | { kind: 'interest_new_classes', courseSlug: string, courseTitle: string, classes: ClassFacts[], unsubscribeToken: string }
   | { kind: 'milestone', number: number, scope: string, participantName: string, courseTitle: string, locationName: string, at: string }
@@ -75,6 +77,7 @@ export const KIND_LABELS: Record<MailKind, string> = {
   class_cancelled: 'Hold aflyst',
   reminder: 'Påmindelse',
   thank_you: 'Tak for i dag',
+  interest_confirm: 'Interesseliste: bekræft e-mail',
   interest_signed_up: 'Interesseliste: tilmeldt',
   interest_new_classes: 'Interesseliste: nyt hold',
   milestone: 'Milepæl',
@@ -111,6 +114,7 @@ export function subjectOf (message: MailMessage, now: Date = new Date()): string
       return `Påmindelse: ${message.cls.courseTitle}, ${meeting ? formatDateTime(meeting.starts_at, now) : ''}`
     }
     case 'thank_you': return `Tak fordi ${you(message.booking).replace(/^Du$/, 'du')} var med: ${message.cls.courseTitle}`
+    case 'interest_confirm': return `Bekræft, at du vil have besked om nye hold: ${message.courseTitle}`
     case 'interest_signed_up': return `Du får besked om nye hold: ${message.courseTitle}`
     case 'interest_new_classes': return message.classes.length === 1
       ? `Nyt hold: ${message.courseTitle}, ${whenOf(message.classes[0] as ClassFacts, now)}`

@@ -172,6 +172,10 @@ export default fp(async (fastify) => {
       return await renderError(request, reply, 403, 'Siden var for gammel',
         'Siden har været åben for længe, eller din browser har slettet en cookie. Gå tilbage, genindlæs siden, og prøv igen.')
     }
+    if (error.code === 'invalid_utf8') {
+      return await renderError(request, reply, 400, 'Ugyldige tegn',
+        'Vi kan ikke læse teksten, fordi den ikke er gyldig UTF-8. Send den igen som UTF-8.', 'invalid_utf8')
+    }
     if (status === 413) {
       return await renderError(request, reply, 413, 'For meget tekst', 'Du har skrevet mere tekst, end vi kan modtage. Skriv kortere, og prøv igen.')
     }

@@ -7,6 +7,7 @@ import fastifySecureSession from '@fastify/secure-session'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { isPostgres } from '../db/connection.ts'
+import { cleanText } from '../domain/text.ts'
 import { sharedRateLimitStore } from '../services/shared-rate-limit-store.ts'
 
 declare module 'fastify' {
@@ -25,24 +26,38 @@ const isPlain = (value: object) => {
   return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null
 }
 
-const hasNul = (value: unknown, depth = 0): boolean => {
-  if (typeof value === 'string') return value.includes('\u0000')
+/**
+ * Fields whose value is a secret or an opaque token, compared byte for byte: a password,
+ * a PIN, the CSRF token, an idempotency key. Only NUL characters go from these.
+ */
+const OPAQUE_FIELD = /^(_csrf|pin|key|token|secret)$|password|_token$|_key$/i
+
+const needsCleaning = (value: unknown, opaque: boolean, depth = 0): boolean => {
+  if (typeof value === 'string') return value.includes('\u0000') || (!opaque && cleanText(value) !== value)
   if (depth > 20 || value === null || typeof value !== 'object') return false
-  if (Array.isArray(value)) return value.some(v => hasNul(v, depth + 1))
+  if (Array.isArray(value)) return value.some(v => needsCleaning(v, opaque, depth + 1))
   if (!isPlain(value)) return false
-  return Object.entries(value).some(([k, v]) => hasNul(k) || hasNul(v, depth + 1))
+  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || needsCleaning(v, OPAQUE_FIELD.test(k), depth + 1))
 }
 
-/** Strings with NUL characters removed, through objects and arrays; the value itself when it has none. */
-export function withoutNul<T> (value: T, depth = 0): T {
-  if (depth === 0 && !hasNul(value)) return value
-  if (typeof value === 'string') return value.replaceAll('\u0000', '') as T
+/**
+ * What a request brings, through objects and arrays: NUL characters removed from every
+ * string and key; every other string (not a password, PIN or token: see OPAQUE_FIELD)
+ * also normalised to NFC without invisible format characters. The value itself when
+ * nothing needs changing.
+ */
+export function cleanRequestText<T> (value: T, opaque = false, depth = 0): T {
+  if (depth === 0 && !needsCleaning(value, opaque)) return value
+  if (typeof value === 'string') {
+    const withoutNul = value.replaceAll('\u0000', '')
+    return (opaque ? withoutNul : cleanText(withoutNul)) as T
+  }
   if (depth > 20 || value === null || typeof value !== 'object') return value
-  if (Array.isArray(value)) return value.map(v => withoutNul(v, depth + 1)) as T
+  if (Array.isArray(value)) return value.map(v => cleanRequestText(v, opaque, depth + 1)) as T
   if (!isPlain(value)) return value
   const out = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>
   for (const [k, v] of Object.entries(value)) {
-    Object.defineProperty(out, k.replaceAll('\u0000', ''), { value: withoutNul(v, depth + 1), enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(out, k.replaceAll('\u0000', ''), { value: cleanRequestText(v, OPAQUE_FIELD.test(k), depth + 1), enumerable: true, writable: true, configurable: true })
   }
   return out as T
 }
@@ -86,6 +101,21 @@ export default fp(async (fastify) => {
     hsts: config.publicUrl.startsWith('https://')
   })
   await fastify.register(fastifyFormbody, { bodyLimit: 64 * 1024 })
+  // JSON is read as bytes and decoded strictly: invalid UTF-8 is a 400 (invalid_utf8),
+  // never silently turned into replacement characters and stored.
+  const utf8 = new TextDecoder('utf-8', { fatal: true })
+  const parseJson = fastify.getDefaultJsonParser('error', 'ignore')
+  fastify.removeContentTypeParser('application/json')
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string
+    try {
+      text = utf8.decode(body as Buffer)
+    } catch {
+      done(Object.assign(new Error('The body is not valid UTF-8'), { statusCode: 400, code: 'invalid_utf8' }), undefined)
+      return
+    }
+    parseJson(request, text, done)
+  })
   await fastify.register(fastifySecureSession, {
     key: config.sessionKey,
     cookieName: 'digikurser_session',
@@ -105,11 +135,14 @@ export default fp(async (fastify) => {
   })
   // A NUL character is never part of a name, an address or a slug. PostgreSQL refuses it
   // in text (SQLite takes it), so it is dropped from everything a request brings before
-  // any handler sees it: the same answer on both databases, never a 500.
+  // any handler sees it: the same answer on both databases, never a 500. Typed text in
+  // forms, JSON and queries is also made NFC and loses bidi overrides and other
+  // invisible format characters here, in one place for every form and the API; path
+  // parameters (ids, slugs, tokens) only lose NUL.
   fastify.addHook('preValidation', async (request) => {
-    request.body = withoutNul(request.body)
-    request.query = withoutNul(request.query)
-    request.params = withoutNul(request.params)
+    request.body = cleanRequestText(request.body)
+    request.query = cleanRequestText(request.query)
+    request.params = cleanRequestText(request.params, true)
   })
   // With PostgreSQL there may be several servers: they count in the database, together.
   const shared = isPostgres(fastify.db)

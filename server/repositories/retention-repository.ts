@@ -74,18 +74,23 @@ export async function anonymiseParticipants (db: DbOrTx, ids: number[], at: stri
 }
 
 /**
- * Interest-list addresses signed up (or unsubscribed) before the cutoff, and the
+ * Interest-list addresses signed up (or unsubscribed) before the cutoff, sign-ups never
+ * confirmed whose last confirmation e-mail went before `pendingCutoff`, and the
  * interest-list e-mails sent to them.
  */
-export async function deleteOldInterest (db: DbOrTx, cutoff: string): Promise<number> {
-  const old = await db.selectFrom('interest_subscriptions').select(['id', 'email']).where(sql<string>`coalesce(unsubscribed_at, created_at)`, '<', cutoff).execute()
+export async function deleteOldInterest (db: DbOrTx, cutoff: string, pendingCutoff: string): Promise<number> {
+  const old = await db.selectFrom('interest_subscriptions').select(['id', 'email'])
+    .where(eb => eb.or([
+      eb(sql<string>`coalesce(unsubscribed_at, created_at)`, '<', cutoff),
+      eb.and([eb('confirmed_at', 'is', null), eb('confirm_sent_at', '<', pendingCutoff)])
+    ])).execute()
   for (let i = 0; i < old.length; i += 500) {
     const chunk = old.slice(i, i + 500)
     await db.deleteFrom('interest_subscriptions').where('id', 'in', chunk.map(o => o.id)).execute()
     const gone = [...new Set(chunk.map(o => o.email))]
     const still = new Set((await db.selectFrom('interest_subscriptions').select('email').where('email', 'in', gone).execute()).map(r => r.email))
     const emails = gone.filter(e => !still.has(e))
-    if (emails.length > 0) await db.deleteFrom('outbox').where('kind', 'in', ['interest_signed_up', 'interest_new_classes']).where('recipient', 'in', emails).execute()
+    if (emails.length > 0) await db.deleteFrom('outbox').where('kind', 'in', ['interest_confirm', 'interest_signed_up', 'interest_new_classes']).where('recipient', 'in', emails).execute()
   }
   return old.length
 }

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import type { Db } from '../db/connection.ts'
 import { DomainError } from '../domain/errors.ts'
+import { confirmationCutoff } from '../domain/interest.ts'
 import { ZONE } from '../domain/time.ts'
 import { listAttendancesOfBookings } from '../repositories/attendance-repository.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
@@ -37,7 +38,8 @@ export function nextDailyRun (now: Date): string {
 
 /**
  * Anonymises every participant whose last meeting ended more than `months` ago, and
- * deletes interest-list addresses as old. Bookings, attendances and milestones stay,
+ * deletes interest-list addresses as old (and sign-ups not confirmed within
+ * CONFIRMATION_DAYS of their last confirmation e-mail). Bookings, attendances and milestones stay,
  * so every count and report gives the same numbers after as before.
  */
 export async function anonymiseExpired (db: Db, months: number, now: Date = new Date()): Promise<{ participants: number, bookings: number, interest: number }> {
@@ -46,7 +48,7 @@ export async function anonymiseExpired (db: Db, months: number, now: Date = new 
   return await db.transaction().execute(async tx => {
     const ids = await findParticipantsLastSeenBefore(tx, cutoff)
     const done = await anonymiseParticipants(tx, ids, at, { eraseBirthYear: false, deleteInterest: false })
-    const interest = await deleteOldInterest(tx, cutoff)
+    const interest = await deleteOldInterest(tx, cutoff, confirmationCutoff(now))
     // Where an online booking came from is kept only for a week, to limit and flag bursts.
     await clearSourceKeysBefore(tx, DateTime.fromJSDate(now).minus({ days: SOURCE_KEY_DAYS }).toUTC().toISO() as string)
     if (done.participants + interest > 0) {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ANONYMOUS_NAME } from '../../server/repositories/retention-repository.ts'
 import { anonymiseExpired, eraseParticipant, getRetentionStatus } from '../../server/services/privacy-service.ts'
-import { subscribeToCourse } from '../../server/services/interest-service.ts'
+import { confirmInterest, subscribeToCourse } from '../../server/services/interest-service.ts'
 import { mergeParticipants } from '../../server/services/participant-service.ts'
 import { buildReport } from '../../server/services/report-service.ts'
 import { bookingInput, bookNew, buildTestApp, createClass, createStaff } from '../helpers/app.ts'
@@ -89,6 +89,8 @@ describe('erasure on request', () => {
     const classId = await createClass(t.db, { capacity: 5, meetings: ['2024-03-05T10:00'] })
     await bookNew(t.db, classId, bookingInput({ name: 'Olga', phone: '+4520000007', email: 'olga@example.dk' }), 'online', new Date('2024-02-01T10:00:00Z'))
     await subscribeToCourse(t.db, 'mitid-appen', 'olga@example.dk', new Date('2026-01-01T10:00:00Z'))
+    const mail = await t.db.selectFrom('outbox').select('payload_json').where('kind', '=', 'interest_confirm').executeTakeFirstOrThrow()
+    await confirmInterest(t.db, (JSON.parse(mail.payload_json) as { confirmToken: string }).confirmToken, new Date('2026-01-01T10:05:00Z'))
     await anonymiseExpired(t.db, 12, new Date('2026-02-01T10:00:00Z'))
     expect((await t.db.selectFrom('participants').select('name').executeTakeFirstOrThrow()).name).toBe(ANONYMOUS_NAME)
     expect((await t.db.selectFrom('interest_subscriptions').select('email').execute()).map(r => r.email)).toEqual(['olga@example.dk'])

@@ -20,6 +20,18 @@ const hostile = fc.oneof(
     '12 34 56 78', '+45 12345678', 'a@b.dk', 'x'.repeat(5000), '{{7*7}}', '<%= it %>', '../../etc/passwd', '%00', 'null', 'undefined', '[object Object]'
   )
 )
+/**
+ * Text built to deceive: bidi overrides and isolates, zero-width and other invisible
+ * format characters, combining marks (also on letters that have a composed form) and
+ * full-width look-alikes, mixed with plain letters.
+ */
+const deceptive = fc.array(fc.oneof(
+  fc.constantFrom('G', 'r', 'e', 't', 'h', ' ', 'Ø', 'å', 'ä', 'محمد', '李'),
+  fc.constantFrom('\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C'),
+  fc.constantFrom('\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD', '\u180E', '\u{E0041}'),
+  fc.constantFrom('a\u030A', 'o\u0308', 'e\u0301', '\u0301', '\u0338', 'A\u030A'),
+  fc.integer({ min: 0xFF21, max: 0xFF5A }).map(c => String.fromCodePoint(c))
+), { minLength: 1, maxLength: 20 }).map(parts => `A${parts.join('')}`)
 /** A form field as a browser or an attacker may send it: a string, repeated, or missing. */
 const field = fc.oneof({ weight: 6, arbitrary: hostile }, { weight: 1, arbitrary: fc.array(hostile, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.constant(undefined) })
 const json = fc.jsonValue({ maxDepth: 3 })
@@ -77,6 +89,25 @@ describe('hostile input', () => {
       stored++
       const page = await agent.get(res.headers.location as string)
       expect(page.text).not.toMatch(/<script>alert|<img src=x|onerror=alert\(1\)>/)
+    }), runs)
+    expect(stored).toBeGreaterThan(10)
+  })
+
+  it('names and needs with bidi overrides, zero-width characters, combining marks and look-alikes are stored in NFC without format characters', async () => {
+    const agent = request.agent(t.app.server)
+    const csrf = csrfOf((await agent.get(`/hold/${classId}`)).text)
+    let stored = 0
+    await fc.assert(fc.asyncProperty(deceptive, deceptive, fc.integer({ min: 10_000_000, max: 99_999_999 }), async (name, needs, phone) => {
+      const res = await agent.post(`/hold/${classId}/tilmeld`).type('form').send(formOf({ _csrf: csrf, name, phone: String(phone), needs_other: needs }))
+      expect(res.status, JSON.stringify(name)).toBeLessThan(500)
+      if (res.status !== 303) return
+      stored++
+      const row = await t.db.selectFrom('bookings').innerJoin('participants', 'participants.id', 'bookings.participant_id')
+        .select(['participants.name', 'bookings.needs_other']).where('bookings.token', '=', (res.headers.location as string).split('/')[2]!.split('?')[0]!).executeTakeFirstOrThrow()
+      for (const text of [row.name, row.needs_other ?? '']) {
+        expect(text, JSON.stringify(name)).not.toMatch(/\p{Cf}/u)
+        expect(text).toBe(text.normalize('NFC'))
+      }
     }), runs)
     expect(stored).toBeGreaterThan(10)
   })

@@ -13,7 +13,7 @@ async function openCourse (app: Parameters<typeof request>[0]) {
 }
 
 describe('interest list', () => {
-  it('takes an e-mail on the course page, sends a receipt, one e-mail per new class, and stops after one click', async () => {
+  it('takes an e-mail on the course page, sends a confirmation, once confirmed one e-mail per new class, and stops after one click', async () => {
     const t = await buildTestApp()
     const { cookie, csrf, html } = await openCourse(t.app.server)
     expect(html).toContain('Få besked om nye hold')
@@ -27,14 +27,18 @@ describe('interest list', () => {
 
     const ok = await request(t.app.server).post(`/kurser/${COURSE}/besked`).set('cookie', cookie).type('form').send({ _csrf: csrf, email: ' Grethe@Example.dk ' }).expect(303)
     expect(ok.headers.location).toBe(`/kurser/${COURSE}?besked=ja#besked-om-hold`)
-    expect((await request(t.app.server).get(String(ok.headers.location))).text).toContain('Vi skriver til dig, når der er et nyt hold')
+    expect((await request(t.app.server).get(String(ok.headers.location))).text).toContain('Vi har sendt dig en e-mail. Tryk på linket i den for at få besked.')
     const again = await request(t.app.server).post(`/kurser/${COURSE}/besked`).set('cookie', cookie).type('form').send({ _csrf: csrf, email: 'grethe@example.dk' }).expect(303)
     // The same answer as the first time: the page does not reveal who is on the list.
     expect(again.headers.location).toBe(ok.headers.location)
 
-    const receipts = await t.db.selectFrom('outbox').selectAll().where('kind', '=', 'interest_signed_up').execute()
-    expect(receipts.map(r => r.recipient)).toEqual(['grethe@example.dk'])
-    const token = (JSON.parse(receipts[0]!.payload_json) as { unsubscribeToken: string }).unsubscribeToken
+    const confirmations = await t.db.selectFrom('outbox').selectAll().where('kind', '=', 'interest_confirm').execute()
+    expect(confirmations.map(r => r.recipient)).toEqual(['grethe@example.dk'])
+    const confirmToken = (JSON.parse(confirmations[0]!.payload_json) as { confirmToken: string }).confirmToken
+    const confirmPage = await request(t.app.server).get(`/interesse/bekraeft/${confirmToken}`).expect(200)
+    const confirmCookie = (confirmPage.headers['set-cookie'] as unknown as string[]).map(c => c.split(';')[0]).join('; ')
+    await request(t.app.server).post(`/interesse/bekraeft/${confirmToken}`).set('cookie', confirmCookie).type('form').send({ _csrf: csrfOf(confirmPage.text) }).expect(200)
+    const token = (await t.db.selectFrom('interest_subscriptions').select('token').executeTakeFirstOrThrow()).token
 
     // A class made internal first and published later: one e-mail, when it is published.
     const hidden = await createClass(t.db, { course: COURSE, isPublic: false, meetings: ['2030-05-06T10:00'] })

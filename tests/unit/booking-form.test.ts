@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isSamePerson, readBookingForm, validateBookingForm } from '../../server/domain/booking-form.ts'
 
@@ -75,5 +76,16 @@ describe('same person', () => {
   })
   it('is not a namesake with other contacts', () => {
     expect(isSamePerson({ name: 'Hans Jensen', contacts: ['a@b.dk'] }, { name: 'Hans Jensen', contacts: ['c@d.dk', null] })).toBe(false)
+  })
+  it('sees through invisible characters and full-width letters put anywhere in a name, and only through them', () => {
+    const invisible = fc.constantFrom('\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD', '\u202E', '\u2066', '\u2069', '\u200F', '\u061C')
+    const name = fc.stringMatching(/^[A-Za-zÆØÅæøå]{1,8}( [A-Za-zÆØÅæøå]{1,8}){0,2}$/)
+    const fullWidth = (s: string) => s.replace(/[A-Za-z]/g, c => String.fromCodePoint(c.codePointAt(0)! + 0xFEE0))
+    fc.assert(fc.property(name, fc.array(fc.tuple(fc.nat(), invisible), { maxLength: 5 }), fc.boolean(), (n, inserts, wide) => {
+      let typed = wide ? fullWidth(n) : n
+      for (const [at, ch] of inserts) typed = typed.slice(0, at % (typed.length + 1)) + ch + typed.slice(at % (typed.length + 1))
+      expect(isSamePerson({ name: typed, contacts: ['+4512345678'] }, { name: n, contacts: ['+4512345678'] })).toBe(true)
+      expect(isSamePerson({ name: typed, contacts: ['+4512345678'] }, { name: `${n}x`, contacts: ['+4512345678'] })).toBe(false)
+    }))
   })
 })

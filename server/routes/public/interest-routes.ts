@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { EMAIL_MESSAGE, normaliseEmail } from '../../domain/booking-form.ts'
+import { CONFIRMATION_DAYS } from '../../domain/interest.ts'
 import { renderMarkdown } from '../../domain/markdown.ts'
 import { type CoursePage, getCoursePage } from '../../services/class-query-service.ts'
-import { findInterest, subscribeToCourse, unsubscribe } from '../../services/interest-service.ts'
+import { confirmInterest, findConfirmation, findInterest, subscribeToCourse, unsubscribe } from '../../services/interest-service.ts'
 import { isTokenShaped } from '../params.ts'
 
 interface InterestState { email: string, error?: string, formMessage?: string, done?: boolean }
@@ -44,10 +45,31 @@ const interestRoutes: FastifyPluginAsync = async (fastify) => {
     if (email === null) {
       return await renderCourse(reply, page, { email: typed, error: typed.trim() === '' ? 'Skriv din e-mailadresse.' : EMAIL_MESSAGE }, 400)
     }
-    // The same answer whether or not the address was already on the list: the page must
-    // not tell anyone who follows which course.
+    // The same answer whether or not the address was already on the list or a confirmation
+    // went out just now: the page must not tell anyone who follows which course.
     await subscribeToCourse(fastify.db, page.course.slug, email)
     return await reply.redirect(`/kurser/${page.course.slug}?besked=ja#besked-om-hold`, 303)
+  })
+
+  // The link in the confirmation e-mail. Mail scanners follow links, so the GET only shows
+  // a button; the POST (with a CSRF token) confirms. Works without JavaScript.
+  fastify.get<{ Params: { token: string } }>('/interesse/bekraeft/:token', async (request, reply) => {
+    const token = request.params.token
+    const found = isTokenShaped(token) ? await findConfirmation(fastify.db, token) : undefined
+    reply.header('cache-control', 'no-store').header('x-robots-tag', 'noindex')
+    if (!found) return await reply.code(404).viewAsync('public/interest-confirm', { title: 'Linket virker ikke', days: CONFIRMATION_DAYS })
+    return await reply.viewAsync('public/interest-confirm', {
+      title: found.confirmed ? 'Du får besked om nye hold' : 'Bekræft din e-mail', ...found, token, csrfToken: reply.generateCsrf()
+    })
+  })
+
+  fastify.post<{ Params: { token: string } }>('/interesse/bekraeft/:token', async (request, reply) => {
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    const token = request.params.token
+    const found = isTokenShaped(token) ? await confirmInterest(fastify.db, token) : undefined
+    reply.header('cache-control', 'no-store').header('x-robots-tag', 'noindex')
+    if (!found) return await reply.code(404).viewAsync('public/interest-confirm', { title: 'Linket virker ikke', days: CONFIRMATION_DAYS })
+    return await reply.viewAsync('public/interest-confirm', { title: 'Du får besked om nye hold', ...found, done: true })
   })
 
   fastify.get<{ Params: { token: string } }>('/interesse/afmeld/:token', async (request, reply) => {
