@@ -304,6 +304,8 @@ export async function recordWaitlistCall (db: Db, bookingId: number, outcome: Ca
     if (!cls) throw new DomainError('class_not_found')
     const current = await findBookingById(tx, bookingId)
     if (current?.status !== 'waitlisted') throw new DomainError('booking_not_waiting')
+    // The past stays as it was: an ended class's waiting list is closed.
+    if (await hasEnded(tx, cls.id, at)) throw new DomainError('class_ended')
     if (outcome === 'accepted') {
       if (await countConfirmed(tx, cls.id) >= cls.capacity) throw new DomainError('class_full')
       await setBookingStatus(tx, [bookingId], 'confirmed', at)

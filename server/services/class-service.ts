@@ -95,6 +95,9 @@ export async function cancelClass (db: Db, id: number, staffId: number | null, n
     const cls = await lockClass(tx, id)
     if (!cls) throw new DomainError('class_not_found')
     if (cls.cancelled_at !== null) return { bookingsCancelled: 0 }
+    // An ended class keeps its bookings: the report figures of the past stay fixed.
+    const last = (await listMeetings(tx, [id])).at(-1)
+    if (last && last.ends_at <= at) throw new DomainError('class_ended')
     const affected = await listActiveBookings(tx, id)
     await updateClassRow(tx, id, { cancelled_at: at, updated_at: at })
     const bookingsCancelled = await cancelActiveBookings(tx, id, at)

@@ -1,11 +1,12 @@
 import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { classFacts, notifyClassChanged } from '../../server/services/notification-service.ts'
 import { getCallList, queueDueReminders } from '../../server/services/reminder-service.ts'
 import {
   type TestApp, bookingInput, bookNew, buildTestApp, countBookings, createClass, createStaff, csrfOf, openBookingForm, signedInAgent,
-  submitBooking, tokenFrom
+  staffIdOf, submitBooking, tokenFrom
 } from '../helpers/app.ts'
 
 /**
@@ -72,6 +73,20 @@ describe('a duplicate booking never hands out someone else\'s booking (item 1)',
     const outcomes = await Promise.all([bookSeat(t.db, classId, same, 'online'), bookSeat(t.db, classId, same, 'online')])
     expect(outcomes.filter(o => !o.created && o.linkResent)).toHaveLength(1)
     expect((await outboxOf(t)).filter(m => m.kind === 'booking_link')).toHaveLength(1)
+  })
+
+  it('answers a duplicate through the API with 409 and nothing of the existing booking', async () => {
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    const own = await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12 34 56 78', email: 'grethe@example.dk' })
+    const token = tokenFrom(own.headers.location)
+    await createStaff(t.db, 'admin', 'api-admin@bib.dk')
+    const apiToken = (await createApiToken(t.db, { name: 'Hjemmesiden', scopes: ['bookings:write'], expiresAt: '2099-01-01T00:00:00.000Z' }, await staffIdOf(t.db, 'api-admin@bib.dk'))).token
+    const res = await request(t.app.server).post(`/api/v1/classes/${classId}/bookings`).set('authorization', `Bearer ${apiToken}`).send({ name: 'Grethe Hansen', phone: '+4512345678', email: 'svindler@example.com' })
+    expect(res.status).toBe(409)
+    expect(res.body.error.code).toBe('already_booked')
+    const text = JSON.stringify(res.body)
+    for (const secret of [token, '/tilmelding/', 'grethe@example.dk', 'confirmed', 'waitlist']) expect(text).not.toContain(secret)
+    expect((await outboxOf(t)).filter(m => m.kind === 'booking_link').map(m => m.recipient)).toEqual(['grethe@example.dk'])
   })
 
   it('lets staff, who may see the booking anyway, go to the existing booking', async () => {

@@ -1,5 +1,6 @@
 import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { recordWaitlistCall } from '../../server/services/booking-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
 import {
   bookingInput, bookNew, buildTestApp, createClass, createStaff, csrfOf, openBookingForm, signedInAgent, staffIdOf, type TestApp
@@ -179,6 +180,27 @@ describe('bookings of a class that has ended cannot be cancelled', () => {
     expect(moved.status).toBe(409)
     expect(moved.text).toContain('Holdet er slut')
     expect(await statusOf(bookingId)).toBe('confirmed')
+  })
+
+  it('by staff cancelling the whole class, by the API, or by closing the waiting list afterwards', async () => {
+    const staff = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const { classId, bookingId } = await endedBooking()
+    const page = await staff.get(`/personale/hold/${classId}`).expect(200)
+    expect(page.text).not.toContain(`/personale/hold/${classId}/aflys`)
+    const answer = await staff.post(`/personale/hold/${classId}/aflys`).type('form').send({ _csrf: csrfOf(page.text) })
+    expect(answer.status).toBe(409)
+    expect(answer.text).toContain('Holdet er slut')
+    expect(await statusOf(bookingId)).toBe('confirmed')
+    const cls = await t.db.selectFrom('classes').select('cancelled_at').where('id', '=', classId).executeTakeFirstOrThrow()
+    expect(cls.cancelled_at).toBeNull()
+
+    const full = await createClass(t.db, { capacity: 1, meetings: ['2024-04-05T10:00'] })
+    await bookNew(t.db, full, bookingInput({ name: 'Første', phone: '11111111' }), 'online', new Date('2024-03-01T10:00:00Z'))
+    const { token } = await bookNew(t.db, full, bookingInput({ name: 'Venter', phone: '22222222' }), 'online', new Date('2024-03-01T10:00:00Z'))
+    const waiting = await t.db.selectFrom('bookings').select('id').where('token', '=', token).executeTakeFirstOrThrow()
+    const leaderId = await staffIdOf(t.db, (await createStaff(t.db, 'leader')).email)
+    await expect(recordWaitlistCall(t.db, waiting.id, 'declined', leaderId)).rejects.toMatchObject({ code: 'class_ended' })
+    expect(await statusOf(waiting.id)).toBe('waitlisted')
   })
 })
 

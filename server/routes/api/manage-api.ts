@@ -181,11 +181,16 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.post<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id/cancel', {
     config: { scope: 'classes:write' },
-    schema: { tags: ['classes'], summary: 'Cancel a class; its bookings are kept, cancelled by the organiser', params: IdParams, response: { 200: ManagedClass, 404: ErrorBody } }
+    schema: { tags: ['classes'], summary: 'Cancel a class; its bookings are kept, cancelled by the organiser. A class that has ended cannot be cancelled (409 class_ended).', params: IdParams, response: { 200: ManagedClass, 404: ErrorBody, 409: ErrorBody } }
   }, async (request, reply) => {
     const id = (parseId(request.params.id) ?? 0)
     if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
-    await cancelClass(fastify.db, id, request.apiCaller?.ownerId ?? null)
+    try {
+      await cancelClass(fastify.db, id, request.apiCaller?.ownerId ?? null)
+    } catch (error) {
+      if (error instanceof DomainError) return await apiError(reply, DOMAIN_MESSAGES[error.code].status, error.code, DOMAIN_MESSAGES[error.code].message)
+      throw error
+    }
     return await managedClass(id)
   })
 
@@ -215,7 +220,25 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.post<{ Params: Static<typeof IdParams>, Body: Static<typeof CreateBookingBody> }>('/api/v1/classes/:id/bookings', {
     config: { scope: 'bookings:write' },
-    schema: { tags: ['bookings'], summary: 'Book a seat, or a place on the waiting list, with the same rules as the booking form', params: IdParams, body: CreateBookingBody }
+    schema: {
+      tags: ['bookings'],
+      summary: 'Book a seat, or a place on the waiting list, with the same rules as the booking form',
+      description: 'The same person again (same name, a phone or e-mail in common) is a 409 already_booked that says nothing of the existing booking; its link is sent again to the contacts given in it. More people from one booker on one class than the limit is a 429 booking_limit_booker.',
+      params: IdParams,
+      body: CreateBookingBody,
+      response: {
+        201: Type.Object({
+          status: Type.Union([Type.Literal('confirmed'), Type.Literal('waitlisted')]),
+          waitlistNumber: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+          created: Type.Literal(true),
+          url: Type.String({ description: 'The private booking page: give it only to the person booked.' })
+        }),
+        404: ErrorBody,
+        409: ErrorBody,
+        422: ErrorBody,
+        429: ErrorBody
+      }
+    }
   }, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
