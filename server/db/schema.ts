@@ -97,11 +97,16 @@ export interface BookingTable {
   /** 1 for a walk-in the leader let in beyond the class's seats. */
   over_capacity: ColumnType<number, number | undefined, number>
   /**
-   * The participant's phone and e-mail as given in this booking. Messages about the
-   * booking go here, never to details another booking brought to the participant record.
+   * The person as given in this booking: what its pages show and where messages about it
+   * go, never details another booking brought to the participant record. A null name
+   * (anonymised) reads as the participant's.
    */
+  person_name: ColumnType<string | null, string | null | undefined, string | null>
+  person_birth_year: ColumnType<number | null, number | null | undefined, number | null>
   contact_phone: string | null
   contact_email: string | null
+  /** When the same person was booked again with other contact details; staff check it. */
+  contact_conflict_at: ColumnType<string | null, string | null | undefined, string | null>
   /** When the link was last sent again because the same person booked again. */
   link_resent_at: ColumnType<string | null, string | null | undefined, string | null>
   /** A keyed hash of the address an online booking came from; cleared when no longer needed. */

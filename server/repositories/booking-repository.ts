@@ -1,11 +1,11 @@
 import { newCheckinCode } from '../domain/checkin-code.ts'
 import type { DbOrTx } from '../db/connection.ts'
 import type { BookingRow, BookingStatus, CancelledBy, NewBooking, NewParticipant, ParticipantRow, WaitlistCallTable } from '../db/schema.ts'
-import type { Insertable, Selectable } from 'kysely'
+import { type Insertable, type Selectable, sql } from 'kysely'
 
 /**
- * A booking with its participant's name and birth year, and `phone` and `email`: the
- * contact details given in this booking (not the participant record's).
+ * A booking with `name`, `birth_year`, `phone` and `email` as given in this booking (not
+ * the participant record's, which another booking of the same person may have made).
  */
 export type BookingWithPerson = BookingRow & Pick<ParticipantRow, 'name' | 'phone' | 'email' | 'birth_year'>
 
@@ -26,7 +26,7 @@ export const WITHOUT_NEEDS_OR_BOOKER = {
 } as const
 
 /** A new booking; its contact details are always given (null when there are none). */
-export type BookingToInsert = Omit<NewBooking, 'checkin_code'> & { contact_phone: string | null, contact_email: string | null }
+export type BookingToInsert = Omit<NewBooking, 'checkin_code'> & { person_name: string, person_birth_year: number | null, contact_phone: string | null, contact_email: string | null }
 
 export async function insertBooking (db: DbOrTx, booking: BookingToInsert): Promise<BookingRow> {
   let code = newCheckinCode()
@@ -38,7 +38,10 @@ function withPerson (db: DbOrTx) {
   return db.selectFrom('bookings')
     .innerJoin('participants', 'participants.id', 'bookings.participant_id')
     .selectAll('bookings')
-    .select(['participants.name', 'bookings.contact_phone as phone', 'bookings.contact_email as email', 'participants.birth_year'])
+    .select([
+      sql<string>`coalesce(bookings.person_name, participants.name)`.as('name'),
+      'bookings.contact_phone as phone', 'bookings.contact_email as email', 'bookings.person_birth_year as birth_year'
+    ])
 }
 
 /** Confirmed and waiting bookings of a class, in queue order (oldest first). */
@@ -147,4 +150,9 @@ export async function countBookingsFromSource (db: DbOrTx, sourceKey: string, si
     .execute()
   const perClass = new Map(rows.map(r => [r.class_id, Number(r.n)]))
   return { total: rows.reduce((sum, r) => sum + Number(r.n), 0), onClass: id => perClass.get(id) ?? 0 }
+}
+
+/** Notes that the same person was booked again with other contact details. */
+export async function markContactConflict (db: DbOrTx, bookingId: number, at: string): Promise<void> {
+  await db.updateTable('bookings').set({ contact_conflict_at: at }).where('id', '=', bookingId).execute()
 }

@@ -33,7 +33,9 @@ export async function seedPastAttendances (tx: DbOrTx, opts: { places: number[],
     const n = Math.min(perClass, opts.participants - made)
     for (let i = 0; i < n; i++) {
       made++
-      const { id: participantId } = await tx.insertInto('participants').values({ name: `Tidligere deltager ${made}`, phone: null, email: null, birth_year: opts.rand() < 0.7 ? 1935 + Math.floor(opts.rand() * 40) : null, created_at: meetingStart }).returning('id').executeTakeFirstOrThrow()
+      const name = `Tidligere deltager ${made}`
+      const birthYear = opts.rand() < 0.7 ? 1935 + Math.floor(opts.rand() * 40) : null
+      const { id: participantId } = await tx.insertInto('participants').values({ name, phone: null, email: null, birth_year: birthYear, created_at: meetingStart }).returning('id').executeTakeFirstOrThrow()
       let code = newCheckinCode()
       while (used.has(code)) code = newCheckinCode()
       used.add(code)
@@ -44,6 +46,8 @@ export async function seedPastAttendances (tx: DbOrTx, opts: { places: number[],
         checkin_code: code,
         status: 'confirmed',
         source: i % 4 === 0 ? 'phone' : 'online',
+        person_name: name,
+        person_birth_year: birthYear,
         ...WITHOUT_NEEDS_OR_BOOKER,
         created_at: meetingStart,
         confirmed_at: meetingStart

@@ -129,3 +129,12 @@ export async function countOutboxByStatus (db: DbOrTx): Promise<Partial<Record<O
   const rows = await db.selectFrom('outbox').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute()
   return Object.fromEntries(rows.map(r => [r.status, Number(r.n)]))
 }
+
+/** E-mails of one kind to any of these addresses since a moment (queued or sent). */
+export async function countMailsTo (db: DbOrTx, kind: string, recipients: string[], since: string): Promise<number> {
+  if (recipients.length === 0) return 0
+  const row = await db.selectFrom('outbox').select(eb => eb.fn.countAll().as('n'))
+    .where('kind', '=', kind).where('recipient', 'in', recipients).where('created_at', '>', since)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}

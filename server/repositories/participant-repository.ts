@@ -1,5 +1,6 @@
 import { type DbOrTx, isPostgres } from '../db/connection.ts'
-import type { Device, ParticipantRow } from '../db/schema.ts'
+import type { ExpressionBuilder } from 'kysely'
+import type { Database, Device, ParticipantRow } from '../db/schema.ts'
 
 export async function findParticipant (db: DbOrTx, id: number): Promise<ParticipantRow | undefined> {
   return await db.selectFrom('participants').selectAll().where('id', '=', id).executeTakeFirst()
@@ -64,16 +65,24 @@ export async function deleteParticipant (db: DbOrTx, id: number): Promise<void> 
   await db.deleteFrom('participants').where('id', '=', id).execute()
 }
 
+export interface GivenPerson { name: string, phone: string | null, email: string | null, birthYear: number | null }
+
 /**
- * Gives a participant's active bookings on classes not yet over a corrected phone or
- * e-mail, where the booking still had the old one. Bookings made with other details
- * keep theirs: they belong to whoever made them.
+ * Gives a participant's active bookings on classes not yet over the corrected name,
+ * phone, e-mail and birth year, where the booking was made with exactly the record's old
+ * name, phone and e-mail. Bookings made with other details keep theirs: they belong to
+ * whoever made them (who may not be this person at all).
  */
-export async function correctBookingContacts (db: DbOrTx, participantId: number, column: 'contact_phone' | 'contact_email', from: string | null, to: string | null, now: string): Promise<number> {
-  const result = await db.updateTable('bookings').set({ [column]: to })
+export async function correctUpcomingBookings (db: DbOrTx, participantId: number, before: GivenPerson, after: GivenPerson, now: string): Promise<number> {
+  const same = (column: 'contact_phone' | 'contact_email', value: string | null) =>
+    (eb: ExpressionBuilder<Database, 'bookings'>) => value === null ? eb(column, 'is', null) : eb(column, '=', value)
+  const result = await db.updateTable('bookings')
+    .set({ person_name: after.name, person_birth_year: after.birthYear, contact_phone: after.phone, contact_email: after.email })
     .where('participant_id', '=', participantId)
     .where('status', 'in', ['confirmed', 'waitlisted'])
-    .where(eb => from === null ? eb(column, 'is', null) : eb(column, '=', from))
+    .where('person_name', '=', before.name)
+    .where(same('contact_phone', before.phone))
+    .where(same('contact_email', before.email))
     .where(eb => eb.exists(eb.selectFrom('meetings').select('meetings.id').whereRef('meetings.class_id', '=', 'bookings.class_id').where('meetings.ends_at', '>', now)))
     .executeTakeFirst()
   return Number(result.numUpdatedRows)

@@ -65,7 +65,9 @@ export async function anonymiseParticipants (db: DbOrTx, ids: number[], at: stri
       const part = bookingIds.slice(j, j + 500)
       await db.deleteFrom('outbox').where('booking_id', 'in', part).execute()
       for (const id of part) {
-        await db.updateTable('bookings').set({ ...WITHOUT_NEEDS_OR_BOOKER, contact_phone: null, contact_email: null, source_key: null, staff_note: null, token: newBookingToken() }).where('id', '=', id).execute()
+        await db.updateTable('bookings').set({
+          ...WITHOUT_NEEDS_OR_BOOKER, person_name: null, person_birth_year: null, contact_phone: null, contact_email: null, source_key: null, staff_note: null, token: newBookingToken()
+        }).where('id', '=', id).execute()
       }
     }
     bookings += bookingIds.length

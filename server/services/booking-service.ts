@@ -3,19 +3,20 @@ import type { BookingRow, BookingSource, CallOutcome, CancelledBy, ClassRow } fr
 import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
 import { bookingsToPromote, statusForNewBooking, waitlistNumber } from '../domain/capacity.ts'
 import { newBookingToken } from '../domain/booking-token.ts'
+import { findBursts } from '../domain/bursts.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
-  type BookingWithPerson, claimLinkResend, countBookingsFromSource, countConfirmed, findBookingById, findBookingByToken, findMovedTo, insertBooking,
+  type BookingWithPerson, claimLinkResend, countBookingsFromSource, markContactConflict, countConfirmed, findBookingById, findBookingByToken, findMovedTo, insertBooking,
   insertWaitlistCall, setStaffNote, listActiveBookings, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
 import { findCourse } from '../repositories/course-repository.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
-import { withdrawQueued } from '../repositories/outbox-repository.ts'
+import { countMailsTo, withdrawQueued } from '../repositories/outbox-repository.ts'
 import type { Course } from '../domain/course-file.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
-import { notifyBooking } from './notification-service.ts'
+import { bookingRecipients, notifyBooking } from './notification-service.ts'
 
 /** A booking that was made: a seat, or a numbered place on the waiting list. */
 export interface NewBookingOutcome {
@@ -60,6 +61,8 @@ export interface BookSeatOptions {
 
 /** How long a re-sent link blocks the next one. */
 export const LINK_RESEND_MINUTES = 10
+/** At most this many re-sent links reach one address in a day. */
+export const LINK_RESENDS_PER_DAY = 3
 
 /**
  * Where a new booking on a locked class lands: a seat while one is free and nobody
@@ -76,25 +79,32 @@ async function placeOn (tx: DbOrTx, cls: ClassRow, at: string): Promise<{ active
 }
 
 /**
- * Refuses a booking beyond the limits for one address and one booker. Only accepted
- * bookings count (they are the rows themselves), so rejected forms, stale pages and
- * duplicates never lock a library's shared address out. Call under the class lock.
+ * Refuses an online booking beyond the limits for one address. Only accepted bookings
+ * count (they are the rows themselves), so rejected forms, stale pages and duplicates
+ * never lock a library's shared address out. Checked before the duplicate check, so an
+ * address at its limit learns nothing about who is booked. Call under the class lock.
  */
-async function checkLimits (tx: DbOrTx, classId: number, input: BookingInput, active: BookingWithPerson[], opts: BookSeatOptions, at: string): Promise<void> {
+async function checkAddressLimits (tx: DbOrTx, classId: number, opts: BookSeatOptions, at: string): Promise<void> {
   const limits = opts.limits
-  if (!limits) return
-  if (opts.sourceKey) {
-    const since = new Date(Date.parse(at) - limits.windowMinutes * 60_000).toISOString()
-    const recent = await countBookingsFromSource(tx, opts.sourceKey, since)
-    if (recent.onClass(classId) >= limits.perAddressPerClass) throw new DomainError('booking_limit_class')
-    if (recent.total >= limits.perAddress) throw new DomainError('booking_limit_address')
-  }
+  if (!limits || !opts.sourceKey) return
+  const since = new Date(Date.parse(at) - limits.windowMinutes * 60_000).toISOString()
+  const recent = await countBookingsFromSource(tx, opts.sourceKey, since)
+  if (recent.onClass(classId) >= limits.perAddressPerClass) throw new DomainError('booking_limit_class')
+  if (recent.total >= limits.perAddress) throw new DomainError('booking_limit_address')
+}
+
+/**
+ * Refuses more people on one class from one booker (the same phone or e-mail). Online,
+ * only bookings from the same address count, so a stranger naming a carer as booker
+ * cannot lock the carer out.
+ */
+function checkBookerLimit (input: BookingInput, active: BookingWithPerson[], opts: BookSeatOptions): void {
   const booker = input.booker
-  if (booker) {
-    const same = (phone: string | null, email: string | null) =>
-      (booker.phone !== null && phone === booker.phone) || (booker.email !== null && email?.toLowerCase() === booker.email.toLowerCase())
-    if (active.filter(b => same(b.booker_phone, b.booker_email)).length >= limits.perBookerPerClass) throw new DomainError('booking_limit_booker')
-  }
+  if (!opts.limits || !booker) return
+  const same = (b: BookingWithPerson) =>
+    ((booker.phone !== null && b.booker_phone === booker.phone) || (booker.email !== null && b.booker_email?.toLowerCase() === booker.email.toLowerCase())) &&
+    (!opts.sourceKey || b.source_key === opts.sourceKey)
+  if (active.filter(same).length >= opts.limits.perBookerPerClass) throw new DomainError('booking_limit_booker')
 }
 
 /**
@@ -115,13 +125,18 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
     if (!cls) throw new DomainError('class_not_found')
     if (source === 'online' && cls.is_public !== 1 && cls.cancelled_at === null) throw new DomainError('class_not_public')
     const { active, status, waitlistNumber } = await placeOn(tx, cls, at)
-    const me = { name: input.name, contacts: [input.phone, input.email, input.booker?.phone ?? null, input.booker?.email ?? null] }
-    const existing = active.find(b => isSamePerson(me, { name: b.name, contacts: [b.phone, b.email, b.booker_phone, b.booker_email] }))
+    await checkAddressLimits(tx, classId, opts, at)
+    const given = [input.phone, input.email, input.booker?.phone ?? null, input.booker?.email ?? null]
+    const existing = active.find(b => isSamePerson({ name: input.name, contacts: given }, { name: b.name, contacts: [b.phone, b.email, b.booker_phone, b.booker_email] }))
     if (existing) {
       if (staffId !== undefined) return { created: false, existingToken: existing.token, linkResent: false }
+      // Other contact details than the booking's: someone may have booked this person
+      // first with their own address. Staff see it on the class page and can phone.
+      const known = new Set([existing.phone, existing.email, existing.booker_phone, existing.booker_email])
+      if (given.some(c => c !== null && !known.has(c))) await markContactConflict(tx, existing.id, at)
       return { created: false, existingToken: null, linkResent: await resendLink(tx, existing, active, now) }
     }
-    await checkLimits(tx, classId, input, active, opts, at)
+    checkBookerLimit(input, active, opts)
 
     const participantId = knownParticipantId ?? await findOrCreateParticipant(tx, input, at)
     const booking = await insertBooking(tx, {
@@ -130,6 +145,8 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
       token: newBookingToken(),
       status,
       source,
+      person_name: input.name,
+      person_birth_year: input.birthYear,
       contact_phone: input.phone,
       contact_email: input.email,
       needs_companion: input.needsCompanion ? 1 : 0,
@@ -152,10 +169,16 @@ export async function bookSeat (db: Db, classId: number, input: BookingInput, so
 
 /**
  * Sends a booking's link again to the booking's own contacts, unless it was sent in the
- * last ten minutes (one conditional write, so two requests at once send it once).
+ * last ten minutes (one conditional write, so two requests at once send it once), or
+ * one of its addresses already had LINK_RESENDS_PER_DAY such e-mails in a day (so many
+ * bookings naming one address cannot flood it).
  */
 async function resendLink (tx: DbOrTx, booking: BookingWithPerson, active: BookingWithPerson[], now: Date): Promise<boolean> {
   const since = new Date(now.getTime() - LINK_RESEND_MINUTES * 60_000).toISOString()
+  const addresses = bookingRecipients(booking).map(r => r.email)
+  if (addresses.length === 0) return false
+  const dayAgo = new Date(now.getTime() - 86400_000).toISOString()
+  if (await countMailsTo(tx, 'booking_link', addresses, dayAgo) >= LINK_RESENDS_PER_DAY * addresses.length) return false
   if (!await claimLinkResend(tx, booking.id, now.toISOString(), since)) return false
   const waiting = active.filter(b => b.status === 'waitlisted')
   const number = booking.status === 'waitlisted' ? waitlistNumber(waiting, b => b.id === booking.id) : null
@@ -240,8 +263,9 @@ export async function promoteFromWaitlist (tx: DbOrTx, cls: Pick<ClassRow, 'id' 
  * A leader cancels several bookings of one class at once (a burst of invented bookings
  * from one address): one transaction under the class lock, each booking audit-logged,
  * then the freed seats go to the waiting list. No e-mail goes to the cancelled ones:
- * their addresses may be invented or someone else's. Bookings no longer active, or of
- * another class, are left alone. Returns how many were cancelled.
+ * their addresses may be invented or someone else's. Only active online bookings that
+ * are part of a burst are cancelled; any other id is left alone. Returns how many were
+ * cancelled.
  */
 export async function cancelBookingsOfBurst (db: Db, classId: number, bookingIds: number[], staffId: number, now: Date = new Date()): Promise<{ cancelled: number, promoted: number[] }> {
   const at = now.toISOString()
@@ -249,8 +273,11 @@ export async function cancelBookingsOfBurst (db: Db, classId: number, bookingIds
     const cls = await lockClass(tx, classId)
     if (!cls) throw new DomainError('class_not_found')
     if (await hasEnded(tx, classId, at)) throw new DomainError('class_ended')
-    const wanted = new Set(bookingIds)
-    const ids = (await listActiveBookings(tx, classId)).filter(b => wanted.has(b.id)).map(b => b.id)
+    // Only bookings that are part of a burst right now: never a phone booking, nor one
+    // that came in on its own.
+    const active = await listActiveBookings(tx, classId)
+    const inBurst = new Set(findBursts(active.filter(b => b.source === 'online').map(b => ({ id: b.id, sourceKey: b.source_key, createdAt: b.created_at }))).flatMap(b => b.bookingIds))
+    const ids = bookingIds.filter((id, i) => inBurst.has(id) && bookingIds.indexOf(id) === i)
     if (ids.length === 0) return { cancelled: 0, promoted: [] }
     await setBookingStatus(tx, ids, 'cancelled', at, 'staff')
     await withdrawQueued(tx, { bookingIds: ids }, 'Tilmeldingen blev afmeldt af personalet, før e-mailen blev sendt.')
@@ -359,6 +386,8 @@ export async function moveBooking (db: Db, bookingId: number, targetClassId: num
       token: newBookingToken(),
       status,
       source: current.source,
+      person_name: current.name,
+      person_birth_year: current.birth_year,
       contact_phone: current.phone,
       contact_email: current.email,
       needs_companion: current.needs_companion,

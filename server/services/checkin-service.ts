@@ -186,6 +186,8 @@ async function seatWalkIn (tx: DbOrTx, ctx: MeetingContext, person: WalkInPerson
       token: newBookingToken(),
       status: 'confirmed',
       source: 'walkin',
+      person_name: person.name,
+      person_birth_year: null,
       contact_phone: person.phone,
       contact_email: person.email,
       ...WITHOUT_NEEDS_OR_BOOKER,

@@ -7,7 +7,7 @@ import { moveAttendancesToParticipant } from '../repositories/attendance-reposit
 import { insertParticipant } from '../repositories/booking-repository.ts'
 import { lockNames } from '../repositories/lock-repository.ts'
 import {
-  correctBookingContacts, deleteParticipant, listBookingContacts, findParticipant, findParticipantsByContact, listBookingsOfParticipant, moveBookingsToParticipant, updateParticipant
+  correctUpcomingBookings, deleteParticipant, listBookingContacts, findParticipant, findParticipantsByContact, listBookingsOfParticipant, moveBookingsToParticipant, updateParticipant
 } from '../repositories/participant-repository.ts'
 
 /**
@@ -76,8 +76,9 @@ export async function mergeParticipants (db: Db, keepId: number, otherId: number
 
 /**
  * A leader corrects a participant's name, contact details or birth year. Their upcoming
- * bookings that had the old phone or e-mail get the new one, so reminders reach them;
- * the audit log names the fields changed, never their values.
+ * bookings made with exactly the old name, phone and e-mail get the new details, so
+ * reminders reach them; bookings made with other details keep theirs. The audit log
+ * names the fields changed, never their values.
  */
 export async function correctParticipant (db: Db, id: number, details: ParticipantDetails, staffId: number, now: Date = new Date()): Promise<string[]> {
   const at = now.toISOString()
@@ -94,8 +95,7 @@ export async function correctParticipant (db: Db, id: number, details: Participa
     const fields = Object.keys(changes)
     if (fields.length === 0) return []
     await updateParticipant(tx, id, changes)
-    if ('phone' in changes) await correctBookingContacts(tx, id, 'contact_phone', before.phone, details.phone, at)
-    if ('email' in changes) await correctBookingContacts(tx, id, 'contact_email', before.email, details.email, at)
+    await correctUpcomingBookings(tx, id, { name: before.name, phone: before.phone, email: before.email, birthYear: before.birth_year }, details, at)
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'participant_corrected', subject_type: 'participant', subject_id: id, detail: `fields=${fields.join(',')}` })
     return fields
   })

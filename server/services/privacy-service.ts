@@ -117,6 +117,8 @@ export interface ParticipantExport {
     createdAt: string
     confirmedAt: string | null
     cancelledAt: string | null
+    /** The phone and e-mail given in this booking (messages about it go there). */
+    contact: { phone: string | null, email: string | null }
     needs: { companion: boolean, hearingLoop: boolean, other: string | null }
     bookedBy: { name: string, phone: string | null, email: string | null } | null
     staffNote: string | null
@@ -153,6 +155,7 @@ export async function exportParticipant (db: Db, id: number, now: Date = new Dat
       createdAt: full.created_at,
       confirmedAt: full.confirmed_at,
       cancelledAt: full.cancelled_at,
+      contact: { phone: full.phone, email: full.email },
       needs: { companion: full.needs_companion === 1, hearingLoop: full.needs_hearing_loop === 1, other: full.needs_other },
       bookedBy: full.booker_name ? { name: full.booker_name, phone: full.booker_phone, email: full.booker_email } : null,
       staffNote: full.staff_note,

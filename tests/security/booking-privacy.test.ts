@@ -167,6 +167,24 @@ describe('nothing typed into a public form changes a stored person (item 2)', ()
   })
 })
 
+describe('the contacts of a booking are personal data like the rest', () => {
+  it('are in the participant\'s export and go with an erasure', async () => {
+    const t = await buildTestApp()
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    const booked = await bookNew(t.db, classId, bookingInput({ name: 'Anna Berg', phone: '+4520000001', email: 'anna@example.dk' }), 'online')
+    const row = await t.db.selectFrom('bookings').select(['id', 'participant_id']).where('token', '=', booked.token).executeTakeFirstOrThrow()
+    const admin = await signedInAgent(t.app, await createStaff(t.db, 'admin'))
+    const json = await admin.get(`/personale/deltagere/${row.participant_id}/eksport.json`).expect(200)
+    expect(JSON.parse(json.text).bookings[0].contact).toEqual({ phone: '+4520000001', email: 'anna@example.dk' })
+    const page = await admin.get(`/personale/deltagere/${row.participant_id}`).expect(200)
+    const erased = await admin.post(`/personale/deltagere/${row.participant_id}/slet`).type('form').send({ _csrf: csrfOf(page.text), confirm: '1' })
+    expect(erased.status).toBe(303)
+    const after = await t.db.selectFrom('bookings').select(['contact_phone', 'contact_email', 'source_key']).where('id', '=', row.id).executeTakeFirstOrThrow()
+    expect(after).toEqual({ contact_phone: null, contact_email: null, source_key: null })
+    await t.app.close()
+  })
+})
+
 describe('seats cannot be squatted, and honest users are not locked out (item 5)', () => {
   it('counts only accepted bookings: rejected, stale and duplicate posts never lock a shared address out', async () => {
     const t = await buildTestApp({ bookingRateLimit: 3, bookingLimitPerClass: 3 })
@@ -255,5 +273,118 @@ describe('seats cannot be squatted, and honest users are not locked out (item 5)
     const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
     expect((await agent.get(`/personale/hold/${classId}`).expect(200)).text).not.toContain('Mange tilmeldinger fra samme netværk')
     await t.app.close()
+  })
+})
+
+/** The booking form posted from a given client address (behind a trusted proxy). */
+async function submitFrom (t: TestApp, address: string, classId: number, fields: Record<string, string>) {
+  const { cookie, csrf } = await openBookingForm(t.app, classId)
+  return await request(t.app.server).post(`/hold/${classId}/tilmeld`).set('cookie', cookie).set('x-forwarded-for', address).type('form')
+    .send({ _csrf: csrf, name: '', phone: '', email: '', birth_year: '', ...fields })
+}
+
+describe('found by trying the fixes from outside', () => {
+  let t: TestApp
+  afterEach(async () => { await t.app.close() })
+
+  it('a stranger\'s own booking, linked to a known person, shows only what the stranger typed', async () => {
+    t = await buildTestApp()
+    const first = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    await bookNew(t.db, first, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', birthYear: 1941 }), 'phone')
+    const other = await createClass(t.db, { meetings: ['2030-03-12T10:00'] })
+    const mine = await submitBooking(t.app, other, { name: 'grethe hansen', phone: '12 34 56 78', email: 'svindler@example.com', birth_year: '' })
+    const page = await request(t.app.server).get(mine.headers.location!).expect(200)
+    expect(page.text).not.toContain('1941')
+    expect(page.text).not.toContain('Grethe Hansen')
+  })
+
+  it('an address at its limit gets the same answer whether or not the person is booked', async () => {
+    t = await buildTestApp({ bookingLimitPerClass: 2 })
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    await bookNew(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'phone')
+    expect((await submitBooking(t.app, classId, { name: 'En', phone: '30000001' })).status).toBe(303)
+    expect((await submitBooking(t.app, classId, { name: 'To', phone: '30000002' })).status).toBe(303)
+    const booked = await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12345678' })
+    const notBooked = await submitBooking(t.app, classId, { name: 'Karen Hansen', phone: '12345678' })
+    expect([booked.status, notBooked.status]).toEqual([429, 429])
+  })
+
+  it('many bookings naming one address cannot flood it with re-sent links', async () => {
+    t = await buildTestApp()
+    const classes = await Promise.all([1, 2, 3, 4, 5].map(async d => await createClass(t.db, { meetings: [`2030-03-0${d}T10:00`] })))
+    for (const [i, classId] of classes.entries()) {
+      await bookNew(t.db, classId, bookingInput({ name: `Navn ${i}`, phone: `+453000000${i}`, email: 'offer@example.dk' }), 'online')
+    }
+    for (let round = 0; round < 4; round++) {
+      const at = new Date(Date.now() + round * 11 * 60_000)
+      for (const [i, classId] of classes.entries()) await bookSeat(t.db, classId, bookingInput({ name: `Navn ${i}`, phone: `+453000000${i}` }), 'online', at)
+    }
+    expect((await outboxOf(t)).filter(m => m.kind === 'booking_link')).toHaveLength(3)
+  })
+
+  it('a duplicate with other contact details is flagged for staff, who can phone', async () => {
+    t = await buildTestApp()
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12 34 56 78', email: 'svindler@example.com' })
+    const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    expect((await agent.get(`/personale/hold/${classId}`)).text).not.toContain('Tilmeldt igen med andre kontaktoplysninger')
+    // The same contacts again is no conflict; the real Grethe with her own e-mail is.
+    await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12345678' })
+    expect((await agent.get(`/personale/hold/${classId}`)).text).not.toContain('Tilmeldt igen med andre kontaktoplysninger')
+    const real = await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12345678', email: 'grethe@example.dk' })
+    expect(real.text).toContain('har du ikke selv lavet tilmeldingen')
+    expect((await agent.get(`/personale/hold/${classId}`)).text).toContain('Tilmeldt igen med andre kontaktoplysninger')
+  })
+
+  it('a leader\'s correction reaches only bookings made with the record\'s own details', async () => {
+    t = await buildTestApp()
+    const first = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    const own = await bookNew(t.db, first, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'phone')
+    const other = await createClass(t.db, { meetings: ['2030-03-12T10:00'] })
+    const stranger = await submitBooking(t.app, other, { name: 'Grethe Hansen', phone: '12 34 56 78', email: 'svindler@example.com' })
+    const participantId = (await t.db.selectFrom('bookings').select('participant_id').where('token', '=', own.token).executeTakeFirstOrThrow()).participant_id
+    const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const page = await agent.get(`/personale/deltagere/${participantId}`).expect(200)
+    expect(page.text).toContain('value="12 34 56 78"')
+    await agent.post(`/personale/deltagere/${participantId}/ret`).type('form').send({ _csrf: csrfOf(page.text), name: 'Grethe Hansen', phone: '87 65 43 21', email: '', birth_year: '' }).expect(303)
+    const contacts = async (token: string) => (await t.db.selectFrom('bookings').select('contact_phone').where('token', '=', token).executeTakeFirstOrThrow()).contact_phone
+    expect(await contacts(own.token)).toBe('+4587654321')
+    expect(await contacts(tokenFrom(stranger.headers.location))).toBe('+4512345678')
+    const strangerPage = await request(t.app.server).get(stranger.headers.location!).expect(200)
+    expect(strangerPage.text).not.toContain('87 65 43 21')
+  })
+
+  it('counts IPv6 addresses of one /64 as one client', async () => {
+    t = await buildTestApp({ bookingLimitPerClass: 2, trustProxy: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] })
+    const classId = await createClass(t.db, { capacity: 20, meetings: ['2030-03-05T10:00'] })
+    const answers = []
+    for (let i = 1; i <= 4; i++) answers.push((await submitFrom(t, `2001:db8:1:2::${i}`, classId, { name: `Opdigtet ${i}`, phone: `3000000${i}` })).status)
+    expect(answers).toEqual([303, 303, 429, 429])
+    expect((await submitFrom(t, '2001:db8:9:9::1', classId, { name: 'Ægte Borger', phone: '40000001' })).status).toBe(303)
+  })
+
+  it('a stranger naming a carer as booker cannot lock the carer out', async () => {
+    t = await buildTestApp({ bookingLimitPerBooker: 2, trustProxy: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] })
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    const forOther = (name: string) => ({ name, for_someone_else: '1', booker_name: 'Lone Holm', booker_phone: '87 65 43 21' })
+    expect((await submitFrom(t, '198.51.100.7', classId, forOther('Falsk Et'))).status).toBe(303)
+    expect((await submitFrom(t, '198.51.100.7', classId, forOther('Falsk To'))).status).toBe(303)
+    expect((await submitFrom(t, '198.51.100.7', classId, forOther('Falsk Tre'))).status).toBe(429)
+    expect((await submitFrom(t, '203.0.113.9', classId, forOther('Ruth Holm'))).status).toBe(303)
+  })
+
+  it('the one-step cancel takes only bookings of a burst, never a phone booking', async () => {
+    t = await buildTestApp()
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    for (let i = 1; i <= 4; i++) await submitBooking(t.app, classId, { name: `Opdigtet ${i}`, phone: `3000000${i}` })
+    const phone = await bookNew(t.db, classId, bookingInput({ name: 'Telefon Borger', phone: '+4540000001' }), 'phone')
+    const phoneId = (await t.db.selectFrom('bookings').select('id').where('token', '=', phone.token).executeTakeFirstOrThrow()).id
+    const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const page = await agent.get(`/personale/hold/${classId}`).expect(200)
+    const ids = [...page.text.matchAll(/name="booking_id" value="(\d+)" checked/g)].map(m => m[1]!)
+    await agent.post(`/personale/hold/${classId}/afmeld-flere`).type('form').send({ _csrf: csrfOf(page.text), booking_id: [...ids, String(phoneId)] }).expect(303)
+    const status = (await t.db.selectFrom('bookings').select('status').where('id', '=', phoneId).executeTakeFirstOrThrow()).status
+    expect(status).toBe('confirmed')
+    expect(await countBookings(t.db, classId)).toBe(5)
   })
 })

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { DomainError } from '../../domain/errors.ts'
+import { formatPhone } from '../../domain/phone.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { searchParticipants } from '../../repositories/participant-repository.ts'
 import { type ParticipantErrors, type ParticipantValues, validateParticipantDetails } from '../../domain/booking-form.ts'
@@ -45,7 +46,7 @@ const participantRoutes: FastifyPluginAsync = async (fastify) => {
     if (!page) return reply.callNotFound()
     const history = await getLearnerHistory(fastify.db, id)
     const p = page.participant
-    const editState: EditState = edit ?? { values: { name: p.name, phone: p.phone ?? '', email: p.email ?? '', birth_year: p.birth_year === null ? '' : String(p.birth_year) }, errors: {} }
+    const editState: EditState = edit ?? { values: { name: p.name, phone: p.phone ? formatPhone(p.phone) : '', email: p.email ?? '', birth_year: p.birth_year === null ? '' : String(p.birth_year) }, errors: {} }
     reply.code(status)
     return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, history, devices: DEVICES, message, merged, booked: bookedMessage(booked), erase: erase !== undefined && Object.hasOwn(ERASE_MESSAGES, erase) ? ERASE_MESSAGES[erase] : undefined, isAdmin: reply.request.staff?.role === 'admin', edit: editState, corrected, csrfToken: reply.generateCsrf() })
   }
