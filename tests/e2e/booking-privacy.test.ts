@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookingInput, bookNew, createClass, createStaff, submitBooking, type TestApp } from '../helpers/app.ts'
-import { axeViolations, chromiumOrSkip, launchChromium, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
+import { axeViolations, chromiumOrSkip, launchChromium, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -17,6 +17,7 @@ const screenshots = join(import.meta.dirname, 'screenshots')
 describe.skipIf(!run)('a booking belongs to its citizen, in a real browser', () => {
   let t: TestApp & { base: string }
   let browser: Browser
+  const layout = new LayoutWatch()
   let classId: number
   let participantId: number
   const staff = { email: 'leder@bib.dk', password: 'en lang og sikker adgangskode' }
@@ -30,6 +31,7 @@ describe.skipIf(!run)('a booking belongs to its citizen, in a real browser', () 
     participantId = (await t.db.selectFrom('bookings').select('participant_id').where('token', '=', booked.token).executeTakeFirstOrThrow()).participant_id
     await createStaff(t.db, 'leader', staff.email, staff.password)
     browser = await launchChromium()
+    layout.watch(browser)
   }, 120_000)
 
   afterAll(async () => {
@@ -107,5 +109,9 @@ describe.skipIf(!run)('a booking belongs to its citizen, in a real browser', () 
     expect(await page.locator('main').textContent()).toContain('Oplysningerne er rettet.')
     expect(await axeViolations(page)).toEqual([])
     await page.context().close()
+  })
+
+  it('has no layout problems at 390, 820 and 1280 px wide on any page the tests showed', { timeout: 180_000 }, async () => {
+    expect(await layout.problems()).toEqual({})
   })
 })

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
 import { bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf, type TestApp } from '../helpers/app.ts'
-import { axeViolations, noSidewaysScroll, chromiumOrSkip, chromiumPath, signInInBrowser, startTestServer } from './browser.ts'
+import { axeViolations, chromiumOrSkip, chromiumPath, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -45,6 +45,7 @@ async function qrVideo (text: string): Promise<string> {
 describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
   let t: TestApp & { base: string }
   let browser: Browser
+  const layout = new LayoutWatch()
   let meetingId: number
   let classId: number
 
@@ -69,6 +70,7 @@ describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
         '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
         `--use-file-for-fake-video-capture=${await qrVideo(grethe.checkin_code)}`]
     })
+    layout.watch(browser)
   }, 120_000)
 
   afterAll(async () => {
@@ -202,5 +204,9 @@ describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
     await tabletContext.close()
     await context.close()
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map(k => [k, []])))
+  })
+
+  it('has no layout problems at 390, 820 and 1280 px wide on any page the tests showed', { timeout: 180_000 }, async () => {
+    expect(await layout.problems()).toEqual({})
   })
 })

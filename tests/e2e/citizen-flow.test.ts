@@ -8,7 +8,7 @@ import { AxeBuilder } from '@axe-core/playwright'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClass, createLocation, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
-import { chromiumOrSkip, launchChromium, startTestServer } from './browser.ts'
+import { chromiumOrSkip, launchChromium, LayoutWatch, startTestServer } from './browser.ts'
 
 const suite = chromiumOrSkip() ? describe : describe.skip
 
@@ -66,6 +66,7 @@ suite('citizen flow in a real browser (Chromium)', { timeout: 120_000 }, () => {
   let t: TestApp & { base: string }
   let base: string
   let browser: Browser
+  const layout = new LayoutWatch()
   let context: BrowserContext
   let page: Page
   /** MitID course at the main library, plenty of seats. */
@@ -89,6 +90,7 @@ suite('citizen flow in a real browser (Chromium)', { timeout: 120_000 }, () => {
     expect(taken.status).toBe(303)
 
     browser = await launchChromium()
+    layout.watch(browser)
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'da-DK' })
     context.setDefaultTimeout(15_000)
     page = await context.newPage()
@@ -333,5 +335,9 @@ suite('citizen flow in a real browser (Chromium)', { timeout: 120_000 }, () => {
     for (const [name, px] of Object.entries(overflow)) {
       expect(px, `${name} scrolls sideways by ${px}px at 200 % zoom`).toBeLessThanOrEqual(1)
     }
+  })
+
+  it('has no layout problems at 390, 820 and 1280 px wide on any page the tests showed', { timeout: 180_000 }, async () => {
+    expect(await layout.problems()).toEqual({})
   })
 })

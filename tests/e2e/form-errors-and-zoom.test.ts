@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createLocation, type TestApp } from '../helpers/app.ts'
-import { chromiumOrSkip, launchChromium, startTestServer } from './browser.ts'
+import { chromiumOrSkip, launchChromium, LayoutWatch, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -13,6 +13,7 @@ const screenshots = join(import.meta.dirname, 'screenshots')
 describe.skipIf(!run)('a citizen in a real browser', () => {
   let t: TestApp & { base: string }
   let browser: Browser
+  const layout = new LayoutWatch()
   let context: BrowserContext
   let page: Page
   let openClass: number
@@ -27,6 +28,7 @@ describe.skipIf(!run)('a citizen in a real browser', () => {
     fullClass = await createClass(t.db, { course: 'digital-post-laes-og-svar', locationId: club, capacity: 1, meetings: ['2030-03-07T13:30'] })
     await bookSeat(t.db, fullClass, bookingInput({ name: 'Bent Madsen', phone: '+4520202020' }), 'online')
     browser = await launchChromium()
+    layout.watch(browser)
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     context.setDefaultTimeout(10_000)
     page = await context.newPage()
@@ -63,5 +65,9 @@ describe.skipIf(!run)('a citizen in a real browser', () => {
       }
       await ctx.close()
     }
+  })
+
+  it('has no layout problems at 390, 820 and 1280 px wide on any page the tests showed', { timeout: 180_000 }, async () => {
+    expect(await layout.problems()).toEqual({})
   })
 })

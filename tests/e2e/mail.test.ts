@@ -7,7 +7,7 @@ import { renderMail } from '../../server/mail/render.ts'
 import { messageOf } from '../../server/mail/outbox.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createStaff, type TestApp } from '../helpers/app.ts'
-import { axeViolations, chromiumOrSkip, launchChromium, noSidewaysScroll, startTestServer } from './browser.ts'
+import { axeViolations, chromiumOrSkip, launchChromium, LayoutWatch, noSidewaysScroll, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -27,6 +27,7 @@ async function violations (page: Page): Promise<string[]> {
 describe.skipIf(!run)('e-mail pages in a real browser', () => {
   let t: TestApp & { base: string }
   let browser: Browser
+  const layout = new LayoutWatch()
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true })
@@ -36,6 +37,7 @@ describe.skipIf(!run)('e-mail pages in a real browser', () => {
     await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', email: 'grethe@example.dk', booker: { name: 'Lise Hansen', phone: '+4587654321', email: 'lise@example.dk' } }), 'online', new Date('2030-03-01T10:00:00Z'))
     await createStaff(t.db, 'leader', 'lene@bib.dk', 'lenes lange adgangskode')
     browser = await launchChromium()
+    layout.watch(browser)
   }, 120_000)
 
   afterAll(async () => {
@@ -127,5 +129,9 @@ describe.skipIf(!run)('e-mail pages in a real browser', () => {
     await mailPage.context().close()
 
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map(k => [k, []])))
+  })
+
+  it('has no layout problems at 390, 820 and 1280 px wide on any page the tests showed', { timeout: 180_000 }, async () => {
+    expect(await layout.problems()).toEqual({})
   })
 })

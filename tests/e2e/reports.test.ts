@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStaff, type TestApp } from '../helpers/app.ts'
 import { seedReportData } from '../helpers/report-data.ts'
-import { axeViolations, noSidewaysScroll, chromiumOrSkip, launchChromium, signInInBrowser, startTestServer } from './browser.ts'
+import { axeViolations, chromiumOrSkip, launchChromium, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -13,6 +13,7 @@ const screenshots = join(import.meta.dirname, 'screenshots')
 describe.skipIf(!run)('reports and personal data in a real browser', () => {
   let t: TestApp & { base: string }
   let browser: Browser
+  const layout = new LayoutWatch()
   let annaId: number
 
   beforeAll(async () => {
@@ -22,6 +23,7 @@ describe.skipIf(!run)('reports and personal data in a real browser', () => {
     annaId = (await t.db.selectFrom('participants').select('id').where('name', '=', 'Anna').executeTakeFirstOrThrow()).id
     await createStaff(t.db, 'admin', 'ada@bib.dk', 'adas lange adgangskode')
     browser = await launchChromium()
+    layout.watch(browser)
   }, 120_000)
 
   afterAll(async () => {
@@ -74,5 +76,9 @@ describe.skipIf(!run)('reports and personal data in a real browser', () => {
     await phone!.close()
     await context.close()
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map(k => [k, []])))
+  })
+
+  it('has no layout problems at 390, 820 and 1280 px wide on any page the tests showed', { timeout: 180_000 }, async () => {
+    expect(await layout.problems()).toEqual({})
   })
 })

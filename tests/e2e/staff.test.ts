@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClass, createLocation, createStaff, type TestApp } from '../helpers/app.ts'
-import { axeViolations, chromiumOrSkip, launchChromium, startTestServer } from './browser.ts'
+import { axeViolations, chromiumOrSkip, LayoutWatch, launchChromium, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -12,12 +12,14 @@ const screenshots = join(import.meta.dirname, 'screenshots')
 describe.skipIf(!run)('the staff area in a real browser', () => {
   let t: TestApp & { base: string }
   let browser: Browser
+  const layout = new LayoutWatch()
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true })
     t = await startTestServer()
     await createClass(t.db, { capacity: 10, meetings: ['2030-03-05T10:00', '2030-03-12T10:00'] })
     browser = await launchChromium()
+    layout.watch(browser)
   }, 120_000)
 
   afterAll(async () => {
@@ -227,5 +229,9 @@ describe.skipIf(!run)('the staff area in a real browser', () => {
     expect(await page.locator('main').textContent()).toContain('1 af 12 er optaget')
     expect(await axeViolations(page)).toEqual([])
     await context.close()
+  })
+
+  it('has no layout problems at 390, 820 and 1280 px wide on any page the tests showed', { timeout: 180_000 }, async () => {
+    expect(await layout.problems()).toEqual({})
   })
 })
