@@ -1,3 +1,4 @@
+import ICAL from 'ical.js'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { subscribeToCourse } from '../../server/services/interest-service.ts'
@@ -203,5 +204,38 @@ describe('rate limit on booking', () => {
     expect(third.text).toContain('value="Tre Jensen"')
     expect(await countBookings(t.db, classId)).toBe(1)
     await t.app.close()
+  })
+})
+
+describe('a waiting-list place and a cancelled class, as the citizen sees them', () => {
+  let t: TestApp
+  beforeAll(async () => { t = await buildTestApp() })
+  afterAll(async () => { await t.app.close() })
+
+  const events = (ics: string) => new ICAL.Component(ICAL.parse(ics)).getAllSubcomponents('vevent')
+
+  it('marks a waiting-list place\'s calendar events tentative and says not to come until given a seat', async () => {
+    const classId = await createClass(t.db, { capacity: 1, meetings: ['2030-03-05T10:00', '2030-03-12T10:00'] })
+    const seat = await submitBooking(t.app, classId, { name: 'Bent Olsen', phone: '10000001' })
+    const wait = await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '10000002' })
+    const page = await request(t.app.server).get(`/tilmelding/${tokenFrom(wait.headers.location)}`).expect(200)
+    expect(page.text).toContain('Du er på ventelisten')
+    expect(page.text).toContain('Kom ikke til holdet, før du har fået en plads.')
+
+    const waiting = await request(t.app.server).get(`/tilmelding/${tokenFrom(wait.headers.location)}/kalender.ics`).expect(200)
+    const tentative = events(waiting.text)
+    expect(tentative).toHaveLength(2)
+    for (const event of tentative) {
+      expect(event.getFirstPropertyValue('status')).toBe('TENTATIVE')
+      expect(String(event.getFirstPropertyValue('summary'))).toMatch(/^Venteliste: Kom godt i gang med MitID/)
+      expect(String(event.getFirstPropertyValue('description'))).toContain('Kom ikke til holdet, før du har fået en plads.')
+    }
+    // A seat is a plain, confirmed event.
+    const seated = events((await request(t.app.server).get(`/tilmelding/${tokenFrom(seat.headers.location)}/kalender.ics`).expect(200)).text)
+    for (const event of seated) {
+      expect(event.getFirstPropertyValue('status')).toBe('CONFIRMED')
+      expect(String(event.getFirstPropertyValue('summary'))).not.toContain('Venteliste')
+      expect(String(event.getFirstPropertyValue('description'))).not.toContain('Kom ikke')
+    }
   })
 })

@@ -135,7 +135,8 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     const ics = buildCalendar([data.cls], {
       name: data.course.title,
       publicUrl: fastify.config.publicUrl,
-      bookingUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`
+      bookingUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
+      waitlisted: data.booking.status === 'waitlisted'
     })
     return await reply
       .type('text/calendar; charset=utf-8')
