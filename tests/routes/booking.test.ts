@@ -1,6 +1,7 @@
 import ICAL from 'ical.js'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cancelClass } from '../../server/services/class-service.ts'
 import { subscribeToCourse } from '../../server/services/interest-service.ts'
 import { buildTestApp, countBookings, createClass, openBookingForm, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
 
@@ -237,5 +238,26 @@ describe('a waiting-list place and a cancelled class, as the citizen sees them',
       expect(String(event.getFirstPropertyValue('summary'))).not.toContain('Venteliste')
       expect(String(event.getFirstPropertyValue('description'))).not.toContain('Kom ikke')
     }
+  })
+
+  it('says the class is cancelled when the organiser cancelled it, and that they cancelled when they did', async () => {
+    const classId = await createClass(t.db, { capacity: 5, meetings: ['2030-03-05T10:00'] })
+    const booked = await submitBooking(t.app, classId, { name: 'Karen Jensen', phone: '10000003' })
+    const token = tokenFrom(booked.headers.location)
+    await cancelClass(t.db, classId, null)
+    const page = await request(t.app.server).get(`/tilmelding/${token}`).expect(200)
+    expect(page.text).toContain('<title>Holdet er aflyst')
+    expect(page.text).toContain('<h1>Holdet er aflyst</h1>')
+    expect(page.text).not.toContain('Tilmeldingen er afmeldt')
+    expect(page.text).not.toContain('Din tilmelding er afmeldt')
+
+    const own = await createClass(t.db, { capacity: 5, meetings: ['2030-03-05T10:00'] })
+    const mine = tokenFrom((await submitBooking(t.app, own, { name: 'Poul Holm', phone: '10000004' })).headers.location)
+    const agent = request.agent(t.app.server)
+    const form = await agent.get(`/tilmelding/${mine}/afmeld`).expect(200)
+    await agent.post(`/tilmelding/${mine}/afmeld`).type('form').send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] }).expect(303)
+    const cancelled = await request(t.app.server).get(`/tilmelding/${mine}`).expect(200)
+    expect(cancelled.text).toContain('Tilmeldingen er afmeldt')
+    expect(cancelled.text).not.toContain('Holdet er aflyst')
   })
 })
