@@ -208,6 +208,41 @@ describe('rate limit on booking', () => {
   })
 })
 
+describe('booking for someone else', () => {
+  let t: TestApp
+  beforeAll(async () => { t = await buildTestApp() })
+  afterAll(async () => { await t.app.close() })
+
+  it('asks whom you are booking for before any contact field, without JavaScript', async () => {
+    const classId = await createClass(t.db, { capacity: 3, meetings: ['2030-03-05T10:00'] })
+    const page = await request(t.app.server).get(`/hold/${classId}`).expect(200)
+    const form = page.text.slice(page.text.indexOf('<form method="post" action="/hold/'))
+    const choice = form.indexOf('Hvem tilmelder du?')
+    expect(choice).toBeGreaterThan(0)
+    expect(choice).toBeLessThan(form.indexOf('id="f-name"'))
+    expect(choice).toBeLessThan(form.indexOf('id="f-phone"'))
+    expect(form).toMatch(/<input class="form-radio" type="radio" id="f-for-self" name="for_someone_else" value="nej" checked>/)
+    expect(form).toMatch(/<input class="form-radio" type="radio" id="f-for-someone-else" name="for_someone_else" value="ja">/)
+    // The participant's labels are right whoever fills them in; JavaScript only personalises them.
+    expect(form).toContain('data-other="Deltagerens telefonnummer"')
+  })
+
+  it('keeps the choice and the participant\'s wording when the form comes back with an error', async () => {
+    const classId = await createClass(t.db, { capacity: 3, meetings: ['2030-03-05T10:00'] })
+    const res = await submitBooking(t.app, classId, { name: 'Ruth Holm', phone: '12', for_someone_else: 'ja', booker_name: 'Lone Holm', booker_phone: '87 65 43 21' })
+    expect(res.status).toBe(400)
+    expect(res.text).toMatch(/id="f-for-someone-else" name="for_someone_else" value="ja" checked>/)
+    expect(res.text).toMatch(/<label class="form-label" for="f-phone"><span data-self="Telefonnummer" data-other="Deltagerens telefonnummer">Deltagerens telefonnummer<\/span>/)
+    const ok = await submitBooking(t.app, classId, { name: 'Ruth Holm', phone: '', for_someone_else: 'ja', booker_name: 'Lone Holm', booker_phone: '87 65 43 21' })
+    expect(ok.status).toBe(303)
+    // "Mig selv" with nothing in the booker's fields is a booking for oneself.
+    const self = await submitBooking(t.app, classId, { name: 'Inger Lund', phone: '23 45 67 89', for_someone_else: 'nej' })
+    expect(self.status).toBe(303)
+    const rows = await t.db.selectFrom('bookings').select(['person_name', 'booker_name']).where('class_id', '=', classId).orderBy('id').execute()
+    expect(rows.map(r => r.booker_name)).toEqual(['Lone Holm', null])
+  })
+})
+
 describe('a waiting-list place and a cancelled class, as the citizen sees them', () => {
   let t: TestApp
   beforeAll(async () => { t = await buildTestApp() })
