@@ -20,6 +20,10 @@ describe('staff bookings', () => {
     const choice = form.text.indexOf('Den, der ringer, tilmelder en anden')
     expect(choice).toBeGreaterThan(0)
     expect(choice).toBeLessThan(form.text.indexOf('id="f-name"'))
+    // A signed-in librarian on the public page sees the citizen's form.
+    const open = await createClass(t.db, { capacity: 1, meetings: ['2030-03-05T10:00'] })
+    const publicPage = await agent.get(`/hold/${open}`).expect(200)
+    expect(publicPage.text).toContain('<label for="f-for-self">Mig selv</label>')
     const bad = await agent.post(`/personale/hold/${id}/tilmeld`).type('form').send({ _csrf: csrfOf(form.text), name: 'Ruth Holm', phone: '123' })
     expect(bad.status).toBe(400)
     expect(bad.text).toContain('Telefonnummeret ser forkert ud')
