@@ -22,7 +22,9 @@ try {
   await syncCatalogue(db, config.coursesDir)
   const summary = await seedDemoData(db)
   console.log(`Demo data: ${summary.locations} places, ${summary.classes} classes, ${summary.bookings} bookings in ${file}`)
-  await startServer(config, db)
+  // Log lines through process.stdout, in order with console.log (pino's own writer is
+  // asynchronous), so the demo's plain lines are the last thing on the screen.
+  await startServer(config, db, { logStream: process.stdout })
   console.log(demoStartLines(config).join('\n'))
 } catch (error) {
   reportStartFailure(error)
