@@ -3,8 +3,8 @@ import type { Config } from './config.ts'
 import type { Db } from './db/connection.ts'
 
 /** Listens, and stops with grace on SIGTERM/SIGINT: in-flight requests finish first. */
-export async function startServer (config: Config, db: Db): Promise<void> {
-  const app = await buildApp({ config, db, closeDb: true, backgroundJobs: true })
+export async function startServer (config: Config, db: Db, opts: { logStream?: NodeJS.WritableStream } = {}): Promise<void> {
+  const app = await buildApp({ config, db, closeDb: true, backgroundJobs: true, logStream: opts.logStream })
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return

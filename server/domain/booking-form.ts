@@ -75,7 +75,8 @@ export function readBookingForm (body: unknown): BookingFormValues {
     needs_companion: checked(b.needs_companion),
     needs_hearing_loop: checked(b.needs_hearing_loop),
     needs_other: text(b.needs_other),
-    for_someone_else: checked(b.for_someone_else) || hasBooker,
+    // A radio ("nej" = the person at the keyboard takes part) or, from older pages, a tick.
+    for_someone_else: (checked(b.for_someone_else) && text(b.for_someone_else) !== 'nej') || hasBooker,
     booker_name: text(b.booker_name),
     booker_phone: text(b.booker_phone),
     booker_email: text(b.booker_email)

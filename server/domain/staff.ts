@@ -33,7 +33,8 @@ export function validateStaffUser (input: { email: string, name: string, role: s
   const email = input.email.trim().toLowerCase()
   const name = input.name.normalize('NFC').replace(/\s+/g, ' ').trim()
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/.test(email) || email.length > 254) errors.email = 'Skriv en gyldig e-mailadresse, fx navn@bibliotek.dk.'
-  if (name === '' || name.length > 100) errors.name = 'Skriv et navn på højst 100 tegn.'
+  if (name === '') errors.name = 'Skriv et navn.'
+  else if (name.length > 100) errors.name = 'Navnet er for langt. Skriv højst 100 tegn.'
   if (!isRole(input.role)) errors.role = 'Vælg en rolle: administrator, projektleder eller frivillig.'
   if (input.password.length < PASSWORD_MIN_LENGTH) errors.password = `Adgangskoden skal have mindst ${PASSWORD_MIN_LENGTH} tegn.`
   else if (input.password.length > 200) errors.password = 'Adgangskoden må højst have 200 tegn.'

@@ -81,6 +81,13 @@ function bookingFooter (booking: BookingFacts, ctx: MailContext): Block[] {
   return [p(why)]
 }
 
+/** A place on the waiting list is not a seat: the one thing not to get wrong. */
+export function notUntilSeated (booking: Pick<BookingFacts, 'to' | 'name'>): string {
+  return booking.to === 'booker'
+    ? `${booking.name} skal ikke komme til holdet, før der er en plads til ${booking.name}.`
+    : 'Kom ikke til holdet, før du har fået en plads.'
+}
+
 const CALENDAR_NOTE = 'Kalenderfilen i e-mailen lægger tiderne i din kalender, hvis du åbner den.'
 
 /** Turns a message into its words. Pure: the same message and context give the same e-mail. */
@@ -121,6 +128,7 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
           p(cls.waitlistMode === 'call'
             ? 'Bliver der en plads ledig, ringer vi til dig. Du skal ikke gøre noget nu.'
             : `Bliver der en plads ledig, får ${youIn(booking)} den, og vi skriver til dig. Du skal ikke gøre noget nu.`),
+          { type: 'strong', text: notUntilSeated(booking) },
           ...whenAndWhere(cls, ctx),
           { type: 'button', label: 'Se eller afmeld ventelisten', url: `${ctx.publicUrl}/tilmelding/${booking.token}` }
         ],
@@ -187,6 +195,7 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
           ...whenAndWhere(cls, ctx),
           { type: 'list', title: 'Før ændringen', items: [...meetingLines(before, ctx.now), addressLines(before).join(', ')] },
           p(`${you(booking)} har stadig ${booking.to === 'booker' ? 'sin' : 'din'} tilmelding. Passer de nye tider ikke, så afmeld gerne.`),
+          ...(message.waitlisted === true ? [p(notUntilSeated(booking))] : []),
           bookingButton(booking, ctx),
           p('Kalenderfilen i e-mailen har de nye tider.')
         ],

@@ -49,7 +49,8 @@ export type MailMessage =
   | { kind: 'booking_cancelled' } & AboutBooking
   /** The link sent again because the same person tried to book the class again. */
   | { kind: 'booking_link', waitlistNumber: number | null } & AboutBooking
-  | { kind: 'class_changed', before: ClassFacts } & AboutBooking
+  /** waitlisted: the booking has a place on the waiting list, not a seat (absent in messages queued before it was added). */
+  | { kind: 'class_changed', before: ClassFacts, waitlisted?: boolean } & AboutBooking
   | { kind: 'class_cancelled' } & AboutBooking
   | { kind: 'reminder', meetingId: number } & AboutBooking
   | { kind: 'thank_you', next: Array<{ slug: string, title: string }> } & AboutBooking

@@ -62,7 +62,8 @@ export async function renderMail (message: MailMessage, ctx: MailContext): Promi
       content: buildCalendar([message.cls], {
         name: message.cls.courseTitle,
         publicUrl: ctx.publicUrl,
-        bookingUrl: `${ctx.publicUrl}/tilmelding/${message.booking.token}`
+        bookingUrl: `${ctx.publicUrl}/tilmelding/${message.booking.token}`,
+        waitlisted: message.kind === 'class_changed' && message.waitlisted === true
       })
     })
   }

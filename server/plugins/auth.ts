@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { StaffRole } from '../db/schema.ts'
 import { hasRole } from '../domain/staff.ts'
 import { findStaffSessionUser } from '../repositories/staff-repository.ts'
+import { needsFirstAdmin } from '../services/staff-service.ts'
 
 export interface StaffSession { id: number, name: string, email: string, role: StaffRole }
 
@@ -63,8 +64,20 @@ export default fp(async (fastify) => {
     reply.locals.staffCsrf = reply.generateCsrf()
   })
 
+  // Once there is a staff user there always is (users are deactivated, never deleted), so
+  // after the first yes no request asks the database again.
+  let hasStaff = false
+  const firstStart = async (): Promise<boolean> => {
+    if (hasStaff) return false
+    if (await needsFirstAdmin(fastify.db)) return true
+    hasStaff = true
+    return false
+  }
+
   fastify.decorate('requireStaff', (minimum: StaffRole) => async (request: FastifyRequest, reply: FastifyReply) => {
     if (!request.staff) {
+      // A new installation has nobody to sign in as: every staff page leads to creating the first admin.
+      if (await firstStart()) return await reply.header('cache-control', 'no-store').redirect('/personale/opret-administrator', 303)
       reply.code(401).header('cache-control', 'no-store')
       // A hook must send the page itself; viewAsync only renders it.
       return await reply.send(await reply.viewAsync('staff/sign-in', {

@@ -1,4 +1,4 @@
-import ical, { ICalCalendarMethod } from 'ical-generator'
+import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator'
 import { DateTime } from 'luxon'
 import { tzlib_get_ical_block as vtimezone } from 'timezones-ical-library'
 import type { MeetingRow } from '../db/schema.ts'
@@ -10,7 +10,15 @@ export interface CalendarOptions {
   publicUrl: string
   /** A private link for a booking's own calendar file. */
   bookingUrl?: string
+  /**
+   * The booking only has a place on the waiting list: its events are tentative, say
+   * "Venteliste" in the title, and tell the reader not to come until given a seat.
+   */
+  waitlisted?: boolean
 }
+
+/** What a waiting-list calendar event says: a place in the queue is not a seat. */
+export const WAITLIST_CALENDAR_NOTE = 'Du er på ventelisten og har endnu ikke en plads. Kom ikke til holdet, før du har fået en plads. Se på din tilmelding, om du har fået en.'
 
 /**
  * The VTIMEZONE block. The library stores Copenhagen under its alias Europe/Berlin (the
@@ -51,15 +59,22 @@ export function buildCalendar (classes: CalendarClass[], opts: CalendarOptions):
     const classUrl = `${opts.publicUrl}/hold/${c.id}`
     c.meetings.forEach((m, index) => {
       const count = c.meetings.length > 1 ? ` (${index + 1}. af ${c.meetings.length} gange)` : ''
+      const description = [
+        `${c.courseTitle} på ${c.locationName}.`,
+        ...(opts.waitlisted ? [WAITLIST_CALENDAR_NOTE] : []),
+        opts.bookingUrl ? `Din tilmelding: ${opts.bookingUrl}` : `Læs mere og tilmeld dig: ${classUrl}`
+      ].join('\n')
       calendar.createEvent({
         id: `meeting-${m.id}@${host}`,
         start: DateTime.fromISO(m.starts_at, { zone: 'utc' }).setZone(ZONE),
         end: DateTime.fromISO(m.ends_at, { zone: 'utc' }).setZone(ZONE),
         timezone: ZONE,
-        summary: `${c.courseTitle}${count}`,
+        summary: `${opts.waitlisted ? 'Venteliste: ' : ''}${c.courseTitle}${count}`,
         location: address(c),
-        description: `${c.courseTitle} på ${c.locationName}.\n${opts.bookingUrl ? `Din tilmelding: ${opts.bookingUrl}` : `Læs mere og tilmeld dig: ${classUrl}`}`,
-        url: opts.bookingUrl ?? classUrl
+        description,
+        url: opts.bookingUrl ?? classUrl,
+        // A booking's own file says whether the seat is certain; the public feed says nothing.
+        ...(opts.bookingUrl ? { status: opts.waitlisted ? ICalEventStatus.TENTATIVE : ICalEventStatus.CONFIRMED } : {})
       })
     })
   }

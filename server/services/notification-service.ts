@@ -87,7 +87,7 @@ export async function notifyBooking<K extends BookingKind['kind']> (
 export async function notifyClassChanged (tx: DbOrTx, classId: number, before: ClassFacts, now: Date): Promise<void> {
   const cls = await classFacts(tx, classId)
   for (const booking of await listActiveBookings(tx, classId)) {
-    await notifyBooking(tx, booking, 'class_changed', { before }, now, { cls })
+    await notifyBooking(tx, booking, 'class_changed', { before, waitlisted: booking.status === 'waitlisted' }, now, { cls })
   }
 }
 

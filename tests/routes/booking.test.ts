@@ -1,5 +1,7 @@
+import ICAL from 'ical.js'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cancelClass } from '../../server/services/class-service.ts'
 import { subscribeToCourse } from '../../server/services/interest-service.ts'
 import { buildTestApp, countBookings, createClass, openBookingForm, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
 
@@ -203,5 +205,94 @@ describe('rate limit on booking', () => {
     expect(third.text).toContain('value="Tre Jensen"')
     expect(await countBookings(t.db, classId)).toBe(1)
     await t.app.close()
+  })
+})
+
+describe('booking for someone else', () => {
+  let t: TestApp
+  beforeAll(async () => { t = await buildTestApp() })
+  afterAll(async () => { await t.app.close() })
+
+  it('asks whom you are booking for before any contact field, without JavaScript', async () => {
+    const classId = await createClass(t.db, { capacity: 3, meetings: ['2030-03-05T10:00'] })
+    const page = await request(t.app.server).get(`/hold/${classId}`).expect(200)
+    const form = page.text.slice(page.text.indexOf('<form method="post" action="/hold/'))
+    const choice = form.indexOf('Hvem tilmelder du?')
+    expect(choice).toBeGreaterThan(0)
+    expect(choice).toBeLessThan(form.indexOf('id="f-name"'))
+    expect(choice).toBeLessThan(form.indexOf('id="f-phone"'))
+    expect(form).toMatch(/<input class="form-radio" type="radio" id="f-for-self" name="for_someone_else" value="nej" checked>/)
+    expect(form).toMatch(/<input class="form-radio" type="radio" id="f-for-someone-else" name="for_someone_else" value="ja">/)
+    // The participant's labels are right whoever fills them in; JavaScript only personalises them.
+    expect(form).toContain('data-other="Deltagerens telefonnummer"')
+  })
+
+  it('keeps the choice and the participant\'s wording when the form comes back with an error', async () => {
+    const classId = await createClass(t.db, { capacity: 3, meetings: ['2030-03-05T10:00'] })
+    const res = await submitBooking(t.app, classId, { name: 'Ruth Holm', phone: '12', for_someone_else: 'ja', booker_name: 'Lone Holm', booker_phone: '87 65 43 21' })
+    expect(res.status).toBe(400)
+    expect(res.text).toMatch(/id="f-for-someone-else" name="for_someone_else" value="ja" checked>/)
+    expect(res.text).toMatch(/<label class="form-label" for="f-phone"><span data-self="Telefonnummer" data-other="Deltagerens telefonnummer">Deltagerens telefonnummer<\/span>/)
+    const ok = await submitBooking(t.app, classId, { name: 'Ruth Holm', phone: '', for_someone_else: 'ja', booker_name: 'Lone Holm', booker_phone: '87 65 43 21' })
+    expect(ok.status).toBe(303)
+    // "Mig selv" with nothing in the booker's fields is a booking for oneself.
+    const self = await submitBooking(t.app, classId, { name: 'Inger Lund', phone: '23 45 67 89', for_someone_else: 'nej' })
+    expect(self.status).toBe(303)
+    const rows = await t.db.selectFrom('bookings').select(['person_name', 'booker_name']).where('class_id', '=', classId).orderBy('id').execute()
+    expect(rows.map(r => r.booker_name)).toEqual(['Lone Holm', null])
+  })
+})
+
+describe('a waiting-list place and a cancelled class, as the citizen sees them', () => {
+  let t: TestApp
+  beforeAll(async () => { t = await buildTestApp() })
+  afterAll(async () => { await t.app.close() })
+
+  const events = (ics: string) => new ICAL.Component(ICAL.parse(ics)).getAllSubcomponents('vevent')
+
+  it('marks a waiting-list place\'s calendar events tentative and says not to come until given a seat', async () => {
+    const classId = await createClass(t.db, { capacity: 1, meetings: ['2030-03-05T10:00', '2030-03-12T10:00'] })
+    const seat = await submitBooking(t.app, classId, { name: 'Bent Olsen', phone: '10000001' })
+    const wait = await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '10000002' })
+    const page = await request(t.app.server).get(`/tilmelding/${tokenFrom(wait.headers.location)}`).expect(200)
+    expect(page.text).toContain('Du er på ventelisten')
+    expect(page.text).toContain('Kom ikke til holdet, før du har fået en plads.')
+
+    const waiting = await request(t.app.server).get(`/tilmelding/${tokenFrom(wait.headers.location)}/kalender.ics`).expect(200)
+    const tentative = events(waiting.text)
+    expect(tentative).toHaveLength(2)
+    for (const event of tentative) {
+      expect(event.getFirstPropertyValue('status')).toBe('TENTATIVE')
+      expect(String(event.getFirstPropertyValue('summary'))).toMatch(/^Venteliste: Kom godt i gang med MitID/)
+      expect(String(event.getFirstPropertyValue('description'))).toContain('Kom ikke til holdet, før du har fået en plads.')
+    }
+    // A seat is a plain, confirmed event.
+    const seated = events((await request(t.app.server).get(`/tilmelding/${tokenFrom(seat.headers.location)}/kalender.ics`).expect(200)).text)
+    for (const event of seated) {
+      expect(event.getFirstPropertyValue('status')).toBe('CONFIRMED')
+      expect(String(event.getFirstPropertyValue('summary'))).not.toContain('Venteliste')
+      expect(String(event.getFirstPropertyValue('description'))).not.toContain('Kom ikke')
+    }
+  })
+
+  it('says the class is cancelled when the organiser cancelled it, and that they cancelled when they did', async () => {
+    const classId = await createClass(t.db, { capacity: 5, meetings: ['2030-03-05T10:00'] })
+    const booked = await submitBooking(t.app, classId, { name: 'Karen Jensen', phone: '10000003' })
+    const token = tokenFrom(booked.headers.location)
+    await cancelClass(t.db, classId, null)
+    const page = await request(t.app.server).get(`/tilmelding/${token}`).expect(200)
+    expect(page.text).toContain('<title>Holdet er aflyst')
+    expect(page.text).toContain('<h1>Holdet er aflyst</h1>')
+    expect(page.text).not.toContain('Tilmeldingen er afmeldt')
+    expect(page.text).not.toContain('Din tilmelding er afmeldt')
+
+    const own = await createClass(t.db, { capacity: 5, meetings: ['2030-03-05T10:00'] })
+    const mine = tokenFrom((await submitBooking(t.app, own, { name: 'Poul Holm', phone: '10000004' })).headers.location)
+    const agent = request.agent(t.app.server)
+    const form = await agent.get(`/tilmelding/${mine}/afmeld`).expect(200)
+    await agent.post(`/tilmelding/${mine}/afmeld`).type('form').send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] }).expect(303)
+    const cancelled = await request(t.app.server).get(`/tilmelding/${mine}`).expect(200)
+    expect(cancelled.text).toContain('Tilmeldingen er afmeldt')
+    expect(cancelled.text).not.toContain('Holdet er aflyst')
   })
 })

@@ -39,6 +39,34 @@ describe('first run: the first admin', () => {
     expect(users).toEqual([{ email: 'anne@bib.dk', role: 'admin' }])
     await t.app.close()
   })
+
+  it('sends every staff page of a new installation to the first-admin form, and stops once there is staff', async () => {
+    const t = await buildTestApp()
+    for (const path of ['/personale', '/personale/hold/ny', '/personale/profil']) {
+      const res = await request(t.app.server).get(path)
+      expect(res.status, path).toBe(303)
+      expect(res.headers.location, path).toBe('/personale/opret-administrator')
+    }
+    await createStaff(t.db, 'admin')
+    const signIn = await request(t.app.server).get('/personale').expect(401)
+    expect(signIn.text).toContain('Du skal logge ind for at se siden.')
+    await t.app.close()
+  })
+
+  it('says an empty name is missing, not that it is too long', async () => {
+    const t = await buildTestApp()
+    const agent = request.agent(t.app.server)
+    const form = await agent.get('/personale/opret-administrator').expect(200)
+    const res = await agent.post('/personale/opret-administrator').type('form')
+      .send({ _csrf: csrfOf(form.text), name: '  ', email: 'anne@bib.dk', password: 'en lang og sikker adgangskode', password_repeat: 'en lang og sikker adgangskode' })
+    expect(res.status).toBe(400)
+    expect(res.text).toMatch(/id="f-name-error">.*Skriv dit navn\./)
+    expect(res.text).not.toContain('højst 100 tegn')
+    const long = await agent.post('/personale/opret-administrator').type('form')
+      .send({ _csrf: csrfOf(res.text), name: 'A'.repeat(101), email: 'anne@bib.dk', password: 'en lang og sikker adgangskode', password_repeat: 'en lang og sikker adgangskode' })
+    expect(long.text).toMatch(/id="f-name-error">.*højst 100 tegn/)
+    await t.app.close()
+  })
 })
 
 describe('signing in and out', () => {

@@ -16,6 +16,14 @@ describe('staff bookings', () => {
   it('books by phone with the same rules, also on an internal class, recorded as "phone"', async () => {
     const id = await createClass(t.db, { isPublic: false, capacity: 1, meetings: ['2030-03-05T10:00'] })
     const form = await agent.get(`/personale/hold/${id}/tilmeld`).expect(200)
+    // Whom the booking is for comes first, in the caller's words.
+    const choice = form.text.indexOf('Den, der ringer, tilmelder en anden')
+    expect(choice).toBeGreaterThan(0)
+    expect(choice).toBeLessThan(form.text.indexOf('id="f-name"'))
+    // A signed-in librarian on the public page sees the citizen's form.
+    const open = await createClass(t.db, { capacity: 1, meetings: ['2030-03-05T10:00'] })
+    const publicPage = await agent.get(`/hold/${open}`).expect(200)
+    expect(publicPage.text).toContain('<label for="f-for-self">Mig selv</label>')
     const bad = await agent.post(`/personale/hold/${id}/tilmeld`).type('form').send({ _csrf: csrfOf(form.text), name: 'Ruth Holm', phone: '123' })
     expect(bad.status).toBe(400)
     expect(bad.text).toContain('Telefonnummeret ser forkert ud')

@@ -58,6 +58,10 @@ describe('booking form validation', () => {
     expect(readBookingForm({ name: 'Ruth Holm', booker_name: 'Lone Holm' }).for_someone_else).toBe(true)
     expect(readBookingForm({ name: 'Ruth Holm', booker_phone: '  ' }).for_someone_else).toBe(false)
     expect(readBookingForm({ name: 'Ruth Holm', for_someone_else: '1' }).for_someone_else).toBe(true)
+    // The form's first question: "Mig selv" (nej) or "En anden" (ja); the booker's fields still win.
+    expect(readBookingForm({ name: 'Ruth Holm', for_someone_else: 'nej' }).for_someone_else).toBe(false)
+    expect(readBookingForm({ name: 'Ruth Holm', for_someone_else: 'ja' }).for_someone_else).toBe(true)
+    expect(readBookingForm({ name: 'Ruth Holm', for_someone_else: 'nej', booker_name: 'Lone Holm' }).for_someone_else).toBe(true)
   })
 
   it('reads any body shape without throwing', () => {

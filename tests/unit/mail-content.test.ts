@@ -56,6 +56,23 @@ describe('e-mail content', async () => {
     expect(mail.attachments).toEqual([])
   })
 
+  it('tells someone on the waiting list not to come until they have been given a seat', async () => {
+    const own = await renderMail({ kind: 'booking_waitlisted', booking, cls, waitlistNumber: 2 }, ctx)
+    expect(own.text).toContain('Kom ikke til holdet, før du har fået en plads.')
+    const forMother = await renderMail({ kind: 'booking_waitlisted', booking: { ...booking, bookerName: 'Lise', to: 'booker' }, cls, waitlistNumber: 2 }, ctx)
+    expect(forMother.text).toContain('Grethe skal ikke komme til holdet, før der er en plads til Grethe.')
+    expect(own.attachments.map(a => a.filename)).not.toContain('kursus.ics')
+    // A changed class: the waiting list's calendar file stays tentative, a seat's is confirmed.
+    const changed = await renderMail({ kind: 'class_changed', booking, cls, before: cls, waitlisted: true }, ctx)
+    expect(changed.text).toContain('Kom ikke til holdet, før du har fået en plads.')
+    const ics = String(changed.attachments.find(a => a.filename === 'kursus.ics')?.content)
+    expect(ics).toContain('STATUS:TENTATIVE')
+    expect(ics).toContain('SUMMARY:Venteliste: ')
+    const seat = await renderMail({ kind: 'class_changed', booking, cls, before: cls, waitlisted: false }, ctx)
+    expect(String(seat.attachments.find(a => a.filename === 'kursus.ics')?.content)).toContain('STATUS:CONFIRMED')
+    expect(seat.text).not.toContain('Kom ikke til holdet')
+  })
+
   it('writes to the person who booked for someone else about that person', async () => {
     const mail = await renderMail({ kind: 'booking_confirmed', booking: { ...booking, bookerName: 'Lise', to: 'booker' }, cls }, ctx)
     expect(mail.subject.startsWith('Grethe har en plads')).toBe(true)

@@ -117,9 +117,12 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     privateHeaders(reply)
     const query = request.query as Record<string, string | undefined>
     const moved = data.movedTo !== null
+    // The organiser cancelled the whole class: the citizen did nothing, and the page says so.
+    const classCancelled = !moved && data.booking.status === 'cancelled' && data.booking.cancelled_by === 'organiser'
     return await reply.viewAsync('public/booking', {
-      title: moved ? 'Din tilmelding er flyttet' : data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
+      title: moved ? 'Din tilmelding er flyttet' : classCancelled ? 'Holdet er aflyst' : data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
       ...data,
+      classCancelled,
       justBooked: query.ny === '1',
       justCancelled: query.afmeldt === '1' && data.booking.status === 'cancelled' && !moved,
       pageUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
@@ -135,7 +138,8 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     const ics = buildCalendar([data.cls], {
       name: data.course.title,
       publicUrl: fastify.config.publicUrl,
-      bookingUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`
+      bookingUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
+      waitlisted: data.booking.status === 'waitlisted'
     })
     return await reply
       .type('text/calendar; charset=utf-8')

@@ -89,6 +89,8 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
     const password = text(request.body, 'password')
     const result = validateStaffUser({ ...values, role: 'admin', password })
     const errors: StaffUserErrors & { password_repeat?: string } = result.ok ? {} : { ...result.errors }
+    // The form asks for "Dit navn": the person filling it in is the one named.
+    if (errors.name !== undefined && values.name.trim() === '') errors.name = 'Skriv dit navn.'
     if (password !== text(request.body, 'password_repeat')) errors.password_repeat = 'De to adgangskoder er ikke ens.'
     if (!result.ok || Object.keys(errors).length > 0) return await renderFirstAdmin(reply, 400, values, errors)
     try {
