@@ -1,4 +1,4 @@
-// The door, improved: search as you type, one tap to check in or undo, a QR scanner, and
+// The door, improved: search as you type, one tap to check in (undoing always asks first), a QR scanner, and
 // a queue on the tablet for when the network is down. Every action carries its own
 // idempotency key, so sending it again (after a dropped answer, or twice) changes
 // nothing on the server. Without this file every form still works.
@@ -18,12 +18,20 @@
   const noMatch = document.getElementById('door-no-match')
   const queueNote = document.getElementById('door-queue')
   const message = document.getElementById('door-message')
+  const walkInMessage = document.getElementById('door-walkin-message')
+  const codeMessage = document.getElementById('door-code-message')
   const celebration = document.getElementById('door-celebration')
+  const movedBox = document.getElementById('door-moved')
+  const stillShown = document.getElementById('door-still-shown')
+  // A tap on "Fortryd" this soon after the row was checked in is the second half of a double tap.
+  const UNDO_GUARD_MS = 1000
   const count = root.querySelector('[data-count]')
   const total = root.querySelector('[data-total]')
   const seats = root.querySelector('[data-seats]')
 
   let queue = load()
+  // What the list still shows after the search field was emptied by a check-in.
+  let kept = ''
   let sending = false
   let retryTimer = null
   const celebrated = {}
@@ -51,15 +59,26 @@
     return s.toLocaleLowerCase('da').normalize('NFD').replace(/[\u0300-\u036f]/g, '')
   }
 
-  function say (text, isError) {
-    message.textContent = text
-    message.classList.toggle('is-error', !!isError)
+  // Each message stands where the volunteer is looking: next to the walk-in form, next to
+  // the code box, or (for taps in the list) at the top of the page.
+  function say (text, isError, where) {
+    const box = where === 'walkin' && walkInMessage ? walkInMessage : where === 'code' && codeMessage ? codeMessage : message
+    ;[message, walkInMessage, codeMessage].forEach(function (el) { if (el && el !== box) el.textContent = '' })
+    box.textContent = text
+    box.classList.toggle('is-error', !!isError)
+    // A message under a form may fall below the screen's edge: bring it into view.
+    if (box !== message && box.scrollIntoView) box.scrollIntoView({ block: 'nearest' })
+  }
+
+  function placeOf (action) {
+    return action && action.type === 'walkin' ? 'walkin' : action && action.type === 'code' ? 'code' : undefined
   }
 
   // Search as you type.
-  function filter () {
+  function filter (keep) {
     if (!search || !list) return
-    const needle = fold(search.value.trim())
+    if (typeof keep !== 'string' && stillShown) stillShown.hidden = true
+    const needle = fold(typeof keep === 'string' ? keep : search.value.trim())
     let shown = 0
     Array.prototype.forEach.call(list.children, function (li) {
       const match = needle === '' || fold(li.getAttribute('data-name') || '').indexOf(needle) !== -1
@@ -69,27 +88,112 @@
     if (noMatch) noMatch.hidden = shown > 0 || needle === ''
   }
   if (search) {
-    search.addEventListener('input', filter)
-    search.form.addEventListener('submit', function (e) { e.preventDefault(); filter() })
+    search.addEventListener('input', function () { kept = ''; filter() })
+    search.form.addEventListener('submit', function (e) { e.preventDefault(); kept = ''; filter() })
   }
 
-  // One person's row: its state, and the button that does the opposite next.
+  // After a check-in the search field is emptied for the next name, but the rows stay as
+  // they were until the volunteer types: nothing moves under a finger that taps again.
+  function clearSearch () {
+    if (!search || search.value.trim() === '') return
+    kept = search.value.trim()
+    search.value = ''
+    if (!stillShown) return
+    stillShown.querySelector('span').textContent = 'Søgefeltet er tømt. Listen viser stadig navne med »' + kept + '«.'
+    stillShown.hidden = false
+  }
+  const showAll = document.getElementById('door-show-all')
+  if (showAll) showAll.addEventListener('click', function () { kept = ''; filter(); search.focus() })
+
+  function hiddenInput (form, name, value) {
+    const input = document.createElement('input')
+    input.type = 'hidden'
+    input.name = name
+    input.value = value
+    form.appendChild(input)
+  }
+
+  function actionForm (bookingId, type, label, extra, describedBy) {
+    const form = document.createElement('form')
+    form.method = 'post'
+    form.action = '/tjek-ind/' + meetingId + '/handling'
+    form.className = 'door-action'
+    hiddenInput(form, '_csrf', csrf)
+    hiddenInput(form, 'key', newKey())
+    hiddenInput(form, 'booking_id', String(bookingId))
+    hiddenInput(form, 'type', type)
+    if (type === 'out') hiddenInput(form, 'confirm', '1')
+    const button = document.createElement('button')
+    button.type = 'submit'
+    button.className = 'button button-primary door-button'
+    button.textContent = label
+    if (extra) {
+      const hidden = document.createElement('span')
+      hidden.className = 'sr-only'
+      hidden.textContent = extra
+      button.appendChild(hidden)
+    }
+    if (describedBy) button.setAttribute('aria-describedby', describedBy)
+    form.appendChild(button)
+    return form
+  }
+
+  function rowLink (href, label, extra, data) {
+    const a = document.createElement('a')
+    a.className = 'button button-secondary door-button'
+    a.href = href
+    a.setAttribute(data, '')
+    a.textContent = label
+    const hidden = document.createElement('span')
+    hidden.className = 'sr-only'
+    hidden.textContent = extra
+    a.appendChild(hidden)
+    return a
+  }
+
+  // One person's row: its state and its buttons. Checked in, the row offers "Fortryd",
+  // which only asks; "Ja, fortryd" stands below, and "Nej, behold" where "Fortryd" was.
   function setRow (li, here, pending) {
     li.classList.toggle('is-here', here)
     li.classList.toggle('is-pending', !!pending)
+    if (!here) li.classList.remove('is-asking')
     const name = li.getAttribute('data-name')
     const state = li.querySelector('[data-state]')
     if (state) state.textContent = (here ? '✓ Tjekket ind' : 'Ikke tjekket ind') + (pending ? ' (sendes …)' : '')
-    const form = li.querySelector('form')
-    if (!form) return
-    form.elements.type.value = here ? 'out' : 'in'
-    const button = form.querySelector('button')
-    button.className = 'button door-button ' + (here ? 'button-secondary' : 'button-primary')
-    button.textContent = here ? 'Fortryd' : 'Tjek ind'
-    const hidden = document.createElement('span')
-    hidden.className = 'sr-only'
-    hidden.textContent = here ? ' tjek ind af ' + name : ' ' + name
-    button.appendChild(hidden)
+    const actions = li.querySelector('.door-row-actions')
+    const bookingId = li.getAttribute('data-booking-id')
+    if (!actions || !bookingId) return
+    const asking = here && li.classList.contains('is-asking')
+    const view = here ? (asking ? 'ask' : 'here') : 'out'
+    if (li.getAttribute('data-view') === view) return
+    li.setAttribute('data-view', view)
+    const hadFocus = li.contains(document.activeElement)
+    const page = '/tjek-ind/' + meetingId
+    actions.textContent = ''
+    const oldConfirm = li.querySelector('.door-confirm')
+    if (oldConfirm) oldConfirm.remove()
+    let focus
+    if (view === 'out') {
+      focus = actionForm(bookingId, 'in', 'Tjek ind', ' ' + name)
+      actions.appendChild(focus)
+      focus = focus.querySelector('button')
+    } else if (view === 'here') {
+      focus = rowLink(page + '?fortryd=' + bookingId + '#p-' + bookingId, 'Fortryd', ' tjek ind af ' + name, 'data-undo')
+      actions.appendChild(focus)
+    } else {
+      focus = rowLink(page + '#p-' + bookingId, 'Nej, behold', ' ' + name + ' som tjekket ind', 'data-keep')
+      actions.appendChild(focus)
+      const confirm = document.createElement('div')
+      confirm.className = 'door-confirm'
+      const question = document.createElement('p')
+      question.id = 'spoerg-' + bookingId
+      question.textContent = 'Skal ' + name + ' ikke være tjekket ind?'
+      confirm.appendChild(question)
+      confirm.appendChild(actionForm(bookingId, 'out', 'Ja, fortryd', '', question.id))
+      li.appendChild(confirm)
+    }
+    if (hadFocus) focus.focus({ preventScroll: true })
+    if (view === 'ask' && li.scrollIntoView) li.scrollIntoView({ block: 'nearest' })
   }
 
   function makeRow (person) {
@@ -113,23 +217,12 @@
     state.className = 'door-state'
     state.setAttribute('data-state', '')
     text.appendChild(state)
+    li.id = 'p-' + person.bookingId
     li.appendChild(text)
     if (isToday) {
-      const form = document.createElement('form')
-      form.method = 'post'
-      form.action = '/tjek-ind/' + meetingId + '/handling'
-      form.className = 'door-action'
-      ;[['_csrf', csrf], ['key', newKey()], ['booking_id', String(person.bookingId)], ['type', 'in']].forEach(function (pair) {
-        const input = document.createElement('input')
-        input.type = 'hidden'
-        input.name = pair[0]
-        input.value = pair[1]
-        form.appendChild(input)
-      })
-      const button = document.createElement('button')
-      button.type = 'submit'
-      form.appendChild(button)
-      li.appendChild(form)
+      const actions = document.createElement('div')
+      actions.className = 'door-row-actions'
+      li.appendChild(actions)
     }
     return li
   }
@@ -172,7 +265,7 @@
     Array.prototype.forEach.call(list.querySelectorAll('li.is-walkin-pending'), function (li) {
       if (!queue.some(function (a) { return a.key === li.getAttribute('data-key') })) li.remove()
     })
-    filter()
+    filter(kept || undefined)
   }
 
   function celebrate (result) {
@@ -190,6 +283,23 @@
   if (celebration) {
     celebration.querySelector('[data-close]').addEventListener('click', function () {
       celebration.hidden = true
+      if (search) search.focus()
+    })
+  }
+
+  // An undo took a milestone from someone: say who has the number now, and hold the eye.
+  function tellMoved (result) {
+    if (!movedBox || !result.milestoneMessage || celebrated[result.key]) return
+    celebrated[result.key] = true
+    movedBox.querySelector('.door-moved-text').textContent = result.milestoneMessage
+    movedBox.hidden = false
+    movedBox.setAttribute('role', 'alert')
+    movedBox.focus()
+  }
+  if (movedBox) {
+    movedBox.querySelector('[data-close]').addEventListener('click', function () {
+      movedBox.hidden = true
+      movedBox.removeAttribute('role')
       if (search) search.focus()
     })
   }
@@ -228,16 +338,19 @@
       return res.json()
     }).then(function (data) {
       const done = {}
+      const sent = {}
+      batch.forEach(function (a) { sent[a.key] = a })
       let last = null
       data.results.forEach(function (r) {
         if (r.key) done[r.key] = true
         if (!r.ok) {
-          say(r.message, true)
+          say(r.message, true, placeOf(sent[r.key]))
           restoreWalkIn(r.key)
         } else last = r
         if (r.ok && r.milestones && r.milestones.length > 0) celebrate(r)
+        if (r.ok && r.milestoneMessage) tellMoved(r)
       })
-      if (last && !data.results.some(function (r) { return !r.ok })) say(last.message, false)
+      if (last && !data.results.some(function (r) { return !r.ok })) say(last.message, false, placeOf(sent[last.key]))
       queue = queue.filter(function (a) { return !done[a.key] })
       save()
       sending = false
@@ -279,9 +392,28 @@
       const li = form.closest('li')
       const type = form.elements.type.value
       const bookingId = Number(form.elements.booking_id.value)
+      // "Ja, fortryd" is the only way a tap undoes; "Tjek ind" on a row already checked in does nothing.
+      if ((type === 'in') === li.classList.contains('is-here')) return
       enqueue({ key: newKey(), type, bookingId })
+      li.classList.remove('is-asking')
+      li.setAttribute('data-changed-at', String(Date.now()))
       setRow(li, type === 'in', true)
       count.textContent = String(list.querySelectorAll('li.is-here').length)
+      if (type === 'in') clearSearch()
+    })
+    list.addEventListener('click', function (e) {
+      const link = e.target.closest && e.target.closest('a[data-undo], a[data-keep]')
+      if (!link) return
+      e.preventDefault()
+      const li = link.closest('li')
+      if (link.hasAttribute('data-undo')) {
+        if (Date.now() - Number(li.getAttribute('data-changed-at') || 0) < UNDO_GUARD_MS) return
+        li.classList.add('is-asking')
+      } else {
+        li.classList.remove('is-asking')
+      }
+      setRow(li, li.classList.contains('is-here'), li.classList.contains('is-pending'))
+      li.querySelector('.door-row-actions a').focus({ preventScroll: true })
     })
   }
 
@@ -300,12 +432,13 @@
       const input = codeForm.elements.code
       const code = normalizeCode(input.value)
       if (!code) {
-        say('Koden skal have 6 tegn, fx K7M 4PX. Tjek koden, og prøv igen.', true)
+        const short = String(input.value).replace(/[\s-]/g, '').length < 6
+        say(short ? 'Koden skal have 6 tegn, fx K7M 4PX. Tjek koden, og prøv igen.' : 'Koden findes ikke på dette hold. Tjek koden, eller find personen på listen.', true, 'code')
         input.focus()
         return
       }
       input.value = ''
-      say('Koden ' + code + ' sendes …', false)
+      say('Koden ' + code + ' sendes …', false, 'code')
       enqueue({ key: newKey(), type: 'code', code })
     })
   }
@@ -328,7 +461,7 @@
       setRow(li, true, true)
       if (list) list.insertBefore(li, list.firstChild)
       walkIn.reset()
-      say(name + ' er tilføjet og sendes …', false)
+      say(name + ' er tilføjet og sendes …', false, 'walkin')
       enqueue(action)
     })
   }
@@ -380,7 +513,7 @@
         const code = found ? normalizeCode(found.data) : null
         if (code) {
           stop()
-          say('QR-koden er læst. ' + code + ' sendes …', false)
+          say('QR-koden er læst. ' + code + ' sendes …', false, 'code')
           enqueue({ key: newKey(), type: 'code', code })
           startButton.focus()
           return
@@ -404,7 +537,7 @@
         tick()
       }).catch(function () {
         stop()
-        say('Kameraet kunne ikke startes. Skriv koden i feltet i stedet.', true)
+        say('Kameraet kunne ikke startes. Skriv koden i feltet i stedet.', true, 'code')
       })
     })
     stopButton.addEventListener('click', function () { stop(); startButton.focus() })

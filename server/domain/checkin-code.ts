@@ -14,17 +14,26 @@ export function newCheckinCode (): string {
   return code
 }
 
+const compact = (input: string): string => input.toUpperCase().replace(/[\s-]/g, '')
+
 /**
  * What someone typed or a camera read, as a code: spaces, dashes and case do not
  * matter, and a scanned link or prefix ending in the code is accepted. Undefined when it
  * cannot be a code.
  */
 export function normalizeCheckinCode (input: string): string | undefined {
-  const compact = input.toUpperCase().replace(/[\s-]/g, '')
-  const tail = compact.slice(-CODE_LENGTH)
+  const tail = compact(input).slice(-CODE_LENGTH)
   if (tail.length !== CODE_LENGTH) return undefined
   for (const ch of tail) if (!CODE_ALPHABET.includes(ch)) return undefined
   return tail
+}
+
+/**
+ * Why text that normalizeCheckinCode refused is not a code: too short to be one, or long
+ * enough but with a sign no code has (so no booking has that code either).
+ */
+export function whyNotACode (input: string): 'too_short' | 'unknown' {
+  return compact(input).length < CODE_LENGTH ? 'too_short' : 'unknown'
 }
 
 /** "K7M4PX" as "K7M 4PX", easier to read aloud. */

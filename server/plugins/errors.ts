@@ -24,7 +24,7 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   meeting_not_started: { status: 409, title: 'Ikke begyndt endnu', message: 'Mødegangen er ikke begyndt endnu, så fremmødet kan ikke rettes.' },
   booking_not_on_class: { status: 404, title: 'Ikke på holdet', message: 'Personen er ikke tilmeldt dette hold.' },
   booking_cancelled: { status: 409, title: 'Afmeldt', message: 'Personen har meldt fra. Brug »Ny deltager ved døren«, hvis personen er kommet alligevel.' },
-  code_not_found: { status: 404, title: 'Ukendt kode', message: 'Koden passer ikke til nogen på dette hold. Tjek koden, eller find personen på listen.' },
+  code_not_found: { status: 404, title: 'Ukendt kode', message: 'Koden findes ikke på dette hold. Tjek koden, eller find personen på listen.' },
   participant_anonymised: { status: 409, title: 'Oplysningerne er slettet', message: 'Personens oplysninger er slettet, så personen kan ikke slås sammen med en anden.' },
   checkin_key_reused: { status: 409, title: 'Allerede brugt', message: 'Handlingen kunne ikke gennemføres. Genindlæs siden, og prøv igen.' },
   walkin_class_full: { status: 409, title: 'Holdet er fuldt', message: 'Holdet er fuldt. Kun en projektleder kan give plads ud over antallet af pladser.' },

@@ -73,3 +73,22 @@ export async function replaceStaffLocations (db: DbOrTx, staffUserId: number, lo
 export async function updateStaffProfile (db: DbOrTx, id: number, profile: { name: string, phone: string | null }): Promise<void> {
   await db.updateTable('staff_users').set(profile).where('id', '=', id).execute()
 }
+
+/**
+ * Active leaders and administrators whom a volunteer can ask: those at one of the
+ * volunteer's places, or, with none there, any (the first `limit` by name).
+ */
+export async function listLeadersToAsk (db: DbOrTx, staffUserId: number, limit: number): Promise<Array<{ id: number, name: string, phone: string | null }>> {
+  const leaders = db.selectFrom('staff_users')
+    .select(['staff_users.id', 'staff_users.name', 'staff_users.phone'])
+    .where('staff_users.role', 'in', ['leader', 'admin'])
+    .where('staff_users.active', '=', 1)
+    .where('staff_users.id', '!=', staffUserId)
+    .orderBy('staff_users.name').orderBy('staff_users.id')
+    .limit(limit)
+  const atMyPlaces = await leaders.where('staff_users.id', 'in', eb => eb.selectFrom('staff_locations as theirs')
+    .innerJoin('staff_locations as mine', 'mine.location_id', 'theirs.location_id')
+    .where('mine.staff_user_id', '=', staffUserId)
+    .select('theirs.staff_user_id')).execute()
+  return atMyPlaces.length > 0 ? atMyPlaces : await leaders.execute()
+}

@@ -18,6 +18,7 @@ import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { claimCheckinKey, findBookingByCode, findCheckinAction, recordCheckinResult } from '../repositories/checkin-repository.ts'
 import { listMeetings, lockClass } from '../repositories/class-repository.ts'
 import { listClassIdsOfStaff } from '../repositories/class-staff-repository.ts'
+import { listLeadersToAsk } from '../repositories/staff-repository.ts'
 import {
   deleteMilestonesOfAttendance, insertMilestone, listLeaderRecipients, listMilestoneRules, moveMilestonesToAttendance
 } from '../repositories/milestone-repository.ts'
@@ -34,6 +35,18 @@ export interface CheckinActor {
 }
 
 export interface MilestoneHit { id: number, number: number, scope: string, scopeLabel: string }
+
+/**
+ * A milestone that left a participant when their check-in was taken back, and who holds
+ * the number now: the participant counted at that place since, or nobody yet. A holder on
+ * another class is named only by class (the door sees the names of its own class only).
+ */
+export interface MilestoneMove {
+  number: number
+  scope: string
+  scopeLabel: string
+  holder: { bookingId: number, name: string | null, here: boolean, courseTitle: string, locationName: string } | null
+}
 
 export interface WalkInPerson { name: string, phone: string | null, email: string | null }
 
@@ -54,6 +67,8 @@ export interface CheckinResult {
   seated: boolean
   overCapacity: boolean
   milestones: MilestoneHit[]
+  /** Milestones an undo took from this person, and who has them now. */
+  milestonesMoved: MilestoneMove[]
   /** True when this answer is the stored one for a key sent before. */
   replayed: boolean
 }
@@ -96,22 +111,28 @@ export async function runCheckinAction (db: Db, meetingId: number, action: Check
       const seen = await findCheckinAction(tx, action.key)
       if (!seen || seen.meeting_id !== meetingId || seen.action !== action.type || seen.result_json === '{}') throw new DomainError('checkin_key_reused')
       const stored = JSON.parse(seen.result_json) as CheckinResult
-      // Names are not kept with the key; the booking gives the name as it is now.
+      // Names are not kept with the key; the bookings give the names as they are now.
       const booking = await findBookingById(tx, stored.bookingId)
-      return { ...stored, name: booking?.name ?? '', replayed: true }
+      const moved: MilestoneMove[] = []
+      for (const m of stored.milestonesMoved ?? []) {
+        const holder = m.holder?.here === true ? await findBookingById(tx, m.holder.bookingId) : undefined
+        moved.push(m.holder ? { ...m, holder: { ...m.holder, name: holder?.name ?? null } } : m)
+      }
+      return { ...stored, name: booking?.name ?? '', milestonesMoved: moved, replayed: true }
     }
     const ctx = await findMeetingContext(tx, meetingId)
     if (!ctx) throw new DomainError('meeting_not_found')
     const via: CheckinVia = action.type === 'code' ? 'code' : action.type === 'walkin' ? 'walkin' : 'tablet'
     assertWhen(ctx, via, now)
     const result = await perform(tx, ctx, action, actor, via, now)
-    await recordCheckinResult(tx, action.key, result.bookingId, JSON.stringify({ ...result, name: '' }))
+    const stored = { ...result, name: '', milestonesMoved: result.milestonesMoved.map(m => m.holder ? { ...m, holder: { ...m.holder, name: null } } : m) }
+    await recordCheckinResult(tx, action.key, result.bookingId, JSON.stringify(stored))
     return result
   })
 }
 
 async function perform (tx: DbOrTx, ctx: MeetingContext, action: CheckinAction, actor: CheckinActor, via: CheckinVia, now: Date): Promise<CheckinResult> {
-  const base = { key: action.key, replayed: false }
+  const base = { key: action.key, replayed: false, milestonesMoved: [] }
   if (action.type === 'walkin') {
     const { booking, seated, overCapacity } = await seatWalkIn(tx, ctx, action.person, actor.mayOverfill && action.overfill, now)
     return { ...base, ...(await checkInBooking(tx, ctx, booking, actor.staffId, via, now)), seated, overCapacity }
@@ -127,13 +148,13 @@ async function perform (tx: DbOrTx, ctx: MeetingContext, action: CheckinAction, 
   const booking = await findBookingById(tx, bookingId)
   if (!booking || booking.class_id !== ctx.classId) throw new DomainError('booking_not_on_class')
   if (action.type === 'out') {
-    const outcome = await undoCheckIn(tx, ctx, booking, now)
+    const { outcome, moved } = await undoCheckIn(tx, ctx, booking, now)
     // A walk-in taken back (a mistake at the door) gives their seat back too.
     if (outcome === 'undone' && booking.source === 'walkin' && (await listAttendancesOfBookings(tx, [booking.id])).length === 0) {
       await setBookingStatus(tx, [booking.id], 'cancelled', now.toISOString(), 'staff')
       await withdrawQueued(tx, { bookingIds: [booking.id] }, 'Deltageren ved døren blev fortrudt.')
     }
-    return { ...base, outcome, bookingId, name: booking.name, seated: false, overCapacity: booking.over_capacity === 1, milestones: [] }
+    return { ...base, outcome, bookingId, name: booking.name, seated: false, overCapacity: booking.over_capacity === 1, milestones: [], milestonesMoved: moved }
   }
   if (booking.status === 'cancelled') throw new DomainError('booking_cancelled')
   let seated = false
@@ -249,14 +270,16 @@ async function tellLeaders (tx: DbOrTx, m: { number: number, scope: string, part
  * their next one takes its place, or, with none left, they no longer count there. A
  * milestone they held there is released and the leaders are told; when others have been
  * counted since, the number goes at once to whoever now holds that place in the order
- * of first attendances, so no milestone is ever skipped.
+ * of first attendances, so no milestone is ever skipped. Returns what moved, so the
+ * door can say who gets the flowers now.
  */
-async function undoCheckIn (tx: DbOrTx, ctx: MeetingContext, booking: BookingWithPerson, now: Date): Promise<CheckinOutcome> {
+async function undoCheckIn (tx: DbOrTx, ctx: MeetingContext, booking: BookingWithPerson, now: Date): Promise<{ outcome: CheckinOutcome, moved: MilestoneMove[] }> {
   const at = now.toISOString()
   const scopes = scopesOf(ctx.locationId, ctx.topic)
   for (const scope of scopes) await lockScope(tx, scope, at)
   const removed = await deleteAttendance(tx, booking.id, ctx.meeting.id)
-  if (!removed) return 'not_checked_in'
+  if (!removed) return { outcome: 'not_checked_in', moved: [] }
+  const moved: MilestoneMove[] = []
   const names = { locations: new Map([[ctx.locationId, ctx.locationName]]), topicLabel }
   for (const scope of scopes) {
     const first = await findFirstInScope(tx, scope, removed.participant_id)
@@ -275,12 +298,14 @@ async function undoCheckIn (tx: DbOrTx, ctx: MeetingContext, booking: BookingWit
           { recipient: leader.email, dedupeKey: `milestone-undone:${scope}:${m.number}:${booking.id}:${at}:${leader.id}`, bookingId: booking.id, classId: ctx.classId }, now)
       }
       const holder = await findNthInScope(tx, scope, m.number)
+      const here = holder?.classId === ctx.classId
+      moved.push({ number: m.number, scope, scopeLabel: label, holder: holder ? { bookingId: holder.bookingId, name: here ? holder.name : null, here, courseTitle: holder.courseTitle, locationName: holder.locationName } : null })
       if (!holder) continue
       const reached = await insertMilestone(tx, { scope, number: m.number, participant_id: holder.participantId, attendance_id: holder.attendanceId, booking_id: holder.bookingId, meeting_id: holder.meetingId, reached_at: at })
       if (reached) await tellLeaders(tx, { number: m.number, scope: label, participantName: holder.name, courseTitle: holder.courseTitle, locationName: holder.locationName, bookingId: holder.bookingId, classId: holder.classId }, now)
     }
   }
-  return 'undone'
+  return { outcome: 'undone', moved }
 }
 
 export interface AttendanceMark { bookingId: number, meetingId: number, attended: boolean }
@@ -306,7 +331,7 @@ export async function correctAttendance (db: Db, classId: number, marks: Attenda
         const r = await checkInBooking(tx, ctx, booking, staffId, 'paper', now)
         if (r.outcome === 'checked_in') added++
         milestones.push(...r.milestones)
-      } else if (await undoCheckIn(tx, ctx, booking, now) === 'undone') {
+      } else if ((await undoCheckIn(tx, ctx, booking, now)).outcome === 'undone') {
         removed++
       }
     }
@@ -372,4 +397,23 @@ export async function getTodaysMeetings (db: Db, staffId: number, isLeader: bool
     mine: meetings.filter(m => mineIds.has(m.classId)),
     others: isLeader ? meetings.filter(m => !mineIds.has(m.classId)) : []
   }
+}
+
+export interface DoorHelp {
+  /** The leaders at the volunteer's places (or any, with none there), with a phone number where they gave one. */
+  leaders: Array<{ name: string, phone: string | null }>
+  /** The volunteer's next meeting after today, within two months. */
+  next: TodaysMeeting | undefined
+}
+
+/** For a volunteer with no class today: whom to ask, and when they are next on. */
+export async function getDoorHelp (db: Db, staffId: number, now: Date = new Date()): Promise<DoorHelp> {
+  const tomorrow = DateTime.fromJSDate(now).setZone(ZONE).startOf('day').plus({ days: 1 })
+  const [leaders, mineIds, meetings] = await Promise.all([
+    listLeadersToAsk(db, staffId, 5),
+    listClassIdsOfStaff(db, staffId),
+    listMeetingsBetween(db, tomorrow.toUTC().toISO() as string, tomorrow.plus({ months: 2 }).toUTC().toISO() as string)
+  ])
+  const mine = new Set(mineIds)
+  return { leaders: leaders.map(l => ({ name: l.name, phone: l.phone })), next: meetings.find(m => mine.has(m.classId)) }
 }

@@ -52,7 +52,7 @@ describe('the door', () => {
     expect(after.text).toContain('<strong data-count>1</strong> af <span data-total>2</span>')
     expect(after.text).toContain('Fortryd<span class="sr-only"> tjek ind af Bent Olsen</span>')
 
-    await frida.post(`/tjek-ind/${t.meetingId}/handling`).type('form').send({ ...form, key: 'undo-key-123456', type: 'out' }).expect(303)
+    await frida.post(`/tjek-ind/${t.meetingId}/handling`).type('form').send({ ...form, key: 'undo-key-123456', type: 'out', confirm: '1' }).expect(303)
     expect(await attendances(t)).toBe(0)
     expect((await frida.get(`/tjek-ind/${t.meetingId}`)).text).toContain('Bent Olsen er ikke længere tjekket ind.')
 
@@ -72,7 +72,7 @@ describe('the door', () => {
     expect(page.text).toContain('Grethe Hansen er tjekket ind.')
 
     const bad = await frida.post(`/tjek-ind/${t.meetingId}/handling`).type('form').send({ _csrf: csrfOf(page.text), key: 'code-key-0002', type: 'code', code: 'ACDEFH' }).expect(409)
-    expect(bad.text).toContain('Koden passer ikke til nogen på dette hold.')
+    expect(bad.text).toContain('Koden findes ikke på dette hold.')
     expect(bad.text).toContain('value="ACDEFH"')
 
     const empty = await frida.post(`/tjek-ind/${t.meetingId}/handling`).type('form').send({ _csrf: csrfOf(page.text), key: 'walk-key-0001', type: 'walkin', name: '', phone: '12 34', email: '' }).expect(400)

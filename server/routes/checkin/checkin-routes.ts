@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import QRCode from 'qrcode'
 import { type WalkInValues, validateWalkIn } from '../../domain/booking-form.ts'
-import { normalizeCheckinCode } from '../../domain/checkin-code.ts'
+import { normalizeCheckinCode, whyNotACode } from '../../domain/checkin-code.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { hasRole } from '../../domain/staff.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
@@ -13,8 +13,8 @@ import { updateClassRow } from '../../repositories/class-repository.ts'
 import { insertAuditEntry } from '../../repositories/audit-repository.ts'
 import { createCheckinLink, linkAllows, openLinkWithPin, findLinkByToken, revokeLink, MAX_PIN_ATTEMPTS } from '../../services/checkin-link-service.ts'
 import {
-  CHECKIN_KEY, type CheckinAction, type CheckinActor, type CheckinResult, type CheckinSheet, copenhagenDate, getCheckinSheet,
-  getTodaysMeetings, newCheckinKey, runCheckinAction
+  CHECKIN_KEY, type CheckinAction, type CheckinActor, type CheckinResult, type CheckinSheet, type MilestoneMove, copenhagenDate, getCheckinSheet,
+  getDoorHelp, getTodaysMeetings, newCheckinKey, runCheckinAction
 } from '../../services/checkin-service.ts'
 import { parseId, queryString } from '../params.ts'
 
@@ -22,6 +22,10 @@ interface Flash {
   tone: 'success' | 'error' | 'info'
   text: string
   celebrate?: Array<{ name: string, number: number, scopeLabel: string }>
+  /** What an undo did to a milestone: who has the number now. */
+  moved?: string[]
+  /** Where the message stands: at the top, or next to the walk-in form that was just used. */
+  place?: 'walkin'
 }
 
 declare module '@fastify/secure-session' {
@@ -49,6 +53,22 @@ function describe (r: CheckinResult): string {
     case 'undone': return `${r.name} er ikke længere tjekket ind.`
     case 'not_checked_in': return `${r.name} var ikke tjekket ind.`
   }
+}
+
+/** What happened to a milestone when a check-in was taken back, so the flowers go to the right person. */
+function describeMove (name: string, m: MilestoneMove): string {
+  const n = m.number.toLocaleString('da-DK')
+  const now = m.holder === null
+    ? `Ingen har nr. ${n} endnu: den næste nye deltager får nummeret.`
+    : m.holder.name !== null
+      ? `Nu er ${m.holder.name} nr. ${n} og skal fejres.`
+      : `Nu er nr. ${n} en deltager på et andet hold (${m.holder.courseTitle}, ${m.holder.locationName}).`
+  return `${name} er ikke længere deltager nr. ${n} ${m.scopeLabel}. ${now} Projektlederen har fået besked.`
+}
+
+/** The answer to a code that cannot be one: too short, or a code no booking has. */
+function codeProblem (typed: string): string {
+  return whyNotACode(typed) === 'too_short' ? 'Koden skal have 6 tegn, fx K7M 4PX. Tjek koden, og prøv igen.' : DOMAIN_MESSAGES.code_not_found.message
 }
 
 function errorMessage (error: unknown): string | undefined {
@@ -92,6 +112,8 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     if (flash) request.session.set('checkinFlash', undefined)
     const links = door.isLeader ? await listCheckinLinks(db, door.ctx.meeting.id) : []
     const today = copenhagenDate(new Date())
+    // "Fortryd" without JavaScript: the row asks before anything is undone.
+    const askUndo = parseId(queryString(request.query, 'fortryd') ?? '')
     reply.code(opts.status ?? 200).header('cache-control', 'no-store')
     return await reply.viewAsync('checkin/sheet', {
       title: `Tjek ind: ${door.ctx.courseTitle}`,
@@ -101,6 +123,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
       shown: needle === '' ? sheet.people : sheet.people.filter(p => p.name.toLocaleLowerCase('da').includes(needle)),
       q,
       flash,
+      askUndo: sheet.people.some(p => p.bookingId === askUndo && p.attended) ? askUndo : undefined,
       isToday: copenhagenDate(door.ctx.meeting.starts_at) === today,
       walkIn: opts.walkIn ?? { values: { name: '', phone: '', email: '' }, errors: {} },
       codeError: opts.codeError,
@@ -122,8 +145,9 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     if (!staff) return await deny(request, reply, 'signin')
     const isLeader = hasRole(staff.role, 'leader')
     const today = await getTodaysMeetings(db, staff.id, isLeader)
+    const help = !isLeader && today.mine.length === 0 ? await getDoorHelp(db, staff.id) : undefined
     reply.header('cache-control', 'no-store')
-    return await reply.viewAsync('checkin/today', { title: 'Tjek ind', ...today, isLeader })
+    return await reply.viewAsync('checkin/today', { title: 'Tjek ind', ...today, isLeader, help })
   })
 
   fastify.get<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId', async (request, reply) => {
@@ -158,17 +182,26 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
       if (!checked.ok) return await renderSheet(request, reply, door, { status: 400, walkIn: { values: walkInValues, errors: checked.errors } })
       action = { key, type: 'walkin', person: checked.person, overfill: text(body, 'overfill') !== '' }
     } else if (type === 'code') {
-      const code = normalizeCheckinCode(text(body, 'code').slice(0, 100))
-      if (!code) return await renderSheet(request, reply, door, { status: 400, codeError: 'Koden skal have 6 tegn, fx K7M 4PX. Tjek koden, og prøv igen.', codeValue: text(body, 'code').slice(0, 100) })
+      const typed = text(body, 'code').slice(0, 100)
+      const code = normalizeCheckinCode(typed)
+      if (!code) return await renderSheet(request, reply, door, { status: 400, codeError: codeProblem(typed), codeValue: typed })
       action = { key, type: 'code', code }
     } else {
       const bookingId = parseId(text(body, 'booking_id'))
       if (bookingId === undefined || (type !== 'in' && type !== 'out')) return await reply.redirect(`/tjek-ind/${meetingId}`, 303)
+      // Undoing is never one tap: without the row's "Ja, fortryd" it only asks.
+      if (type === 'out' && text(body, 'confirm') !== '1') return await reply.redirect(`/tjek-ind/${meetingId}?fortryd=${bookingId}#p-${bookingId}`, 303)
       action = { key, type, bookingId }
     }
     try {
       const r = await runCheckinAction(db, meetingId, action, door.actor)
-      request.session.set('checkinFlash', { tone: r.outcome === 'checked_in' || r.outcome === 'undone' ? 'success' : 'info', text: describe(r), celebrate: r.milestones.map(m => ({ name: r.name, number: m.number, scopeLabel: m.scopeLabel })) })
+      request.session.set('checkinFlash', {
+        tone: r.outcome === 'checked_in' || r.outcome === 'undone' ? 'success' : 'info',
+        text: describe(r),
+        celebrate: r.milestones.map(m => ({ name: r.name, number: m.number, scopeLabel: m.scopeLabel })),
+        moved: r.milestonesMoved.map(m => describeMove(r.name, m)),
+        place: type === 'walkin' ? 'walkin' : undefined
+      })
     } catch (error) {
       const message = errorMessage(error)
       if (!message) throw error
@@ -176,8 +209,8 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
       if (type === 'code') return await renderSheet(request, reply, door, { status: 409, codeError: message, codeValue: text(body, 'code').slice(0, 100) })
       request.session.set('checkinFlash', { tone: 'error', text: message })
     }
-    const q = queryString(request.query, 'q')
-    return await reply.redirect(`/tjek-ind/${meetingId}${q ? `?q=${encodeURIComponent(q)}` : ''}#liste`, 303)
+    // The search is cleared for the next person; the message stands where the volunteer looks.
+    return await reply.redirect(`/tjek-ind/${meetingId}#${type === 'walkin' ? 'ny' : 'besked'}`, 303)
   })
 
   /**
@@ -203,7 +236,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
       if ((a.type === 'in' || a.type === 'out') && parseId(String(a.bookingId)) !== undefined) action = { key, type: a.type, bookingId: Number(a.bookingId) }
       else if (a.type === 'code' && typeof a.code === 'string') {
         const code = normalizeCheckinCode(a.code.slice(0, 100))
-        if (!code) { results.push({ key, ok: false, error: 'bad_code', message: 'Koden skal have 6 tegn, fx K7M 4PX.' }); continue }
+        if (!code) { results.push({ key, ok: false, error: whyNotACode(a.code) === 'too_short' ? 'bad_code' : 'code_not_found', message: codeProblem(a.code) }); continue }
         action = { key, type: 'code', code }
       } else if (a.type === 'walkin' && typeof a.person === 'object' && a.person !== null) {
         const p = a.person as Record<string, unknown>
@@ -214,7 +247,8 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
       if (!action) { results.push({ key, ok: false, error: 'bad_action', message: 'Forkert handling.' }); continue }
       try {
         const r = await runCheckinAction(db, meetingId, action, door.actor)
-        results.push({ ok: true, ...r, message: describe(r) })
+        const moved = r.milestonesMoved.map(m => describeMove(r.name, m))
+        results.push({ ok: true, ...r, message: describe(r), milestoneMessage: moved.length > 0 ? moved.join(' ') : undefined })
       } catch (error) {
         const message = errorMessage(error)
         if (!message) throw error
