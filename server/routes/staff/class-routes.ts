@@ -4,7 +4,7 @@ import { type ClassErrors, type ClassFormValues, type MeetingFormValues, readCla
 import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { ZONE } from '../../domain/time.ts'
-import { countCancelled, listActiveBookings } from '../../repositories/booking-repository.ts'
+import { countCancelled, listActiveBookings, listCancelledByOrganiser } from '../../repositories/booking-repository.ts'
 import { type ClassSummary, findClassRow, findClassSummary } from '../../repositories/class-repository.ts'
 import { listCourses } from '../../repositories/course-repository.ts'
 import { listAllLocations } from '../../repositories/location-repository.ts'
@@ -104,7 +104,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     const summary = id === undefined ? undefined : await findClassSummary(fastify.db, id)
     if (!summary || id === undefined) return reply.callNotFound()
-    const bookings = await listActiveBookings(fastify.db, id)
+    // A cancelled class keeps its participants on show: the leader phones those without e-mail.
+    const bookings = summary.cancelledAt === null ? await listActiveBookings(fastify.db, id) : await listCancelledByOrganiser(fastify.db, id)
     const cancelledCount = await countCancelled(fastify.db, id)
     const [assigned, staffUsers] = await Promise.all([listAssigned(fastify.db, [id]), listStaffUsers(fastify.db)])
     const query = request.query as Record<string, string | undefined>
@@ -117,6 +118,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       cls: toCard(summary, new Date()),
       bookings: bookings.map(b => ({ ...b, waitlistNumber: b.status === 'waitlisted' ? ++waiting : null })),
       cancelledCount,
+      withoutEmail: summary.cancelledAt === null ? 0 : bookings.filter(b => b.email === null && b.booker_email === null).length,
       assigned,
       assignable: staffUsers.filter(u => u.active === 1 && !assigned.some(a => a.staffUserId === u.id)),
       created: Number(query.oprettet ?? 0),
