@@ -23,6 +23,8 @@ export interface ClassFormValues {
   version: string
   /** The leader chose to set fewer seats than there are people with a seat. */
   capacity_below_seats: boolean
+  /** The clashes the leader was shown and chose to plan anyway (their keys), '' for none. */
+  clash_ok: string
 }
 
 /** A meeting as planned; `id` names an existing meeting of the class. */
@@ -66,7 +68,8 @@ export function readClassForm (body: unknown): ClassFormValues {
       end: text(b, `meeting_end_${i + 1}`).trim()
     }))),
     version: text(b, 'version').trim(),
-    capacity_below_seats: text(b, 'capacity_below_seats') !== ''
+    capacity_below_seats: text(b, 'capacity_below_seats') !== '',
+    clash_ok: text(b, 'clash_ok').slice(0, 2000)
   }
 }
 

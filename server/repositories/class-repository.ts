@@ -1,6 +1,7 @@
 import type { DbOrTx } from '../db/connection.ts'
 import type { ClassRow, ClassUpdate, MeetingRow, NewClass } from '../db/schema.ts'
 import { type MeetingPlan, type PlannedMeeting, planMeetings } from '../domain/class-form.ts'
+import type { PlannedElsewhere } from '../domain/clashes.ts'
 
 export interface ClassSummary {
   id: number
@@ -206,4 +207,26 @@ export async function findClassIdsWithMeetingsBetween (db: DbOrTx, from: string,
   const rows = await db.selectFrom('meetings').select('class_id').distinct()
     .where('starts_at', '>=', from).where('starts_at', '<', to).execute()
   return rows.map(r => r.class_id)
+}
+
+/** Meetings of classes that go ahead, other than `exceptClassId`, sharing time with [from, to): to look for clashes. */
+export async function listMeetingsOverlapping (db: DbOrTx, from: string, to: string, exceptClassId: number | null): Promise<PlannedElsewhere[]> {
+  let query = db.selectFrom('meetings')
+    .innerJoin('classes', 'classes.id', 'meetings.class_id')
+    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
+    .innerJoin('locations', 'locations.id', 'classes.location_id')
+    .select(['meetings.id', 'meetings.class_id', 'meetings.starts_at', 'meetings.ends_at', 'courses.title', 'locations.id as location_id', 'locations.name', 'locations.street', 'locations.postal_code', 'locations.room'])
+    .where('meetings.starts_at', '<', to).where('meetings.ends_at', '>', from)
+    .where('classes.cancelled_at', 'is', null)
+  if (exceptClassId !== null) query = query.where('classes.id', '!=', exceptClassId)
+  const rows = await query.orderBy('meetings.starts_at').orderBy('meetings.id').execute()
+  return rows.map(r => ({
+    meetingId: r.id,
+    classId: r.class_id,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    courseTitle: r.title,
+    locationName: r.name,
+    room: { locationId: r.location_id, street: r.street, postalCode: r.postal_code, room: r.room }
+  }))
 }

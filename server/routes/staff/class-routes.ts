@@ -12,6 +12,8 @@ import { listAllPartners } from '../../repositories/partner-repository.ts'
 import { toCard } from '../../services/class-query-service.ts'
 import { cancelClass, createClasses, setClassPublic, updateClass } from '../../services/class-service.ts'
 import { findBursts } from '../../domain/bursts.ts'
+import { clashKeys, clashesConfirmed } from '../../domain/clashes.ts'
+import { type PlanClashes, findPlanClashes, findStaffClashesOfClass } from '../../services/planning-service.ts'
 import { parseId, queryString } from '../params.ts'
 import { listAssigned } from '../../repositories/class-staff-repository.ts'
 import { listStaffUsers } from '../../repositories/staff-repository.ts'
@@ -40,7 +42,8 @@ function toFormValues (summary: ClassSummary): ClassFormValues {
     repeat_weeks: '1',
     meetings: withBlankRows(summary.meetings.map(toMeetingRow)),
     version: String(summary.version),
-    capacity_below_seats: false
+    capacity_below_seats: false,
+    clash_ok: ''
   }
 }
 
@@ -56,13 +59,16 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     return { courses, locations: usableLocations, partners: usablePartners }
   }
 
-  async function renderForm (reply: FastifyReply, mode: { id: number | null, askBelowSeats?: boolean }, values: ClassFormValues, errors: ClassErrors, status = 200, formMessage?: string) {
+  async function renderForm (reply: FastifyReply, mode: { id: number | null, askBelowSeats?: boolean, clashes?: PlanClashes, copyWeeks?: number }, values: ClassFormValues, errors: ClassErrors, status = 200, formMessage?: string) {
     const ctx = await formContext(Number(values.location), values.partner === '' ? null : Number(values.partner))
     reply.code(status)
     return await reply.viewAsync('staff/class-form', {
       title: mode.id === null ? 'Nyt hold' : 'Ret hold',
       id: mode.id,
       askBelowSeats: mode.askBelowSeats === true || values.capacity_below_seats,
+      clashes: mode.clashes ?? null,
+      clashKeys: mode.clashes ? clashKeys([...mode.clashes.room, ...mode.clashes.repeat]) : '',
+      copyWeeks: mode.copyWeeks ?? 0,
       values,
       errors,
       formMessage,
@@ -87,7 +93,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const source = copyOf === undefined ? undefined : await findClassSummary(fastify.db, copyOf)
     const values: ClassFormValues = source
       ? { ...toFormValues(source), meetings: blankMeetings(), version: '' }
-      : { course: queryString(request.query, 'kursus') ?? '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings(), version: '', capacity_below_seats: false }
+      : { course: queryString(request.query, 'kursus') ?? '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings(), version: '', capacity_below_seats: false, clash_ok: '' }
     return await renderForm(reply, { id: null }, values, {})
   })
 
@@ -96,6 +102,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await renderForm(reply, { id: null }, values, {}, 403, STALE_FORM)
     const result = await validate(values, false)
     if (!result.ok) return await renderForm(reply, { id: null }, values, result.errors, 400)
+    const clashes = await findPlanClashes(fastify.db, result.input, null)
+    if (!clashesConfirmed([...clashes.room, ...clashes.repeat], values.clash_ok)) return await renderForm(reply, { id: null, clashes }, values, {}, 409)
     const ids = await createClasses(fastify.db, result.input, staffId(request))
     return await reply.redirect(`/personale/hold/${ids[0]}?oprettet=${ids.length}`, 303)
   })
@@ -108,6 +116,11 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const bookings = summary.cancelledAt === null ? await listActiveBookings(fastify.db, id) : await listCancelledByOrganiser(fastify.db, id)
     const cancelledCount = await countCancelled(fastify.db, id)
     const [assigned, staffUsers] = await Promise.all([listAssigned(fastify.db, [id]), listStaffUsers(fastify.db)])
+    const assignable = staffUsers.filter(u => u.active === 1 && !assigned.some(a => a.staffUserId === u.id))
+    // Someone in two places at once: a warning, never a refusal (a helper may pop in on two classes).
+    const staffClashes = summary.cancelledAt !== null
+      ? []
+      : await findStaffClashesOfClass(fastify.db, id, summary.meetings.map(m => ({ startsAt: m.starts_at, endsAt: m.ends_at })), [...assigned.map(a => a.staffUserId), ...assignable.map(u => u.id)])
     const query = request.query as Record<string, string | undefined>
     let waiting = 0
     const byId = new Map(bookings.map(b => [b.id, b]))
@@ -120,7 +133,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       cancelledCount,
       withoutEmail: summary.cancelledAt === null ? 0 : bookings.filter(b => b.email === null && b.booker_email === null).length,
       assigned,
-      assignable: staffUsers.filter(u => u.active === 1 && !assigned.some(a => a.staffUserId === u.id)),
+      assignable: assignable.map(u => ({ ...u, busy: staffClashes.some(c => c.staffUserId === u.id) })),
+      staffClashes: assigned.flatMap(a => staffClashes.filter(c => c.staffUserId === a.staffUserId).map(c => ({ ...c, name: a.name }))),
       created: Number(query.oprettet ?? 0),
       saved: query.gemt === '1',
       promoted: Number(query.rykket ?? 0),
@@ -146,6 +160,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await renderForm(reply, { id }, values, {}, 403, STALE_FORM)
     const result = await validate(values, true)
     if (!result.ok) return await renderForm(reply, { id }, values, result.errors, 400)
+    const clashes = await findPlanClashes(fastify.db, result.input, id)
+    if (!clashesConfirmed(clashes.room, values.clash_ok)) return await renderForm(reply, { id, clashes }, values, {}, 409)
     try {
       const { promoted } = await updateClass(fastify.db, id, result.input, staffId(request), {
         // A form without a version (opened before versions existed, or forged) is as stale as an old one.
