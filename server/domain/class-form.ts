@@ -150,6 +150,16 @@ export function validateClassForm (v: ClassFormValues, ctx: ClassFormContext): {
   return { ok: true, input: { courseSlug: v.course, locationId, partnerId, capacity, isPublic: v.is_public, waitlistMode: v.waitlist_mode === 'call' ? 'call' : 'auto', note: note === '' ? null : note, repeatWeeks: repeat, meetings } }
 }
 
+/** The most weeks "Kopiér holdet" moves a class's meetings forward: two years. */
+export const MAX_COPY_WEEKS = 104
+
+/** "Flyt alle mødegange N uger frem": a whole number from 0 to MAX_COPY_WEEKS, else 0 (a copy without meetings). */
+export function readCopyWeeks (value: unknown): number {
+  if (typeof value !== 'string' || !/^\s*\d{1,3}\s*$/.test(value)) return 0
+  const n = Number(value.trim())
+  return n <= MAX_COPY_WEEKS ? n : 0
+}
+
 /** The meetings of the n-th weekly copy (0 = the class itself), same wall-clock time; new meetings, no ids. */
 export function shiftWeeks (meetings: ClassInput['meetings'], weeks: number): ClassInput['meetings'] {
   const shift = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' }).setZone(ZONE).plus({ weeks }).toUTC().toISO() as string

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { DateTime } from 'luxon'
-import { type ClassErrors, type ClassFormValues, type MeetingFormValues, readClassForm, validateClassForm, withBlankRows } from '../../domain/class-form.ts'
+import { type ClassErrors, type ClassFormValues, type MeetingFormValues, MAX_COPY_WEEKS, readClassForm, readCopyWeeks, shiftWeeks, validateClassForm, withBlankRows } from '../../domain/class-form.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { ZONE } from '../../domain/time.ts'
@@ -91,10 +91,15 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get('/personale/hold/ny', leader, async (request, reply) => {
     const copyOf = parseId((request.query as Record<string, unknown>).kopi)
     const source = copyOf === undefined ? undefined : await findClassSummary(fastify.db, copyOf)
+    // A copy moved N weeks forward keeps its meetings' weekdays and times (a season in one step); 0 leaves them for the leader to write.
+    const copyWeeks = source ? readCopyWeeks((request.query as Record<string, unknown>).uger) : 0
+    const copiedMeetings = (summary: ClassSummary) => copyWeeks === 0
+      ? blankMeetings()
+      : withBlankRows(shiftWeeks(summary.meetings.map(m => ({ startsAt: m.starts_at, endsAt: m.ends_at })), copyWeeks).map(m => ({ ...toMeetingRow({ id: 0, starts_at: m.startsAt, ends_at: m.endsAt }), id: '' })))
     const values: ClassFormValues = source
-      ? { ...toFormValues(source), meetings: blankMeetings(), version: '' }
+      ? { ...toFormValues(source), meetings: copiedMeetings(source), version: '' }
       : { course: queryString(request.query, 'kursus') ?? '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings(), version: '', capacity_below_seats: false, clash_ok: '' }
-    return await renderForm(reply, { id: null }, values, {})
+    return await renderForm(reply, { id: null, copyWeeks }, values, {})
   })
 
   fastify.post('/personale/hold/ny', leader, async (request, reply) => {
@@ -142,6 +147,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       cancelledOne: query.afmeldt === '1',
       cancelledMany: /^\d+$/.test(query['afmeldt-flere'] ?? '') ? Number(query['afmeldt-flere']) : null,
       bursts,
+      maxCopyWeeks: MAX_COPY_WEEKS,
       csrfToken: reply.generateCsrf()
     })
   })
