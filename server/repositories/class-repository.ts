@@ -74,6 +74,13 @@ export interface ClassFilter {
   locationId?: number
   courseSlug?: string
   ids?: number[]
+  /** Only classes whose last meeting ended at or before this moment. */
+  endedBy?: string
+  /** Only classes with a meeting starting in [from, to). */
+  meetingFrom?: string
+  meetingTo?: string
+  /** Latest first meeting first (for past classes). */
+  newestFirst?: boolean
   limit?: number
 }
 
@@ -117,7 +124,19 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
       eb.selectFrom('meetings').whereRef('meetings.class_id', '=', 'classes.id').select(e => e.fn.max('meetings.ends_at').as('v')),
       '>', after))
   }
-  query = query.orderBy('first_starts_at').orderBy('classes.id')
+  if (filter.endedBy) {
+    const by = filter.endedBy
+    query = query.where(eb => eb(
+      eb.selectFrom('meetings').whereRef('meetings.class_id', '=', 'classes.id').select(e => e.fn.max('meetings.ends_at').as('v')),
+      '<=', by))
+  }
+  if (filter.meetingFrom !== undefined || filter.meetingTo !== undefined) {
+    const { meetingFrom: from, meetingTo: to } = filter
+    query = query.where(eb => eb.exists(eb.selectFrom('meetings').select('meetings.id').whereRef('meetings.class_id', '=', 'classes.id')
+      .$if(from !== undefined, q => q.where('meetings.starts_at', '>=', from!))
+      .$if(to !== undefined, q => q.where('meetings.starts_at', '<', to!))))
+  }
+  query = filter.newestFirst ? query.orderBy('first_starts_at', 'desc').orderBy('classes.id', 'desc') : query.orderBy('first_starts_at').orderBy('classes.id')
   if (filter.limit) query = query.limit(filter.limit)
 
   const rows = await query.execute()
