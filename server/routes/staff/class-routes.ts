@@ -129,8 +129,10 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const query = request.query as Record<string, string | undefined>
     let waiting = 0
     const byId = new Map(bookings.map(b => [b.id, b]))
-    const bursts = findBursts(bookings.filter(b => b.source === 'online').map(b => ({ id: b.id, sourceKey: b.source_key, createdAt: b.created_at })))
-      .map(burst => ({ ...burst, bookings: burst.bookingIds.map(bid => byId.get(bid)!) }))
+    const bursts = summary.cancelledAt !== null
+      ? []
+      : findBursts(bookings.filter(b => b.source === 'online').map(b => ({ id: b.id, sourceKey: b.source_key, createdAt: b.created_at })))
+        .map(burst => ({ ...burst, bookings: burst.bookingIds.map(bid => byId.get(bid)!) }))
     return await reply.viewAsync('staff/class', {
       title: summary.courseTitle,
       cls: toCard(summary, new Date()),
