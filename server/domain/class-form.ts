@@ -23,6 +23,8 @@ export interface ClassFormValues {
   version: string
   /** The leader chose to set fewer seats than there are people with a seat. */
   capacity_below_seats: boolean
+  /** The clashes the leader was shown and chose to plan anyway (their keys), '' for none. */
+  clash_ok: string
 }
 
 /** A meeting as planned; `id` names an existing meeting of the class. */
@@ -66,7 +68,8 @@ export function readClassForm (body: unknown): ClassFormValues {
       end: text(b, `meeting_end_${i + 1}`).trim()
     }))),
     version: text(b, 'version').trim(),
-    capacity_below_seats: text(b, 'capacity_below_seats') !== ''
+    capacity_below_seats: text(b, 'capacity_below_seats') !== '',
+    clash_ok: text(b, 'clash_ok').slice(0, 2000)
   }
 }
 
@@ -145,6 +148,16 @@ export function validateClassForm (v: ClassFormValues, ctx: ClassFormContext): {
 
   if (Object.keys(errors).length > 0) return { ok: false, errors }
   return { ok: true, input: { courseSlug: v.course, locationId, partnerId, capacity, isPublic: v.is_public, waitlistMode: v.waitlist_mode === 'call' ? 'call' : 'auto', note: note === '' ? null : note, repeatWeeks: repeat, meetings } }
+}
+
+/** The most weeks "Kopiér holdet" moves a class's meetings forward: two years. */
+export const MAX_COPY_WEEKS = 104
+
+/** "Flyt alle mødegange N uger frem": a whole number from 0 to MAX_COPY_WEEKS, else 0 (a copy without meetings). */
+export function readCopyWeeks (value: unknown): number {
+  if (typeof value !== 'string' || !/^\s*\d{1,3}\s*$/.test(value)) return 0
+  const n = Number(value.trim())
+  return n <= MAX_COPY_WEEKS ? n : 0
 }
 
 /** The meetings of the n-th weekly copy (0 = the class itself), same wall-clock time; new meetings, no ids. */

@@ -53,6 +53,16 @@ export async function listActiveBookings (db: DbOrTx, classId: number): Promise<
     .execute()
 }
 
+/** The bookings a class's cancellation ended (cancelled by the organiser), in queue order: whom to tell. */
+export async function listCancelledByOrganiser (db: DbOrTx, classId: number): Promise<BookingWithPerson[]> {
+  return await withPerson(db)
+    .where('bookings.class_id', '=', classId)
+    .where('bookings.status', '=', 'cancelled')
+    .where('bookings.cancelled_by', '=', 'organiser')
+    .orderBy('bookings.id')
+    .execute()
+}
+
 export async function findBookingByToken (db: DbOrTx, token: string): Promise<BookingWithPerson | undefined> {
   return await withPerson(db).where('bookings.token', '=', token).executeTakeFirst()
 }

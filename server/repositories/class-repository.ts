@@ -1,6 +1,7 @@
 import type { DbOrTx } from '../db/connection.ts'
 import type { ClassRow, ClassUpdate, MeetingRow, NewClass } from '../db/schema.ts'
 import { type MeetingPlan, type PlannedMeeting, planMeetings } from '../domain/class-form.ts'
+import type { PlannedElsewhere } from '../domain/clashes.ts'
 
 export interface ClassSummary {
   id: number
@@ -73,6 +74,13 @@ export interface ClassFilter {
   locationId?: number
   courseSlug?: string
   ids?: number[]
+  /** Only classes whose last meeting ended at or before this moment. */
+  endedBy?: string
+  /** Only classes with a meeting starting in [from, to). */
+  meetingFrom?: string
+  meetingTo?: string
+  /** Latest first meeting first (for past classes). */
+  newestFirst?: boolean
   limit?: number
 }
 
@@ -116,7 +124,19 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
       eb.selectFrom('meetings').whereRef('meetings.class_id', '=', 'classes.id').select(e => e.fn.max('meetings.ends_at').as('v')),
       '>', after))
   }
-  query = query.orderBy('first_starts_at').orderBy('classes.id')
+  if (filter.endedBy) {
+    const by = filter.endedBy
+    query = query.where(eb => eb(
+      eb.selectFrom('meetings').whereRef('meetings.class_id', '=', 'classes.id').select(e => e.fn.max('meetings.ends_at').as('v')),
+      '<=', by))
+  }
+  if (filter.meetingFrom !== undefined || filter.meetingTo !== undefined) {
+    const { meetingFrom: from, meetingTo: to } = filter
+    query = query.where(eb => eb.exists(eb.selectFrom('meetings').select('meetings.id').whereRef('meetings.class_id', '=', 'classes.id')
+      .$if(from !== undefined, q => q.where('meetings.starts_at', '>=', from!))
+      .$if(to !== undefined, q => q.where('meetings.starts_at', '<', to!))))
+  }
+  query = filter.newestFirst ? query.orderBy('first_starts_at', 'desc').orderBy('classes.id', 'desc') : query.orderBy('first_starts_at').orderBy('classes.id')
   if (filter.limit) query = query.limit(filter.limit)
 
   const rows = await query.execute()
@@ -206,4 +226,26 @@ export async function findClassIdsWithMeetingsBetween (db: DbOrTx, from: string,
   const rows = await db.selectFrom('meetings').select('class_id').distinct()
     .where('starts_at', '>=', from).where('starts_at', '<', to).execute()
   return rows.map(r => r.class_id)
+}
+
+/** Meetings of classes that go ahead, other than `exceptClassId`, sharing time with [from, to): to look for clashes. */
+export async function listMeetingsOverlapping (db: DbOrTx, from: string, to: string, exceptClassId: number | null): Promise<PlannedElsewhere[]> {
+  let query = db.selectFrom('meetings')
+    .innerJoin('classes', 'classes.id', 'meetings.class_id')
+    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
+    .innerJoin('locations', 'locations.id', 'classes.location_id')
+    .select(['meetings.id', 'meetings.class_id', 'meetings.starts_at', 'meetings.ends_at', 'courses.title', 'locations.id as location_id', 'locations.name', 'locations.street', 'locations.postal_code', 'locations.room'])
+    .where('meetings.starts_at', '<', to).where('meetings.ends_at', '>', from)
+    .where('classes.cancelled_at', 'is', null)
+  if (exceptClassId !== null) query = query.where('classes.id', '!=', exceptClassId)
+  const rows = await query.orderBy('meetings.starts_at').orderBy('meetings.id').execute()
+  return rows.map(r => ({
+    meetingId: r.id,
+    classId: r.class_id,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    courseTitle: r.title,
+    locationName: r.name,
+    room: { locationId: r.location_id, street: r.street, postalCode: r.postal_code, room: r.room }
+  }))
 }

@@ -56,6 +56,45 @@ export async function findMeetingBookings (db: DbOrTx, from: string, to: string,
     .execute()
 }
 
+/**
+ * People without e-mail whose seat a class's cancellation took (cancelled by the
+ * organiser), each with the first meeting that had not begun when the class was
+ * cancelled: the class was cancelled before `cancelledBefore`, that meeting starts at or
+ * after `startsFrom`. They must be phoned to be told.
+ */
+export async function findCancelledMeetingBookings (db: DbOrTx, startsFrom: string, cancelledBefore: string): Promise<Array<MeetingBooking & { classCancelledAt: string }>> {
+  const rows = await db.selectFrom('meetings')
+    .innerJoin('classes', 'classes.id', 'meetings.class_id')
+    .innerJoin('bookings', 'bookings.class_id', 'classes.id')
+    .innerJoin('participants', 'participants.id', 'bookings.participant_id')
+    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
+    .innerJoin('locations', 'locations.id', 'classes.location_id')
+    .leftJoin('reminder_calls', join => join.onRef('reminder_calls.booking_id', '=', 'bookings.id').onRef('reminder_calls.meeting_id', '=', 'meetings.id'))
+    .leftJoin('staff_users', 'staff_users.id', 'reminder_calls.staff_user_id')
+    .select([
+      'bookings.id as bookingId', 'classes.id as classId', 'meetings.id as meetingId', 'meetings.starts_at as startsAt', 'meetings.ends_at as endsAt',
+      'bookings.confirmed_at as confirmedAt', 'participants.name', 'bookings.contact_phone as phone', 'bookings.contact_email as email',
+      'bookings.booker_name as bookerName', 'bookings.booker_phone as bookerPhone', 'bookings.booker_email as bookerEmail',
+      'bookings.needs_companion as needsCompanion', 'bookings.needs_hearing_loop as needsHearingLoop', 'bookings.needs_other as needsOther',
+      'courses.title as courseTitle', 'locations.name as locationName',
+      'reminder_calls.called_at as calledAt', 'staff_users.name as calledBy', 'classes.cancelled_at as classCancelledAt'
+    ])
+    .where('classes.cancelled_at', 'is not', null)
+    .where('classes.cancelled_at', '<', cancelledBefore)
+    .where('meetings.starts_at', '>=', startsFrom)
+    .where(eb => eb('meetings.starts_at', '=', eb.selectFrom('meetings as first')
+      .whereRef('first.class_id', '=', 'classes.id').whereRef('first.starts_at', '>', 'classes.cancelled_at')
+      .select(e => e.fn.min('first.starts_at').as('v'))))
+    .where('bookings.status', '=', 'cancelled')
+    .where('bookings.cancelled_by', '=', 'organiser')
+    // Those who had a seat; a place on the waiting list was no promise to come.
+    .where('bookings.confirmed_at', 'is not', null)
+    .where('bookings.contact_email', 'is', null).where('bookings.booker_email', 'is', null)
+    .orderBy('meetings.starts_at').orderBy('participants.name').orderBy('bookings.id')
+    .execute()
+  return rows.map(r => ({ ...r, classCancelledAt: r.classCancelledAt as string }))
+}
+
 /** Confirmed bookings with e-mail on classes whose last meeting ended in [from, to). */
 export async function findBookingsOfClassesEndedBetween (db: DbOrTx, from: string, to: string): Promise<Array<{ bookingId: number, classId: number, lastEndsAt: string }>> {
   const ended = db.selectFrom('meetings').select(eb => ['class_id', eb.fn.max('ends_at').as('last_ends_at')]).groupBy('class_id')

@@ -72,9 +72,31 @@ export async function getClassPage (db: Db, id: number, now: Date = new Date()):
   return { cls: toCard(summary, now), course }
 }
 
-/** Staff overview: every class not yet over, public or internal, cancelled ones too. */
-export async function listClassesForStaff (db: Db, now: Date = new Date()): Promise<ClassCard[]> {
-  const rows = await findClassSummaries(db, { endsAfter: now.toISOString(), includeCancelled: true })
+export interface StaffClassFilter {
+  locationId?: number
+  courseSlug?: string
+  /** Copenhagen days, yyyy-mm-dd: classes meeting on or between them. */
+  fromDay?: string
+  toDay?: string
+  /** Coming: not yet over (soonest first). Past: over (latest first). All: both (latest first). */
+  when: 'coming' | 'past' | 'all'
+}
+
+/** Past and all-time lists show this many at most; a place, course or period narrows them. */
+export const STAFF_LIST_LIMIT = 300
+
+/** Staff overview: classes public or internal, cancelled ones too; by default every class not yet over. */
+export async function listClassesForStaff (db: Db, filter: StaffClassFilter = { when: 'coming' }, now: Date = new Date()): Promise<ClassCard[]> {
+  const day = (d: string, plus: number) => DateTime.fromISO(d, { zone: ZONE }).startOf('day').plus({ days: plus }).toUTC().toISO() as string
+  const rows = await findClassSummaries(db, {
+    includeCancelled: true,
+    ...(filter.locationId === undefined ? {} : { locationId: filter.locationId }),
+    ...(filter.courseSlug === undefined ? {} : { courseSlug: filter.courseSlug }),
+    ...(filter.fromDay === undefined ? {} : { meetingFrom: day(filter.fromDay, 0) }),
+    ...(filter.toDay === undefined ? {} : { meetingTo: day(filter.toDay, 1) }),
+    ...(filter.when === 'coming' ? { endsAfter: now.toISOString() } : { newestFirst: true, limit: STAFF_LIST_LIMIT }),
+    ...(filter.when === 'past' ? { endedBy: now.toISOString() } : {})
+  })
   return rows.map(r => toCard(r, now))
 }
 

@@ -10,7 +10,7 @@ import { claimDueJob, ensureScheduledJob, finishJob, recordJobFailure } from '..
 import { deleteExpiredRequestCounts } from '../repositories/shared-state-repository.ts'
 import { findCoursesBySlugs } from '../repositories/course-repository.ts'
 import {
-  type MeetingBooking, existingDedupeKeys, findBookingsOfClassesEndedBetween, findMeetingBookings, setReminderCalled
+  type MeetingBooking, existingDedupeKeys, findBookingsOfClassesEndedBetween, findCancelledMeetingBookings, findMeetingBookings, setReminderCalled
 } from '../repositories/reminder-repository.ts'
 import { type ClassFacts } from '../mail/messages.ts'
 import { bookingRecipients, classFacts, notifyBooking } from './notification-service.ts'
@@ -122,6 +122,8 @@ export async function queueThankYous (db: Db, now: Date = new Date()): Promise<n
 export interface CallListEntry extends MeetingBooking {
   /** When the e-mail reminder would have gone out. */
   remindAt: string
+  /** The class is cancelled: call to say so. */
+  classCancelled: boolean
 }
 
 export interface CallList {
@@ -131,7 +133,10 @@ export interface CallList {
 
 /**
  * The people without e-mail who would have had a reminder on a given day (Copenhagen
- * time): each booking appears on the day of its first reminder for each meeting.
+ * time): each booking appears on the day of its first reminder for each meeting. When
+ * the class is cancelled, they are there once, to be told: on the day of the first
+ * reminder of the first meeting they would have come to, or, cancelled later than
+ * that, on the day it was cancelled.
  */
 export async function getCallList (db: Db, day: string, offsets: number[]): Promise<CallList> {
   const start = DateTime.fromISO(day, { zone: ZONE }).startOf('day')
@@ -142,9 +147,16 @@ export async function getCallList (db: Db, day: string, offsets: number[]): Prom
   for (const b of candidates) {
     const moment = firstReminderMoment(b.startsAt, b.confirmedAt, offsets)
     if (moment && moment.getTime() >= start.toMillis() && moment.getTime() < end.toMillis()) {
-      entries.push({ ...b, remindAt: moment.toISOString() })
+      entries.push({ ...b, remindAt: moment.toISOString(), classCancelled: false })
     }
   }
+  const dayStart = start.toUTC().toISO() as string
+  for (const { classCancelledAt, ...b } of await findCancelledMeetingBookings(db, dayStart, end.toUTC().toISO() as string)) {
+    const reminder = firstReminderMoment(b.startsAt, b.confirmedAt, offsets)?.getTime() ?? 0
+    const moment = Math.max(reminder, Date.parse(classCancelledAt))
+    if (moment >= start.toMillis() && moment < end.toMillis()) entries.push({ ...b, remindAt: new Date(moment).toISOString(), classCancelled: true })
+  }
+  entries.sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.name.localeCompare(b.name, 'da') || a.bookingId - b.bookingId)
   return { day: start.toISODate() as string, entries }
 }
 

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { DateTime } from 'luxon'
-import { type ClassErrors, type ClassFormValues, type MeetingFormValues, readClassForm, validateClassForm, withBlankRows } from '../../domain/class-form.ts'
+import { type ClassErrors, type ClassFormValues, type MeetingFormValues, MAX_COPY_WEEKS, readClassForm, readCopyWeeks, shiftWeeks, validateClassForm, withBlankRows } from '../../domain/class-form.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { ZONE } from '../../domain/time.ts'
-import { countCancelled, listActiveBookings } from '../../repositories/booking-repository.ts'
+import { countCancelled, listActiveBookings, listCancelledByOrganiser } from '../../repositories/booking-repository.ts'
 import { type ClassSummary, findClassRow, findClassSummary } from '../../repositories/class-repository.ts'
 import { listCourses } from '../../repositories/course-repository.ts'
 import { listAllLocations } from '../../repositories/location-repository.ts'
@@ -12,6 +12,8 @@ import { listAllPartners } from '../../repositories/partner-repository.ts'
 import { toCard } from '../../services/class-query-service.ts'
 import { cancelClass, createClasses, setClassPublic, updateClass } from '../../services/class-service.ts'
 import { findBursts } from '../../domain/bursts.ts'
+import { clashKeys, clashesConfirmed } from '../../domain/clashes.ts'
+import { type PlanClashes, findPlanClashes, findStaffClashesOfClass } from '../../services/planning-service.ts'
 import { parseId, queryString } from '../params.ts'
 import { listAssigned } from '../../repositories/class-staff-repository.ts'
 import { listStaffUsers } from '../../repositories/staff-repository.ts'
@@ -40,7 +42,8 @@ function toFormValues (summary: ClassSummary): ClassFormValues {
     repeat_weeks: '1',
     meetings: withBlankRows(summary.meetings.map(toMeetingRow)),
     version: String(summary.version),
-    capacity_below_seats: false
+    capacity_below_seats: false,
+    clash_ok: ''
   }
 }
 
@@ -56,13 +59,16 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     return { courses, locations: usableLocations, partners: usablePartners }
   }
 
-  async function renderForm (reply: FastifyReply, mode: { id: number | null, askBelowSeats?: boolean }, values: ClassFormValues, errors: ClassErrors, status = 200, formMessage?: string) {
+  async function renderForm (reply: FastifyReply, mode: { id: number | null, askBelowSeats?: boolean, clashes?: PlanClashes, copyWeeks?: number }, values: ClassFormValues, errors: ClassErrors, status = 200, formMessage?: string) {
     const ctx = await formContext(Number(values.location), values.partner === '' ? null : Number(values.partner))
     reply.code(status)
     return await reply.viewAsync('staff/class-form', {
       title: mode.id === null ? 'Nyt hold' : 'Ret hold',
       id: mode.id,
       askBelowSeats: mode.askBelowSeats === true || values.capacity_below_seats,
+      clashes: mode.clashes ?? null,
+      clashKeys: mode.clashes ? clashKeys([...mode.clashes.room, ...mode.clashes.repeat]) : '',
+      copyWeeks: mode.copyWeeks ?? 0,
       values,
       errors,
       formMessage,
@@ -85,10 +91,15 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get('/personale/hold/ny', leader, async (request, reply) => {
     const copyOf = parseId((request.query as Record<string, unknown>).kopi)
     const source = copyOf === undefined ? undefined : await findClassSummary(fastify.db, copyOf)
+    // A copy moved N weeks forward keeps its meetings' weekdays and times (a season in one step); 0 leaves them for the leader to write.
+    const copyWeeks = source ? readCopyWeeks((request.query as Record<string, unknown>).uger) : 0
+    const copiedMeetings = (summary: ClassSummary) => copyWeeks === 0
+      ? blankMeetings()
+      : withBlankRows(shiftWeeks(summary.meetings.map(m => ({ startsAt: m.starts_at, endsAt: m.ends_at })), copyWeeks).map(m => ({ ...toMeetingRow({ id: 0, starts_at: m.startsAt, ends_at: m.endsAt }), id: '' })))
     const values: ClassFormValues = source
-      ? { ...toFormValues(source), meetings: blankMeetings(), version: '' }
-      : { course: queryString(request.query, 'kursus') ?? '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings(), version: '', capacity_below_seats: false }
-    return await renderForm(reply, { id: null }, values, {})
+      ? { ...toFormValues(source), meetings: copiedMeetings(source), version: '' }
+      : { course: queryString(request.query, 'kursus') ?? '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings(), version: '', capacity_below_seats: false, clash_ok: '' }
+    return await renderForm(reply, { id: null, copyWeeks }, values, {})
   })
 
   fastify.post('/personale/hold/ny', leader, async (request, reply) => {
@@ -96,6 +107,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await renderForm(reply, { id: null }, values, {}, 403, STALE_FORM)
     const result = await validate(values, false)
     if (!result.ok) return await renderForm(reply, { id: null }, values, result.errors, 400)
+    const clashes = await findPlanClashes(fastify.db, result.input, null)
+    if (!clashesConfirmed([...clashes.room, ...clashes.repeat], values.clash_ok)) return await renderForm(reply, { id: null, clashes }, values, {}, 409)
     const ids = await createClasses(fastify.db, result.input, staffId(request))
     return await reply.redirect(`/personale/hold/${ids[0]}?oprettet=${ids.length}`, 303)
   })
@@ -104,21 +117,31 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     const summary = id === undefined ? undefined : await findClassSummary(fastify.db, id)
     if (!summary || id === undefined) return reply.callNotFound()
-    const bookings = await listActiveBookings(fastify.db, id)
+    // A cancelled class keeps its participants on show: the leader phones those without e-mail.
+    const bookings = summary.cancelledAt === null ? await listActiveBookings(fastify.db, id) : await listCancelledByOrganiser(fastify.db, id)
     const cancelledCount = await countCancelled(fastify.db, id)
     const [assigned, staffUsers] = await Promise.all([listAssigned(fastify.db, [id]), listStaffUsers(fastify.db)])
+    const assignable = staffUsers.filter(u => u.active === 1 && !assigned.some(a => a.staffUserId === u.id))
+    // Someone in two places at once: a warning, never a refusal (a helper may pop in on two classes).
+    const staffClashes = summary.cancelledAt !== null
+      ? []
+      : await findStaffClashesOfClass(fastify.db, id, summary.meetings.map(m => ({ startsAt: m.starts_at, endsAt: m.ends_at })), [...assigned.map(a => a.staffUserId), ...assignable.map(u => u.id)])
     const query = request.query as Record<string, string | undefined>
     let waiting = 0
     const byId = new Map(bookings.map(b => [b.id, b]))
-    const bursts = findBursts(bookings.filter(b => b.source === 'online').map(b => ({ id: b.id, sourceKey: b.source_key, createdAt: b.created_at })))
-      .map(burst => ({ ...burst, bookings: burst.bookingIds.map(bid => byId.get(bid)!) }))
+    const bursts = summary.cancelledAt !== null
+      ? []
+      : findBursts(bookings.filter(b => b.source === 'online').map(b => ({ id: b.id, sourceKey: b.source_key, createdAt: b.created_at })))
+        .map(burst => ({ ...burst, bookings: burst.bookingIds.map(bid => byId.get(bid)!) }))
     return await reply.viewAsync('staff/class', {
       title: summary.courseTitle,
       cls: toCard(summary, new Date()),
       bookings: bookings.map(b => ({ ...b, waitlistNumber: b.status === 'waitlisted' ? ++waiting : null })),
       cancelledCount,
+      withoutEmail: summary.cancelledAt === null ? 0 : bookings.filter(b => b.email === null && b.booker_email === null).length,
       assigned,
-      assignable: staffUsers.filter(u => u.active === 1 && !assigned.some(a => a.staffUserId === u.id)),
+      assignable: assignable.map(u => ({ ...u, busy: staffClashes.some(c => c.staffUserId === u.id) })),
+      staffClashes: assigned.flatMap(a => staffClashes.filter(c => c.staffUserId === a.staffUserId).map(c => ({ ...c, name: a.name }))),
       created: Number(query.oprettet ?? 0),
       saved: query.gemt === '1',
       promoted: Number(query.rykket ?? 0),
@@ -126,6 +149,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       cancelledOne: query.afmeldt === '1',
       cancelledMany: /^\d+$/.test(query['afmeldt-flere'] ?? '') ? Number(query['afmeldt-flere']) : null,
       bursts,
+      maxCopyWeeks: MAX_COPY_WEEKS,
       csrfToken: reply.generateCsrf()
     })
   })
@@ -144,6 +168,8 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await renderForm(reply, { id }, values, {}, 403, STALE_FORM)
     const result = await validate(values, true)
     if (!result.ok) return await renderForm(reply, { id }, values, result.errors, 400)
+    const clashes = await findPlanClashes(fastify.db, result.input, id)
+    if (!clashesConfirmed(clashes.room, values.clash_ok)) return await renderForm(reply, { id, clashes }, values, {}, 409)
     try {
       const { promoted } = await updateClass(fastify.db, id, result.input, staffId(request), {
         // A form without a version (opened before versions existed, or forged) is as stale as an old one.
