@@ -39,7 +39,8 @@ export default fp(async (fastify) => {
     defaultContext: {
       h: helpers,
       site: {
-        name: fastify.config.organisationName,
+        name: fastify.config.siteName,
+        logo: fastify.config.logoFile !== null,
         contactPhone: fastify.config.contactPhone,
         contactEmail: fastify.config.contactEmail
       }
