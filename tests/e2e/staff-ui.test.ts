@@ -43,6 +43,7 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
   let classId: number
   let leader: { email: string, password: string }
   let firstParticipant: number
+  let firstBooking: number
   let signedIn: Awaited<ReturnType<Awaited<ReturnType<Browser['newContext']>>['storageState']>>
 
   beforeAll(async () => {
@@ -69,6 +70,7 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
     const other = await createClass(t.db, { meetings: ['2030-09-01T10:00'] })
     await bookNew(t.db, other, bookingInput({ name: 'Hans H.', phone: '+4521007919' }), 'online')
     firstParticipant = (await t.db.selectFrom('participants').select('id').where('name', '=', 'Hans Hansen').executeTakeFirstOrThrow()).id
+    firstBooking = (await t.db.selectFrom('bookings').select('id').where('participant_id', '=', firstParticipant).executeTakeFirstOrThrow()).id
     browser = await launchChromium()
     // One sign-in, reused: signing in for every page would run into the sign-in limit.
     const context = await browser.newContext()
@@ -134,7 +136,8 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
       expect(links.length).toBeGreaterThan(5)
       for (const link of links) expect(link.height, link.text ?? '').toBeGreaterThanOrEqual(44)
 
-      const pages = [`/personale/hold/${classId}`, '/personale/hold/ny', `/personale/hold/${classId}/ret`, `/personale/deltagere/${firstParticipant}`, `/personale/hold/${classId}/venteliste`, '/personale/ringeliste', '/personale/profil', '/personale/steder/ny', '/personale/deltagere']
+      const pages = [`/personale/hold/${classId}`, '/personale/hold/ny', `/personale/hold/${classId}/ret`, `/personale/deltagere/${firstParticipant}`, `/personale/hold/${classId}/venteliste`, '/personale/ringeliste', '/personale/profil', '/personale/steder/ny', '/personale/deltagere',
+        `/personale/hold/${classId}/tilmeld`, `/personale/tilmeldinger/${firstBooking}`, `/personale/hold/${classId}/fremmoede`, `/personale/hold/${classId}/laeringsmaal`, '/personale/partnere/ny', '/personale/uge']
       for (const path of pages) {
         await page.goto(`${t.base}${path}`)
         for (const { button, gap } of await buttonGaps(page)) expect(gap, `${path}: ${button}`).toBeGreaterThanOrEqual(16)
