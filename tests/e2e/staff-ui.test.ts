@@ -212,6 +212,10 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
     const message = await page.locator('.alert-success').textContent()
     expect(message).toContain('Pladsen er ledig. Ring til ventelisten')
     expect(message).not.toContain('har fået')
+    // The message stands where the page lands (#deltagere), not off screen at the top.
+    const box = await page.locator('.alert-success').boundingBox()
+    expect(box!.y).toBeGreaterThanOrEqual(0)
+    expect(box!.y + box!.height).toBeLessThanOrEqual(900)
     expect(await page.locator('.participants-table').textContent()).not.toContain('Inger Lund')
     await page.screenshot({ path: join(screenshots, 'staff-class-after-cancel-820.png') })
 
