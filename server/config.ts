@@ -26,6 +26,8 @@ const EnvSchema = Type.Object({
   TRUST_PROXY: Type.String({ minLength: 1, maxLength: 2000, default: 'false' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' }),
   ORGANISATION_NAME: Type.String({ minLength: 1, maxLength: 100, default: 'Bibliotekets digitale kurser' }),
+  SITE_NAME: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  LOGO_FILE: Type.Optional(Type.String({ minLength: 1 })),
   CONTACT_PHONE: Type.String({ maxLength: 40, default: '' }),
   CONTACT_EMAIL: Type.String({ maxLength: 200, default: '' }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://[^\\s]+$' })),
@@ -71,6 +73,10 @@ export interface Config {
   trustProxy: boolean | string[]
   logLevel: string
   organisationName: string
+  /** The name in the header and the page titles; ORGANISATION_NAME unless SITE_NAME is set. */
+  siteName: string
+  /** An image shown in the header next to the site name and served at /logo; none when null. */
+  logoFile: string | null
   contactPhone: string
   contactEmail: string
   /** Without it no e-mail leaves the machine: messages are kept for staff to read. */
@@ -133,6 +139,8 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL,
     organisationName: env.ORGANISATION_NAME,
+    siteName: env.SITE_NAME ?? env.ORGANISATION_NAME,
+    logoFile: env.LOGO_FILE !== undefined ? resolve(env.LOGO_FILE) : null,
     contactPhone: env.CONTACT_PHONE,
     contactEmail: env.CONTACT_EMAIL,
     smtpUrl: env.SMTP_URL ?? null,
@@ -152,6 +160,10 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
   for (const [variable, file] of [['PRIVACY_TEXT_FILE', config.privacyTextFile], ['ACCESSIBILITY_TEXT_FILE', config.accessibilityTextFile]] as const) {
     if (file !== null && !existsSync(file)) throw new ConfigError(`Invalid configuration: ${variable} names a file that does not exist (got "${file}"). See .env.example.`)
   }
+  if (config.logoFile !== null) {
+    if (!existsSync(config.logoFile)) throw new ConfigError(`Invalid configuration: LOGO_FILE names a file that does not exist (got "${config.logoFile}"). See .env.example.`)
+    if (logoContentType(config.logoFile) === undefined) throw new ConfigError(`Invalid configuration: LOGO_FILE must be an .svg, .png, .jpg, .jpeg, .gif or .webp file (got "${config.logoFile}"). See .env.example.`)
+  }
   if (config.sessionKey.length === 0) {
     if (env.SESSION_SECRET === undefined && config.databaseUrl !== null) {
       // A key kept next to one server's files would differ on the next server, and a
@@ -163,6 +175,14 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
       : sessionKeyFromFile(databaseFile)
   }
   return config
+}
+
+const LOGO_TYPES: Record<string, string> = { svg: 'image/svg+xml', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp' }
+
+/** The content type of a logo file by its extension; undefined for anything but an image. */
+export function logoContentType (file: string): string | undefined {
+  const extension = /\.([a-z]+)$/i.exec(file)?.[1]?.toLowerCase() ?? ''
+  return Object.hasOwn(LOGO_TYPES, extension) ? LOGO_TYPES[extension] : undefined
 }
 
 /** "2d,3h" → [2880, 180]: minutes, largest first, without repeats. */

@@ -5,7 +5,8 @@ import { insertClass } from '../repositories/class-repository.ts'
 import { listCourses } from '../repositories/course-repository.ts'
 import { insertLocation } from '../repositories/location-repository.ts'
 import { bookSeat } from '../services/booking-service.ts'
-import { seedPastAttendances } from '../repositories/demo-history-repository.ts'
+import { seedPastHistory } from '../repositories/demo-history-repository.ts'
+import { insertStaffUser } from '../repositories/staff-repository.ts'
 
 /** A small seeded random generator, so the demo looks the same every time. */
 function random (seed: number): () => number {
@@ -107,8 +108,9 @@ export const DEMO_EARLIER_PARTICIPANTS = 2995
 
 /**
  * A class today at the main library, so the door can be tried at once, and three years
- * of past classes with attendances, so that the milestones page has a history and the
- * 3,000th participant is a few check-ins away.
+ * of past classes as a library has them (seasons, people who come back, volunteers' hours,
+ * no-shows and cancellations), so that the reports and the milestones page have a history
+ * and the 3,000th participant is a few check-ins away.
  */
 async function seedTodayAndHistory (db: Db, places: { main: number, branch: number, club: number }, courses: Set<string>, rand: () => number, now: Date): Promise<number> {
   const at = now.toISOString()
@@ -124,8 +126,22 @@ async function seedTodayAndHistory (db: Db, places: { main: number, branch: numb
     await bookSeat(db, todayClass, { name: `${first} ${last}`, phone: `+453${String(Math.floor(rand() * 10_000_000)).padStart(7, '0')}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: rand() < 0.2, needsOther: null, booker: null }, 'phone', yesterday)
   }
   const pastCourses = ['mitid-kom-godt-i-gang', 'digital-post-laes-og-svar', 'mitid-appen', 'spot-svindel-falske-beskeder-og-opkald', 'borger-dk-selvbetjening'].filter(c => courses.has(c))
+  const names = random(1941)
+  const nameOf = () => `${FIRST_NAMES[Math.floor(names() * FIRST_NAMES.length)] ?? 'Grethe'} ${LAST_NAMES[Math.floor(names() * LAST_NAMES.length)] ?? 'Hansen'}`
   await db.transaction().execute(async tx => {
-    await seedPastAttendances(tx, { places: [places.main, places.branch, places.club], courses: pastCourses, participants: DEMO_EARLIER_PARTICIPANTS, now, rand })
+    // Instructors and volunteers of earlier seasons, for the hours in the reports. They are
+    // records without a password or an invitation, so the first visit still creates the administrator.
+    const person = async (name: string, role: 'leader' | 'volunteer') => await insertStaffUser(tx, {
+      email: `${name.toLowerCase().replace(/\s+/g, '.').replace(/ø/g, 'oe').replace(/æ/g, 'ae').replace(/å/g, 'aa')}@demo.invalid`,
+      name,
+      role,
+      password_hash: null,
+      active: 1,
+      created_at: at
+    })
+    const instructors = [await person('Sofie Winther', 'leader'), await person('Jonas Holt', 'leader')]
+    const helpers = [await person('Birgit Skov', 'volunteer'), await person('Torben Lauridsen', 'volunteer'), await person('Mette Kjær', 'volunteer'), await person('Anders Bach', 'volunteer')]
+    await seedPastHistory(tx, { places: [places.main, places.branch, places.club], courses: pastCourses, participants: DEMO_EARLIER_PARTICIPANTS, now, rand, nameOf, instructors, helpers })
   })
   return 10
 }

@@ -16,10 +16,14 @@ declare module 'fastify' {
 
 export const viewsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../views')
 
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, ch => `&#${ch.charCodeAt(0)};`)
+
 /** Helpers every template can use as `it.h`. */
 const helpers = {
   ...format,
   formatPhone,
+  /** A phone number to tap, kept on one line: `<%~ it.h.phoneLink(b.phone) %>`. */
+  phoneLink: (phone: string) => `<a class="phone" href="tel:${escapeHtml(phone.replace(/[^\d+]/g, ''))}">${escapeHtml(formatPhone(phone))}</a>`,
   topicLabel,
   levelLabel,
   roleLabel: (role: string) => ROLES[role as keyof typeof ROLES] ?? role,
@@ -35,7 +39,8 @@ export default fp(async (fastify) => {
     defaultContext: {
       h: helpers,
       site: {
-        name: fastify.config.organisationName,
+        name: fastify.config.siteName,
+        logo: fastify.config.logoFile !== null,
         contactPhone: fastify.config.contactPhone,
         contactEmail: fastify.config.contactEmail
       }

@@ -1,8 +1,14 @@
 import type { DbOrTx } from '../db/connection.ts'
 import type { NewStaffUser, StaffUserRow } from '../db/schema.ts'
 
-export async function countStaffUsers (db: DbOrTx): Promise<number> {
-  const row = await db.selectFrom('staff_users').select(eb => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
+/**
+ * Staff users someone can sign in as or claim: with a password or an invitation, active or
+ * not. A record with neither (a volunteer in the demo's history) is no account.
+ */
+export async function countStaffAccounts (db: DbOrTx): Promise<number> {
+  const row = await db.selectFrom('staff_users').select(eb => eb.fn.countAll().as('n'))
+    .where(eb => eb.or([eb('password_hash', 'is not', null), eb('invite_token_hash', 'is not', null)]))
+    .executeTakeFirstOrThrow()
   return Number(row.n)
 }
 

@@ -8,7 +8,7 @@ import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { lockNames } from '../repositories/lock-repository.ts'
 import { countRequest, uncountRequest } from '../repositories/shared-state-repository.ts'
 import {
-  bumpSessionGeneration, claimInvitation, countStaffUsers, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
+  bumpSessionGeneration, claimInvitation, countStaffAccounts, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
 } from '../repositories/staff-repository.ts'
 
 export class StaffError extends Error {
@@ -37,7 +37,7 @@ export async function createStaffUser (db: Db, input: StaffUserInput, createdBy:
   })
 }
 
-/** Creates the first admin, only while no staff user exists at all. */
+/** Creates the first admin, only while no staff account exists at all. */
 export async function createFirstAdmin (db: Db, input: StaffUserInput, now: Date = new Date()): Promise<number> {
   const passwordHash = await hash(input.password)
   return await db.transaction().execute(async tx => {
@@ -45,7 +45,7 @@ export async function createFirstAdmin (db: Db, input: StaffUserInput, now: Date
     // (SQLite), or one named lock (PostgreSQL, perhaps on several servers).
     await tx.deleteFrom('staff_users').where('id', '<', 0).execute()
     await lockNames(tx, ['staff:first-admin'])
-    if (await countStaffUsers(tx) > 0) throw new StaffError('setup_done')
+    if (await countStaffAccounts(tx) > 0) throw new StaffError('setup_done')
     const id = await insertStaffUser(tx, { email: input.email, name: input.name, role: 'admin', password_hash: passwordHash, active: 1, created_at: now.toISOString() })
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: id, action: 'first_admin_created', subject_type: 'staff_user', subject_id: id, detail: null })
     return id
@@ -53,7 +53,7 @@ export async function createFirstAdmin (db: Db, input: StaffUserInput, now: Date
 }
 
 export async function needsFirstAdmin (db: Db): Promise<boolean> {
-  return await countStaffUsers(db) === 0
+  return await countStaffAccounts(db) === 0
 }
 
 /** The staff user for an e-mail and password, or undefined. Inactive users cannot sign in. */

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { seedDemoData } from '../../server/cli/demo-data.ts'
+import { countNewAndReturning, countShows, countUnmetDemand, listVolunteerMinutes } from '../../server/repositories/report-repository.ts'
+import { needsFirstAdmin } from '../../server/services/staff-service.ts'
 import { findClassSummaries } from '../../server/repositories/class-repository.ts'
 import { findCourse, listCourses } from '../../server/repositories/course-repository.ts'
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
@@ -65,5 +67,58 @@ describe('demo data', () => {
     expect(milestones.rules[0]?.progress[0]).toMatchObject({ count: 2995, next: 3000, toGo: 5 })
     expect(milestones.history.filter(h => h.scope === 'all').map(h => h.number)).toEqual([2000, 1000])
     await db.destroy()
+  })
+
+  it('has a history like a real library\'s: seasons, people who come back, volunteer hours, no-shows and cancellations', async () => {
+    const now = new Date('2026-11-20T09:00:00.000Z')
+    const db = await createTestDb()
+    await seedDemoData(db, now)
+    const lastYear = { from: '2025-11-01T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z' }
+
+    // Fewer classes in July than in an ordinary month.
+    const firsts = await db.selectFrom('meetings').select(eb => ['class_id', eb.fn.min('starts_at').as('first')]).groupBy('class_id').execute()
+    const perMonth = new Map<number, number>()
+    for (const f of firsts.filter(f => String(f.first) < now.toISOString())) {
+      const month = new Date(String(f.first)).getUTCMonth() + 1
+      perMonth.set(month, (perMonth.get(month) ?? 0) + 1)
+    }
+    const others = [1, 2, 3, 4, 5, 6, 8, 9, 10, 11].map(m => perMonth.get(m) ?? 0)
+    expect(perMonth.get(7) ?? 0).toBeLessThan(Math.min(...others) / 2)
+
+    // People who come to several courses, so the report has returning participants.
+    const split = await countNewAndReturning(db, lastYear)
+    expect(split.returning).toBeGreaterThan(split.new / 10)
+    const classesPerPerson = await db.selectFrom('attendances').innerJoin('meetings', 'meetings.id', 'attendances.meeting_id')
+      .select(eb => ['attendances.participant_id', eb.fn.count<number>('meetings.class_id').distinct().as('classes')])
+      .groupBy('attendances.participant_id').execute()
+    expect(classesPerPerson.filter(p => Number(p.classes) >= 2).length).toBeGreaterThan(classesPerPerson.length / 10)
+
+    // Volunteer and instructor hours on past classes.
+    const volunteers = await listVolunteerMinutes(db, lastYear, now.toISOString())
+    expect(new Set(volunteers.map(v => v.staffUserId)).size).toBeGreaterThanOrEqual(4)
+    expect(volunteers.some(v => v.task === 'helper' && v.minutes >= 600)).toBe(true)
+    expect(volunteers.some(v => v.task === 'instructor')).toBe(true)
+
+    // Some booked seats are not used, and some bookings are cancelled.
+    const shows = await countShows(db, lastYear, now.toISOString())
+    const expected = shows.reduce((n, s) => n + s.expected, 0)
+    const attended = shows.reduce((n, s) => n + s.attended, 0)
+    expect(attended / expected).toBeGreaterThan(0.8)
+    expect(attended / expected).toBeLessThan(0.97)
+    const cancelled = await db.selectFrom('bookings').select(['cancelled_by']).where('status', '=', 'cancelled').execute()
+    expect(cancelled.some(b => b.cancelled_by === 'participant')).toBe(true)
+    expect(cancelled.some(b => b.cancelled_by === 'organiser')).toBe(true)
+    expect((await db.selectFrom('classes').select('id').where('cancelled_at', 'is not', null).execute()).length).toBeGreaterThan(0)
+    expect((await countUnmetDemand(db, lastYear)).length).toBeGreaterThan(0)
+
+    // The volunteers are records, not accounts: the first visit still creates the administrator.
+    expect(await needsFirstAdmin(db)).toBe(true)
+
+    // The same history every time.
+    const again = await createTestDb()
+    await seedDemoData(again, now)
+    expect(await countNewAndReturning(again, lastYear)).toEqual(split)
+    expect(await countShows(again, lastYear, now.toISOString())).toEqual(shows)
+    await Promise.all([db.destroy(), again.destroy()])
   })
 })

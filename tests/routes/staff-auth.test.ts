@@ -151,6 +151,7 @@ describe('every staff route checks the role on the server', () => {
     { path: '/personale/brugere', minimum: 'admin' },
     { path: '/personale/hold/1/venteliste', minimum: 'leader' },
     { path: '/personale/tilmeldinger/1', minimum: 'leader' },
+    { path: '/personale/tilmeldinger/1/afmeld', minimum: 'leader' },
     { path: '/personale/uge', minimum: 'leader' },
     { path: '/personale/kurser', minimum: 'leader' },
     { path: '/personale/kurser/mitid-appen', minimum: 'leader' },

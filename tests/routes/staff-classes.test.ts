@@ -171,7 +171,7 @@ describe('planning classes', () => {
 
     const confirm = await agent.get(`/personale/hold/${id}/aflys`).expect(200)
     expect(confirm.text).toContain('1 har en plads, og 1 står på ventelisten')
-    await agent.post(`/personale/hold/${id}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text) }).expect(303)
+    await agent.post(`/personale/hold/${id}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text), bekraeft: 'ja' }).expect(303)
     const bookings = await t.db.selectFrom('bookings').select(['status', 'cancelled_by']).where('class_id', '=', id).execute()
     expect(bookings).toEqual([{ status: 'cancelled', cancelled_by: 'organiser' }, { status: 'cancelled', cancelled_by: 'organiser' }])
     expect((await request(t.app.server).get('/')).text).not.toContain(`href="/hold/${id}"`)

@@ -38,7 +38,7 @@ describe('participants as people', () => {
     expect(page.text).toContain('MitID-appen')
     expect(page.text).toContain(`<option value="${gretheH!.id}">`)
 
-    const merged = await agent.post(`/personale/deltagere/${grethe!.id}/slaa-sammen`).type('form').send({ _csrf: csrfOf(page.text), other_id: String(gretheH!.id) })
+    const merged = await agent.post(`/personale/deltagere/${grethe!.id}/slaa-sammen`).type('form').send({ _csrf: csrfOf(page.text), other_id: String(gretheH!.id), bekraeft: 'ja' })
     expect(merged.status).toBe(303)
     const after = await agent.get(`/personale/deltagere/${grethe!.id}?samlet=1`).expect(200)
     expect(after.text).toContain('Deltagerne er slået sammen.')
@@ -56,7 +56,7 @@ describe('participants as people', () => {
     await bookSeat(t.db, a, input('Grethe Hansen', '+4512345678'), 'online')
     const [hans, grethe] = await t.db.selectFrom('participants').select('id').orderBy('id').execute()
     const page = await agent.get(`/personale/deltagere/${hans!.id}`)
-    const res = await agent.post(`/personale/deltagere/${hans!.id}/slaa-sammen`).type('form').send({ _csrf: csrfOf(page.text), other_id: String(grethe!.id) })
+    const res = await agent.post(`/personale/deltagere/${hans!.id}/slaa-sammen`).type('form').send({ _csrf: csrfOf(page.text), other_id: String(grethe!.id), bekraeft: 'ja' })
     expect(res.status).toBe(409)
     expect(res.text).toContain('Begge har en tilmelding til det samme hold.')
     await t.app.close()

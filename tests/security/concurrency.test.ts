@@ -169,7 +169,7 @@ describe('bookings of a class that has ended cannot be cancelled', () => {
     const page = await staff.get(`/personale/hold/${classId}`).expect(200)
     expect(page.text).not.toContain(`/personale/tilmeldinger/${bookingId}/afmeld`)
 
-    const answer = await staff.post(`/personale/tilmeldinger/${bookingId}/afmeld`).type('form').send({ _csrf: csrfOf(page.text) })
+    const answer = await staff.post(`/personale/tilmeldinger/${bookingId}/afmeld`).type('form').send({ _csrf: csrfOf(page.text), bekraeft: 'ja' })
     expect(answer.status).toBe(409)
     expect(answer.text).toContain('Holdet er slut')
     expect(await statusOf(bookingId)).toBe('confirmed')
@@ -187,7 +187,7 @@ describe('bookings of a class that has ended cannot be cancelled', () => {
     const { classId, bookingId } = await endedBooking()
     const page = await staff.get(`/personale/hold/${classId}`).expect(200)
     expect(page.text).not.toContain(`/personale/hold/${classId}/aflys`)
-    const answer = await staff.post(`/personale/hold/${classId}/aflys`).type('form').send({ _csrf: csrfOf(page.text) })
+    const answer = await staff.post(`/personale/hold/${classId}/aflys`).type('form').send({ _csrf: csrfOf(page.text), bekraeft: 'ja' })
     expect(answer.status).toBe(409)
     expect(answer.text).toContain('Holdet er slut')
     expect(await statusOf(bookingId)).toBe('confirmed')

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { FastifyPluginAsync } from 'fastify'
+import { logoContentType } from '../../config.ts'
 import { renderMarkdown } from '../../domain/markdown.ts'
 import { viewsDir } from '../../plugins/view.ts'
 
@@ -22,6 +23,19 @@ const aboutRoutes: FastifyPluginAsync = async (fastify) => {
   async function page (file: string | null, fallback: string, title: string) {
     const source = await readFile(file ?? resolve(viewsDir, 'texts', fallback), 'utf8')
     return { title, html: renderMarkdown(fill(source)) }
+  }
+
+  // The organisation's logo (LOGO_FILE), shown in the header. An SVG gets no power to run anything.
+  if (config.logoFile !== null) {
+    const logoFile = config.logoFile
+    fastify.get('/logo', async (_request, reply) => {
+      return await reply
+        .type(logoContentType(logoFile) ?? 'application/octet-stream')
+        .header('cache-control', 'public, max-age=3600')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'; sandbox")
+        .send(await readFile(logoFile))
+    })
   }
 
   fastify.get('/privatliv', async (_request, reply) => {

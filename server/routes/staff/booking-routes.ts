@@ -89,17 +89,34 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     }
   })
 
+  /** "Afmeld X?": what happens to the seat, with one button that cancels and one that goes back. */
+  async function renderCancelBooking (reply: FastifyReply, booking: NonNullable<Awaited<ReturnType<typeof findBookingById>>>) {
+    const cls = await loadClass(String(booking.class_id))
+    if (!cls) return reply.callNotFound()
+    return await reply.viewAsync('staff/booking-cancel', { title: `Afmeld ${booking.name}`, booking, cls, csrfToken: reply.generateCsrf() })
+  }
+
+  fastify.get<{ Params: { id: string } }>('/personale/tilmeldinger/:id/afmeld', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const booking = id === undefined ? undefined : await findBookingById(fastify.db, id)
+    if (!booking) return reply.callNotFound()
+    return await renderCancelBooking(reply, booking)
+  })
+
   fastify.post<{ Params: { id: string } }>('/personale/tilmeldinger/:id/afmeld', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     const booking = id === undefined ? undefined : await findBookingById(fastify.db, id)
     if (!booking) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke afmeldt', message: 'Siden var for gammel. Gå tilbage, genindlæs siden, og prøv igen.', status: 403 })
+    // Nothing is cancelled until the leader has said yes on the page that asks.
+    if ((request.body as Record<string, unknown> | undefined)?.bekraeft !== 'ja') return await renderCancelBooking(reply, booking)
+    let promoted = 0
     try {
-      await cancelBooking(fastify.db, booking.token, 'staff', new Date(), request.staff?.id ?? 0)
+      promoted = (await cancelBooking(fastify.db, booking.token, 'staff', new Date(), request.staff?.id ?? 0)).promoted.length
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'booking_already_cancelled')) throw error
     }
-    return await reply.redirect(`/personale/hold/${booking.class_id}?afmeldt=1#deltagere`, 303)
+    return await reply.redirect(`/personale/hold/${booking.class_id}?afmeldt=1&rykket=${promoted}#deltagere`, 303)
   })
 
   async function renderBooking (reply: FastifyReply, bookingId: number, status = 200, formMessage?: string) {

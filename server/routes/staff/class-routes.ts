@@ -245,6 +245,12 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined || !await findClassRow(fastify.db, id)) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke aflyst', message: STALE_FORM, status: 403 })
+    if ((request.body as Record<string, unknown> | undefined)?.bekraeft !== 'ja') {
+      // Only the button on the page that asks cancels the class.
+      const summary = await findClassSummary(fastify.db, id)
+      if (!summary) return reply.callNotFound()
+      return await reply.viewAsync('staff/class-cancel', { title: 'Aflys hold', cls: toCard(summary, new Date()), csrfToken: reply.generateCsrf() })
+    }
     await cancelClass(fastify.db, id, staffId(request))
     return await reply.redirect(`/personale/hold/${id}?gemt=1`, 303)
   })

@@ -87,6 +87,13 @@ const participantRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await renderParticipant(reply, id, 403, 'Siden var for gammel. Prøv igen.')
     const other = parseId((request.body as Record<string, unknown> | undefined)?.other_id)
     if (other === undefined) return await renderParticipant(reply, id, 400, 'Vælg den deltager, der skal slås sammen med denne.')
+    if ((request.body as Record<string, unknown> | undefined)?.bekraeft !== 'ja') {
+      // Nothing is merged until the leader has seen both people and said yes.
+      const [keep, merge] = await Promise.all([getParticipantPage(fastify.db, id), getParticipantPage(fastify.db, other)])
+      if (!keep) return reply.callNotFound()
+      if (!merge || other === id) return await renderParticipant(reply, id, 400, 'Vælg den deltager, der skal slås sammen med denne.')
+      return await reply.viewAsync('staff/participant-merge', { title: 'Slå deltagere sammen', keep, merge, csrfToken: reply.generateCsrf() })
+    }
     try {
       await mergeParticipants(fastify.db, id, other, request.staff?.id ?? 0)
       return await reply.redirect(`/personale/deltagere/${id}?samlet=1`, 303)
