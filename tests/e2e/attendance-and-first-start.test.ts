@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { cancelClass } from '../../server/services/class-service.ts'
 import { bookingInput, bookNew, createClass, createClassToday, createStaff, type TestApp } from '../helpers/app.ts'
-import { axeViolations, chromiumOrSkip, launchChromium, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
+import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -15,11 +15,13 @@ const widths = [390, 820, 1280]
 describe.skipIf(!run)('a newcomer and a leader in a real browser', () => {
   let t: TestApp & { base: string }
   let browser: Browser
+  const layout = new LayoutWatch()
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true })
     t = await startTestServer()
     browser = await launchChromium()
+    layout.watch(browser)
   }, 60_000)
   afterAll(async () => {
     await browser?.close()
@@ -144,5 +146,9 @@ describe.skipIf(!run)('a newcomer and a leader in a real browser', () => {
       }
     }
     await context.close()
+  })
+
+  it.runIf(layoutCheckRuns)('has no layout problems at 390, 820 and 1280 px wide on any page the tests showed', { timeout: 240_000 }, async () => {
+    expect(await layout.problems()).toEqual({})
   })
 })

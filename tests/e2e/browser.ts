@@ -254,28 +254,7 @@ export const DOOR_VIEWPORTS = [...LAYOUT_VIEWPORTS, { width: 1180, height: 820 }
  * Each entry is a TODO: remove it when the branch that fixes it is merged, and the layout
  * check fails again if the problem is still there. Any problem not listed here fails.
  */
-export const KNOWN_LAYOUT_ISSUES: Array<{ page: RegExp, problem: RegExp, todo: string }> = [
-  {
-    page: /^\/personale\/hold\/\d+\/fremmoede/,
-    problem: /^input#here-\d+-\d+ .* is not drawn: no border or background/,
-    todo: 'Fremmøde: the attendance checkboxes are invisible (appearance: none, no border or background).'
-  },
-  {
-    page: /^\/tjek-ind\/\d+/,
-    problem: /^input#f-overfill /,
-    todo: 'The door: "Giv plads, selv om holdet er fuldt" is drawn in the top-left corner, outside its form.'
-  },
-  {
-    page: /^\/personale\/hold\/(ny|\d+\/ret)/,
-    problem: /^input#f-meeting-(start|end)-\d+ .* is too narrow for "10:30"/,
-    todo: 'The class form: time fields too narrow for "10:30" at every width.'
-  },
-  {
-    page: /^\/personale\/hold\/\d+(\?|$)/,
-    problem: /^div\.table-wrap .* scrolls sideways inside/,
-    todo: 'The staff class page: the participant table scrolls sideways at 820 px (tables as readable rows).'
-  }
-]
+export const KNOWN_LAYOUT_ISSUES: Array<{ page: RegExp, problem: RegExp, todo: string }> = []
 
 /**
  * `layoutProblems` at each size, the page resized in place: a problem list per size, sizes

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
 import { bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf, type TestApp } from '../helpers/app.ts'
-import { axeViolations, chromiumOrSkip, launchChromium, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
+import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -21,6 +21,7 @@ const VIEWPORTS = [['landscape', { width: 1180, height: 820 }], ['portrait', { w
 describe.skipIf(!run)('the door is safe to tap, in a real browser', () => {
   let t: TestApp & { base: string }
   let browser: Browser
+  const layout = new LayoutWatch()
   let meetingId: number
 
   const NAMES = ['Grethe Hansen', 'Bent Olsen', 'Søren Ærø', 'Karen Jensen', 'Poul Holm', 'Ali Hassan', 'Ida Nielsen', 'Jens Berg']
@@ -38,6 +39,7 @@ describe.skipIf(!run)('the door is safe to tap, in a real browser', () => {
     await assignToClass(t.db, classId, fridaId, 'helper', fridaId)
     await createStaff(t.db, 'leader', 'lene@bib.dk', 'lenes lange adgangskode')
     browser = await launchChromium()
+    layout.watch(browser)
   }, 120_000)
 
   afterAll(async () => {
@@ -243,5 +245,9 @@ describe.skipIf(!run)('the door is safe to tap, in a real browser', () => {
       await page.screenshot({ path: join(screenshots, `door-sheet-leader-${name}.png`), fullPage: true })
     }
     await context.close()
+  })
+
+  it.runIf(layoutCheckRuns)('has no layout problems at 390, 820 and 1280 px wide on any page the tests showed', { timeout: 240_000 }, async () => {
+    expect(await layout.problems()).toEqual({})
   })
 })

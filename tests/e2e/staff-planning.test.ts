@@ -7,7 +7,7 @@ import { assignStaff } from '../../server/repositories/class-staff-repository.ts
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { cancelClass } from '../../server/services/class-service.ts'
 import { bookingInput, createClass, createLocation, createStaff, staffIdOf, type TestApp } from '../helpers/app.ts'
-import { axeViolations, chromiumOrSkip, launchChromium, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
+import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -22,6 +22,7 @@ async function fullyVisible (page: Page, selector: string): Promise<boolean> {
 describe.skipIf(!run)('planning in a real browser: the clash warning and the overview filter', () => {
   let t: TestApp & { base: string }
   let browser: Browser
+  const layout = new LayoutWatch()
   let library: number
   let branch: number
   let busyClass: number
@@ -47,6 +48,7 @@ describe.skipIf(!run)('planning in a real browser: the clash warning and the ove
     await cancelClass(t.db, cancelled, null)
     leader = await createStaff(t.db, 'leader', 'leder@bib.dk')
     browser = await launchChromium()
+    layout.watch(browser)
   }, 120_000)
 
   afterAll(async () => {
@@ -165,5 +167,9 @@ describe.skipIf(!run)('planning in a real browser: the clash warning and the ove
       await page.locator('main').screenshot({ path: join(screenshots, `staff-planning-call-list-main-${width}.png`) })
       await context.close()
     }
+  })
+
+  it.runIf(layoutCheckRuns)('has no layout problems at 390, 820 and 1280 px wide on any page the tests showed', { timeout: 240_000 }, async () => {
+    expect(await layout.problems()).toEqual({})
   })
 })

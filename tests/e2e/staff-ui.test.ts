@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ZONE } from '../../server/domain/time.ts'
 import { bookingInput, bookNew, buildTestApp, createClass, createStaff } from '../helpers/app.ts'
-import { axeViolations, chromiumOrSkip, launchChromium, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
+import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -40,6 +40,7 @@ async function buttonGaps (page: Page): Promise<Array<{ button: string, gap: num
 describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', () => {
   let t: Awaited<ReturnType<typeof startTestServer>>
   let browser: Browser
+  const layout = new LayoutWatch()
   let classId: number
   let leader: { email: string, password: string }
   let firstParticipant: number
@@ -72,6 +73,7 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
     firstParticipant = (await t.db.selectFrom('participants').select('id').where('name', '=', 'Hans Hansen').executeTakeFirstOrThrow()).id
     firstBooking = (await t.db.selectFrom('bookings').select('id').where('participant_id', '=', firstParticipant).executeTakeFirstOrThrow()).id
     browser = await launchChromium()
+    layout.watch(browser)
     // One sign-in, reused: signing in for every page would run into the sign-in limit.
     const context = await browser.newContext()
     await signInInBrowser(await context.newPage(), t.base, leader.email, leader.password)
@@ -258,5 +260,9 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
     } finally {
       await site.app.close()
     }
+  })
+
+  it.runIf(layoutCheckRuns)('has no layout problems at 390, 820 and 1280 px wide on any page the tests showed', { timeout: 240_000 }, async () => {
+    expect(await layout.problems()).toEqual({})
   })
 })
