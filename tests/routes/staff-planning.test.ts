@@ -2,6 +2,8 @@ import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ZONE } from '../../server/domain/time.ts'
 import { assignStaff } from '../../server/repositories/class-staff-repository.ts'
+import request from 'supertest'
+import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, buildTestApp, createClass, createLocation, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp } from '../helpers/app.ts'
 
@@ -31,7 +33,7 @@ describe('planning a season: clashes, copies, the overview and a cancelled class
       await bookSeat(t.db, id, bookingInput({ name: 'Poul Telefon', phone: '+4512345678' }), 'phone')
       await bookSeat(t.db, id, bookingInput({ name: 'Erna Email', email: 'erna@example.dk' }), 'online')
       const confirm = await agent.get(`/personale/hold/${id}/aflys`).expect(200)
-      await agent.post(`/personale/hold/${id}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text) }).expect(303)
+      await agent.post(`/personale/hold/${id}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text), bekraeft: 'ja' }).expect(303)
 
       const page = await agent.get(`/personale/hold/${id}`).expect(200)
       expect(page.text).toContain('Poul Telefon')
@@ -48,7 +50,7 @@ describe('planning a season: clashes, copies, the overview and a cancelled class
       await bookSeat(t.db, id, bookingInput({ name: 'Aflyst Anna', phone: '+4512340000' }), 'phone', new Date('2030-03-01T10:00:00Z'))
       await bookSeat(t.db, id, bookingInput({ name: 'Aflyst Erik', email: 'erik@example.dk' }), 'online', new Date('2030-03-01T10:00:00Z'))
       const confirm = await agent.get(`/personale/hold/${id}/aflys`).expect(200)
-      await agent.post(`/personale/hold/${id}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text) }).expect(303)
+      await agent.post(`/personale/hold/${id}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text), bekraeft: 'ja' }).expect(303)
 
       const list = await agent.get('/personale/ringeliste?dag=2030-03-30').expect(200)
       expect(list.text).toContain('Aflyst Anna')
@@ -61,7 +63,7 @@ describe('planning a season: clashes, copies, the overview and a cancelled class
       const classId = await createClass(t.db, { meetings: [soon] })
       await bookSeat(t.db, classId, bookingInput({ name: 'Sidste Øjeblik', phone: '+4512340001' }), 'phone', new Date(Date.now() - 5 * 24 * 3600_000))
       const confirm = await agent.get(`/personale/hold/${classId}/aflys`).expect(200)
-      await agent.post(`/personale/hold/${classId}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text) }).expect(303)
+      await agent.post(`/personale/hold/${classId}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text), bekraeft: 'ja' }).expect(303)
       const list = await agent.get('/personale/ringeliste').expect(200)
       expect(list.text).toContain('Sidste Øjeblik')
       expect(list.text).toContain('Holdet er aflyst – ring og sig det')
@@ -190,6 +192,25 @@ describe('planning a season: clashes, copies, the overview and a cancelled class
       expect(none.text).toContain('Ingen hold passer til dit valg')
       // Nonsense in the address is ignored, not a 500.
       await agent.get('/personale?sted=abc&kursus=%3Cx%3E&fra=i-morgen&vis=alt').expect(200)
+    })
+  })
+
+  describe('through the API', () => {
+    it('refuses a class in a taken room with 409 room_clash unless allowRoomClash, and never asks again for a change of seats', async () => {
+      const room = await createLocation(t.db, { name: 'API-lokalet', street: 'Apivej 1', room: 'Sal 1' })
+      await createClass(t.db, { locationId: room, meetings: ['2031-05-06T10:00'] })
+      await createStaff(t.db, 'admin', 'api-planner@bib.dk')
+      const token = (await createApiToken(t.db, { name: 'Hjemmesiden', scopes: ['classes:write', 'classes:read'], expiresAt: '2099-01-01T00:00:00.000Z' }, await staffIdOf(t.db, 'api-planner@bib.dk'))).token
+      const body = { courseSlug: 'digital-post-laes-og-svar', locationId: room, capacity: 8, meetings: [{ start: '2031-05-06T10:30:00+02:00', end: '2031-05-06T12:00:00+02:00' }] }
+      const api = () => request(t.app.server)
+      const refused = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send(body)
+      expect(refused.status).toBe(409)
+      expect(refused.body.error.code).toBe('room_clash')
+      expect(refused.body.error.details).toHaveLength(1)
+      const allowed = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send({ ...body, allowRoomClash: true })
+      expect(allowed.status).toBe(201)
+      const seats = await api().patch(`/api/v1/classes/${allowed.body.id}`).set('authorization', `Bearer ${token}`).send({ capacity: 9 })
+      expect(seats.status).toBe(200)
     })
   })
 })

@@ -36,19 +36,21 @@ describe('editing a class never moves or loses attendance, and is honest about c
   let t: TestApp
   let leader: Awaited<ReturnType<typeof signedInAgent>>
   let otherLeader: Awaited<ReturnType<typeof signedInAgent>>
-  let library: number
 
   beforeAll(async () => {
     t = await buildTestApp()
-    library = await createLocation(t.db)
     leader = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
     otherLeader = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
   })
   afterAll(async () => { await t.app.close() })
 
+  /** A place of its own for each class, so that planning never sees a clash of rooms here. */
+  let places = 0
+  const freshPlace = async () => await createLocation(t.db, { street: `Prøvevej ${++places}` })
+
   /** A class with three weekly meetings; Deltager 1 checked in at the given one (0, 1 or 2). */
   async function classWithAttendance (attended: number) {
-    const classId = await createClass(t.db, { locationId: library, capacity: 5, meetings: ['2030-05-06T10:00', '2030-05-13T10:00', '2030-05-20T10:00'] })
+    const classId = await createClass(t.db, { locationId: await freshPlace(), capacity: 5, meetings: ['2030-05-06T10:00', '2030-05-13T10:00', '2030-05-20T10:00'] })
     const booked = await bookNew(t.db, classId, person(1), 'online', new Date('2030-01-01T10:00:00Z'))
     const bookingId = (await t.db.selectFrom('bookings').select('id').where('token', '=', booked.token).executeTakeFirstOrThrow()).id
     const meetings = await t.db.selectFrom('meetings').selectAll().where('class_id', '=', classId).orderBy('starts_at').execute()
@@ -100,7 +102,7 @@ describe('editing a class never moves or loses attendance, and is honest about c
     expect(await attendanceOf(classId)).toEqual([{ meeting_id: attended.id, starts_at: attended.starts_at }])
     expect((await meetingsOf(classId)).map(m => [m.id, m.starts_at.slice(0, 10)])).toEqual([[first.id, '2030-05-27'], [attended.id, '2030-05-13']])
     // A meeting id from another class is not taken over.
-    const other = await createClass(t.db, { locationId: library, meetings: ['2030-08-01T10:00'] })
+    const other = await createClass(t.db, { locationId: await freshPlace(), meetings: ['2030-08-01T10:00'] })
     const foreign = (await meetingsOf(other))[0]!
     fields = await openEdit(leader, classId)
     res = await save(leader, classId, { ...fields, meeting_id_1: String(foreign.id) })
@@ -110,7 +112,7 @@ describe('editing a class never moves or loses attendance, and is honest about c
   })
 
   it('refuses a form opened before another leader saved, shows the newer values and changes nothing', async () => {
-    const classId = await createClass(t.db, { locationId: library, capacity: 8, meetings: ['2030-06-03T10:00'] })
+    const classId = await createClass(t.db, { locationId: await freshPlace(), capacity: 8, meetings: ['2030-06-03T10:00'] })
     const mine = await openEdit(leader, classId)
     const theirs = await openEdit(otherLeader, classId)
     expect((await save(otherLeader, classId, { ...theirs, capacity: '12' })).status).toBe(303)
@@ -126,7 +128,7 @@ describe('editing a class never moves or loses attendance, and is honest about c
   })
 
   it('does not set the seats below the number who have one without an explicit choice', async () => {
-    const classId = await createClass(t.db, { locationId: library, capacity: 3, meetings: ['2030-06-10T10:00'] })
+    const classId = await createClass(t.db, { locationId: await freshPlace(), capacity: 3, meetings: ['2030-06-10T10:00'] })
     for (let i = 1; i <= 3; i++) await bookSeat(t.db, classId, person(10 + i), 'online')
     let fields = await openEdit(leader, classId)
     const res = await save(leader, classId, { ...fields, capacity: '2' })

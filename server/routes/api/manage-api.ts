@@ -13,6 +13,7 @@ import { findLocation } from '../../repositories/location-repository.ts'
 import { findPartner } from '../../repositories/partner-repository.ts'
 import { bookSeat } from '../../services/booking-service.ts'
 import { cancelClass, createClasses, updateClass } from '../../services/class-service.ts'
+import { findPlanClashes } from '../../services/planning-service.ts'
 import { parseId } from '../params.ts'
 import { ErrorBody, apiError } from './api-errors.ts'
 
@@ -34,7 +35,8 @@ const CreateClassBody = Type.Object({
   public: Type.Optional(Type.Boolean()),
   waitlistMode: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('call')])),
   note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
-  meetings: Type.Array(Meeting, { minItems: 1, maxItems: 20 })
+  meetings: Type.Array(Meeting, { minItems: 1, maxItems: 20 }),
+  allowRoomClash: Type.Optional(Type.Boolean({ description: 'Plan the class although its room is taken by another class at the same time (as the staff form\'s "Ja, opret alligevel"). Without it, 409 room_clash naming the other classes in `details`.' }))
 }, { additionalProperties: false })
 const UpdateClassBody = Type.Composite([
   Type.Partial(CreateClassBody),
@@ -119,6 +121,17 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     return undefined
   }
 
+  /** The same room rule as the staff form: another class in the room at the same time is refused unless allowed. */
+  async function roomClash (input: Omit<ClassInput, 'repeatWeeks'>, classId: number | null, allowed: boolean): Promise<{ message: string, details: unknown } | null> {
+    if (allowed) return null
+    const { room } = await findPlanClashes(fastify.db, { ...input, repeatWeeks: 1 }, classId)
+    if (room.length === 0) return null
+    return {
+      message: 'Lokalet er optaget af et andet hold på samme tid. Vælg en anden tid eller et andet sted, eller send allowRoomClash: true for at planlægge alligevel.',
+      details: room.map(c => ({ classId: c.other.classId, course: c.other.courseTitle, start: toOffsetIso(c.other.startsAt), end: toOffsetIso(c.other.endsAt) }))
+    }
+  }
+
   const toInput = (body: Static<typeof CreateClassBody>): Omit<ClassInput, 'repeatWeeks'> => ({
     courseSlug: body.courseSlug,
     locationId: body.locationId,
@@ -134,10 +147,12 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.post<{ Body: Static<typeof CreateClassBody> }>('/api/v1/classes', {
     config: { scope: 'classes:write' },
-    schema: { tags: ['classes'], summary: 'Create a class', body: CreateClassBody, response: { 201: ManagedClass, 400: ErrorBody, 422: ErrorBody } }
+    schema: { tags: ['classes'], summary: 'Create a class', body: CreateClassBody, response: { 201: ManagedClass, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody } }
   }, async (request, reply) => {
     const problem = await checkClass(request.body, true)
     if (problem) return await apiError(reply, 422, 'invalid_class', problem)
+    const clash = await roomClash(toInput(request.body), null, request.body.allowRoomClash === true)
+    if (clash) return await apiError(reply, 409, 'room_clash', clash.message, clash.details)
     const [id] = await createClasses(fastify.db, { ...toInput(request.body), repeatWeeks: 1 }, request.apiCaller?.ownerId ?? null)
     return await reply.code(201).send(await managedClass(id ?? 0))
   })
@@ -162,12 +177,17 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     }
   }, async (request, reply) => {
     const id = (parseId(request.params.id) ?? 0)
-    const { version, allowCapacityBelowSeatsTaken, ...changes } = request.body ?? {}
+    const { version, allowCapacityBelowSeatsTaken, allowRoomClash, ...changes } = request.body ?? {}
     if (Object.keys(changes).length === 0) return await apiError(reply, 400, 'invalid_body', 'Skriv mindst ét felt, der skal ændres.', undefined, { field: null })
     const current = await managedClass(id)
     if (!current) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
     const merged = { courseSlug: current.courseSlug, locationId: current.locationId, partnerId: current.partnerId, capacity: current.capacity, public: current.public, waitlistMode: current.waitlistMode as 'auto' | 'call', note: current.note, meetings: current.meetings, ...changes }
     const problem = await checkClass(merged, false)
+    // Only a new time or place can make a new clash: a change of seats never asks again.
+    if (!problem && (changes.meetings !== undefined || changes.locationId !== undefined)) {
+      const clash = await roomClash(toInput(merged), id, allowRoomClash === true)
+      if (clash) return await apiError(reply, 409, 'room_clash', clash.message, clash.details)
+    }
     if (problem) return await apiError(reply, 422, 'invalid_class', problem)
     try {
       await updateClass(fastify.db, id, toInput(merged), request.apiCaller?.ownerId ?? null, { expectedVersion: version, allowCapacityBelowSeatsTaken })
