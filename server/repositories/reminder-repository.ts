@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { DbOrTx } from '../db/connection.ts'
 
 /** A confirmed booking on a meeting of a class that goes ahead. */
@@ -23,14 +24,9 @@ export interface MeetingBooking {
   calledBy: string | null
 }
 
-/**
- * Confirmed bookings on meetings starting in [from, to), of classes not cancelled.
- * `email`: only people one can e-mail (the participant or the person who booked for
- * them), or only people one cannot. Contacts are the booking's own, as given when it was
- * made, never details another booking brought to the participant record.
- */
-export async function findMeetingBookings (db: DbOrTx, from: string, to: string, email: 'with' | 'without'): Promise<MeetingBooking[]> {
-  return await db.selectFrom('meetings')
+/** Bookings on meetings, as the reminders and the call list read them: the person as given in the booking. */
+function meetingBookings (db: DbOrTx) {
+  return db.selectFrom('meetings')
     .innerJoin('classes', 'classes.id', 'meetings.class_id')
     .innerJoin('bookings', 'bookings.class_id', 'classes.id')
     .innerJoin('participants', 'participants.id', 'bookings.participant_id')
@@ -40,19 +36,30 @@ export async function findMeetingBookings (db: DbOrTx, from: string, to: string,
     .leftJoin('staff_users', 'staff_users.id', 'reminder_calls.staff_user_id')
     .select([
       'bookings.id as bookingId', 'classes.id as classId', 'meetings.id as meetingId', 'meetings.starts_at as startsAt', 'meetings.ends_at as endsAt',
-      'bookings.confirmed_at as confirmedAt', 'participants.name', 'bookings.contact_phone as phone', 'bookings.contact_email as email',
+      'bookings.confirmed_at as confirmedAt', sql<string>`coalesce(bookings.person_name, participants.name)`.as('name'),
+      'bookings.contact_phone as phone', 'bookings.contact_email as email',
       'bookings.booker_name as bookerName', 'bookings.booker_phone as bookerPhone', 'bookings.booker_email as bookerEmail',
       'bookings.needs_companion as needsCompanion', 'bookings.needs_hearing_loop as needsHearingLoop', 'bookings.needs_other as needsOther',
       'courses.title as courseTitle', 'locations.name as locationName',
       'reminder_calls.called_at as calledAt', 'staff_users.name as calledBy'
     ])
+}
+
+/**
+ * Confirmed bookings on meetings starting in [from, to), of classes not cancelled.
+ * `email`: only people one can e-mail (the participant or the person who booked for
+ * them), or only people one cannot. Contacts are the booking's own, as given when it was
+ * made, never details another booking brought to the participant record.
+ */
+export async function findMeetingBookings (db: DbOrTx, from: string, to: string, email: 'with' | 'without'): Promise<MeetingBooking[]> {
+  return await meetingBookings(db)
     .where('meetings.starts_at', '>=', from).where('meetings.starts_at', '<', to)
     .where('classes.cancelled_at', 'is', null)
     .where('bookings.status', '=', 'confirmed')
     .where(eb => email === 'with'
       ? eb.or([eb('bookings.contact_email', 'is not', null), eb('bookings.booker_email', 'is not', null)])
       : eb.and([eb('bookings.contact_email', 'is', null), eb('bookings.booker_email', 'is', null)]))
-    .orderBy('meetings.starts_at').orderBy('participants.name').orderBy('bookings.id')
+    .orderBy('meetings.starts_at').orderBy('name').orderBy('bookings.id')
     .execute()
 }
 
@@ -63,22 +70,8 @@ export async function findMeetingBookings (db: DbOrTx, from: string, to: string,
  * after `startsFrom`. They must be phoned to be told.
  */
 export async function findCancelledMeetingBookings (db: DbOrTx, startsFrom: string, cancelledBefore: string): Promise<Array<MeetingBooking & { classCancelledAt: string }>> {
-  const rows = await db.selectFrom('meetings')
-    .innerJoin('classes', 'classes.id', 'meetings.class_id')
-    .innerJoin('bookings', 'bookings.class_id', 'classes.id')
-    .innerJoin('participants', 'participants.id', 'bookings.participant_id')
-    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
-    .innerJoin('locations', 'locations.id', 'classes.location_id')
-    .leftJoin('reminder_calls', join => join.onRef('reminder_calls.booking_id', '=', 'bookings.id').onRef('reminder_calls.meeting_id', '=', 'meetings.id'))
-    .leftJoin('staff_users', 'staff_users.id', 'reminder_calls.staff_user_id')
-    .select([
-      'bookings.id as bookingId', 'classes.id as classId', 'meetings.id as meetingId', 'meetings.starts_at as startsAt', 'meetings.ends_at as endsAt',
-      'bookings.confirmed_at as confirmedAt', 'participants.name', 'bookings.contact_phone as phone', 'bookings.contact_email as email',
-      'bookings.booker_name as bookerName', 'bookings.booker_phone as bookerPhone', 'bookings.booker_email as bookerEmail',
-      'bookings.needs_companion as needsCompanion', 'bookings.needs_hearing_loop as needsHearingLoop', 'bookings.needs_other as needsOther',
-      'courses.title as courseTitle', 'locations.name as locationName',
-      'reminder_calls.called_at as calledAt', 'staff_users.name as calledBy', 'classes.cancelled_at as classCancelledAt'
-    ])
+  const rows = await meetingBookings(db)
+    .select('classes.cancelled_at as classCancelledAt')
     .where('classes.cancelled_at', 'is not', null)
     .where('classes.cancelled_at', '<', cancelledBefore)
     .where('meetings.starts_at', '>=', startsFrom)
@@ -90,7 +83,7 @@ export async function findCancelledMeetingBookings (db: DbOrTx, startsFrom: stri
     // Those who had a seat; a place on the waiting list was no promise to come.
     .where('bookings.confirmed_at', 'is not', null)
     .where('bookings.contact_email', 'is', null).where('bookings.booker_email', 'is', null)
-    .orderBy('meetings.starts_at').orderBy('participants.name').orderBy('bookings.id')
+    .orderBy('meetings.starts_at').orderBy('name').orderBy('bookings.id')
     .execute()
   return rows.map(r => ({ ...r, classCancelledAt: r.classCancelledAt as string }))
 }
