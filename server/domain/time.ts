@@ -54,6 +54,22 @@ export function formatDateWithYear (iso: string, now: Date = new Date()): string
   return p.year === partsOf(now).year ? `${p.weekday} ${p.day}. ${p.month}` : `${p.weekday} ${p.day}. ${p.month} ${p.year}`
 }
 
+/** "fredag 22. november 2024": always with the year, for reports that span years. */
+export function formatFullDate (iso: string): string {
+  const p = partsOf(parse(iso))
+  return `${p.weekday} ${p.day}. ${p.month} ${p.year}`
+}
+
+/** "2024-11-22": the Copenhagen day, in the form every spreadsheet reads as a date. */
+export function spreadsheetDate (iso: string): string {
+  return local(iso).toISODate() as string
+}
+
+/** "2024-11-22 10:00": Copenhagen time, in the form Danish Excel reads as a date and time. */
+export function spreadsheetDateTime (iso: string): string {
+  return local(iso).toFormat('yyyy-MM-dd HH:mm')
+}
+
 /** "10.00" */
 export function formatTime (iso: string): string {
   const p = partsOf(parse(iso))

@@ -1,10 +1,28 @@
-import { stringify } from 'csv-stringify/sync'
 import * as vega from 'vega'
 import * as vl from 'vega-lite'
-import { formatDate, formatDateTime } from '../domain/time.ts'
+import { DateTime } from 'luxon'
+import { excelCsv } from '../domain/csv.ts'
+import { ZONE, formatFullDate, formatTime, spreadsheetDate } from '../domain/time.ts'
 import { type Report, formatRate } from './report-service.ts'
 
-export type Cell = string | number
+/** A share from 0 to 1 (null: nothing to divide by); a spreadsheet gets the number, a page "67 %". */
+export interface Share { share: number | null }
+/** A day, as a stored UTC time; everywhere shown as the Copenhagen date with its year. */
+export interface Day { day: string }
+export type Cell = string | number | Share | Day
+
+const isShare = (cell: Cell): cell is Share => typeof cell === 'object' && 'share' in cell
+const isDay = (cell: Cell): cell is Day => typeof cell === 'object' && 'day' in cell
+
+/** A cell as a page shows it: numbers stay numbers (the page formats them), shares and days become text. */
+export function cellText (cell: Cell): string | number {
+  if (isShare(cell)) return formatRate(cell.share)
+  if (isDay(cell)) return formatFullDate(cell.day)
+  return cell
+}
+
+/** A cell as a CSV holds it: a day in the form spreadsheets read as a date. */
+const csvCell = (cell: Cell): string | number => isDay(cell) ? spreadsheetDate(cell.day) : cellText(cell)
 
 /** One table of the report: the page, the CSV and the XLSX are all made from these. */
 export interface ReportTable {
@@ -19,7 +37,7 @@ export interface ReportTable {
   chart?: { column: number, horizontal: boolean }
 }
 
-const pct = (value: number | null): Cell => formatRate(value)
+const pct = (share: number | null): Share => ({ share })
 
 /** Every table of a report, in the order they are shown and exported. */
 export function reportTables (r: Report): ReportTable[] {
@@ -129,7 +147,7 @@ export function reportTables (r: Report): ReportTable[] {
       id: 'milepaele',
       title: 'Milepæle',
       columns: ['Milepæl', 'Dato', 'Sted', 'Kursus'],
-      rows: r.milestones.map(m => [`Deltager nr. ${m.number.toLocaleString('da-DK')} ${m.scopeLabel}`, formatDate(m.reachedAt), m.locationName, m.courseTitle])
+      rows: r.milestones.map(m => [`Deltager nr. ${m.number.toLocaleString('da-DK')} ${m.scopeLabel}`, { day: m.reachedAt }, m.locationName, m.courseTitle])
     }
   ]
 }
@@ -142,7 +160,7 @@ export function reportTables (r: Report): ReportTable[] {
 export async function barChart (table: ReportTable): Promise<string | null> {
   if (!table.chart || table.rows.length === 0) return null
   const { column, horizontal } = table.chart
-  const values = table.rows.map(row => ({ label: String(row[0]), value: Number(row[column]) || 0 }))
+  const values = table.rows.map(row => ({ label: String(cellText(row[0] ?? '')), value: Number(row[column]) || 0 }))
   const category = { field: 'label', type: 'nominal' as const, sort: values.map(v => v.label), title: null, axis: { labelLimit: 280, labelFontSize: 15, labelAngle: horizontal ? 0 : -40 } }
   const amount = { field: 'value', type: 'quantitative' as const, title: table.columns[column], axis: { labelFontSize: 14, titleFontSize: 15, tickMinStep: 1, format: 'd' } }
   const spec = vl.compile({
@@ -164,25 +182,33 @@ export async function barChart (table: ReportTable): Promise<string | null> {
 
 const fileTitle = (r: Report) => `Rapport ${r.period.from} til ${r.period.to}`
 
-/** The report as CSV for Excel: BOM, semicolons, one block per table, guarded against formulas. */
+/** "fredag 22. november 2024 kl. 10.00": with the year, whenever the report is read. */
+const madeAt = (r: Report) => `Lavet ${formatFullDate(r.generatedAt)} kl. ${formatTime(r.generatedAt)}`
+
+/** The report as CSV for Excel, one block per table. */
 export function reportCsv (report: Report, organisation: string): string {
-  const lines: Cell[][] = [[organisation], [fileTitle(report)], [`Lavet ${formatDateTime(report.generatedAt)}`], []]
+  const lines: Array<Array<string | number>> = [[organisation], [fileTitle(report)], [madeAt(report)], []]
   for (const t of reportTables(report)) {
-    lines.push([t.title], t.columns, ...t.rows)
-    if (t.total) lines.push(t.total)
+    lines.push([t.title], t.columns, ...t.rows.map(row => row.map(csvCell)))
+    if (t.total) lines.push(t.total.map(csvCell))
     lines.push([])
   }
-  return stringify(lines, {
-    delimiter: ';',
-    record_delimiter: 'windows',
-    bom: true,
-    cast: {
-      // Danish Excel reads a decimal comma.
-      number: (value: number) => String(value).replace('.', ','),
-      string: (value: string) => /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
-    }
-  })
+  return excelCsv(lines)
 }
+
+/** An Excel cell value: a share stays a number (its format shows "%"), a day is a date at midnight of its Copenhagen day. */
+function xlsxValue (cell: Cell): string | number | Date {
+  if (isShare(cell)) return cell.share ?? '–'
+  if (isDay(cell)) {
+    const local = DateTime.fromISO(cell.day, { zone: 'utc' }).setZone(ZONE)
+    // Excel's dates have no zone: exceljs writes a Date's UTC day, so give it the local one.
+    return new Date(Date.UTC(local.year, local.month - 1, local.day))
+  }
+  return cell
+}
+
+const PERCENT = '0.0 %'
+const DATE = 'dd-mm-yyyy'
 
 /** The report as an Excel workbook: an overview sheet, then one sheet per table. */
 export async function reportXlsx (report: Report, organisation: string): Promise<Buffer> {
@@ -192,14 +218,28 @@ export async function reportXlsx (report: Report, organisation: string): Promise
   book.creator = organisation
   book.created = new Date(report.generatedAt)
   for (const t of reportTables(report)) {
-    const sheet = book.addWorksheet(t.title.slice(0, 31).replace(/[[\]*?/\\:]/g, ''))
+    // The header row comes after the title, the line below it, the note and a blank line.
+    const headerRow = t.note ? 5 : 4
+    const sheet = book.addWorksheet(t.title.slice(0, 31).replace(/[[\]*?/\\:]/g, ''), {
+      // Printed: as wide as the page (as many pages down as it takes), lying down when the
+      // columns would not fit upright (44 + 18 per column), and the header on every page.
+      pageSetup: { paperSize: 9, orientation: t.columns.length >= 4 ? 'landscape' : 'portrait', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: `${headerRow}:${headerRow}` },
+      // On screen: the header stays in view while scrolling.
+      views: [{ state: 'frozen', ySplit: headerRow, xSplit: 0 }]
+    })
     sheet.addRow([t.title]).font = { bold: true, size: 14 }
     sheet.addRow([`${organisation} · ${fileTitle(report)}`])
     if (t.note) sheet.addRow([t.note])
     sheet.addRow([])
     sheet.addRow(t.columns).font = { bold: true }
-    for (const row of t.rows) sheet.addRow(row)
-    if (t.total) sheet.addRow(t.total).font = { bold: true }
+    for (const cells of [...t.rows, ...(t.total ? [t.total] : [])]) {
+      const row = sheet.addRow(cells.map(xlsxValue))
+      cells.forEach((cell, i) => {
+        if (isShare(cell) && cell.share !== null) row.getCell(i + 1).numFmt = PERCENT
+        if (isDay(cell)) row.getCell(i + 1).numFmt = DATE
+      })
+      if (cells === t.total) row.font = { bold: true }
+    }
     sheet.columns.forEach((col, i) => { col.width = i === 0 ? 44 : 18 })
   }
   return Buffer.from(await book.xlsx.writeBuffer())

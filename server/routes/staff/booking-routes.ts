@@ -1,10 +1,11 @@
-import { stringify } from 'csv-stringify/sync'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import {
   BOOKING_FIELD_ORDER, type BookingFormErrors, type BookingFormValues, EMPTY_BOOKING_FORM, readBookingForm, validateBookingForm
 } from '../../domain/booking-form.ts'
+import { excelCsv } from '../../domain/csv.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { formatPhone } from '../../domain/phone.ts'
+import { spreadsheetDateTime } from '../../domain/time.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { findBookingById, listActiveBookings, listWaitlistCalls } from '../../repositories/booking-repository.ts'
 import { findClassSummary } from '../../repositories/class-repository.ts'
@@ -211,7 +212,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!cls) return reply.callNotFound()
     const bookings = await listActiveBookings(fastify.db, cls.id)
     let waiting = 0
-    const csv = stringify([
+    const csv = excelCsv([
       ['Navn', 'Status', 'Venteliste nr.', 'Telefon', 'E-mail', 'Fødselsår', 'Behov', 'Tilmeldt af', 'Kilde', 'Tilmeldt'],
       ...bookings.map(b => [
         b.name,
@@ -223,9 +224,9 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
         needsText(b),
         b.booker_name ?? '',
         { online: 'Online', phone: 'Telefon', walkin: 'Fremmødt' }[b.source],
-        b.created_at
+        spreadsheetDateTime(b.created_at)
       ])
-    ], { delimiter: ';', bom: true, cast: { string: (value: string) => /^[=+\-@\t\r]/.test(value) ? `'${value}` : value } })
+    ])
     return await reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="deltagere-hold-${cls.id}.csv"`)

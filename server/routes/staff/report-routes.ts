@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { DateTime } from 'luxon'
 import { ZONE } from '../../domain/time.ts'
 import { type Period, type Report, buildReport, readPeriod } from '../../services/report-service.ts'
-import { type ReportTable, barChart, reportCsv, reportTables, reportXlsx } from '../../services/report-tables.ts'
+import { type Cell, type ReportTable, barChart, cellText, reportCsv, reportTables, reportXlsx } from '../../services/report-tables.ts'
 import { queryString } from '../params.ts'
 
 /** Reports for the municipality: the dashboard, the printable period report, CSV and XLSX. */
@@ -11,7 +11,9 @@ const reportRoutes: FastifyPluginAsync = async (fastify) => {
   type Built = { report: Report, tables: Array<ReportTable & { svg: string | null }> }
   const reportOf = async (period: Period) => await fastify.readCache.reports.get(`${period.from}/${period.to}`, async () => {
     const report = await buildReport(fastify.db, period)
-    return { report, tables: await Promise.all(reportTables(report).map(async t => ({ ...t, svg: await barChart(t) }))) }
+    // The page shows shares and days as text ("67 %", "fredag 22. november 2025").
+    const shown = (cells: Cell[]) => cells.map(cellText)
+    return { report, tables: await Promise.all(reportTables(report).map(async t => ({ ...t, rows: t.rows.map(shown), total: t.total && shown(t.total), svg: await barChart(t) }))) }
   }) as Built
 
   /** The period of a download, or the Danish message for a bad one. */
