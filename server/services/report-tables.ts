@@ -160,7 +160,7 @@ export function reportTables (r: Report): ReportTable[] {
 export async function barChart (table: ReportTable): Promise<string | null> {
   if (!table.chart || table.rows.length === 0) return null
   const { column, horizontal } = table.chart
-  const values = table.rows.map(row => ({ label: String(cellText(row[0] ?? '')), value: Number(row[column]) || 0 }))
+  const values = table.rows.map(row => ({ label: String(row[0]), value: Number(row[column]) || 0 }))
   const category = { field: 'label', type: 'nominal' as const, sort: values.map(v => v.label), title: null, axis: { labelLimit: 280, labelFontSize: 15, labelAngle: horizontal ? 0 : -40 } }
   const amount = { field: 'value', type: 'quantitative' as const, title: table.columns[column], axis: { labelFontSize: 14, titleFontSize: 15, tickMinStep: 1, format: 'd' } }
   const spec = vl.compile({

@@ -1,7 +1,8 @@
 import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
 import { buildReport } from '../../server/services/report-service.ts'
-import { reportCsv, reportTables, reportXlsx } from '../../server/services/report-tables.ts'
+import { type Cell, cellText, reportCsv, reportTables, reportXlsx } from '../../server/services/report-tables.ts'
+import { spreadsheetDate } from '../../server/domain/time.ts'
 import { cancelBooking } from '../../server/services/booking-service.ts'
 import { correctAttendance, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { bookingInput, bookNew, createClass, createStaff, createTestDb } from '../helpers/app.ts'
@@ -56,7 +57,12 @@ describe('the period report', () => {
     await seedReportData(db)
     const r = await buildReport(db, year2025, now)
     const tables = reportTables(r)
-    const text = (v: unknown) => typeof v === 'number' ? String(v).replace('.', ',') : String(v ?? '')
+    const text = (v: Cell) => {
+      const shown = typeof v === 'object' && 'day' in v ? spreadsheetDate(v.day) : cellText(v)
+      return typeof shown === 'number' ? String(shown).replace('.', ',') : shown
+    }
+    // A share is a number in the workbook (its format shows "%"); a day is a date at midnight UTC of the Copenhagen day.
+    const inBook = (v: Cell) => typeof v !== 'object' ? v : 'share' in v ? v.share ?? '–' : new Date(`${spreadsheetDate(v.day)}T00:00:00Z`)
 
     const csv = reportCsv(r, 'Testbiblioteket')
     expect(csv.charCodeAt(0)).toBe(0xFEFF)
@@ -79,7 +85,7 @@ describe('the period report', () => {
       const header = values.findIndex(v => JSON.stringify(v) === JSON.stringify(t.columns))
       expect(header, t.title).toBeGreaterThan(0)
       const body = [...t.rows, ...(t.total ? [t.total] : [])]
-      expect(values.slice(header + 1, header + 1 + body.length).map(v => v.map(c => c ?? '')), t.title).toEqual(body.map(row => row.map(c => c)))
+      expect(values.slice(header + 1, header + 1 + body.length).map(v => v.map(c => c ?? '')), t.title).toEqual(body.map(row => row.map(inBook)))
     }
     await db.destroy()
   })
