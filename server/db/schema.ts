@@ -47,6 +47,10 @@ export interface ClassTable {
   updated_at: string
   /** Bumped by every change of the class or its meetings; a save from an older version is refused. */
   version: ColumnType<number, number | undefined, number>
+  /** The SEQUENCE of the class's calendar events: raised when a meeting's time, the place or the class's being on changes. */
+  calendar_sequence: ColumnType<number, number | undefined, number>
+  /** When calendar_sequence was last raised (LAST-MODIFIED); null: never, created_at stands for it. */
+  calendar_modified_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export type WaitlistMode = 'auto' | 'call'

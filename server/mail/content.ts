@@ -211,6 +211,7 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
           { type: 'strong', text: `Vi har desværre aflyst holdet «${cls.courseTitle}».` },
           { type: 'list', title: 'Det aflyste hold', items: [...meetingLines(cls, ctx.now), cls.locationName] },
           p(`Undskyld ulejligheden. ${you(booking)} skal ikke gøre noget.`),
+          p('Kalenderfilen i e-mailen fjerner holdet fra din kalender, hvis du åbner den.'),
           { type: 'button', label: 'Find et andet hold', url: `${ctx.publicUrl}/kurser/${cls.courseSlug}` }
         ],
         bookingFooter(booking, ctx)

@@ -24,6 +24,9 @@ export interface ClassFacts {
   /** 'call': staff phone the waiting list instead of giving seats away automatically. */
   waitlistMode?: 'auto' | 'call'
   meetings: Array<Pick<MeetingRow, 'id' | 'starts_at' | 'ends_at'>>
+  /** The calendar events' SEQUENCE and LAST-MODIFIED (absent in messages queued before they were kept). */
+  calendarSequence?: number
+  calendarModifiedAt?: string
 }
 
 /** The booking an e-mail is about, and which of its people the e-mail goes to. */
@@ -38,6 +41,8 @@ export interface BookingFacts {
   to: 'participant' | 'booker'
   /** The short code shown at the door, also as a QR code (absent in messages from before check-in). */
   checkinCode?: string
+  /** When a waiting-list place became a seat; null if it never did (absent in older messages). */
+  seatGivenAt?: string | null
 }
 
 interface AboutBooking { booking: BookingFacts, cls: ClassFacts }
@@ -65,7 +70,7 @@ export type MailMessage =
 export type MailKind = MailMessage['kind']
 
 /** Kinds that carry the class's calendar file. */
-export const WITH_CALENDAR: ReadonlySet<MailKind> = new Set(['booking_confirmed', 'booking_promoted', 'class_changed'])
+export const WITH_CALENDAR: ReadonlySet<MailKind> = new Set(['booking_confirmed', 'booking_promoted', 'class_changed', 'class_cancelled'])
 
 /** Danish names of the kinds, for the staff outbox page. */
 export const KIND_LABELS: Record<MailKind, string> = {

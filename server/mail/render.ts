@@ -56,14 +56,21 @@ export async function renderMail (message: MailMessage, ctx: MailContext): Promi
     attachments.push({ filename: 'qr-kode.png', contentType: 'image/png', cid: QR_CID, content: await QRCode.toBuffer(code.code.replace(/\s/g, ''), { width: 240, margin: 2, errorCorrectionLevel: 'M' }) })
   }
   if ('cls' in message && WITH_CALENDAR.has(message.kind)) {
+    // The part's method parameter and the file's METHOD must agree (RFC 6047 2.4).
+    const cancelled = message.kind === 'class_cancelled'
     attachments.push({
       filename: 'kursus.ics',
-      contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+      contentType: `text/calendar; charset=utf-8; method=${cancelled ? 'CANCEL' : 'PUBLISH'}`,
       content: buildCalendar([message.cls], {
         name: message.cls.courseTitle,
         publicUrl: ctx.publicUrl,
-        bookingUrl: `${ctx.publicUrl}/tilmelding/${message.booking.token}`,
-        waitlisted: message.kind === 'class_changed' && message.waitlisted === true
+        booking: {
+          id: message.booking.id,
+          url: `${ctx.publicUrl}/tilmelding/${message.booking.token}`,
+          waitlisted: message.kind === 'class_changed' && message.waitlisted === true,
+          seatGivenAt: message.booking.seatGivenAt ?? null
+        },
+        cancelled
       })
     })
   }

@@ -29,6 +29,9 @@ export interface ClassSummary {
   waitlistCount: number
   meetings: MeetingRow[]
   version: number
+  /** The SEQUENCE of its calendar events, and when it was last raised (LAST-MODIFIED). */
+  calendarSequence: number
+  calendarModifiedAt: string
 }
 
 export async function insertClass (db: DbOrTx, cls: NewClass, meetings: Array<{ startsAt: string, endsAt: string }>): Promise<number> {
@@ -91,6 +94,7 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
     .innerJoin('locations', 'locations.id', 'classes.location_id')
     .select(eb => [
       'classes.id', 'classes.course_slug', 'classes.partner_id', 'classes.capacity', 'classes.is_public', 'classes.waitlist_mode', 'classes.cancelled_at', 'classes.note', 'classes.version',
+      'classes.calendar_sequence', 'classes.calendar_modified_at', 'classes.created_at',
       'courses.title as course_title', 'courses.topic', 'courses.level',
       'locations.id as location_id', 'locations.name as location_name', 'locations.street', 'locations.postal_code',
       'locations.city', 'locations.room', 'locations.step_free', 'locations.hearing_loop',
@@ -169,7 +173,9 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
     confirmedCount: Number(r.confirmed_count ?? 0),
     waitlistCount: Number(r.waitlist_count ?? 0),
     meetings: byClass.get(r.id) ?? [],
-    version: r.version
+    version: r.version,
+    calendarSequence: r.calendar_sequence,
+    calendarModifiedAt: r.calendar_modified_at ?? r.created_at
   }))
 }
 
@@ -187,6 +193,26 @@ export async function updateClassRow (db: DbOrTx, id: number, changes: ClassUpda
   if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion)
   const result = await query.executeTakeFirst()
   return Number(result.numUpdatedRows) > 0
+}
+
+/**
+ * Raises the SEQUENCE of the calendar events of these classes (a meeting's time, the place
+ * or the class's being on changed), so calendar programs take the new version.
+ */
+export async function raiseCalendarSequence (db: DbOrTx, classIds: number[], at: string): Promise<void> {
+  if (classIds.length === 0) return
+  await db.updateTable('classes')
+    .set(eb => ({ calendar_sequence: eb('calendar_sequence', '+', 1), calendar_modified_at: at }))
+    .where('id', 'in', classIds).execute()
+}
+
+/** The classes held at a place that have a meeting still to end: those whose calendar events show it. */
+export async function listClassIdsAtLocationNotEnded (db: DbOrTx, locationId: number, at: string): Promise<number[]> {
+  const rows = await db.selectFrom('classes').select('classes.id')
+    .where('classes.location_id', '=', locationId)
+    .where(eb => eb.exists(eb.selectFrom('meetings').select('meetings.id').whereRef('meetings.class_id', '=', 'classes.id').where('meetings.ends_at', '>', at)))
+    .execute()
+  return rows.map(r => r.id)
 }
 
 /** Of these meetings, those that records hang on: attendance (check-ins) or a milestone reached there. */

@@ -4,7 +4,7 @@ import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { withdrawQueued } from '../repositories/outbox-repository.ts'
 import { cancelActiveBookings, countConfirmed, listActiveBookings } from '../repositories/booking-repository.ts'
-import { applyMeetingPlan, insertClass, listMeetingIdsInUse, listMeetings, lockClass, updateClassRow } from '../repositories/class-repository.ts'
+import { applyMeetingPlan, insertClass, listMeetingIdsInUse, listMeetings, lockClass, raiseCalendarSequence, updateClassRow } from '../repositories/class-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
 import { classChanged, classFacts, notifyBooking, notifyClassChanged, notifyInterest } from './notification-service.ts'
 
@@ -67,7 +67,10 @@ export async function updateClass (db: Db, id: number, input: Omit<ClassInput, '
     const belowSeats = input.capacity < seatsTaken && input.capacity < before.capacity
     if (belowSeats && options.allowCapacityBelowSeatsTaken !== true) throw new DomainError('capacity_below_seats_taken', undefined, { seatsTaken })
     await applyMeetingPlan(tx, id, plan)
-    if (before.cancelled_at === null && classChanged(factsBefore, await classFacts(tx, id))) {
+    const changed = classChanged(factsBefore, await classFacts(tx, id))
+    // Calendar programs take a changed event only with a higher SEQUENCE (RFC 5545 3.8.7.4).
+    if (changed) await raiseCalendarSequence(tx, [id], at)
+    if (before.cancelled_at === null && changed) {
       await withdrawQueued(tx, { classId: id, kinds: ['reminder'] }, 'Holdet blev ændret, før påmindelsen blev sendt.')
       await notifyClassChanged(tx, id, factsBefore, now)
     }
@@ -101,6 +104,7 @@ export async function cancelClass (db: Db, id: number, staffId: number | null, n
     const affected = await listActiveBookings(tx, id)
     await updateClassRow(tx, id, { cancelled_at: at, updated_at: at })
     const bookingsCancelled = await cancelActiveBookings(tx, id, at)
+    await raiseCalendarSequence(tx, [id], at)
     await withdrawQueued(tx, { classId: id }, 'Holdet blev aflyst, før e-mailen blev sendt.')
     const facts = await classFacts(tx, id)
     for (const booking of affected) await notifyBooking(tx, booking, 'class_cancelled', {}, now, { cls: facts })

@@ -6,6 +6,7 @@ import { type BookingWithPerson, findBookingById, listActiveBookings } from '../
 import { findClassSummaries, findClassSummary } from '../repositories/class-repository.ts'
 import { findCourse } from '../repositories/course-repository.ts'
 import { listActiveSubscriptions, recordNotices } from '../repositories/interest-repository.ts'
+import { seatGivenAt } from './calendar-service.ts'
 
 /**
  * Turns changes into e-mails in the outbox. Every function here runs inside the
@@ -31,7 +32,9 @@ export async function classFacts (tx: DbOrTx, classId: number): Promise<ClassFac
     note: summary.note,
     bring: course?.bring ?? [],
     waitlistMode: summary.waitlistMode,
-    meetings: summary.meetings.map(m => ({ id: m.id, starts_at: m.starts_at, ends_at: m.ends_at }))
+    meetings: summary.meetings.map(m => ({ id: m.id, starts_at: m.starts_at, ends_at: m.ends_at })),
+    calendarSequence: summary.calendarSequence,
+    calendarModifiedAt: summary.calendarModifiedAt
   }
 }
 
@@ -51,7 +54,7 @@ export function bookingRecipients (booking: Pick<BookingWithPerson, 'email' | 'b
 }
 
 function factsOf (booking: BookingWithPerson, to: Recipient['to']): BookingFacts {
-  return { id: booking.id, token: booking.token, name: booking.name, bookerName: booking.booker_name, to, checkinCode: booking.checkin_code }
+  return { id: booking.id, token: booking.token, name: booking.name, bookerName: booking.booker_name, to, checkinCode: booking.checkin_code, seatGivenAt: seatGivenAt(booking) }
 }
 
 type BookingKind = Extract<MailMessage, { booking: BookingFacts }>

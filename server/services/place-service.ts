@@ -1,7 +1,8 @@
 import type { Db } from '../db/connection.ts'
 import type { LocationInput, PartnerInput } from '../domain/place-forms.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
-import { insertLocation, updateLocation } from '../repositories/location-repository.ts'
+import { listClassIdsAtLocationNotEnded, raiseCalendarSequence } from '../repositories/class-repository.ts'
+import { findLocation, insertLocation, updateLocation } from '../repositories/location-repository.ts'
 import { insertPartner, updatePartner } from '../repositories/partner-repository.ts'
 
 const locationRow = (input: LocationInput) => ({
@@ -16,6 +17,10 @@ const locationRow = (input: LocationInput) => ({
   hearing_loop: input.hearingLoop ? 1 : 0
 })
 
+/** What a calendar event's LOCATION is made of. */
+const placeText = (l: Pick<ReturnType<typeof locationRow>, 'name' | 'room' | 'street' | 'postal_code' | 'city'>) =>
+  [l.name, l.room, l.street, l.postal_code, l.city].join('|')
+
 /** Places and partners: each change in one transaction with its audit entry. */
 export async function createLocation (db: Db, input: LocationInput, staffId: number, now: Date = new Date()): Promise<number> {
   return await db.transaction().execute(async tx => {
@@ -27,7 +32,12 @@ export async function createLocation (db: Db, input: LocationInput, staffId: num
 
 export async function editLocation (db: Db, id: number, input: LocationInput, staffId: number, now: Date = new Date()): Promise<boolean> {
   return await db.transaction().execute(async tx => {
-    if (!await updateLocation(tx, id, locationRow(input))) return false
+    const before = await findLocation(tx, id)
+    if (!before || !await updateLocation(tx, id, locationRow(input))) return false
+    // The place in its classes' calendar events changed: they need a higher SEQUENCE.
+    if (placeText(before) !== placeText(locationRow(input))) {
+      await raiseCalendarSequence(tx, await listClassIdsAtLocationNotEnded(tx, id, now.toISOString()), now.toISOString())
+    }
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'location_updated', subject_type: 'location', subject_id: id, detail: null })
     return true
   })

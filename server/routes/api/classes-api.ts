@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import { toOffsetIso } from '../../domain/time.ts'
-import { buildCalendar } from '../../services/calendar-service.ts'
+import { buildCalendar, FEED_REFRESH_SECONDS } from '../../services/calendar-service.ts'
 import { listUpcomingClasses } from '../../services/class-query-service.ts'
 
 const ClassJson = Type.Object({
@@ -66,7 +66,7 @@ const classesApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.get('/kalender.ics', { config: { scope: 'public' } }, async (_request, reply) => {
     const classes = await listUpcomingClasses(fastify.db, {})
-    const ics = buildCalendar(classes, { name: `${fastify.config.organisationName} – kurser`, publicUrl })
+    const ics = buildCalendar(classes, { name: `${fastify.config.organisationName} – kurser`, publicUrl, refreshSeconds: FEED_REFRESH_SECONDS })
     return await reply.type('text/calendar; charset=utf-8').header('cache-control', 'public, max-age=300').send(ics)
   })
 }

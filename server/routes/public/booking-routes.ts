@@ -6,7 +6,7 @@ import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { addressKeyer } from '../../domain/address-key.ts'
 import { type BookingLimits, bookSeat, cancelBooking, getBookingPage } from '../../services/booking-service.ts'
-import { buildCalendar } from '../../services/calendar-service.ts'
+import { buildCalendar, seatGivenAt } from '../../services/calendar-service.ts'
 import { type ClassPage, getClassPage } from '../../services/class-query-service.ts'
 import { isTokenShaped, parseId } from '../params.ts'
 
@@ -138,8 +138,12 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     const ics = buildCalendar([data.cls], {
       name: data.course.title,
       publicUrl: fastify.config.publicUrl,
-      bookingUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
-      waitlisted: data.booking.status === 'waitlisted'
+      booking: {
+        id: data.booking.id,
+        url: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
+        waitlisted: data.booking.status === 'waitlisted',
+        seatGivenAt: seatGivenAt(data.booking)
+      }
     })
     return await reply
       .type('text/calendar; charset=utf-8')
