@@ -1,4 +1,4 @@
-import Fastify, { type FastifyContextConfig, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyContextConfig, type FastifyInstance, type onSendHookHandler } from 'fastify'
 import type { Config } from './config.ts'
 import type { Db } from './db/connection.ts'
 import authPlugin from './plugins/auth.ts'
@@ -46,6 +46,8 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream
   /** Run the outbox worker and the reminder schedule in this process (the real server). */
   backgroundJobs?: boolean
+  /** An extra onSend hook on every route, added first (tests record the pages they render with it). */
+  onSend?: onSendHookHandler
 }
 
 declare module 'fastify' {
@@ -86,6 +88,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const routeTable: FastifyInstance['routeTable'] = []
   app.addHook('onRoute', route => { for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, config: route.config }) })
   app.decorate('routeTable', routeTable)
+  if (opts.onSend) app.addHook('onSend', opts.onSend)
   await app.register(configPlugin, { config: opts.config })
   await app.register(dbPlugin, { db: opts.db, closeOnStop: opts.closeDb ?? false })
   await app.register(viewPlugin)

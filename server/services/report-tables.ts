@@ -177,7 +177,12 @@ export async function barChart (table: ReportTable): Promise<string | null> {
   const view = new vega.View(vega.parse(spec), { renderer: 'none' })
   const svg = await view.toSVG()
   view.finalize()
-  return svg.replace('<svg ', '<svg aria-hidden="true" focusable="false" class="chart" ')
+  // Vega's root already carries class="marks": add ours to it, never a second class attribute.
+  const root = /^<svg\b[^>]*>/.exec(svg)?.[0]
+  if (!root) return svg
+  const vegaClass = /\sclass="([^"]*)"/.exec(root)?.[1]
+  const attributes = root.slice('<svg'.length).replace(/\sclass="[^"]*"/, '')
+  return `<svg aria-hidden="true" focusable="false" class="chart${vegaClass ? ` ${vegaClass}` : ''}"${attributes}${svg.slice(root.length)}`
 }
 
 const fileTitle = (r: Report) => `Rapport ${r.period.from} til ${r.period.to}`

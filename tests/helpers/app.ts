@@ -13,6 +13,7 @@ import { insertLocation } from '../../server/repositories/location-repository.ts
 import { type NewBookingOutcome, bookSeat } from '../../server/services/booking-service.ts'
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
 import { createStaffUser } from '../../server/services/staff-service.ts'
+import { recordHtml } from './html-validation.ts'
 import { isPostgresUrl, newDatabase, openDatabase } from './database.ts'
 
 export const coursesDir = resolve(import.meta.dirname, '../../courses')
@@ -51,7 +52,7 @@ export interface TestApp { app: FastifyInstance, db: Db, config: Config }
 export async function buildTestApp (overrides: Partial<Config> = {}, db?: Db): Promise<TestApp> {
   const config = testConfig(overrides)
   const database = db ?? await createTestDb()
-  const app = await buildApp({ config, db: database, closeDb: true, logger: false })
+  const app = await buildApp({ config, db: database, closeDb: true, logger: false, onSend: recordHtml })
   await app.ready()
   return { app, db: database, config }
 }
