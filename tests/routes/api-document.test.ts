@@ -34,6 +34,7 @@ describe('the OpenAPI document, read by independent tools, and the API keeping t
     })
     const errors = problems.filter(p => p.severity === 'error').map(p => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? ''}`)
     expect(errors).toEqual([])
+    expect(problems.filter(p => p.ruleId === 'operation-operationId' || p.ruleId === 'security-defined').map(p => p.location[0]?.pointer)).toEqual([])
     expect(doc.paths['/api/v1/classes']?.get).toMatchObject({ security: [] })
   })
 

@@ -42,6 +42,7 @@ const classesApi: FastifyPluginAsync = async (fastify) => {
         ? { hide: true }
         : {
             tags: ['classes'],
+            operationId: 'preflightClasses',
             summary: 'CORS preflight for the class list',
             description: 'Any website may read the class list from a browser: the answer allows GET and the Authorization header from any origin.',
             security: [],
@@ -56,6 +57,7 @@ const classesApi: FastifyPluginAsync = async (fastify) => {
     config: { scope: 'public' },
     schema: {
       tags: ['classes'],
+      operationId: 'listClasses',
       summary: 'Upcoming public classes (no token needed)',
       description: 'Open to all, from any website (CORS): no token needed. With `Authorization: Bearer` and a token that has the classes:read scope, internal classes are listed too; a missing or invalid token is ignored, never refused.',
       security: [],

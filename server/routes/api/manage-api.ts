@@ -171,7 +171,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.post<{ Body: Static<typeof CreateClassBody> }>('/api/v1/classes', {
     config: { scope: 'classes:write' },
-    schema: { tags: ['classes'], summary: 'Create a class', body: CreateClassBody, response: { 201: ManagedClass, 400: BadId, 409: errorAnswer('The room is taken by another class at the same time (`room_clash`, the other classes in `details`); send `allowRoomClash: true` to plan it anyway.'), 422: INVALID_CLASS } }
+    schema: { tags: ['classes'], operationId: 'createClass', summary: 'Create a class', body: CreateClassBody, response: { 201: ManagedClass, 400: BadId, 409: errorAnswer('The room is taken by another class at the same time (`room_clash`, the other classes in `details`); send `allowRoomClash: true` to plan it anyway.'), 422: INVALID_CLASS } }
   }, async (request, reply) => {
     const problem = await checkClass(request.body, true)
     if (problem) return await apiError(reply, 422, 'invalid_class', problem)
@@ -183,7 +183,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.get<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id', {
     config: { scope: 'classes:read' },
-    schema: { tags: ['classes'], summary: 'One class, public or internal', params: IdParams, response: { 200: ManagedClass, 400: BadId, 404: NOT_FOUND } }
+    schema: { tags: ['classes'], operationId: 'getClass', summary: 'One class, public or internal', params: IdParams, response: { 200: ManagedClass, 400: BadId, 404: NOT_FOUND } }
   }, async (request, reply) => {
     const cls = await managedClass((parseId(request.params.id) ?? 0))
     return cls ?? await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
@@ -193,6 +193,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     config: { scope: 'classes:write' },
     schema: {
       tags: ['classes'],
+      operationId: 'updateClass',
       summary: 'Change a class (more seats promote from the waiting list)',
       description: 'Meetings are matched by id, never by position. A meeting with attendance cannot be removed (409 meeting_has_attendance). With `version`, a class changed since is refused (409 class_changed).',
       params: IdParams,
@@ -225,7 +226,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.post<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id/cancel', {
     config: { scope: 'classes:write' },
-    schema: { tags: ['classes'], summary: 'Cancel a class; its bookings are kept, cancelled by the organiser. A class that has ended cannot be cancelled (409 class_ended).', params: IdParams, response: { 200: ManagedClass, 400: BadId, 404: NOT_FOUND, 409: errorAnswer('The class is already cancelled, or has ended (`class_ended`).') } }
+    schema: { tags: ['classes'], operationId: 'cancelClass', summary: 'Cancel a class; its bookings are kept, cancelled by the organiser. A class that has ended cannot be cancelled (409 class_ended).', params: IdParams, response: { 200: ManagedClass, 400: BadId, 404: NOT_FOUND, 409: errorAnswer('The class is already cancelled, or has ended (`class_ended`).') } }
   }, async (request, reply) => {
     const id = (parseId(request.params.id) ?? 0)
     if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
@@ -242,6 +243,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     config: { scope: 'bookings:read' },
     schema: {
       tags: ['bookings'],
+      operationId: 'listBookings',
       summary: "A class's confirmed and waiting bookings, in queue order",
       description: 'Returns personal data (names, contact details, year of birth, needs, who booked): use a token with bookings:read only on a server that staff alone can reach.',
       params: IdParams,
@@ -272,6 +274,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     config: { scope: 'bookings:write' },
     schema: {
       tags: ['bookings'],
+      operationId: 'createBooking',
       summary: 'Book a seat, or a place on the waiting list, with the same rules as the booking form',
       description: 'The same person again (same name, a phone or e-mail in common) is a 409 already_booked that says nothing of the existing booking; its link is sent again to the contacts given in it. More people from one booker on one class than the limit is a 429 booking_limit_booker.',
       params: IdParams,
