@@ -71,6 +71,10 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     logger: opts.logger === false ? false : { level: opts.config.logLevel, serializers, ...(opts.logStream ? { stream: opts.logStream } : {}) },
     trustProxy: opts.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    // Only the API validates with schemas (forms are read by our own readers). A JSON body
+    // is taken as sent: an unknown field or "4" for a number is a 400 naming the field,
+    // never silently dropped or converted. Path ids are strings with a pattern.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     // A request the HTTP parser refuses (a 20 kB header) never reaches Fastify: Danish too.
     clientErrorHandler: answerClientError,
     // A broken or overlong address never reaches a route: answer it in Danish, too.

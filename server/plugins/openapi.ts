@@ -2,18 +2,7 @@ import fastifySwagger from '@fastify/swagger'
 import type { FastifySchema } from 'fastify'
 import fp from 'fastify-plugin'
 import { API_SCOPES, SCOPE_TEXT, TOKEN_MAX_MONTHS, isApiScope } from '../domain/api-token.ts'
-
-const errorResponse = (description: string) => ({
-  description,
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      required: ['status', 'code', 'message'],
-      properties: { status: { type: 'integer' }, code: { type: 'string' }, message: { type: 'string' }, scope: { type: 'string' } }
-    }
-  }
-})
+import { errorAnswer } from '../routes/api/api-errors.ts'
 
 const scopeList = API_SCOPES.map(s => `- \`${s}\`: ${SCOPE_TEXT[s].english}`).join('\n')
 
@@ -45,16 +34,28 @@ export default fp(async (fastify) => {
     hideUntagged: true,
     transform: ({ schema, url, route }) => {
       const scope = route.config?.scope
-      if (!isApiScope(scope) || schema === undefined) return { schema, url }
+      if (schema === undefined) return { schema, url }
+      // Any body can be too large or not JSON: Fastify answers before the route does.
+      const withBody: FastifySchema = schema.body === undefined
+        ? schema
+        : {
+            ...schema,
+            response: {
+              ...(schema.response as Record<string, unknown> | undefined),
+              413: errorAnswer('The body is larger than the server takes (`too_large`).'),
+              415: errorAnswer('The body is not `application/json` (`unsupported_media_type`).')
+            }
+          }
+      if (!isApiScope(scope)) return { schema: withBody, url }
       const withScope: FastifySchema & Record<string, unknown> = {
-        ...schema,
+        ...withBody,
         description: `${schema.description === undefined ? '' : `${String(schema.description)}\n\n`}Requires the \`${scope}\` scope (${SCOPE_TEXT[scope].english}).`,
         security: [{ bearerAuth: [] }],
         'x-required-scope': scope,
         response: {
-          ...(schema.response as Record<string, unknown> | undefined),
-          401: errorResponse('No valid API token (missing, unknown, revoked, expired, or its maker is deactivated)'),
-          403: errorResponse(`The token lacks the \`${scope}\` scope (code \`missing_scope\`)`)
+          ...(withBody.response as Record<string, unknown> | undefined),
+          401: errorAnswer('No valid API token (missing, unknown, revoked, expired, or its maker is deactivated): `unauthorized`, `token_revoked`, `token_expired` or `token_owner_inactive`.'),
+          403: errorAnswer(`The token lacks the \`${scope}\` scope (code \`missing_scope\`, the scope it needs in \`scope\`).`)
         }
       }
       return { schema: withScope, url }

@@ -3,6 +3,7 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, buildTestApp, createClass, createLocation, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
+import { recordApiResponses } from '../helpers/openapi-check.ts'
 
 function parseEvents (ics: string) {
   const calendar = new ICAL.Component(ICAL.parse(ics))
@@ -27,9 +28,11 @@ describe('calendar files and the API for library websites', () => {
   let t: TestApp
   let classId: number
   let fullId: number
+  let apiAnswers: ReturnType<typeof recordApiResponses>
 
   beforeAll(async () => {
     t = await buildTestApp()
+    apiAnswers = recordApiResponses(t.app)
     const location = await createLocation(t.db, { name: 'Hovedbiblioteket', street: 'Tobaksgården 12', room: 'Mødelokale 2' })
     // Two meetings on either side of the change to summer time (29 March 2026 in Copenhagen).
     classId = await createClass(t.db, { locationId: location, capacity: 8, meetings: ['2030-03-26T10:00', '2030-04-02T10:00'], minutes: 90 })
@@ -99,5 +102,9 @@ describe('calendar files and the API for library websites', () => {
     })
     expect(first?.seatsLeft).toBe(first?.capacity - 1)
     expect(classes.find(c => c.id === fullId)).toMatchObject({ seatsLeft: 0, waitlistLength: 2, capacity: 1 })
+  })
+
+  it('every API answer these tests got is documented, with a body that fits its schema', async () => {
+    await apiAnswers.check()
   })
 })

@@ -6,6 +6,7 @@ import { bookSeat } from '../../server/services/booking-service.ts'
 import {
   bookingInput, buildTestApp, createApiTokenViaForm, createClass, createLocation, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp
 } from '../helpers/app.ts'
+import { recordApiResponses } from '../helpers/openapi-check.ts'
 import { newDatabase, newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
 
 /** What a token without bookings:read must never see, in any answer. */
@@ -16,12 +17,14 @@ describe('API tokens: scopes, expiry and an owner', () => {
   let admin: Awaited<ReturnType<typeof signedInAgent>>
   let classId: number
   let locationId: number
+  let apiAnswers: ReturnType<typeof recordApiResponses>
   const api = () => request(t.app.server)
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
   const pathOf = (url: string) => url.replace(/:id/g, String(classId))
 
   beforeAll(async () => {
     t = await buildTestApp()
+    apiAnswers = recordApiResponses(t.app)
     admin = await signedInAgent(t.app, await createStaff(t.db, 'admin', 'anne@bib.dk'))
     locationId = await createLocation(t.db)
     classId = await createClass(t.db, { capacity: 1, locationId })
@@ -133,7 +136,7 @@ describe('API tokens: scopes, expiry and an owner', () => {
   it('every API route declares its scope (or that it is public) on the route', async () => {
     const undeclared = t.app.routeTable.filter(r => r.url.startsWith('/api/v1') && !['public', 'classes:read', 'classes:write', 'bookings:read', 'bookings:write'].includes(String(r.config?.scope)))
     expect(undeclared.map(r => `${r.method} ${r.url}`)).toEqual([])
-    expect(t.app.routeTable.filter(r => r.url.startsWith('/api/v1') && r.config?.scope === 'public').map(r => `${r.method} ${r.url}`)).toEqual(['GET /api/v1/classes', 'HEAD /api/v1/classes'])
+    expect(t.app.routeTable.filter(r => r.url.startsWith('/api/v1') && r.config?.scope === 'public').map(r => `${r.method} ${r.url}`)).toEqual(['OPTIONS /api/v1/classes', 'GET /api/v1/classes', 'HEAD /api/v1/classes'])
   })
 
   it('validation errors are Danish, with a stable code and the field', async () => {
@@ -200,6 +203,10 @@ describe('API tokens: scopes, expiry and an owner', () => {
       expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']))
     }
     expect(docs.paths['/api/v1/classes'].get['x-required-scope']).toBeUndefined()
+  })
+
+  it('every API answer these tests got is documented, with a body that fits its schema', async () => {
+    await apiAnswers.check()
   })
 })
 

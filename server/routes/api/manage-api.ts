@@ -15,7 +15,7 @@ import { bookSeat } from '../../services/booking-service.ts'
 import { cancelClass, createClasses, updateClass } from '../../services/class-service.ts'
 import { findPlanClashes } from '../../services/planning-service.ts'
 import { parseId } from '../params.ts'
-import { ErrorBody, apiError } from './api-errors.ts'
+import { BadId, apiError, errorAnswer } from './api-errors.ts'
 
 // Ids are 32-bit integers in the database (PostgreSQL refuses larger numbers for them);
 // a larger id in a path is read as 0, which no class has.
@@ -72,6 +72,30 @@ const ManagedClass = Type.Object({
   waitlistLength: Type.Integer(),
   version: Type.Integer({ description: 'Bumped by every change of the class or its meetings.' })
 })
+
+const NOT_FOUND = errorAnswer('No class has this id (`class_not_found`).')
+const INVALID_CLASS = errorAnswer('The course, place or partner does not exist, or a meeting ends before it starts or starts in the past (`invalid_class`, the field first in `message`).')
+
+const Person = Type.Union([Type.String(), Type.Null()])
+const BookingList = Type.Object({
+  bookings: Type.Array(Type.Object({
+    id: Type.Integer(),
+    status: Type.Union([Type.Literal('confirmed'), Type.Literal('waitlisted')]),
+    waitlistNumber: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'Place on the waiting list (1 is next); null for a confirmed seat.' }),
+    name: Type.String({ description: 'Personal data: the name of the person booked.' }),
+    phone: Type.Union([Type.String(), Type.Null()], { description: 'Personal data: phone number as given.' }),
+    email: Type.Union([Type.String(), Type.Null()], { description: 'Personal data: e-mail address as given.' }),
+    birthYear: Type.Union([Type.Integer(), Type.Null()], { description: 'Personal data: year of birth, if given.' }),
+    needs: Type.Object({
+      companion: Type.Boolean({ description: 'Comes with a companion (seat for a helper).' }),
+      hearingLoop: Type.Boolean(),
+      other: Type.Union([Type.String(), Type.Null()], { description: 'Personal data, possibly about health: other needs in the person\'s own words.' })
+    }),
+    bookedBy: Type.Union([Type.Object({ name: Type.String(), phone: Person, email: Person }), Type.Null()], { description: 'Personal data: who made the booking for the person, if someone else did.' }),
+    source: Type.String({ description: 'Where the booking was made, e.g. online, staff, waitlist_call.' }),
+    createdAt: Type.String({ format: 'date-time' })
+  }))
+}, { description: 'Personal data of the people booked: keep it only as long as the class needs it, and show it only to staff.' })
 
 /**
  * Token-protected API for library websites and CMSs: manage classes and bookings. Each
@@ -147,7 +171,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.post<{ Body: Static<typeof CreateClassBody> }>('/api/v1/classes', {
     config: { scope: 'classes:write' },
-    schema: { tags: ['classes'], summary: 'Create a class', body: CreateClassBody, response: { 201: ManagedClass, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody } }
+    schema: { tags: ['classes'], operationId: 'createClass', summary: 'Create a class', body: CreateClassBody, response: { 201: ManagedClass, 400: BadId, 409: errorAnswer('The room is taken by another class at the same time (`room_clash`, the other classes in `details`); send `allowRoomClash: true` to plan it anyway.'), 422: INVALID_CLASS } }
   }, async (request, reply) => {
     const problem = await checkClass(request.body, true)
     if (problem) return await apiError(reply, 422, 'invalid_class', problem)
@@ -159,7 +183,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.get<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id', {
     config: { scope: 'classes:read' },
-    schema: { tags: ['classes'], summary: 'One class, public or internal', params: IdParams, response: { 200: ManagedClass, 404: ErrorBody } }
+    schema: { tags: ['classes'], operationId: 'getClass', summary: 'One class, public or internal', params: IdParams, response: { 200: ManagedClass, 400: BadId, 404: NOT_FOUND } }
   }, async (request, reply) => {
     const cls = await managedClass((parseId(request.params.id) ?? 0))
     return cls ?? await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
@@ -169,11 +193,12 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     config: { scope: 'classes:write' },
     schema: {
       tags: ['classes'],
+      operationId: 'updateClass',
       summary: 'Change a class (more seats promote from the waiting list)',
       description: 'Meetings are matched by id, never by position. A meeting with attendance cannot be removed (409 meeting_has_attendance). With `version`, a class changed since is refused (409 class_changed).',
       params: IdParams,
       body: UpdateClassBody,
-      response: { 200: ManagedClass, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody }
+      response: { 200: ManagedClass, 400: BadId, 404: NOT_FOUND, 409: errorAnswer('`class_changed` (with `version`), `capacity_below_seats_taken`, `meeting_has_attendance`, `room_clash`, or the class is cancelled or has ended.'), 422: INVALID_CLASS }
     }
   }, async (request, reply) => {
     const id = (parseId(request.params.id) ?? 0)
@@ -201,7 +226,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.post<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id/cancel', {
     config: { scope: 'classes:write' },
-    schema: { tags: ['classes'], summary: 'Cancel a class; its bookings are kept, cancelled by the organiser. A class that has ended cannot be cancelled (409 class_ended).', params: IdParams, response: { 200: ManagedClass, 404: ErrorBody, 409: ErrorBody } }
+    schema: { tags: ['classes'], operationId: 'cancelClass', summary: 'Cancel a class; its bookings are kept, cancelled by the organiser. A class that has ended cannot be cancelled (409 class_ended).', params: IdParams, response: { 200: ManagedClass, 400: BadId, 404: NOT_FOUND, 409: errorAnswer('The class is already cancelled, or has ended (`class_ended`).') } }
   }, async (request, reply) => {
     const id = (parseId(request.params.id) ?? 0)
     if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
@@ -216,7 +241,14 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
 
   fastify.get<{ Params: Static<typeof IdParams> }>('/api/v1/classes/:id/bookings', {
     config: { scope: 'bookings:read' },
-    schema: { tags: ['bookings'], summary: "A class's confirmed and waiting bookings, in queue order", params: IdParams }
+    schema: {
+      tags: ['bookings'],
+      operationId: 'listBookings',
+      summary: "A class's confirmed and waiting bookings, in queue order",
+      description: 'Returns personal data (names, contact details, year of birth, needs, who booked): use a token with bookings:read only on a server that staff alone can reach.',
+      params: IdParams,
+      response: { 200: BookingList, 400: BadId, 404: NOT_FOUND }
+    }
   }, async (request, reply) => {
     const id = (parseId(request.params.id) ?? 0)
     if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
@@ -242,6 +274,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     config: { scope: 'bookings:write' },
     schema: {
       tags: ['bookings'],
+      operationId: 'createBooking',
       summary: 'Book a seat, or a place on the waiting list, with the same rules as the booking form',
       description: 'The same person again (same name, a phone or e-mail in common) is a 409 already_booked that says nothing of the existing booking; its link is sent again to the contacts given in it. More people from one booker on one class than the limit is a 429 booking_limit_booker.',
       params: IdParams,
@@ -253,10 +286,11 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
           created: Type.Literal(true),
           url: Type.String({ description: 'The private booking page: give it only to the person booked.' })
         }),
-        404: ErrorBody,
-        409: ErrorBody,
-        422: ErrorBody,
-        429: ErrorBody
+        400: BadId,
+        404: NOT_FOUND,
+        409: errorAnswer('`already_booked` (the same person; nothing of the existing booking is told), or the class is cancelled, has ended or has started.'),
+        422: errorAnswer('The booking does not pass the booking form\'s rules (`validation_error`, a Danish message per field in `details`).'),
+        429: errorAnswer('More people from one booker on this class than the limit (`booking_limit_booker`).')
       }
     }
   }, async (request, reply) => {
