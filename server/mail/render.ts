@@ -18,7 +18,11 @@ export interface RenderedMail {
   html: string
   text: string
   attachments: Attachment[]
-  /** RFC 2369/8058 headers for messages one can unsubscribe from. */
+  /**
+   * Headers of the whole message: every one is sent by the system (RFC 3834, so
+   * autoresponders stay quiet) and written in Danish; messages one can unsubscribe from
+   * add the RFC 2369/8058 headers.
+   */
   headers: Record<string, string>
 }
 
@@ -74,7 +78,7 @@ export async function renderMail (message: MailMessage, ctx: MailContext): Promi
       })
     })
   }
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string> = { 'Auto-Submitted': 'auto-generated', 'Content-Language': 'da' }
   if (message.kind === 'interest_signed_up' || message.kind === 'interest_new_classes') {
     headers['List-Unsubscribe'] = `<${ctx.publicUrl}/interesse/afmeld/${message.unsubscribeToken}>`
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click'

@@ -14,6 +14,10 @@ import { pingDatabase } from '../repositories/health-repository.ts'
 export default fp(async (fastify) => {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'digikurser_' })
+  // prom-client names three gauges "..._total", which the exposition format keeps for
+  // counters (promtool refuses them). They are sums of the same gauges by type
+  // (digikurser_nodejs_active_handles{type} and so on), so they are left out.
+  for (const kind of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`digikurser_nodejs_active_${kind}_total`)
   const requests = new Counter({ name: 'digikurser_http_requests_total', help: 'HTTP requests by method, route and status class', labelNames: ['method', 'route', 'status'], registers: [registry] })
   const duration = new Histogram({ name: 'digikurser_http_request_duration_seconds', help: 'HTTP request time by route', labelNames: ['method', 'route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] })
   const db = fastify.db

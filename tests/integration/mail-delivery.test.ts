@@ -3,6 +3,7 @@ import ICAL from 'ical.js'
 import type { FastifyInstance } from 'fastify'
 import { cancelBooking } from '../../server/services/booking-service.ts'
 import { cancelClass, updateClass } from '../../server/services/class-service.ts'
+import { subscribeToCourse } from '../../server/services/interest-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
 import { bookingInput, bookNew, buildTestApp, createClass, createLocation, createStaff, submitBooking, tokenFrom } from '../helpers/app.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
@@ -124,6 +125,31 @@ describe('every kind of booking e-mail over real SMTP', () => {
     expect(peer.received[0]!.to).toBe('frida@example.dk')
     expect(mail.subject).toBe('Du er inviteret som personale i kursussystemet')
     expect(mail.text).toContain(`http://kurser.test/personale/invitation/${token}`)
+  })
+})
+
+describe('headers every message carries', () => {
+  it('says it is sent automatically (RFC 3834) and written in Danish, on bookings, invitations and the interest list', async () => {
+    peer = await startSmtpPeer()
+    const built = await buildTestApp({ smtpUrl: peer.url, mailFrom: 'Testbiblioteket <kurser@bib.test>' })
+    app = built.app
+    const classId = await createClass(built.db, { meetings: ['2030-03-26T10:00'] })
+    await submitBooking(app, classId, { email: 'grethe@example.dk' })
+    const admin = await createStaff(built.db, 'admin')
+    const adminId = (await built.db.selectFrom('staff_users').select('id').where('email', '=', admin.email).executeTakeFirstOrThrow()).id
+    await inviteStaffUser(built.db, { name: 'Frida Frivillig', email: 'frida@example.dk', role: 'volunteer' }, adminId)
+    await subscribeToCourse(built.db, 'mitid-kom-godt-i-gang', 'bo@example.dk')
+    expect(await app.mail.worker.runOnce()).toBe(3)
+
+    expect(peer.received.map(m => m.to).sort()).toEqual(['bo@example.dk', 'frida@example.dk', 'grethe@example.dk'])
+    for (const m of peer.received) {
+      // mailparser reads the headers; each appears once, at the top level of the message.
+      expect(m.parsed.headers.get('auto-submitted'), m.to).toBe('auto-generated')
+      expect(m.parsed.headers.get('content-language'), m.to).toBe('da')
+      const head = m.raw.slice(0, m.raw.indexOf('\r\n\r\n'))
+      expect(head.match(/^Auto-Submitted:/gim), m.to).toHaveLength(1)
+      expect(head.match(/^Content-Language:/gim), m.to).toHaveLength(1)
+    }
   })
 })
 

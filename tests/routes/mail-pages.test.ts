@@ -79,6 +79,28 @@ describe('interest list', () => {
     await request(t.app.server).post(`/interesse/afmeld/${sub.token}`).type('form').send('List-Unsubscribe=One-Click').expect(200)
     expect((await t.db.selectFrom('interest_subscriptions').selectAll().executeTakeFirstOrThrow()).unsubscribed_at).not.toBeNull()
   })
+  it('accepts the one-click unsubscribe as multipart/form-data, the encoding of RFC 8058\'s own example', async () => {
+    const t = await buildTestApp()
+    const { cookie, csrf } = await openCourse(t.app.server)
+    await request(t.app.server).post(`/kurser/${COURSE}/besked`).set('cookie', cookie).type('form').send({ _csrf: csrf, email: 'a@example.dk' }).expect(303)
+    const sub = await t.db.selectFrom('interest_subscriptions').selectAll().executeTakeFirstOrThrow()
+    // supertest's .field() builds a real multipart body with a boundary (form-data).
+    await request(t.app.server).post(`/interesse/afmeld/${sub.token}`).field('List-Unsubscribe', 'One-Click').expect(200)
+    expect((await t.db.selectFrom('interest_subscriptions').selectAll().executeTakeFirstOrThrow()).unsubscribed_at).not.toBeNull()
+
+    // The same through undici's FormData, as a mail provider's HTTP client would send it.
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' })
+    const form = new FormData()
+    form.set('List-Unsubscribe', 'One-Click')
+    const res = await fetch(`${address}/interesse/afmeld/${sub.token}`, { method: 'POST', body: form })
+    expect(res.headers.get('content-type')).toContain('text/html')
+    expect(res.status).toBe(200)
+
+    // Only this route reads multipart, and only a small body of it.
+    await request(t.app.server).post(`/kurser/${COURSE}/besked`).field('email', 'b@example.dk').expect(415)
+    await request(t.app.server).post(`/interesse/afmeld/${sub.token}`).field('List-Unsubscribe', 'x'.repeat(20_000)).expect(413)
+    await t.app.close()
+  })
 })
 
 describe('staff: sent e-mails and the call list', () => {

@@ -80,14 +80,20 @@ const interestRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   // The link's token is the secret, so no CSRF token is needed; mail programs that offer
-  // one-click unsubscribe (RFC 8058) post "List-Unsubscribe=One-Click" here.
-  fastify.post<{ Params: { token: string } }>('/interesse/afmeld/:token', async (request, reply) => {
-    const token = request.params.token
-    const interest = isTokenShaped(token) ? await findInterest(fastify.db, token) : undefined
-    if (!interest) return reply.callNotFound()
-    await unsubscribe(fastify.db, token)
-    reply.header('cache-control', 'no-store').header('x-robots-tag', 'noindex')
-    return await reply.viewAsync('public/unsubscribe', { title: 'Du er afmeldt', ...interest, active: false, done: true, token })
+  // one-click unsubscribe (RFC 8058) post "List-Unsubscribe=One-Click" here, as a form or,
+  // as in the RFC's own example, as multipart/form-data. The body says nothing the URL
+  // does not, so a multipart body is read (small, in a scope of this route alone) and
+  // then left aside: no multipart parser for the rest of the app.
+  await fastify.register(async (oneClick) => {
+    oneClick.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: 4 * 1024 }, (_request, _body, done) => { done(null, {}) })
+    oneClick.post<{ Params: { token: string } }>('/interesse/afmeld/:token', async (request, reply) => {
+      const token = request.params.token
+      const interest = isTokenShaped(token) ? await findInterest(fastify.db, token) : undefined
+      if (!interest) return reply.callNotFound()
+      await unsubscribe(fastify.db, token)
+      reply.header('cache-control', 'no-store').header('x-robots-tag', 'noindex')
+      return await reply.viewAsync('public/unsubscribe', { title: 'Du er afmeldt', ...interest, active: false, done: true, token })
+    })
   })
 }
 
