@@ -133,7 +133,7 @@ describe('the door, as a tired volunteer uses it', () => {
     // No leader at all yet: the library's contact phone.
     let today = await oleAgent.get('/tjek-ind').expect(200)
     expect(today.text).toContain('Du er ikke sat på noget hold i dag')
-    expect(today.text).toContain('<a href="tel:70102030">70 10 20 30</a>')
+    expect(today.text).toContain('<a class="phone" href="tel:70102030">70 10 20 30</a>')
 
     await createStaff(t.db, 'leader', 'lene@bib.dk')
     const leneId = await staffIdOf(t.db, 'lene@bib.dk')
@@ -147,7 +147,7 @@ describe('the door, as a tired volunteer uses it', () => {
 
     today = await oleAgent.get('/tjek-ind').expect(200)
     expect(today.text).toContain('Lene Holm')
-    expect(today.text).toContain('<a href="tel:+4512345678">12 34 56 78</a>')
+    expect(today.text).toContain('<a class="phone" href="tel:+4512345678">12 34 56 78</a>')
     expect(today.text).not.toContain('Test leader') // Kaj works at another place
     expect(today.text).toContain('Dit næste hold:')
 

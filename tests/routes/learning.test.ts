@@ -78,7 +78,8 @@ describe('after the meeting', () => {
     expect(done.text).toContain('Fremmødet er gemt.')
     expect(done.text).toMatch(/Grethe Hansen<\/th>[\s\S]*?<td>Ja<\/td>/)
     expect(done.text).toMatch(/Bent Olsen<\/th>[\s\S]*?<td>Nej<\/td>/)
-    expect(done.text).toContain(`name="was" value="${t.bent.id}:${t.meetingId}"`)
+    // One hidden list of what the page showed as attended (Bent's check-in at the door among them).
+    expect(/name="was" value="([^"]*)"/.exec(done.text)?.[1]?.split(',')).toContain(`${t.bent.id}:${t.meetingId}`)
   })
 
   it('shows a participant\'s history and books them onto the suggested next course', async () => {

@@ -47,7 +47,7 @@ const learningRoutes: FastifyPluginAsync = async (fastify) => {
     const ticked = new Set(list(body.here))
     // What the form showed: only boxes the leader changed count, so a check-in made at
     // the door after the page was opened is not undone by saving it.
-    const shown = new Set(list(body.was))
+    const shown = new Set(list(body.was).flatMap(v => v.split(',')))
     const open = editable(new Date())
     const marks: AttendanceMark[] = []
     for (const learner of progress.learners) {
