@@ -43,6 +43,7 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
   let browser: Browser
   const layout = new LayoutWatch()
   let classId: number
+  let callDay: string
   let leader: { email: string, password: string }
   let firstParticipant: number
   let firstBooking: number
@@ -52,8 +53,10 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
     mkdirSync(screenshots, { recursive: true })
     t = await startTestServer()
     leader = await createStaff(t.db, 'leader', 'lone@bib.dk')
-    // Two days ahead, so that those without e-mail are on today's call list.
-    const start = DateTime.now().setZone(ZONE).plus({ days: 2 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 })
+    // Three days ahead at 10.00: the two-day reminder falls tomorrow morning, after every
+    // booking below whatever the time of day, so those without e-mail are on tomorrow's call list.
+    const start = DateTime.now().setZone(ZONE).plus({ days: 3 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 })
+    callDay = start.minus({ days: 2 }).toISODate() as string
     classId = await createClass(t.db, { capacity: 12, meetings: [start.toISO({ includeOffset: false }) as string] })
     await t.db.updateTable('classes').set({ waitlist_mode: 'call' }).where('id', '=', classId).execute()
     const names = ['Grethe Margrethe Østergaard-Christensen', 'Hans Hansen', 'Inger Lund', 'Jørgen Pedersen', 'Kirsten Holm', 'Bent Møller', 'Lis Sørensen', 'Poul Rasmussen', 'Birthe Kristensen', 'Erik Madsen', 'Hanne Olsen', 'Ole Thomsen', 'Karen Poulsen', 'Niels Larsen', 'Ruth Andersen', 'Svend Jensen']
@@ -140,7 +143,7 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
       expect(links.length).toBeGreaterThan(5)
       for (const link of links) expect(link.height, link.text ?? '').toBeGreaterThanOrEqual(44)
 
-      const pages = [`/personale/hold/${classId}`, '/personale/hold/ny', `/personale/hold/${classId}/ret`, `/personale/deltagere/${firstParticipant}`, `/personale/hold/${classId}/venteliste`, '/personale/ringeliste', '/personale/profil', '/personale/steder/ny', '/personale/deltagere',
+      const pages = [`/personale/hold/${classId}`, '/personale/hold/ny', `/personale/hold/${classId}/ret`, `/personale/deltagere/${firstParticipant}`, `/personale/hold/${classId}/venteliste`, `/personale/ringeliste?dag=${callDay}`, '/personale/profil', '/personale/steder/ny', '/personale/deltagere',
         `/personale/hold/${classId}/tilmeld`, `/personale/tilmeldinger/${firstBooking}`, `/personale/hold/${classId}/fremmoede`, `/personale/hold/${classId}/laeringsmaal`, '/personale/partnere/ny', '/personale/uge']
       for (const path of pages) {
         await page.goto(`${t.base}${path}`)
@@ -187,7 +190,7 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
       for (const lines of await page.locator('.call-card a.phone').evaluateAll(as => as.map(a => a.getClientRects().length))) expect(lines).toBe(1)
       expect(await axeViolations(page)).toEqual([])
 
-      await page.goto(`${t.base}/personale/ringeliste`)
+      await page.goto(`${t.base}/personale/ringeliste?dag=${callDay}`)
       await page.screenshot({ path: join(screenshots, `staff-call-list-${width}.png`) })
       expect(await noSidewaysScroll(page)).toBe(true)
       const phones = await page.locator('.call-list a.phone').evaluateAll(as => as.map(a => ({ lines: a.getClientRects().length, nowrap: getComputedStyle(a).whiteSpace })))
