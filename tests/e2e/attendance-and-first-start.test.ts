@@ -5,7 +5,8 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { cancelClass } from '../../server/services/class-service.ts'
-import { bookingInput, bookNew, createClass, createClassToday, createStaff, type TestApp } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createClassToday, createStaff } from '../helpers/factories.ts'
+import { type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()

@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bookingInput, bookNew, createClass, createStaff, submitBooking, type TestApp } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
+import { submitBooking, type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()

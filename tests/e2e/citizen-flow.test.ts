@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { AxeBuilder } from '@axe-core/playwright'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createClass, createLocation, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
+import { createClass, createLocation } from '../helpers/factories.ts'
+import { submitBooking, type TestApp, tokenFrom } from '../helpers/http.ts'
 import { chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, startTestServer } from './browser.ts'
 
 const suite = chromiumOrSkip() ? describe : describe.skip

@@ -5,7 +5,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
-import { bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf, type TestApp } from '../helpers/app.ts'
+import { bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/factories.ts'
+import { type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, createClass, createLocation, type TestApp } from '../helpers/app.ts'
+import { bookingInput, createClass, createLocation } from '../helpers/factories.ts'
+import { type TestApp } from '../helpers/http.ts'
 import { chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderMail } from '../../server/mail/render.ts'
 import { messageOf } from '../../server/mail/outbox.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, createClass, createStaff, type TestApp } from '../helpers/app.ts'
+import { bookingInput, createClass, createStaff } from '../helpers/factories.ts'
+import { type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assignStaff } from '../../server/repositories/class-staff-repository.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { cancelClass } from '../../server/services/class-service.ts'
-import { bookingInput, createClass, createLocation, createStaff, staffIdOf, type TestApp } from '../helpers/app.ts'
+import { bookingInput, createClass, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()

@@ -7,7 +7,8 @@ import { DateTime } from 'luxon'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ZONE } from '../../server/domain/time.ts'
-import { bookingInput, bookNew, buildTestApp, createClass, createStaff } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
+import { buildTestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()

@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createClass, createLocation, createStaff, type TestApp } from '../helpers/app.ts'
+import { createClass, createLocation, createStaff } from '../helpers/factories.ts'
+import { type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, startTestServer } from './browser.ts'
 
 const run = chromiumOrSkip()

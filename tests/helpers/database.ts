@@ -1,6 +1,11 @@
+import { resolve } from 'node:path'
 import { inject } from 'vitest'
-import { isPostgresUrl, openDatabaseAt } from '../../server/db/connection.ts'
+import { type Db, isPostgresUrl, openDatabaseAt } from '../../server/db/connection.ts'
+import { migrateToLatest } from '../../server/db/migrate.ts'
+import { syncCatalogue } from '../../server/services/catalogue-service.ts'
 import { cloneTemplate, databaseUrl, withAdmin } from './postgres.ts'
+
+export const coursesDir = resolve(import.meta.dirname, '../../courses')
 
 /**
  * Where a test's data lives. Normally a SQLite file (or ':memory:'); when the suite runs
@@ -33,4 +38,19 @@ export async function newEmptyPostgresDatabase (): Promise<string> {
   const name = `${postgres.prefix}_empty_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
   await withAdmin(postgres.adminUrl, async c => { await c.query(`CREATE DATABASE "${name}"`) })
   return databaseUrl(postgres.adminUrl, name)
+}
+
+/**
+ * A freshly migrated database with the real course catalogue: SQLite (in memory, or the
+ * file given), or a new PostgreSQL database when the suite runs on PostgreSQL. A location
+ * from newDatabase() is opened as it is.
+ */
+export async function createTestDb (fileOrLocation = ':memory:'): Promise<Db> {
+  const location = isPostgresUrl(fileOrLocation) ? fileOrLocation : await newDatabase(fileOrLocation)
+  const db = openDatabaseAt(location)
+  if (!isPostgresUrl(location)) {
+    await migrateToLatest(db)
+    await syncCatalogue(db, coursesDir)
+  }
+  return db
 }

@@ -3,7 +3,7 @@ import { insertPartner } from '../../server/repositories/partner-repository.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { type CheckinActor, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
-import { bookingInput, createClass, createLocation, createStaff, staffIdOf } from './app.ts'
+import { bookingInput, createClass, createLocation, createStaff, staffIdOf } from './factories.ts'
 
 const door: CheckinActor = { staffId: null, linkId: null, mayOverfill: true }
 

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import type { Db } from '../../server/db/connection.ts'
-import { createTestDb } from './app.ts'
-import { databaseEnv, newDatabase } from './database.ts'
+import { createTestDb, databaseEnv, newDatabase } from './database.ts'
 import { freePort } from './smtp.ts'
 
 export const root = resolve(import.meta.dirname, '../..')

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createClass } from '../helpers/app.ts'
+import { createClass } from '../helpers/factories.ts'
 import { databaseEnv, newDatabase, onPostgres } from '../helpers/database.ts'
 import { bookOverHttp, prepareDatabase, runScript, startServerProcess } from '../helpers/server-process.ts'
 

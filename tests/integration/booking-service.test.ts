@@ -3,7 +3,8 @@ import type { Db } from '../../server/db/connection.ts'
 import type { BookingInput } from '../../server/domain/booking-form.ts'
 import { DomainError } from '../../server/domain/errors.ts'
 import { bookSeat, cancelBooking, findBooking } from '../../server/services/booking-service.ts'
-import { bookingInput, bookNew, createClass, createTestDb } from '../helpers/app.ts'
+import { createTestDb } from '../helpers/database.ts'
+import { bookingInput, bookNew, createClass } from '../helpers/factories.ts'
 
 const person = (n: number, fields: Partial<BookingInput> = {}): BookingInput =>
   bookingInput({ name: `Deltager ${n}`, phone: `+45${String(20000000 + n)}`, ...fields })

@@ -7,7 +7,8 @@ import type { Attachment } from 'mailparser'
 import { cancelBooking } from '../../server/services/booking-service.ts'
 import { cancelClass, updateClass } from '../../server/services/class-service.ts'
 import { editLocation } from '../../server/services/place-service.ts'
-import { bookingInput, bookNew, buildTestApp, createClass, createLocation, createStaff } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createLocation, createStaff } from '../helpers/factories.ts'
+import { buildTestApp } from '../helpers/http.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 
 /** RFC 5545 §3.1: every content line ends CRLF (the last one too) and is at most 75 octets. */

@@ -10,7 +10,7 @@ import { findCourse, listCourses } from '../../server/repositories/course-reposi
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
 import { getTodaysMeetings } from '../../server/services/checkin-service.ts'
 import { getMilestonesPage } from '../../server/services/milestone-service.ts'
-import { coursesDir, createTestDb } from '../helpers/app.ts'
+import { coursesDir, createTestDb } from '../helpers/database.ts'
 
 describe('catalogue sync', () => {
   it('adds, updates and retires courses as the files change', async () => {

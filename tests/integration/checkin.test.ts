@@ -4,7 +4,8 @@ import type { Db } from '../../server/db/connection.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { mergeParticipants } from '../../server/services/participant-service.ts'
 import { type CheckinActor, correctAttendance, getCheckinSheet, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
-import { bookingInput, createClassToday, createLocation, createStaff, createTestDb, seedEarlierParticipants } from '../helpers/app.ts'
+import { createTestDb } from '../helpers/database.ts'
+import { bookingInput, createClassToday, createLocation, createStaff, seedEarlierParticipants } from '../helpers/factories.ts'
 
 const volunteer: CheckinActor = { staffId: null, linkId: null, mayOverfill: false }
 const leader: CheckinActor = { staffId: null, linkId: null, mayOverfill: true }

@@ -1,8 +1,7 @@
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { isPostgres } from '../../server/db/connection.ts'
-import { createTestDb } from '../helpers/app.ts'
-import { onPostgres } from '../helpers/database.ts'
+import { createTestDb, onPostgres } from '../helpers/database.ts'
 
 describe('the database under test', () => {
   it(`is ${process.env.TEST_DB === 'postgres' ? 'PostgreSQL' : 'SQLite'}, as the run asked`, async () => {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.ts'
 import { DEMO_CONTACT, demoEnvironment, demoStartLines } from '../../server/cli/demo-start.ts'
 import type { Config } from '../../server/config.ts'
-import { createTestDb, testConfig } from '../helpers/app.ts'
+import { createTestDb } from '../helpers/database.ts'
+import { testConfig } from '../helpers/http.ts'
 
 /** Builds the app as a start would, and returns what it logged while starting. */
 async function startLog (overrides: Partial<Config>): Promise<string> {

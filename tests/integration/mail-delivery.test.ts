@@ -5,7 +5,8 @@ import { cancelBooking } from '../../server/services/booking-service.ts'
 import { cancelClass, updateClass } from '../../server/services/class-service.ts'
 import { subscribeToCourse } from '../../server/services/interest-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
-import { bookingInput, bookNew, buildTestApp, createClass, createLocation, createStaff, submitBooking, tokenFrom } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createLocation, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, submitBooking, tokenFrom } from '../helpers/http.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 
 let app: FastifyInstance | undefined

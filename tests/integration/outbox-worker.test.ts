@@ -6,7 +6,7 @@ import { queueMail } from '../../server/mail/outbox.ts'
 import { createSmtpTransport, type MailTransport } from '../../server/mail/transport.ts'
 import { OutboxWorker, retryDelayMs } from '../../server/mail/worker.ts'
 import { requeueMessage } from '../../server/repositories/outbox-repository.ts'
-import { createTestDb } from '../helpers/app.ts'
+import { createTestDb } from '../helpers/database.ts'
 import { freePort, type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 
 const context = { publicUrl: 'http://kurser.test', organisationName: 'Testbiblioteket', contactPhone: '70 10 20 30', contactEmail: '' }

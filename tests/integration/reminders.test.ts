@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Db } from '../../server/db/connection.ts'
 import { cancelBooking } from '../../server/services/booking-service.ts'
 import { getCallList } from '../../server/services/reminder-service.ts'
-import { bookingInput, bookNew, buildTestApp, createClass } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass } from '../helpers/factories.ts'
+import { buildTestApp } from '../helpers/http.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 
 let app: FastifyInstance

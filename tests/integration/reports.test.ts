@@ -5,7 +5,8 @@ import { type Cell, cellText, reportCsv, reportTables, reportXlsx } from '../../
 import { spreadsheetDate } from '../../server/domain/time.ts'
 import { cancelBooking } from '../../server/services/booking-service.ts'
 import { correctAttendance, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
-import { bookingInput, bookNew, createClass, createStaff, createTestDb } from '../helpers/app.ts'
+import { createTestDb } from '../helpers/database.ts'
+import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
 
 const year2025 = { from: '2025-01-01', to: '2025-12-31' }

@@ -4,7 +4,8 @@ import { anonymiseExpired, eraseParticipant, getRetentionStatus } from '../../se
 import { confirmInterest, subscribeToCourse } from '../../server/services/interest-service.ts'
 import { mergeParticipants } from '../../server/services/participant-service.ts'
 import { buildReport } from '../../server/services/report-service.ts'
-import { bookingInput, bookNew, buildTestApp, createClass, createStaff } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
+import { buildTestApp } from '../helpers/http.ts'
 import { seedReportData } from '../helpers/report-data.ts'
 
 const periods = [{ from: '2024-01-01', to: '2024-12-31' }, { from: '2025-01-01', to: '2025-12-31' }]

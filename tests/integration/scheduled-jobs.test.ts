@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { claimDueJob, ensureScheduledJob, findScheduledJob, finishJob } from '../../server/repositories/scheduled-job-repository.ts'
-import { createTestDb } from '../helpers/app.ts'
+import { createTestDb } from '../helpers/database.ts'
 
 describe('scheduled jobs', () => {
   it('give a due run to one asker, retry after the lease, and keep a late finisher from overwriting the next run', async () => {

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { coursesDir } from '../helpers/app.ts'
+import { coursesDir } from '../helpers/database.ts'
 
 const root = resolvePath(import.meta.dirname, '../..')
 

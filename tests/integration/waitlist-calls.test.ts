@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
 import { cancelBooking, recordWaitlistCall } from '../../server/services/booking-service.ts'
-import { bookingInput, bookNew, createClass, createStaff, createTestDb } from '../helpers/app.ts'
+import { createTestDb } from '../helpers/database.ts'
+import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
 
 const person = (n: number) => bookingInput({ name: `Person ${n}`, phone: `+45${70000000 + n}` })
 

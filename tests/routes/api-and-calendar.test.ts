@@ -2,7 +2,8 @@ import ICAL from 'ical.js'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, buildTestApp, createClass, createLocation, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
+import { bookingInput, createClass, createLocation } from '../helpers/factories.ts'
+import { buildTestApp, submitBooking, type TestApp, tokenFrom } from '../helpers/http.ts'
 import { recordApiResponses } from '../helpers/openapi-check.ts'
 
 function parseEvents (ics: string) {

@@ -2,7 +2,8 @@ import SwaggerParser from '@apidevtools/swagger-parser'
 import { BaseResolver, createConfig, lintDocument, makeDocumentFromString } from '@redocly/openapi-core'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, createApiTokenViaForm, createClass, createLocation, createStaff, signedInAgent, type TestApp } from '../helpers/app.ts'
+import { createClass, createLocation, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, createApiTokenViaForm, signedInAgent, type TestApp } from '../helpers/http.ts'
 import { recordApiResponses, servedOpenApi } from '../helpers/openapi-check.ts'
 
 describe('the OpenAPI document, read by independent tools, and the API keeping to it', () => {

@@ -1,6 +1,7 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, createApiTokenViaForm, createLocation, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
+import { createLocation, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, createApiTokenViaForm, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
 import { recordApiResponses } from '../helpers/openapi-check.ts'
 
 describe('the token-protected API', () => {

@@ -3,7 +3,8 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cancelClass } from '../../server/services/class-service.ts'
 import { subscribeToCourse } from '../../server/services/interest-service.ts'
-import { buildTestApp, countBookings, createClass, openBookingForm, submitBooking, type TestApp, tokenFrom } from '../helpers/app.ts'
+import { countBookings, createClass } from '../helpers/factories.ts'
+import { buildTestApp, openBookingForm, submitBooking, type TestApp, tokenFrom } from '../helpers/http.ts'
 
 describe('booking a seat', () => {
   let t: TestApp

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, createClass, createTestDb, type TestApp } from '../helpers/app.ts'
+import { createTestDb } from '../helpers/database.ts'
+import { createClass } from '../helpers/factories.ts'
+import { buildTestApp, type TestApp } from '../helpers/http.ts'
 
 /** A tiny browser: keeps its own cookie, reads the form's CSRF token. */
 async function openForm (base: string, classId: number) {

@@ -5,7 +5,8 @@ import { API_SCOPES } from '../../server/domain/api-token.ts'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { createCheckinLink } from '../../server/services/checkin-link-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
-import { bookingInput, bookNew, buildTestApp, createClass, createClassToday, createLocation, createStaff, signedInAgent, staffIdOf } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createClassToday, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { buildTestApp, signedInAgent } from '../helpers/http.ts'
 
 /**
  * Routes that take a POST without a CSRF token, and why: the API authenticates each

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
 import { replaceStaffLocations } from '../../server/repositories/staff-repository.ts'
-import { bookingInput, buildTestApp, createClass, createClassToday, createLocation, createStaff, csrfOf, seedEarlierParticipants, signedInAgent, staffIdOf } from '../helpers/app.ts'
+import { bookingInput, createClass, createClassToday, createLocation, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
 
 const earlier = new Date(Date.now() - 3 * 86400_000)
 

@@ -1,7 +1,8 @@
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.ts'
-import { createTestDb, testConfig } from '../helpers/app.ts'
+import { createTestDb } from '../helpers/database.ts'
+import { testConfig } from '../helpers/http.ts'
 
 describe('error pages', () => {
   it('shows a calm Danish page for an unexpected error, with no stack trace', async () => {

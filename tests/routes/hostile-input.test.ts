@@ -3,7 +3,8 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_SCOPES } from '../../server/domain/api-token.ts'
 import { createApiToken } from '../../server/services/api-token-service.ts'
-import { bookingInput, bookNew, buildTestApp, createClass, createClassToday, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createClassToday, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
 
 /**
  * Random and hostile input at every public form and API endpoint: huge fields, control

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../server/config.ts'
-import { bookingInput, bookNew, buildTestApp, createClass, createStaff, csrfOf, signedInAgent, testConfig, type TestApp } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent, type TestApp, testConfig } from '../helpers/http.ts'
 
 const person = (name: string, phone: string) => bookingInput({ name, phone })
 

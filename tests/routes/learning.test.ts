@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { correctAttendance, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
-import { bookingInput, buildTestApp, createClass, createClassToday, createStaff, csrfOf, signedInAgent, staffIdOf } from '../helpers/app.ts'
+import { bookingInput, createClass, createClassToday, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
 
 const earlier = new Date(Date.now() - 3 * 86400_000)
 const actor = { staffId: null, linkId: null, mayOverfill: false }

@@ -2,7 +2,8 @@ import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { setClassPublic } from '../../server/services/class-service.ts'
-import { bookingInput, buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
+import { bookingInput, createClass, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
 
 const COURSE = 'mitid-kom-godt-i-gang'
 

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
-import { buildTestApp, createClass, submitBooking } from '../helpers/app.ts'
+import { createClass } from '../helpers/factories.ts'
+import { buildTestApp, submitBooking } from '../helpers/http.ts'
 
 const TOKEN = 'a-long-metrics-token-123'
 

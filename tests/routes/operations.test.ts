@@ -1,6 +1,7 @@
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
-import { buildTestApp, createClass, submitBooking } from '../helpers/app.ts'
+import { createClass } from '../helpers/factories.ts'
+import { buildTestApp, submitBooking } from '../helpers/http.ts'
 
 describe('operations', () => {
   it('answers /healthz from the database, and 503 when the database is gone', async () => {

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.ts'
 import { newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { buildReport } from '../../server/services/report-service.ts'
-import { bookingInput, bookNew, buildTestApp, createClass, createClassToday, createStaff, createTestDb, csrfOf, signedInAgent, submitBooking, testConfig, tokenFrom } from '../helpers/app.ts'
+import { createTestDb } from '../helpers/database.ts'
+import { bookingInput, bookNew, createClass, createClassToday, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent, submitBooking, testConfig, tokenFrom } from '../helpers/http.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
 
 const cellsOf = (html: string, id: string): string[][] => {

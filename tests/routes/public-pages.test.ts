@@ -1,7 +1,8 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, buildTestApp, createClass, createLocation, type TestApp } from '../helpers/app.ts'
+import { bookingInput, createClass, createLocation } from '../helpers/factories.ts'
+import { buildTestApp, type TestApp } from '../helpers/http.ts'
 
 const someone = (n: number) => bookingInput({ name: `Person ${n}`, phone: `+45${30000000 + n}` })
 

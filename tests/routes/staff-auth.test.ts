@@ -1,7 +1,8 @@
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
+import { bookingInput, createClass, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
 
 describe('first run: the first admin', () => {
   it('is offered while no staff user exists, once only', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cancelBooking } from '../../server/services/booking-service.ts'
-import { bookingInput, bookNew, buildTestApp, createClass, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
 
 const person = (name: string, phone: string) => bookingInput({ name, phone })
 

@@ -1,6 +1,7 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bookingInput, bookNew, buildTestApp, createClass, createLocation, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createLocation, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
 
 const person = (n: number) => bookingInput({ name: `Deltager ${n}`, phone: `+45${60000000 + n}`, needsHearingLoop: n === 1 })
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, buildTestApp, createClass, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
+import { bookingInput, createClass, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
 
 const input = (name: string, phone: string | null, email: string | null = null) => bookingInput({ name, phone, email })
 

@@ -1,6 +1,7 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, createStaff, csrfOf, signedInAgent, type TestApp } from '../helpers/app.ts'
+import { createStaff } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
 
 describe('places and partners', () => {
   let t: TestApp

@@ -5,7 +5,8 @@ import { assignStaff } from '../../server/repositories/class-staff-repository.ts
 import request from 'supertest'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, buildTestApp, createClass, createLocation, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp } from '../helpers/app.ts'
+import { bookingInput, createClass, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
 
 const idFrom = (location: string | undefined) => Number(/\/personale\/hold\/(\d+)/.exec(location ?? '')?.[1])
 

@@ -1,6 +1,7 @@
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
-import { buildTestApp, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
+import { createStaff } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
 
 describe('admins invite and deactivate staff', () => {
   it('invites a volunteer, who chooses a password from the link once and can then sign in', async () => {

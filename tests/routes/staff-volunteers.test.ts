@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { getStaffClasses } from '../../server/services/volunteer-service.ts'
-import { bookingInput, buildTestApp, createClass, createLocation, createStaff, csrfOf, signedInAgent } from '../helpers/app.ts'
+import { bookingInput, createClass, createLocation, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
 
 describe('volunteers and instructors', () => {
   it('are assigned to classes, see only names and needs there, and have their hours counted', async () => {

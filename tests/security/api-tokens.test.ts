@@ -3,9 +3,8 @@ import request from 'supertest'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { FolderMigrationProvider, migrateToLatest } from '../../server/db/migrate.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import {
-  bookingInput, buildTestApp, createApiTokenViaForm, createClass, createLocation, createStaff, csrfOf, signedInAgent, staffIdOf, type TestApp
-} from '../helpers/app.ts'
+import { bookingInput, createClass, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { buildTestApp, createApiTokenViaForm, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
 import { recordApiResponses } from '../helpers/openapi-check.ts'
 import { newDatabase, newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
 

@@ -4,10 +4,8 @@ import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { classFacts, notifyClassChanged } from '../../server/services/notification-service.ts'
 import { getCallList, queueDueReminders } from '../../server/services/reminder-service.ts'
-import {
-  type TestApp, bookingInput, bookNew, buildTestApp, countBookings, createClass, createStaff, csrfOf, openBookingForm, signedInAgent,
-  staffIdOf, submitBooking, tokenFrom
-} from '../helpers/app.ts'
+import { bookingInput, bookNew, countBookings, createClass, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, openBookingForm, signedInAgent, submitBooking, type TestApp, tokenFrom } from '../helpers/http.ts'
 
 /**
  * Issue 14, items 1, 2 and 5: a booking belongs to its citizen. Each test is an attack or

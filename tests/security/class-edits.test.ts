@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { type CheckinActor, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
-import { bookingInput, bookNew, buildTestApp, createClass, createLocation, createStaff, signedInAgent, staffIdOf, type TestApp } from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { buildTestApp, signedInAgent, type TestApp } from '../helpers/http.ts'
 
 const door: CheckinActor = { staffId: null, linkId: null, mayOverfill: false }
 const person = (n: number) => bookingInput({ name: `Deltager ${n}`, phone: `+45${61000000 + n}` })

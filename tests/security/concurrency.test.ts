@@ -2,9 +2,8 @@ import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { recordWaitlistCall } from '../../server/services/booking-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
-import {
-  bookingInput, bookNew, buildTestApp, createClass, createStaff, csrfOf, openBookingForm, signedInAgent, staffIdOf, type TestApp
-} from '../helpers/app.ts'
+import { bookingInput, bookNew, createClass, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, openBookingForm, signedInAgent, type TestApp } from '../helpers/http.ts'
 
 /** A citizen's browser on a private booking page: the cookie and CSRF token of its "Afmeld" form. */
 async function openCancelForm (t: TestApp, token: string): Promise<{ cookie: string, csrf: string }> {

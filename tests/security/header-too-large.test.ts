@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { buildTestApp } from '../helpers/app.ts'
+import { buildTestApp } from '../helpers/http.ts'
 
 /**
  * Item 8 of issue 14: every answer a user can meet is Danish, also the one Node's HTTP

@@ -1,6 +1,7 @@
 import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
-import { buildTestApp, createClass, createStaff, csrfOf, signedInCookie, type TestApp } from '../helpers/app.ts'
+import { createClass, createStaff } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInCookie, type TestApp } from '../helpers/http.ts'
 
 /**
  * Item 3 of issue 14: a session cookie copied before the user signs out (or changes the

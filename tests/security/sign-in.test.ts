@@ -1,7 +1,8 @@
 import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../server/config.ts'
-import { buildTestApp, cookieOf, createStaff, csrfOf, type TestApp } from '../helpers/app.ts'
+import { createStaff } from '../helpers/factories.ts'
+import { buildTestApp, cookieOf, csrfOf, type TestApp } from '../helpers/http.ts'
 
 /**
  * Item 8 of issue 14 (sign-in): a limit per account as well as per address, the proxy's

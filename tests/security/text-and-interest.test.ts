@@ -11,8 +11,9 @@ import { setClassPublic } from '../../server/services/class-service.ts'
 import { anonymiseExpired } from '../../server/services/privacy-service.ts'
 import { listActiveSubscriptions } from '../../server/repositories/interest-repository.ts'
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
-import { buildTestApp, coursesDir, createClass, createStaff, csrfOf, staffIdOf, submitBooking, type TestApp } from '../helpers/app.ts'
-import { newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
+import { createClass, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, submitBooking, type TestApp } from '../helpers/http.ts'
+import { coursesDir, newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
 
 /** Unicode category Cf: bidi controls, zero-width characters, soft hyphen, BOM … */
 const FORMAT_CHARACTER = /\p{Cf}/u

@@ -6,7 +6,8 @@ import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { createCheckinLink } from '../../server/services/checkin-link-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
-import { bookingInput, buildTestApp, createClass, createClassToday, createLocation, createStaff, csrfOf, signedInAgent, staffIdOf } from '../helpers/app.ts'
+import { bookingInput, createClass, createClassToday, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
 
 /** An id nothing has. */
 const NONE = '999999'

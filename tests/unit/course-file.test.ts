@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CatalogueError, checkCatalogue, parseCourseFile } from '../../server/domain/course-file.ts'
-import { coursesDir } from '../helpers/app.ts'
+import { coursesDir } from '../helpers/database.ts'
 
 const valid = `---
 slug: mitid-test
