@@ -3,6 +3,7 @@ import request from 'supertest'
 import { buildApp } from '../../server/app.ts'
 import { type Config, loadConfig } from '../../server/config.ts'
 import type { Db } from '../../server/db/connection.ts'
+import { closeWhenTestEnds } from './cleanup.ts'
 import { coursesDir, createTestDb } from './database.ts'
 import { recordHtml } from './html-validation.ts'
 
@@ -27,10 +28,15 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
 
 export interface TestApp { app: FastifyInstance, db: Db, config: Config }
 
+/**
+ * The app on a fresh database (or the one given, which it closes with itself). Built in a
+ * test, it closes when the test ends; built in a beforeAll, the afterAll closes it.
+ */
 export async function buildTestApp (overrides: Partial<Config> = {}, db?: Db): Promise<TestApp> {
   const config = testConfig(overrides)
   const database = db ?? await createTestDb()
   const app = await buildApp({ config, db: database, closeDb: true, logger: false, onSend: recordHtml })
+  closeWhenTestEnds(async () => { await app.close() })
   await app.ready()
   return { app, db: database, config }
 }
