@@ -68,11 +68,7 @@ describe.skipIf(onPostgres)('a crash in the middle of a booking rush', () => {
       if (s.confirmed) expect(await page.text(), s.token).toContain('Du har en plads')
     }
     const db = new SQLite(file, { readonly: true })
-    const started = Date.now()
-    while ((db.prepare("select count(*) as n from outbox where status in ('queued', 'claimed', 'sending')").get() as { n: number }).n > 0) {
-      if (Date.now() - started > 90_000) throw new Error('the outbox did not drain')
-      await new Promise(resolve => setTimeout(resolve, 250))
-    }
+    await waitUntil(async () => (db.prepare("select count(*) as n from outbox where status in ('queued', 'claimed', 'sending')").get() as { n: number }).n === 0, 90_000, 250)
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
     const over = db.prepare("select class_id, count(*) as n, (select capacity from classes where id = class_id) as cap from bookings where status = 'confirmed' group by class_id having n > cap").all()
     expect(over).toEqual([])

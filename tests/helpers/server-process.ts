@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import type { Db } from '../../server/db/connection.ts'
+import { closeWhenTestEnds } from './cleanup.ts'
 import { createTestDb, databaseEnv, newDatabase } from './database.ts'
 import { freePort } from './smtp.ts'
 
@@ -20,45 +21,104 @@ export async function prepareDatabase (file: string, seed?: (db: Db) => Promise<
   return databaseEnv(location)
 }
 
-export interface ServerProcess {
+/**
+ * How long a process may take to say it is ready, or a CLI script to finish. `node
+ * --import tsx` compiles the server's TypeScript as it loads: a few seconds on an idle
+ * machine, many more when other work shares the cores.
+ */
+const processTimeoutMs = 90_000
+
+export interface ScriptProcess {
   child: ChildProcess
-  base: string
   output: () => string
-  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  /** Resolves with the exit code (or the signal's name) once the process has ended and its output is read. */
   exited: Promise<number | string | null>
+  /** Resolves once the output contains `text`; rejects when the process ends first or `timeoutMs` passes. */
+  waitFor: (text: string, timeoutMs?: number) => Promise<void>
 }
 
-/** Starts `server/main.ts` as its own process (one PID) and waits until it listens. */
+/**
+ * Starts a TypeScript script as its own process with only the given environment (and
+ * PATH), as `npm run` would. Started in a test, it is killed when the test ends if it
+ * still runs; it never outlives the test run.
+ */
+export function startScript (script: string, args: string[], env: Record<string, string>, stdin?: string): ScriptProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
+  })
+  if (stdin !== undefined) child.stdin?.end(stdin)
+  let output = ''
+  let ended = false
+  const watchers = new Set<() => void>()
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString()
+    for (const watch of watchers) watch()
+  }
+  child.stdout?.on('data', onData)
+  child.stderr?.on('data', onData)
+  // 'close', not 'exit': by then everything the process wrote has been read.
+  const exited = new Promise<number | string | null>(resolve => child.on('close', (code, signal) => {
+    ended = true
+    for (const watch of watchers) watch()
+    resolve(code ?? signal)
+  }))
+  const kill = () => { child.kill('SIGKILL') }
+  process.once('exit', kill)
+  child.once('close', () => process.off('exit', kill))
+  closeWhenTestEnds(async () => {
+    if (!ended) kill()
+    await exited
+  })
+
+  const waitFor = async (text: string, timeoutMs = processTimeoutMs) => {
+    await new Promise<void>((resolve, reject) => {
+      const watch = () => {
+        if (output.includes(text)) finish()
+        else if (ended) finish(new Error(`${script} ended before it wrote "${text}":\n${output}`))
+      }
+      const timer = setTimeout(() => finish(new Error(`${script} did not write "${text}" within ${timeoutMs / 1000} s:\n${output}`)), timeoutMs)
+      const finish = (error?: Error) => {
+        watchers.delete(watch)
+        clearTimeout(timer)
+        if (error) reject(error)
+        else resolve()
+      }
+      watchers.add(watch)
+      watch()
+    })
+  }
+  return { child, output: () => output, exited, waitFor }
+}
+
+export interface ServerProcess extends ScriptProcess {
+  base: string
+}
+
+/** Starts `server/main.ts` as its own process (one PID) and waits until it says it listens. */
 export async function startServerProcess (env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  child.stdout?.on('data', (c: Buffer) => { output += c.toString() })
-  child.stderr?.on('data', (c: Buffer) => { output += c.toString() })
-  const exited = new Promise<number | string | null>(resolve => child.on('exit', (code, signal) => resolve(code ?? signal)))
-  const started = Date.now()
-  while (!output.includes('digikurser is listening')) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited before listening:\n${output}`)
-    if (Date.now() - started > 30_000) throw new Error(`server did not start:\n${output}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
+  const server = startScript('server/main.ts', [], { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, LOG_LEVEL: 'info', ...env })
+  try {
+    await server.waitFor('digikurser is listening')
+  } catch (error) {
+    server.child.kill('SIGKILL')
+    throw error
   }
-  return { child, base, output: () => output, exited }
+  return { ...server, base }
 }
 
-/** Runs a CLI script to its end. */
-export async function runScript (script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null, output: string }> {
-  return await new Promise(resolve => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout?.on('data', (c: Buffer) => { output += c.toString() })
-    child.stderr?.on('data', (c: Buffer) => { output += c.toString() })
-    child.on('exit', code => resolve({ code, output }))
-  })
+/** Runs a CLI script to its end (killed, and an error, after `timeoutMs`). */
+export async function runScript (script: string, args: string[], env: Record<string, string>, opts: { stdin?: string, timeoutMs?: number } = {}): Promise<{ code: number | null, output: string }> {
+  const run = startScript(script, args, env, opts.stdin)
+  let timedOut = false
+  const timer = setTimeout(() => { timedOut = true; run.child.kill('SIGKILL') }, opts.timeoutMs ?? processTimeoutMs)
+  const code = await run.exited
+  clearTimeout(timer)
+  if (timedOut) throw new Error(`${script} did not finish within ${(opts.timeoutMs ?? processTimeoutMs) / 1000} s:\n${run.output()}`)
+  return { code: typeof code === 'number' ? code : null, output: run.output() }
 }
 
 /**
@@ -80,7 +140,7 @@ export async function bookOverHttp (base: string, classId: number, fields: Recor
 }
 
 /** Polls until `check` holds; throws after `timeoutMs`. */
-export async function waitUntil (check: () => Promise<boolean>, timeoutMs = 20_000, everyMs = 100): Promise<void> {
+export async function waitUntil (check: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 100): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!await check()) {
     if (Date.now() > end) throw new Error('timed out')

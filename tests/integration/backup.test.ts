@@ -11,11 +11,11 @@ const bookOver = async (base: string, classId: number, name: string) =>
   await bookOverHttp(base, classId, { name, phone: '', email: `${name.replace(/\s/g, '.').toLowerCase()}@example.dk` })
 
 // The online backup copies the SQLite file; PostgreSQL installations use pg_dump (README).
-describe.skipIf(onPostgres)('backup of the SQLite file', () => {
+describe.skipIf(onPostgres)('backup of the SQLite file', { timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'digikurser-backup-'))
   afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
 
-  it('takes a consistent online backup while the server serves, and a restored backup has every booking', { timeout: 120_000 }, async () => {
+  it('takes a consistent online backup while the server serves, and a restored backup has every booking', async () => {
     const file = join(dir, 'live.sqlite')
     let classId = 0
     const env = { ...await prepareDatabase(file, async db => { classId = await createClass(db, { capacity: 500 }) }), BOOKING_RATE_LIMIT: '10000', BOOKING_LIMIT_PER_CLASS: '10000' }
@@ -62,7 +62,7 @@ describe.skipIf(onPostgres)('backup of the SQLite file', () => {
   })
 })
 
-describe.runIf(onPostgres)('backup on PostgreSQL', () => {
+describe.runIf(onPostgres)('backup on PostgreSQL', { timeout: 120_000 }, () => {
   it('points to pg_dump instead of copying a file', async () => {
     const result = await runScript('server/cli/backup.ts', ['/tmp/never-written.sqlite'], databaseEnv(await newDatabase()))
     expect(result.code).toBe(2)

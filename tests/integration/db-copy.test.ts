@@ -17,11 +17,12 @@ import { HttpClient } from '../helpers/http-client.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
 import { runScript, startServerProcess } from '../helpers/server-process.ts'
 
-describe.runIf(onPostgres)('npm run db:copy (SQLite to PostgreSQL)', () => {
+// Each test runs `npm run db:copy` (a `node --import tsx` process) more than once.
+describe.runIf(onPostgres)('npm run db:copy (SQLite to PostgreSQL)', { timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'digikurser-copy-'))
   afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
 
-  it('copies an installation, verifies counts and report totals, and the servers carry on from it', { timeout: 120_000 }, async () => {
+  it('copies an installation, verifies counts and report totals, and the servers carry on from it', async () => {
     // An installation that has run for a while on SQLite.
     const file = join(dir, 'digikurser.sqlite')
     const old = createSqliteDb(file)
@@ -83,7 +84,7 @@ describe.runIf(onPostgres)('npm run db:copy (SQLite to PostgreSQL)', () => {
     await db.destroy()
   })
 
-  it('stops at a value PostgreSQL cannot take, names it, leaves PostgreSQL empty, and copies once it is corrected; the source is never changed', { timeout: 60_000 }, async () => {
+  it('stops at a value PostgreSQL cannot take, names it, leaves PostgreSQL empty, and copies once it is corrected; the source is never changed', async () => {
     const file = join(dir, 'long-name.sqlite')
     const old = createSqliteDb(file)
     await migrateToLatest(old)

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,20 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
 import { queueMail } from '../../server/mail/outbox.ts'
 import { createTestDb, newDatabase } from '../helpers/database.ts'
-import { waitUntil } from '../helpers/server-process.ts'
+import { type ScriptProcess, startScript, waitUntil } from '../helpers/server-process.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 
-const script = join(import.meta.dirname, '../helpers/outbox-worker-process.ts')
 const LEASE_MS = 1500
 
-function startWorker (file: string, smtpUrl: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, file, smtpUrl, String(LEASE_MS)], { stdio: ['ignore', 'pipe', 'inherit'] })
+/** A bare outbox worker in its own process; killed when the test ends if it still runs. */
+function startWorker (file: string, smtpUrl: string): ScriptProcess {
+  return startScript('tests/helpers/outbox-worker-process.ts', [file, smtpUrl, String(LEASE_MS)], {})
 }
-
-const exited = async (child: ChildProcess) => await new Promise<void>(resolve => {
-  if (child.exitCode !== null || child.signalCode !== null) resolve()
-  else child.once('exit', () => resolve())
-})
 
 async function queueMessages (db: Db, count: number): Promise<void> {
   for (let i = 1; i <= count; i++) {
@@ -32,41 +26,36 @@ const outboxIdOf = (messageId: string | undefined) => Number(/outbox-(\d+)\./.ex
 
 let dir: string | undefined
 let peer: SmtpPeer | undefined
-let children: ChildProcess[] = []
 afterEach(async () => {
-  for (const c of children) c.kill('SIGKILL')
-  children = []
   await peer?.close()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-describe('outbox worker killed in the middle of a batch', () => {
+// Each test starts two worker processes (`node --import tsx`): slow on a busy machine.
+describe('outbox worker killed in the middle of a batch', { timeout: 120_000 }, () => {
   it('sends every due message exactly once after a restart, counted at the SMTP peer', async () => {
     dir = mkdtempSync(join(tmpdir(), 'digikurser-crash-'))
     const file = await newDatabase(join(dir, 'crash.sqlite'))
     const db = await createTestDb(file)
     await queueMessages(db, 20)
 
-    const running: { worker?: ChildProcess } = {}
+    const running: { worker?: ScriptProcess } = {}
     // The peer kills the worker as it begins the 8th message: seven are sent, the 8th is
     // claimed and on its way, twelve wait in the queue.
-    peer = await startSmtpPeer({ onTransaction: count => { if (count === 8) running.worker?.kill('SIGKILL') } })
+    peer = await startSmtpPeer({ onTransaction: count => { if (count === 8) running.worker?.child.kill('SIGKILL') } })
     const first = startWorker(file, peer.url)
     running.worker = first
-    children.push(first)
-    await exited(first)
-    expect(first.signalCode).toBe('SIGKILL')
+    expect(await first.exited).toBe('SIGKILL')
     expect(peer.received).toHaveLength(7)
     const claimed = await db.selectFrom('outbox').select(['id']).where('status', '=', 'claimed').execute()
     expect(claimed.map(r => r.id)).toEqual([8])
 
     const second = startWorker(file, peer.url)
-    children.push(second)
     const open = async () => Number((await db.selectFrom('outbox').select(eb => eb.fn.countAll().as('n'))
       .where('status', 'in', ['queued', 'claimed', 'sending']).executeTakeFirstOrThrow()).n)
     await waitUntil(async () => await open() === 0)
-    second.kill('SIGTERM')
-    await exited(second)
+    second.child.kill('SIGTERM')
+    await second.exited
 
     const counts = new Map<number, number>()
     for (const m of peer.received) counts.set(outboxIdOf(m.parsed.messageId), (counts.get(outboxIdOf(m.parsed.messageId)) ?? 0) + 1)
@@ -87,20 +76,18 @@ describe('outbox worker killed in the middle of a batch', () => {
 
     peer = await startSmtpPeer()
     const first = startWorker(file, peer.url)
-    children.push(first)
     // Killed from outside, wherever the worker happens to be: between messages, while
     // connecting, or while a message is being written.
     await waitUntil(async () => peer!.received.length >= 3)
-    first.kill('SIGKILL')
-    await exited(first)
+    first.child.kill('SIGKILL')
+    await first.exited
     const beforeRestart = peer.received.length
 
     const second = startWorker(file, peer.url)
-    children.push(second)
     await waitUntil(async () => Number((await db.selectFrom('outbox').select(eb => eb.fn.countAll().as('n'))
       .where('status', 'in', ['queued', 'claimed', 'sending']).executeTakeFirstOrThrow()).n) === 0)
-    second.kill('SIGTERM')
-    await exited(second)
+    second.child.kill('SIGTERM')
+    await second.exited
 
     const rows = await db.selectFrom('outbox').select(['id', 'status']).orderBy('id').execute()
     const counts = peer.countsByMessageId()

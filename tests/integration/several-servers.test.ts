@@ -52,7 +52,7 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
     const serverEnv = { ...env, SMTP_URL: `smtp://127.0.0.1:${peer.port}`, MAIL_FROM: 'Kurser <kurser@bib.dk>', BOOKING_RATE_LIMIT: '100000', BOOKING_LIMIT_PER_CLASS: '100000', DOOR_RATE_LIMIT: '100000', TRUST_PROXY: 'true' }
     servers = await Promise.all([startServerProcess(serverEnv), startServerProcess(serverEnv)])
     db = openDatabase(env.DATABASE_URL!)
-  }, 120_000)
+  }, 180_000)
 
   afterAll(async () => {
     for (const s of servers) s.child.kill('SIGTERM')
@@ -265,7 +265,7 @@ describe.runIf(onPostgres)('claims made by several servers at once', () => {
 })
 
 describe.runIf(onPostgres)('two servers starting at once on a new database', () => {
-  it('both start: one makes the tables, both sync the course files', { timeout: 120_000 }, async () => {
+  it('both start: one makes the tables, both sync the course files', { timeout: 240_000 }, async () => {
     for (let round = 0; round < 3; round++) {
       const env = databaseEnv(await newEmptyPostgresDatabase())
       const pair = await Promise.all([startServerProcess(env), startServerProcess(env)])
