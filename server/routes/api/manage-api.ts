@@ -6,6 +6,7 @@ import type { ClassInput } from '../../domain/class-form.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { toOffsetIso } from '../../domain/time.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
+import { errorAnswer } from '../../plugins/openapi.ts'
 import { listActiveBookings } from '../../repositories/booking-repository.ts'
 import { findClassRow, findClassSummary } from '../../repositories/class-repository.ts'
 import { findCourse } from '../../repositories/course-repository.ts'
@@ -15,7 +16,7 @@ import { bookSeat } from '../../services/booking-service.ts'
 import { cancelClass, createClasses, updateClass } from '../../services/class-service.ts'
 import { findPlanClashes } from '../../services/planning-service.ts'
 import { parseId } from '../params.ts'
-import { BadId, apiError, errorAnswer } from './api-errors.ts'
+import { BadId, apiError } from './api-errors.ts'
 
 // Ids are 32-bit integers in the database (PostgreSQL refuses larger numbers for them);
 // a larger id in a path is read as 0, which no class has.
