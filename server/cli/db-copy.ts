@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createPostgresDb, isPostgresUrl } from '../db/connection.ts'
-import { CopyError, copySqliteToPostgres, openSqliteReadOnly, verifyCopy } from '../db/copy.ts'
+import { CopyError, copySqliteToPostgres, openSqliteReadOnly, verifyCopy } from './copy-database.ts'
 
 /**
  * `npm run db:copy -- --from data/digikurser.sqlite --to postgres://user:pw@host/db`

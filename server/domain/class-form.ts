@@ -93,34 +93,80 @@ const readTime = (value: string): string | null => {
   return h < 24 && min < 60 ? `${String(h).padStart(2, '0')}:${m[2]}` : null
 }
 
-export interface ClassFormContext {
+/** What a class plan is checked against, besides the plan itself. */
+export interface ClassPlanContext {
+  /** The catalogue's courses, by slug. */
   courses: Set<string>
-  locations: Set<number>
-  partners: Set<number>
+  /** Every place and every partner by id: true if archived. */
+  locations: Map<number, boolean>
+  partners: Map<number, boolean>
+  /**
+   * The class as it is, when a class is changed: it keeps its place and partner if they
+   * have been archived since, and may keep meetings in the past. null for a new class.
+   */
+  current: { locationId: number, partnerId: number | null } | null
   now: Date
-  /** New classes must lie in the future; an edited class may keep past meetings. */
-  allowPast: boolean
 }
 
-/** Validates the plan of a class; every message in Danish, next to its field or meeting row. */
-export function validateClassForm (v: ClassFormValues, ctx: ClassFormContext): { ok: true, input: ClassInput } | { ok: false, errors: ClassErrors } {
-  const errors: ClassErrors = {}
-  if (!ctx.courses.has(v.course)) errors.course = 'Vælg et kursus fra kataloget.'
-  const locationId = Number(v.location)
-  if (!ctx.locations.has(locationId)) errors.location = 'Vælg et sted.'
-  let partnerId: number | null = null
-  if (v.partner !== '') {
-    partnerId = Number(v.partner)
-    if (!ctx.partners.has(partnerId)) errors.partner = 'Vælg en partner fra listen, eller ingen.'
+export type ClassPlanField = 'course' | 'location' | 'partner' | 'capacity' | 'note' | 'meetings'
+
+/** A rule the plan breaks: its field (for one meeting, also its place in the plan's list) and a Danish message. */
+export interface ClassPlanProblem { field: ClassPlanField, meeting?: number, message: string }
+
+/**
+ * The rules of a class plan, the same for the staff form and the API: the course is in
+ * the catalogue; the place and the partner exist and are not archived, unless the class
+ * already has them; 1 to 500 seats; a note of at most 1000 characters; 1 to MAX_MEETINGS
+ * meetings, each ending after it starts, none in the past on a new class, and no two
+ * overlapping. A message about one meeting leaves naming it to the caller.
+ */
+export function checkClassPlan (plan: Omit<ClassInput, 'repeatWeeks'>, ctx: ClassPlanContext): ClassPlanProblem[] {
+  const problems: ClassPlanProblem[] = []
+  const add = (field: ClassPlanField, message: string, meeting?: number) => { problems.push({ field, message, ...(meeting === undefined ? {} : { meeting }) }) }
+  if (!ctx.courses.has(plan.courseSlug)) add('course', 'Vælg et kursus fra kataloget.')
+  const locationArchived = ctx.locations.get(plan.locationId)
+  if (locationArchived === undefined) add('location', 'Vælg et sted.')
+  else if (locationArchived && plan.locationId !== ctx.current?.locationId) add('location', 'Stedet er arkiveret. Vælg et andet sted.')
+  if (plan.partnerId !== null) {
+    const partnerArchived = ctx.partners.get(plan.partnerId)
+    if (partnerArchived === undefined) add('partner', 'Vælg en partner fra listen, eller ingen.')
+    else if (partnerArchived && plan.partnerId !== ctx.current?.partnerId) add('partner', 'Partneren er arkiveret. Vælg en anden partner, eller ingen.')
   }
+  if (!Number.isInteger(plan.capacity) || plan.capacity < 1 || plan.capacity > 500) add('capacity', 'Skriv antal pladser som et tal fra 1 til 500.')
+  if ((plan.note ?? '').length > 1000) add('note', 'Skriv højst 1000 tegn.')
+
+  if (plan.meetings.length === 0) add('meetings', 'Skriv mindst én mødegang med dato, start og slut.')
+  if (plan.meetings.length > MAX_MEETINGS) add('meetings', `Skriv højst ${MAX_MEETINGS} mødegange.`)
+  const times: Array<{ start: number, end: number }> = []
+  plan.meetings.forEach((m, i) => {
+    const start = Date.parse(m.startsAt)
+    const end = Date.parse(m.endsAt)
+    if (!(end > start)) { add('meetings', 'slut skal være efter start.', i); return }
+    if (ctx.current === null && start <= ctx.now.getTime()) add('meetings', 'tidspunktet er allerede passeret.', i)
+    times.push({ start, end })
+  })
+  times.sort((a, b) => a.start - b.start)
+  if (times.some((t, i) => i > 0 && t.start < times[i - 1]!.end)) add('meetings', 'To mødegange overlapper hinanden.')
+  return problems
+}
+
+/**
+ * Reads the staff form's plan of a class and checks it by the rules of checkClassPlan;
+ * every message in Danish, next to its field or meeting row.
+ */
+export function validateClassForm (v: ClassFormValues, ctx: ClassPlanContext): { ok: true, input: ClassInput } | { ok: false, errors: ClassErrors } {
+  const errors: ClassErrors = {}
+  const locationId = v.location === '' ? 0 : Number(v.location)
+  const partnerId = v.partner === '' ? null : Number(v.partner)
   const capacity = Number(v.capacity.trim())
-  if (!/^\d{1,4}$/.test(v.capacity.trim()) || capacity < 1 || capacity > 500) errors.capacity = 'Skriv antal pladser som et tal fra 1 til 500.'
+  if (!/^\d{1,4}$/.test(v.capacity.trim())) errors.capacity = 'Skriv antal pladser som et tal fra 1 til 500.'
   const note = v.note.trim()
-  if (note.length > 1000) errors.note = 'Skriv højst 1000 tegn.'
   const repeat = v.repeat_weeks.trim() === '' ? 1 : Number(v.repeat_weeks.trim())
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT_WEEKS) errors.repeat_weeks = `Skriv et antal uger fra 1 til ${MAX_REPEAT_WEEKS}.`
 
   const meetings: ClassInput['meetings'] = []
+  /** The form row of each meeting read. */
+  const rows: number[] = []
   const seenIds = new Set<number>()
   v.meetings.forEach((m, i) => {
     const key = `meeting_${i + 1}` as const
@@ -136,18 +182,22 @@ export function validateClassForm (v: ClassFormValues, ctx: ClassFormContext): {
     if (start === null || end === null) { errors[key] = `Mødegang ${i + 1}: skriv start og slut som tt.mm, fx 10.00 og 12.00.`; return }
     const startsAt = DateTime.fromISO(`${m.date}T${start}`, { zone: ZONE })
     const endsAt = DateTime.fromISO(`${m.date}T${end}`, { zone: ZONE })
-    if (endsAt <= startsAt) { errors[key] = `Mødegang ${i + 1}: slut skal være efter start.`; return }
-    if (!ctx.allowPast && startsAt.toMillis() <= ctx.now.getTime()) { errors[key] = `Mødegang ${i + 1}: tidspunktet er allerede passeret.`; return }
     meetings.push({ ...(id === undefined ? {} : { id }), startsAt: startsAt.toUTC().toISO() as string, endsAt: endsAt.toUTC().toISO() as string })
+    rows.push(i + 1)
   })
-  if (meetings.length === 0 && !Object.keys(errors).some(k => k.startsWith('meeting_'))) errors.meetings = 'Skriv mindst én mødegang med dato, start og slut.'
-  meetings.sort((a, b) => a.startsAt.localeCompare(b.startsAt))
-  for (let i = 1; i < meetings.length; i++) {
-    if (meetings[i]!.startsAt < meetings[i - 1]!.endsAt) errors.meetings = 'To mødegange overlapper hinanden.'
+
+  const plan = { courseSlug: v.course, locationId, partnerId, capacity, isPublic: v.is_public, waitlistMode: v.waitlist_mode === 'call' ? 'call' as const : 'auto' as const, note: note === '' ? null : note, meetings }
+  const rowErrors = Object.keys(errors).some(k => k.startsWith('meeting_'))
+  for (const p of checkClassPlan(plan, ctx)) {
+    if (p.meeting !== undefined) errors[`meeting_${rows[p.meeting]!}`] ??= `Mødegang ${rows[p.meeting]!}: ${p.message}`
+    // No meeting read because every row written has a mistake: the rows say so.
+    else if (p.field === 'meetings' && meetings.length === 0 && rowErrors) continue
+    else errors[p.field] ??= p.message
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors }
-  return { ok: true, input: { courseSlug: v.course, locationId, partnerId, capacity, isPublic: v.is_public, waitlistMode: v.waitlist_mode === 'call' ? 'call' : 'auto', note: note === '' ? null : note, repeatWeeks: repeat, meetings } }
+  meetings.sort((a, b) => a.startsAt.localeCompare(b.startsAt))
+  return { ok: true, input: { ...plan, repeatWeeks: repeat, meetings } }
 }
 
 /** The most weeks "Kopiér holdet" moves a class's meetings forward: two years. */

@@ -1,12 +1,13 @@
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Eta } from 'eta'
 import QRCode from 'qrcode'
-import { viewsDir } from '../plugins/view.ts'
-import { buildCalendar } from '../services/calendar-service.ts'
+import { buildCalendar } from '../domain/calendar.ts'
 import { type Block, type MailContext, type MailContent, composeMail } from './content.ts'
 import { type MailMessage, WITH_CALENDAR } from './messages.ts'
 
-const eta = new Eta({ views: resolve(viewsDir, 'emails'), cache: true, autoEscape: true, autoTrim: [false, 'nl'] })
+/** The e-mail templates: views/emails, beside the pages' views. */
+const eta = new Eta({ views: resolve(dirname(fileURLToPath(import.meta.url)), '../../views/emails'), cache: true, autoEscape: true, autoTrim: [false, 'nl'] })
 
 export interface Attachment { filename: string, contentType: string, content: string | Buffer, cid?: string }
 

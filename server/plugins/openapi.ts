@@ -1,8 +1,23 @@
 import fastifySwagger from '@fastify/swagger'
+import { Type } from '@sinclair/typebox'
 import type { FastifySchema } from 'fastify'
 import fp from 'fastify-plugin'
 import { API_SCOPES, SCOPE_TEXT, TOKEN_MAX_MONTHS, isApiScope } from '../domain/api-token.ts'
-import { errorAnswer } from '../routes/api/api-errors.ts'
+
+/** Every API error: { error: { status, code, message, ...more } }; message in Danish, code stable. */
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    status: Type.Integer(),
+    code: Type.String(),
+    message: Type.String(),
+    scope: Type.Optional(Type.String()),
+    field: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    details: Type.Optional(Type.Unknown())
+  })
+})
+
+/** The error body with what it means for one operation, for a route's `response` list. */
+export const errorAnswer = (description: string) => ({ ...ErrorBody, description })
 
 const scopeList = API_SCOPES.map(s => `- \`${s}\`: ${SCOPE_TEXT[s].english}`).join('\n')
 

@@ -6,7 +6,7 @@ import { type BookingWithPerson, findBookingById, listActiveBookings } from '../
 import { findClassSummaries, findClassSummary } from '../repositories/class-repository.ts'
 import { findCourse } from '../repositories/course-repository.ts'
 import { listActiveSubscriptions, recordNotices } from '../repositories/interest-repository.ts'
-import { seatGivenAt } from './calendar-service.ts'
+import { seatGivenAt } from '../domain/calendar.ts'
 
 /**
  * Turns changes into e-mails in the outbox. Every function here runs inside the

@@ -1,9 +1,11 @@
 import type { Db } from '../db/connection.ts'
-import { type ClassInput, shiftWeeks } from '../domain/class-form.ts'
+import { type ClassInput, type ClassPlanContext, shiftWeeks } from '../domain/class-form.ts'
 import { type RepeatClash, type RoomClash, type Slot, type StaffClash, findRepeatClashes, findRoomClashes, findStaffClashes } from '../domain/clashes.ts'
-import { listMeetingsOverlapping } from '../repositories/class-repository.ts'
+import { findClassRow, listMeetingsOverlapping } from '../repositories/class-repository.ts'
 import { listStaffMeetingsOverlapping } from '../repositories/class-staff-repository.ts'
-import { findLocation } from '../repositories/location-repository.ts'
+import { listCourses } from '../repositories/course-repository.ts'
+import { findLocation, listAllLocations } from '../repositories/location-repository.ts'
+import { listAllPartners } from '../repositories/partner-repository.ts'
 
 /**
  * Planning clashes are read, not locked: they are warnings a leader may overrule, so a
@@ -38,4 +40,21 @@ export async function findStaffClashesOfClass (db: Db, classId: number, meetings
   if (meetings.length === 0 || staffUserIds.length === 0) return []
   const { from, to } = span(meetings)
   return findStaffClashes(classId, meetings, await listStaffMeetingsOverlapping(db, staffUserIds, from, to), now)
+}
+
+/**
+ * What checkClassPlan checks a plan against, for the staff form and the API alike: the
+ * catalogue, every place and partner, and the class being changed (`classId`), if any.
+ */
+export async function getClassPlanContext (db: Db, classId: number | null, now: Date = new Date()): Promise<ClassPlanContext> {
+  const [courses, locations, partners, current] = await Promise.all([
+    listCourses(db), listAllLocations(db), listAllPartners(db), classId === null ? undefined : findClassRow(db, classId)
+  ])
+  return {
+    courses: new Set(courses.map(c => c.slug)),
+    locations: new Map(locations.map(l => [l.id, l.archived_at !== null])),
+    partners: new Map(partners.map(p => [p.id, p.archived_at !== null])),
+    current: current ? { locationId: current.location_id, partnerId: current.partner_id } : null,
+    now
+  }
 }

@@ -4,13 +4,20 @@ import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { findClassSummaries, lockClass } from '../repositories/class-repository.ts'
 import { assignStaff, listClassIdsOfStaff, unassignStaff } from '../repositories/class-staff-repository.ts'
+import { findStaffUser } from '../repositories/staff-repository.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
 
-export async function assignToClass (db: Db, classId: number, staffUserId: number, task: StaffTask, by: number, now: Date = new Date()): Promise<void> {
-  await db.transaction().execute(async tx => {
+/**
+ * Sets a staff user to a class as helper or instructor. Only an active account can be set:
+ * false, and nothing changes, for a deactivated or unknown one.
+ */
+export async function assignToClass (db: Db, classId: number, staffUserId: number, task: StaffTask, by: number, now: Date = new Date()): Promise<boolean> {
+  return await db.transaction().execute(async tx => {
     if (!await lockClass(tx, classId)) throw new DomainError('class_not_found')
+    if ((await findStaffUser(tx, staffUserId))?.active !== 1) return false
     await assignStaff(tx, classId, staffUserId, task)
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: by, action: 'staff_assigned', subject_type: 'class', subject_id: classId, detail: `staff_user=${staffUserId} task=${task}` })
+    return true
   })
 }
 

@@ -62,6 +62,15 @@ describe('the OpenAPI document, read by independent tools, and the API keeping t
     expect(Object.keys(list.properties?.bookings?.items?.properties ?? {})).toEqual(expect.arrayContaining(['name', 'phone', 'email', 'birthYear', 'needs', 'bookedBy']))
   })
 
+  it('documents the 422 of a class plan as invalid_class with the field it is about', async () => {
+    const doc = await servedOpenApi(t.app) as unknown as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: { properties?: { error?: { required?: string[], properties?: Record<string, { enum?: string[] }> } } } }> }> }>> }
+    for (const [path, method] of [['/api/v1/classes', 'post'], ['/api/v1/classes/{id}', 'patch']] as const) {
+      const error = doc.paths[path]?.[method]?.responses['422']?.content?.['application/json']?.schema?.properties?.error
+      expect(error?.required, `${method} ${path}`).toEqual(expect.arrayContaining(['code', 'field', 'message']))
+      expect(error?.properties?.code?.enum, `${method} ${path}`).toEqual(['invalid_class'])
+    }
+  })
+
   it('answers bad path ids with 400 invalid_params', async () => {
     for (const id of ['abc', '0']) {
       for (const [method, path] of [['get', `/api/v1/classes/${id}`], ['get', `/api/v1/classes/${id}/bookings`], ['post', `/api/v1/classes/${id}/cancel`]] as const) {

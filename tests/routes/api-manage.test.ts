@@ -2,6 +2,7 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLocation, createStaff } from '../helpers/factories.ts'
 import { buildTestApp, createApiTokenViaForm, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
+import { insertPartner } from '../../server/repositories/partner-repository.ts'
 import { recordApiResponses } from '../helpers/openapi-check.ts'
 
 describe('the token-protected API', () => {
@@ -51,6 +52,40 @@ describe('the token-protected API', () => {
     expect(unknown.body.error.code).toBe('invalid_class')
     const backwards = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send({ ...classBody(), meetings: [{ start: '2030-03-05T12:00:00+01:00', end: '2030-03-05T10:00:00+01:00' }] })
     expect(backwards.status).toBe(422)
+  })
+
+  it('refuses what the staff form refuses, with 422 invalid_class naming the field', async () => {
+    const post = (body: object) => api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send(body)
+    const unknown = await post({ ...classBody(), courseSlug: 'findes-ikke' })
+    expect(unknown.body.error).toMatchObject({ status: 422, code: 'invalid_class', field: 'courseSlug' })
+    const backwards = await post({ ...classBody(), meetings: [classBody().meetings[0], { start: '2030-04-02T12:00:00+02:00', end: '2030-04-02T10:00:00+02:00' }] })
+    expect(backwards.body.error).toMatchObject({ status: 422, code: 'invalid_class', field: 'meetings[1]' })
+    const overlapping = await post({ ...classBody(), meetings: [{ start: '2030-03-05T10:00:00+01:00', end: '2030-03-05T12:00:00+01:00' }, { start: '2030-03-05T11:00:00+01:00', end: '2030-03-05T13:00:00+01:00' }] })
+    expect(overlapping.status).toBe(422)
+    expect(overlapping.body.error).toMatchObject({ code: 'invalid_class', field: 'meetings' })
+
+    const now = new Date().toISOString()
+    const archived = await insertPartner(t.db, { name: 'Lukket klub', contact: null, note: null, archived_at: now, created_at: now })
+    const withArchived = await post({ ...classBody(), partnerId: archived })
+    expect(withArchived.status).toBe(422)
+    expect(withArchived.body.error).toMatchObject({ code: 'invalid_class', field: 'partnerId' })
+    const closedPlace = await createLocation(t.db, { name: 'Lukket filial', archived_at: now })
+    expect((await post({ ...classBody(), locationId: closedPlace })).body.error).toMatchObject({ status: 422, code: 'invalid_class', field: 'locationId' })
+
+    // A class keeps a partner archived after it was planned; it cannot be given another archived one.
+    const active = await insertPartner(t.db, { name: 'Åben klub', contact: null, note: null, archived_at: null, created_at: now })
+    const branch = await createLocation(t.db, { name: 'Filialen', street: 'Søndergade 2' })
+    const created = await post({ ...classBody(), locationId: branch, partnerId: active }).expect(201)
+    const id = created.body.id as number
+    await t.db.updateTable('partners').set({ archived_at: now }).where('id', '=', active).execute()
+    const patch = (body: object) => api().patch(`/api/v1/classes/${id}`).set('authorization', `Bearer ${token}`).send(body)
+    expect((await patch({ capacity: 2 })).body).toMatchObject({ capacity: 2, partnerId: active })
+    const other = await patch({ partnerId: archived })
+    expect(other.status).toBe(422)
+    expect(other.body.error).toMatchObject({ code: 'invalid_class', field: 'partnerId' })
+    const overlap = await patch({ meetings: [{ start: '2030-03-05T10:00:00+01:00', end: '2030-03-05T12:00:00+01:00' }, { start: '2030-03-05T11:59:00+01:00', end: '2030-03-05T13:00:00+01:00' }] })
+    expect(overlap.body.error).toMatchObject({ status: 422, code: 'invalid_class', field: 'meetings' })
+    expect((await api().get(`/api/v1/classes/${id}`).set('authorization', `Bearer ${token}`)).body).toMatchObject({ capacity: 2, partnerId: active, meetings: [{ start: '2030-03-05T10:00:00+01:00' }, { start: '2030-04-02T10:00:00+02:00' }] })
   })
 
   it('creates a class that appears in the public catalogue, takes bookings, changes and cancels it', async () => {

@@ -149,6 +149,10 @@ describe('staff: sent e-mails and the call list', () => {
     const leader = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
     await leader.get(`/personale/e-mails/${invitation.id}`).expect(404)
     await leader.get(`/personale/e-mails/${invitation.id}/html`).expect(404)
+    await t.db.updateTable('outbox').set({ status: 'failed' }).where('id', '=', invitation.id).execute()
+    const profile = await leader.get('/personale/profil').expect(200)
+    await leader.post(`/personale/e-mails/${invitation.id}/send-igen`).type('form').send({ _csrf: csrfOf(profile.text) }).expect(404)
+    expect((await t.db.selectFrom('outbox').select('status').where('id', '=', invitation.id).executeTakeFirstOrThrow()).status).toBe('failed')
   })
 
   it('shows the call list for a day with phone numbers and needs, and ticks "called"', async () => {

@@ -2,6 +2,7 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookingInput, bookNew, createClass, createLocation, createStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
+import { insertPartner } from '../../server/repositories/partner-repository.ts'
 
 const person = (n: number) => bookingInput({ name: `Deltager ${n}`, phone: `+45${60000000 + n}`, needsHearingLoop: n === 1 })
 
@@ -47,6 +48,44 @@ describe('planning classes', () => {
     expect(res.text).toContain('value="mange"')
     expect(res.text).toContain('value="2030-03-05"')
     expect(res.text).toContain(`<option value="${library}" selected>`)
+  })
+
+  it('refuses overlapping meetings and an archived partner or place, but keeps those a class already has', async () => {
+    const now = new Date().toISOString()
+    const closed = await insertPartner(t.db, { name: 'Lukket klub', contact: null, note: null, archived_at: now, created_at: now })
+    const open = await insertPartner(t.db, { name: 'Åben klub', contact: null, note: null, archived_at: null, created_at: now })
+    const closedPlace = await createLocation(t.db, { name: 'Lukket filial', archived_at: now })
+    const branch = await createLocation(t.db, { name: 'Filialen' })
+    const fields = { course: 'digital-post-laes-og-svar', location: String(branch), capacity: '10', meeting_date_1: '2030-02-05', meeting_start_1: '10.00', meeting_end_1: '12.00' }
+
+    const overlap = await post('/personale/hold/ny', { ...fields, meeting_date_2: '2030-02-05', meeting_start_2: '11.00', meeting_end_2: '13.00' })
+    expect(overlap.status).toBe(400)
+    expect(overlap.text).toContain('To mødegange overlapper hinanden.')
+    const archived = await post('/personale/hold/ny', { ...fields, partner: String(closed) })
+    expect(archived.status).toBe(400)
+    expect(archived.text).toContain('Partneren er arkiveret. Vælg en anden partner, eller ingen.')
+    const archivedPlace = await post('/personale/hold/ny', { ...fields, location: String(closedPlace) })
+    expect(archivedPlace.status).toBe(400)
+    expect(archivedPlace.text).toContain('Stedet er arkiveret. Vælg et andet sted.')
+
+    const created = await post('/personale/hold/ny', { ...fields, partner: String(open) })
+    expect(created.status).toBe(303)
+    const id = Number(/\/personale\/hold\/(\d+)/.exec(String(created.headers.location))?.[1])
+    await t.db.updateTable('partners').set({ archived_at: now }).where('id', '=', open).execute()
+    const form = await agent.get(`/personale/hold/${id}/ret`)
+    expect(form.text).toContain(`<option value="${open}" selected>Åben klub</option>`)
+    expect(form.text).not.toContain('Lukket klub')
+    const edit = (partner: number) => agent.post(`/personale/hold/${id}/ret`).type('form').send({
+      _csrf: csrfOf(form.text),
+      ...fields,
+      capacity: '11',
+      partner: String(partner),
+      version: /name="version" value="(\d+)"/.exec(form.text)?.[1] ?? '',
+      meeting_id_1: /name="meeting_id_1" value="(\d+)"/.exec(form.text)?.[1] ?? ''
+    })
+    expect((await edit(closed)).status).toBe(400)
+    expect((await edit(open)).status).toBe(303)
+    expect(await t.db.selectFrom('classes').select(['capacity', 'partner_id']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ capacity: 11, partner_id: open })
   })
 
   it('creates a class with two meetings that citizens can book at once', async () => {

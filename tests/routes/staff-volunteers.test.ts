@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { getStaffClasses } from '../../server/services/volunteer-service.ts'
+import { assignToClass, getStaffClasses } from '../../server/services/volunteer-service.ts'
 import { bookingInput, createClass, createLocation, createStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
 
@@ -55,6 +55,32 @@ describe('volunteers and instructors', () => {
     const actions = (await t.db.selectFrom('audit_log').select('action').execute()).map(a => a.action)
     expect(actions.filter(a => a === 'staff_assigned')).toHaveLength(3)
     expect(actions).toContain('staff_unassigned')
+    await t.app.close()
+  })
+
+  it('are assigned only while their account is active, whoever asks', async () => {
+    const t = await buildTestApp()
+    const leaderLogin = await createStaff(t.db, 'leader')
+    const leader = await signedInAgent(t.app, leaderLogin)
+    await createStaff(t.db, 'volunteer', 'frida@bib.dk')
+    const ids = await t.db.selectFrom('staff_users').select(['id', 'email']).execute()
+    const fridaId = ids.find(u => u.email === 'frida@bib.dk')!.id
+    const leaderId = ids.find(u => u.email === leaderLogin.email)!.id
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    await t.db.updateTable('staff_users').set({ active: 0 }).where('id', '=', fridaId).execute()
+
+    const page = await leader.get(`/personale/hold/${classId}`)
+    const res = await leader.post(`/personale/hold/${classId}/personale`).type('form').send({ _csrf: csrfOf(page.text), staff_user_id: String(fridaId), task: 'helper' })
+    expect(res.status).toBe(303)
+    expect(res.headers.location).toBe(`/personale/hold/${classId}`)
+    expect(await assignToClass(t.db, classId, fridaId, 'helper', leaderId)).toBe(false)
+    expect(await assignToClass(t.db, classId, 999999, 'helper', leaderId)).toBe(false)
+    expect(await t.db.selectFrom('class_staff').selectAll().execute()).toEqual([])
+    expect(await t.db.selectFrom('audit_log').select('id').where('action', '=', 'staff_assigned').execute()).toEqual([])
+
+    await t.db.updateTable('staff_users').set({ active: 1 }).where('id', '=', fridaId).execute()
+    expect(await assignToClass(t.db, classId, fridaId, 'helper', leaderId)).toBe(true)
+    expect(await t.db.selectFrom('class_staff').select('staff_user_id').execute()).toEqual([{ staff_user_id: fridaId }])
     await t.app.close()
   })
 })

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import { toOffsetIso } from '../../domain/time.ts'
-import { buildCalendar, FEED_REFRESH_SECONDS } from '../../services/calendar-service.ts'
+import { buildCalendar, FEED_REFRESH_SECONDS } from '../../domain/calendar.ts'
 import { listUpcomingClasses } from '../../services/class-query-service.ts'
 
 const ClassJson = Type.Object({

@@ -2,20 +2,18 @@ import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import { DateTime } from 'luxon'
 import { type BookingFormValues, EMPTY_BOOKING_FORM, validateBookingForm } from '../../domain/booking-form.ts'
-import type { ClassInput } from '../../domain/class-form.ts'
+import { type ClassInput, type ClassPlanField, checkClassPlan } from '../../domain/class-form.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { toOffsetIso } from '../../domain/time.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
+import { errorAnswer } from '../../plugins/openapi.ts'
 import { listActiveBookings } from '../../repositories/booking-repository.ts'
 import { findClassRow, findClassSummary } from '../../repositories/class-repository.ts'
-import { findCourse } from '../../repositories/course-repository.ts'
-import { findLocation } from '../../repositories/location-repository.ts'
-import { findPartner } from '../../repositories/partner-repository.ts'
 import { bookSeat } from '../../services/booking-service.ts'
 import { cancelClass, createClasses, updateClass } from '../../services/class-service.ts'
-import { findPlanClashes } from '../../services/planning-service.ts'
+import { findPlanClashes, getClassPlanContext } from '../../services/planning-service.ts'
 import { parseId } from '../params.ts'
-import { BadId, apiError, errorAnswer } from './api-errors.ts'
+import { BadId, apiError } from './api-errors.ts'
 
 // Ids are 32-bit integers in the database (PostgreSQL refuses larger numbers for them);
 // a larger id in a path is read as 0, which no class has.
@@ -74,7 +72,19 @@ const ManagedClass = Type.Object({
 })
 
 const NOT_FOUND = errorAnswer('No class has this id (`class_not_found`).')
-const INVALID_CLASS = errorAnswer('The course, place or partner does not exist, or a meeting ends before it starts or starts in the past (`invalid_class`, the field first in `message`).')
+/** The staff form's field names in the API's words; one meeting is meetings[i], its place in the request. */
+const API_FIELDS: Record<ClassPlanField, string> = { course: 'courseSlug', location: 'locationId', partner: 'partnerId', capacity: 'capacity', note: 'note', meetings: 'meetings' }
+const INVALID_CLASS = {
+  ...Type.Object({
+    error: Type.Object({
+      status: Type.Integer(),
+      code: Type.String({ enum: ['invalid_class'] }),
+      field: Type.String({ description: 'The field the rule is about: `courseSlug`, `locationId`, `partnerId`, `capacity`, `note`, `meetings` (none, too many, or two overlapping), or one meeting as `meetings[i]`, its place in the request.' }),
+      message: Type.String({ description: 'In Danish, starting with the field.' })
+    })
+  }),
+  description: 'The plan breaks a rule the staff form keeps too (`invalid_class`, the field in `field`): the course is not in the catalogue; the place or partner does not exist or is archived (a class keeps one archived since it was planned); a meeting ends before it starts or, on a new class, has begun; two meetings overlap.'
+}
 
 const Person = Type.Union([Type.String(), Type.Null()])
 const BookingList = Type.Object({
@@ -130,19 +140,12 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     }
   }
 
-  /** Checks what the schema cannot: that course, place and partner exist and meetings make sense. */
-  async function checkClass (body: Static<typeof CreateClassBody>, isNew: boolean): Promise<string | undefined> {
-    if (!await findCourse(fastify.db, body.courseSlug)) return `courseSlug: kurset "${body.courseSlug}" findes ikke i kataloget`
-    const location = await findLocation(fastify.db, body.locationId)
-    if (!location || (isNew && location.archived_at !== null)) return `locationId: stedet ${body.locationId} findes ikke, eller det er arkiveret`
-    if (body.partnerId != null && !await findPartner(fastify.db, body.partnerId)) return `partnerId: partneren ${body.partnerId} findes ikke`
-    for (const [i, m] of body.meetings.entries()) {
-      const start = DateTime.fromISO(m.start)
-      const end = DateTime.fromISO(m.end)
-      if (!start.isValid || !end.isValid || end <= start) return `meetings[${i}]: slut skal ligge efter start`
-      if (isNew && start.toMillis() <= Date.now()) return `meetings[${i}]: start ligger i fortiden`
-    }
-    return undefined
+  /** The rules the schema cannot check, the staff form's own (`classId`: the class changed, null for a new one). */
+  async function checkClass (body: Static<typeof CreateClassBody>, classId: number | null): Promise<{ field: string, message: string } | undefined> {
+    const problem = checkClassPlan(toPlan(body), await getClassPlanContext(fastify.db, classId))[0]
+    if (!problem) return undefined
+    const field = problem.meeting === undefined ? API_FIELDS[problem.field] : `meetings[${problem.meeting}]`
+    return { field, message: `${field}: ${problem.message}` }
   }
 
   /** The same room rule as the staff form: another class in the room at the same time is refused unless allowed. */
@@ -156,7 +159,8 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     }
   }
 
-  const toInput = (body: Static<typeof CreateClassBody>): Omit<ClassInput, 'repeatWeeks'> => ({
+  /** The body as a plan, meetings in the request's order (so a problem can name meetings[i]). */
+  const toPlan = (body: Static<typeof CreateClassBody>): Omit<ClassInput, 'repeatWeeks'> => ({
     courseSlug: body.courseSlug,
     locationId: body.locationId,
     partnerId: body.partnerId ?? null,
@@ -164,17 +168,19 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     isPublic: body.public ?? true,
     waitlistMode: body.waitlistMode ?? 'auto',
     note: body.note ?? null,
-    meetings: body.meetings
-      .map(m => ({ ...(m.id === undefined ? {} : { id: m.id }), startsAt: DateTime.fromISO(m.start).toUTC().toISO() as string, endsAt: DateTime.fromISO(m.end).toUTC().toISO() as string }))
-      .sort((a, b) => a.startsAt.localeCompare(b.startsAt))
+    meetings: body.meetings.map(m => ({ ...(m.id === undefined ? {} : { id: m.id }), startsAt: DateTime.fromISO(m.start).toUTC().toISO() ?? m.start, endsAt: DateTime.fromISO(m.end).toUTC().toISO() ?? m.end }))
   })
+  const toInput = (body: Static<typeof CreateClassBody>): Omit<ClassInput, 'repeatWeeks'> => {
+    const plan = toPlan(body)
+    return { ...plan, meetings: [...plan.meetings].sort((a, b) => a.startsAt.localeCompare(b.startsAt)) }
+  }
 
   fastify.post<{ Body: Static<typeof CreateClassBody> }>('/api/v1/classes', {
     config: { scope: 'classes:write' },
     schema: { tags: ['classes'], operationId: 'createClass', summary: 'Create a class', body: CreateClassBody, response: { 201: ManagedClass, 400: BadId, 409: errorAnswer('The room is taken by another class at the same time (`room_clash`, the other classes in `details`); send `allowRoomClash: true` to plan it anyway.'), 422: INVALID_CLASS } }
   }, async (request, reply) => {
-    const problem = await checkClass(request.body, true)
-    if (problem) return await apiError(reply, 422, 'invalid_class', problem)
+    const problem = await checkClass(request.body, null)
+    if (problem) return await apiError(reply, 422, 'invalid_class', problem.message, undefined, { field: problem.field })
     const clash = await roomClash(toInput(request.body), null, request.body.allowRoomClash === true)
     if (clash) return await apiError(reply, 409, 'room_clash', clash.message, clash.details)
     const [id] = await createClasses(fastify.db, { ...toInput(request.body), repeatWeeks: 1 }, request.apiCaller?.ownerId ?? null)
@@ -207,13 +213,13 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     const current = await managedClass(id)
     if (!current) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
     const merged = { courseSlug: current.courseSlug, locationId: current.locationId, partnerId: current.partnerId, capacity: current.capacity, public: current.public, waitlistMode: current.waitlistMode as 'auto' | 'call', note: current.note, meetings: current.meetings, ...changes }
-    const problem = await checkClass(merged, false)
+    const problem = await checkClass(merged, id)
     // Only a new time or place can make a new clash: a change of seats never asks again.
     if (!problem && (changes.meetings !== undefined || changes.locationId !== undefined)) {
       const clash = await roomClash(toInput(merged), id, allowRoomClash === true)
       if (clash) return await apiError(reply, 409, 'room_clash', clash.message, clash.details)
     }
-    if (problem) return await apiError(reply, 422, 'invalid_class', problem)
+    if (problem) return await apiError(reply, 422, 'invalid_class', problem.message, undefined, { field: problem.field })
     try {
       await updateClass(fastify.db, id, toInput(merged), request.apiCaller?.ownerId ?? null, { expectedVersion: version, allowCapacityBelowSeatsTaken })
     } catch (error) {

@@ -6,7 +6,7 @@ import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { addressKeyer } from '../../domain/address-key.ts'
 import { type BookingLimits, bookSeat, cancelBooking, getBookingPage } from '../../services/booking-service.ts'
-import { buildCalendar, seatGivenAt } from '../../services/calendar-service.ts'
+import { buildCalendar, seatGivenAt } from '../../domain/calendar.ts'
 import { type ClassPage, getClassPage } from '../../services/class-query-service.ts'
 import { isTokenShaped, parseId } from '../params.ts'
 

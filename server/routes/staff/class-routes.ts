@@ -13,7 +13,7 @@ import { toCard } from '../../services/class-query-service.ts'
 import { cancelClass, createClasses, setClassPublic, updateClass } from '../../services/class-service.ts'
 import { findBursts } from '../../domain/bursts.ts'
 import { clashKeys, clashesConfirmed } from '../../domain/clashes.ts'
-import { type PlanClashes, findPlanClashes, findStaffClashesOfClass } from '../../services/planning-service.ts'
+import { type PlanClashes, findPlanClashes, findStaffClashesOfClass, getClassPlanContext } from '../../services/planning-service.ts'
 import { parseId, queryString } from '../params.ts'
 import { listAssigned } from '../../repositories/class-staff-repository.ts'
 import { listStaffUsers } from '../../repositories/staff-repository.ts'
@@ -77,15 +77,9 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     })
   }
 
-  async function validate (values: ClassFormValues, allowPast: boolean) {
-    const ctx = await formContext(Number(values.location), values.partner === '' ? null : Number(values.partner))
-    return validateClassForm(values, {
-      courses: new Set(ctx.courses.map(c => c.slug)),
-      locations: new Set(ctx.locations.map(l => l.id)),
-      partners: new Set(ctx.partners.map(p => p.id)),
-      now: new Date(),
-      allowPast
-    })
+  /** The plan of a new class (classId null) or of a change, by the same rules as the API's. */
+  async function validate (values: ClassFormValues, classId: number | null) {
+    return validateClassForm(values, await getClassPlanContext(fastify.db, classId))
   }
 
   fastify.get('/personale/hold/ny', leader, async (request, reply) => {
@@ -105,7 +99,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post('/personale/hold/ny', leader, async (request, reply) => {
     const values = readClassForm(request.body)
     if (!fastify.checkCsrf(request)) return await renderForm(reply, { id: null }, values, {}, 403, STALE_FORM)
-    const result = await validate(values, false)
+    const result = await validate(values, null)
     if (!result.ok) return await renderForm(reply, { id: null }, values, result.errors, 400)
     const clashes = await findPlanClashes(fastify.db, result.input, null)
     if (!clashesConfirmed([...clashes.room, ...clashes.repeat], values.clash_ok)) return await renderForm(reply, { id: null, clashes }, values, {}, 409)
@@ -166,7 +160,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     if (id === undefined || !await findClassRow(fastify.db, id)) return reply.callNotFound()
     const values = readClassForm(request.body)
     if (!fastify.checkCsrf(request)) return await renderForm(reply, { id }, values, {}, 403, STALE_FORM)
-    const result = await validate(values, true)
+    const result = await validate(values, id)
     if (!result.ok) return await renderForm(reply, { id }, values, result.errors, 400)
     const clashes = await findPlanClashes(fastify.db, result.input, id)
     if (!clashesConfirmed(clashes.room, values.clash_ok)) return await renderForm(reply, { id, clashes }, values, {}, 409)

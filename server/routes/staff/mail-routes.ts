@@ -3,8 +3,8 @@ import type { OutboxRow, OutboxStatus } from '../../db/schema.ts'
 import { KIND_LABELS, type MailKind } from '../../mail/messages.ts'
 import { messageOf } from '../../mail/outbox.ts'
 import { type RenderedMail, renderMail } from '../../mail/render.ts'
-import { insertAuditEntry } from '../../repositories/audit-repository.ts'
-import { countOutboxByStatus, findOutboxMessage, listOutboxMessages, requeueMessage } from '../../repositories/outbox-repository.ts'
+import { countOutboxByStatus, listOutboxMessages } from '../../repositories/outbox-repository.ts'
+import { findReadableMessage, resendMessage } from '../../services/outbox-service.ts'
 import { parseId, queryString } from '../params.ts'
 
 export const STATUS_LABELS: Record<OutboxStatus, string> = {
@@ -54,15 +54,10 @@ const mailRoutes: FastifyPluginAsync = async (fastify) => {
     })
   })
 
-  /**
-   * One message, if this staff user may read it. An invitation e-mail carries a link that
-   * sets a staff account's password, so only admins (who send them) may open one.
-   */
+  /** One message, if this staff user may read it. */
   async function loadMessage (request: FastifyRequest, idParam: string) {
     const id = parseId(idParam)
-    const row = id === undefined ? undefined : await findOutboxMessage(fastify.db, id)
-    if (row?.kind === 'staff_invitation' && request.staff?.role !== 'admin') return undefined
-    return row
+    return id === undefined || !request.staff ? undefined : await findReadableMessage(fastify.db, request.staff, id)
   }
 
   async function renderMessage (reply: FastifyReply, row: OutboxRow, notice: { resent?: boolean, formMessage?: string } = {}, status = 200) {
@@ -101,12 +96,7 @@ const mailRoutes: FastifyPluginAsync = async (fastify) => {
     const row = await loadMessage(request, request.params.id)
     if (!row) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await renderMessage(reply, row, { formMessage: 'Siden var for gammel. Tryk på knappen igen.' }, 403)
-    const now = new Date()
-    await fastify.db.transaction().execute(async tx => {
-      if (await requeueMessage(tx, row.id, now.toISOString())) {
-        await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: request.staff?.id ?? null, action: 'email_resent', subject_type: 'outbox', subject_id: row.id, detail: `was=${row.status}` })
-      }
-    })
+    if (!request.staff || !await resendMessage(fastify.db, request.staff, row.id)) return reply.callNotFound()
     return await reply.redirect(`/personale/e-mails/${row.id}?sendt=1`, 303)
   })
 }

@@ -25,10 +25,9 @@ const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
     const staffUserId = parseId(body?.staff_user_id)
     if (classId === undefined) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
-    const person = staffUserId === undefined ? undefined : await findStaffUser(fastify.db, staffUserId)
-    if (!person || person.active !== 1 || staffUserId === undefined) return await reply.redirect(`/personale/hold/${classId}`, 303)
     const task: StaffTask = body?.task === 'instructor' ? 'instructor' : 'helper'
-    await assignToClass(fastify.db, classId, staffUserId, task, request.staff?.id ?? 0)
+    // Someone deactivated meanwhile (or no one chosen) is not set: back to the class as it is.
+    if (staffUserId === undefined || !await assignToClass(fastify.db, classId, staffUserId, task, request.staff?.id ?? 0)) return await reply.redirect(`/personale/hold/${classId}`, 303)
     return await reply.redirect(`/personale/hold/${classId}?gemt=1#personale`, 303)
   })
 

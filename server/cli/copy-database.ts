@@ -3,9 +3,9 @@ import { DateTime } from 'luxon'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import { ZONE } from '../domain/time.ts'
 import { buildReport } from '../services/report-service.ts'
-import type { Db } from './connection.ts'
-import { FolderMigrationProvider, migrateToLatest } from './migrate.ts'
-import type { Database } from './schema.ts'
+import type { Db } from '../db/connection.ts'
+import { FolderMigrationProvider, migrateToLatest } from '../db/migrate.ts'
+import type { Database } from '../db/schema.ts'
 
 /**
  * Moving house: copies an installation's SQLite file into an empty PostgreSQL database,

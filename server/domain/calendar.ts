@@ -2,8 +2,7 @@ import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator'
 import { DateTime } from 'luxon'
 import { tzlib_get_ical_block as vtimezone } from 'timezones-ical-library'
 import type { MeetingRow } from '../db/schema.ts'
-import type { ClassSummary } from '../repositories/class-repository.ts'
-import { ZONE } from '../domain/time.ts'
+import { ZONE } from './time.ts'
 
 /** A person's own booking, as its calendar shows it. */
 export interface BookingCalendar {
@@ -57,7 +56,14 @@ function vtimezoneFor (tz: string): string | null {
 }
 
 /** What a calendar needs of a class; a class summary or an e-mail's class facts. */
-export type CalendarClass = Pick<ClassSummary, 'id' | 'courseTitle' | 'locationName' | 'room' | 'street' | 'postalCode' | 'city'> & {
+export interface CalendarClass {
+  id: number
+  courseTitle: string
+  locationName: string
+  room: string | null
+  street: string
+  postalCode: string
+  city: string
   meetings: Array<Pick<MeetingRow, 'id' | 'starts_at' | 'ends_at'>>
   /** Absent in e-mails queued before calendars carried versions: 0 and no LAST-MODIFIED. */
   calendarSequence?: number
