@@ -1,4 +1,5 @@
 import { Migrator } from 'kysely'
+import { DateTime } from 'luxon'
 import request from 'supertest'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { FolderMigrationProvider, migrateToLatest } from '../../server/db/migrate.ts'
@@ -6,10 +7,14 @@ import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
 import { buildTestApp, createApiTokenViaForm, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
 import { recordApiResponses } from '../helpers/openapi-check.ts'
+import { ZONE } from '../../server/domain/time.ts'
 import { newDatabase, newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
 
 /** What a token without bookings:read must never see, in any answer. */
 const PERSONAL = ['Grethe', 'Hansen', '12345678', 'grethe@example.dk', '1948', 'Kørestol', 'Lone', 'lone@example.dk', 'Ruth']
+
+/** A date some days from today as the form reads it: a Copenhagen date (near midnight UTC is already tomorrow there). */
+const dayInCopenhagen = (days: number): string => DateTime.now().setZone(ZONE).plus({ days }).toISODate() as string
 
 describe('API tokens: scopes, expiry and an owner', () => {
   let t: TestApp
@@ -75,7 +80,7 @@ describe('API tokens: scopes, expiry and an owner', () => {
     expect(page.text).toContain('name="scope_bookings_read"')
     const defaultExpiry = /name="expires_on" type="date" value="(\d{4}-\d{2}-\d{2})"/.exec(page.text)?.[1]
     expect(defaultExpiry).toBeDefined()
-    const inAYear = new Date(Date.now() + 365 * 86400_000).toISOString().slice(0, 10)
+    const inAYear = dayInCopenhagen(365)
     expect(Math.abs(Date.parse(defaultExpiry ?? '') - Date.parse(inAYear))).toBeLessThanOrEqual(2 * 86400_000)
     const post = async (fields: Record<string, string>) => await admin.post('/personale/api-noegler').type('form').send({ _csrf: csrfOf(page.text), name: 'Forkert', ...fields })
     const before = (await t.db.selectFrom('api_tokens').select('id').execute()).length
@@ -83,13 +88,13 @@ describe('API tokens: scopes, expiry and an owner', () => {
     expect(noScope.status).toBe(400)
     expect(noScope.text).toContain('Vælg mindst én rettighed')
     expect((await post({ scope_classes_read: '1', expires_on: '2020-01-01' })).status).toBe(400)
-    expect((await post({ scope_classes_read: '1', expires_on: new Date(Date.now() + 800 * 86400_000).toISOString().slice(0, 10) })).status).toBe(400)
+    expect((await post({ scope_classes_read: '1', expires_on: dayInCopenhagen(800) })).status).toBe(400)
     expect((await post({ scope_classes_read: '1', expires_on: '' })).status).toBe(400)
     expect((await t.db.selectFrom('api_tokens').select('id').execute()).length).toBe(before)
   })
 
   it('an expired token gets 401, and the list says it has expired', async () => {
-    const tomorrow = new Date(Date.now() + 86400_000).toISOString().slice(0, 10)
+    const tomorrow = dayInCopenhagen(1)
     const token = await createApiTokenViaForm(admin, { name: 'Kortlivet', scopes: ['classes:read'], expiresOn: tomorrow })
     await api().get(`/api/v1/classes/${classId}`).set(bearer(token)).expect(200)
     vi.useFakeTimers({ toFake: ['Date'] })
