@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { DomainError } from '../../domain/errors.ts'
+import { DOMAIN_MESSAGES } from '../../domain/error-messages.ts'
 import { hasRole } from '../../domain/staff.ts'
-import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { isAssigned } from '../../repositories/class-staff-repository.ts'
 import { findParticipant } from '../../repositories/participant-repository.ts'
 import { bookSeat } from '../../services/booking-service.ts'

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { DomainError } from '../../domain/errors.ts'
+import { DOMAIN_MESSAGES } from '../../domain/error-messages.ts'
 import { formatPhone } from '../../domain/phone.ts'
-import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { searchParticipants } from '../../repositories/participant-repository.ts'
 import { type ParticipantErrors, type ParticipantValues, validateParticipantDetails } from '../../domain/booking-form.ts'
 import { correctParticipant, getParticipantPage, mergeParticipants } from '../../services/participant-service.ts'
