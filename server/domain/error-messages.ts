@@ -35,5 +35,7 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   class_changed: { status: 409, title: 'Holdet er ændret', message: 'Holdet er ændret, siden du åbnede siden. Se holdet, som det er nu, og ret det igen.' },
   meeting_has_attendance: { status: 409, title: 'Der er fremmøde', message: 'Der er registreret fremmøde på en mødegang, så den kan ikke fjernes. Ret fremmødet først.' },
   meeting_not_on_class: { status: 409, title: 'Mødegangen findes ikke', message: 'En af mødegangene hører ikke til holdet, eller den er fjernet. Genindlæs siden, og prøv igen.' },
-  capacity_below_seats_taken: { status: 409, title: 'For få pladser', message: 'Der er flere med en plads, end det nye antal pladser. Vælg mindst så mange pladser, eller vælg udtrykkeligt at sætte pladserne ned.' }
+  capacity_below_seats_taken: { status: 409, title: 'For få pladser', message: 'Der er flere med en plads, end det nye antal pladser. Vælg mindst så mange pladser, eller vælg udtrykkeligt at sætte pladserne ned.' },
+  email_taken: { status: 409, title: 'E-mailen er i brug', message: 'Der findes allerede en bruger med den e-mail.' },
+  setup_done: { status: 409, title: 'Allerede sat op', message: 'Der er allerede oprettet en administrator. Log ind med din e-mail og adgangskode.' }
 }

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { DomainError } from '../../domain/errors.ts'
 import { type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
 import { startStaffSession } from '../../plugins/auth.ts'
 import { signInRateLimit, waitMinutes } from '../../plugins/security.ts'
-import { createFirstAdmin, endStaffSessions, needsFirstAdmin, signInWithLimit, StaffError } from '../../services/staff-service.ts'
+import { createFirstAdmin, endStaffSessions, needsFirstAdmin, signInWithLimit } from '../../services/staff-service.ts'
 
 const text = (body: unknown, key: string): string => {
   const value = (body as Record<string, unknown> | undefined)?.[key]
@@ -98,7 +99,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
       startStaffSession(request, { id, session_generation: 0 })
       return await reply.redirect('/personale', 303)
     } catch (error) {
-      if (error instanceof StaffError && error.code === 'setup_done') return await reply.redirect('/personale/log-ind', 303)
+      if (error instanceof DomainError && error.code === 'setup_done') return await reply.redirect('/personale/log-ind', 303)
       throw error
     }
   })

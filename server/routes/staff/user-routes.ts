@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { DOMAIN_MESSAGES } from '../../domain/error-messages.ts'
+import { DomainError } from '../../domain/errors.ts'
 import { PASSWORD_MIN_LENGTH, ROLES, type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
 import { startStaffSession } from '../../plugins/auth.ts'
 import { signInRateLimit } from '../../plugins/security.ts'
 import { listStaffUsers } from '../../repositories/staff-repository.ts'
-import { acceptInvitation, findInvitation, inviteStaffUser, setStaffActive, StaffError } from '../../services/staff-service.ts'
+import { acceptInvitation, findInvitation, inviteStaffUser, setStaffActive } from '../../services/staff-service.ts'
 import { parseId } from '../params.ts'
 
 const text = (body: unknown, key: string): string => {
@@ -43,7 +45,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
       const { token } = await inviteStaffUser(fastify.db, result.value, request.staff?.id ?? 0)
       return await renderUsers(reply, { inviteLink: `${fastify.config.publicUrl}/personale/invitation/${token}`, invitedName: result.value.name, mailSent: fastify.config.smtpUrl !== null }, 201)
     } catch (error) {
-      if (error instanceof StaffError && error.code === 'email_taken') return await renderUsers(reply, { values, errors: { email: 'Der findes allerede en bruger med den e-mail.' } }, 409)
+      if (error instanceof DomainError && error.code === 'email_taken') return await renderUsers(reply, { values, errors: { email: DOMAIN_MESSAGES.email_taken.message } }, 409)
       throw error
     }
   })
