@@ -39,3 +39,10 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
   email_taken: { status: 409, title: 'E-mailen er i brug', message: 'Der findes allerede en bruger med den e-mail.' },
   setup_done: { status: 409, title: 'Allerede sat op', message: 'Der er allerede oprettet en administrator. Log ind med din e-mail og adgangskode.' }
 }
+
+/**
+ * A form posted without a valid CSRF token: the page was open for so long that the session
+ * (and its token) ran out, or the browser dropped the cookie. One message for every form;
+ * where the form is shown again, what was typed stays in it.
+ */
+export const STALE_FORM = { status: 403, title: 'Ikke gemt', message: 'Siden har været åben for længe, så vi har ikke gemt noget. Prøv igen.' }

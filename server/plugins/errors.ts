@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { DomainError } from '../domain/errors.ts'
-import { DOMAIN_MESSAGES } from '../domain/error-messages.ts'
+import { DOMAIN_MESSAGES, STALE_FORM } from '../domain/error-messages.ts'
 
 const isApi = (request: FastifyRequest) => request.url.startsWith('/api/')
 
@@ -107,8 +107,7 @@ declare module 'fastify' {
 
 export default fp(async (fastify) => {
   fastify.decorateReply('staleForm', async function (this: FastifyReply) {
-    return await renderError(this.request, this, 403, 'Siden var for gammel',
-      'Siden har været åben for længe, eller din browser har slettet en cookie, så vi har ikke gemt noget. Gå tilbage, genindlæs siden, og prøv igen.', 'csrf')
+    return await renderError(this.request, this, STALE_FORM.status, STALE_FORM.title, STALE_FORM.message, 'csrf')
   })
   fastify.setNotFoundHandler(async (request, reply) => {
     return await renderError(request, reply, 404, 'Siden findes ikke',
@@ -135,8 +134,7 @@ export default fp(async (fastify) => {
       return await renderError(request, reply, 429, 'Vent lidt', error.message)
     }
     if (status === 403 && error.code?.startsWith('FST_CSRF')) {
-      return await renderError(request, reply, 403, 'Siden var for gammel',
-        'Siden har været åben for længe, eller din browser har slettet en cookie. Gå tilbage, genindlæs siden, og prøv igen.')
+      return await renderError(request, reply, STALE_FORM.status, STALE_FORM.title, STALE_FORM.message)
     }
     if (error.code === 'invalid_utf8') {
       return await renderError(request, reply, 400, 'Ugyldige tegn',

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { STALE_FORM } from '../../domain/error-messages.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
 import { startStaffSession } from '../../plugins/auth.ts'
@@ -44,7 +45,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
     const email = text(request.body, 'email')
     const next = safeNext(text(request.body, 'next'))
     if (!fastify.checkCsrf(request)) {
-      return await renderSignIn(reply, 403, { email, next, error: 'Siden var for gammel. Prøv at logge ind igen.' })
+      return await renderSignIn(reply, 403, { email, next, error: STALE_FORM.message })
     }
     const result = await signInWithLimit(fastify.db, fastify.config.sessionKey, email, text(request.body, 'password'))
     if (result.state === 'paused') {
@@ -85,7 +86,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
   }, async (request, reply) => {
     const values = { name: text(request.body, 'name'), email: text(request.body, 'email') }
     const open = await needsFirstAdmin(fastify.db)
-    if (!fastify.checkCsrf(request)) return open ? await renderFirstAdmin(reply, 403, values, { form: 'Siden var for gammel. Tjek felterne, og prøv igen.' }) : await reply.staleForm()
+    if (!fastify.checkCsrf(request)) return open ? await renderFirstAdmin(reply, 403, values, { form: STALE_FORM.message }) : await reply.staleForm()
     if (!open) return await reply.redirect('/personale/log-ind', 303)
     const password = text(request.body, 'password')
     const result = validateStaffUser({ ...values, role: 'admin', password })
