@@ -41,8 +41,8 @@ export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: s
 }
 
 /**
- * A form posted without a valid CSRF token: the page was open for so long that the session
- * (and its token) ran out, or the browser dropped the cookie. One message for every form;
- * where the form is shown again, what was typed stays in it.
+ * A form posted without a valid CSRF token, mostly a page left open until the session behind
+ * its token was gone (the browser dropped the cookie, or was closed and opened again). One
+ * message for every form; where the form is shown again, what was typed stays in it.
  */
 export const STALE_FORM = { status: 403, title: 'Ikke gemt', message: 'Siden har været åben for længe, så vi har ikke gemt noget. Prøv igen.' }
