@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { createDb } from '../db/connection.ts'
 import { migrateToLatest } from '../db/migrate.ts'
+import { DomainError } from '../domain/errors.ts'
 import { validateStaffUser } from '../domain/staff.ts'
-import { createStaffUser, StaffError } from '../services/staff-service.ts'
+import { createStaffUser } from '../services/staff-service.ts'
 
 /**
  * `npm run user:create -- --email E --name N --role admin|leader|volunteer --password-stdin`
@@ -39,7 +40,7 @@ try {
     await db.destroy()
   }
 } catch (error) {
-  if (error instanceof StaffError) console.error('A staff user with that e-mail already exists.')
+  if (error instanceof DomainError && error.code === 'email_taken') console.error('A staff user with that e-mail already exists.')
   else console.error((error as Error).message)
   process.exitCode = 1
 }

@@ -30,6 +30,8 @@ export type DomainErrorCode =
   | 'meeting_has_attendance'
   | 'meeting_not_on_class'
   | 'capacity_below_seats_taken'
+  | 'email_taken'
+  | 'setup_done'
 
 /** What a broken rule was about, for a message that names it (ids and counts, no personal data). */
 export interface DomainErrorDetails { meetingIds?: number[], seatsTaken?: number }

@@ -1,42 +1,8 @@
 import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { DomainError, type DomainErrorCode } from '../domain/errors.ts'
-
-/** Danish messages for the rules a citizen can run into. */
-export const DOMAIN_MESSAGES: Record<DomainErrorCode, { status: number, title: string, message: string }> = {
-  class_not_found: { status: 404, title: 'Holdet findes ikke', message: 'Vi kan ikke finde det hold. Måske er linket forkert.' },
-  class_cancelled: { status: 409, title: 'Holdet er aflyst', message: 'Holdet er aflyst, så du kan ikke tilmelde dig. Se andre hold i oversigten.' },
-  class_started: { status: 409, title: 'Holdet er begyndt', message: 'Holdet er allerede begyndt, så du kan ikke tilmelde dig online. Se de kommende hold i oversigten.' },
-  class_not_public: { status: 404, title: 'Holdet findes ikke', message: 'Vi kan ikke finde det hold. Måske er linket forkert.' },
-  booking_not_found: { status: 404, title: 'Tilmeldingen findes ikke', message: 'Vi kan ikke finde tilmeldingen. Tjek, at du har hele linket med.' },
-  booking_already_cancelled: { status: 409, title: 'Tilmeldingen er allerede afmeldt', message: 'Tilmeldingen er allerede afmeldt.' },
-  booking_moved: { status: 409, title: 'Tilmeldingen er flyttet', message: 'Tilmeldingen er flyttet til et andet hold, så den er ikke afmeldt. Afmeld den på det nye hold, hvis det er meningen.' },
-  class_ended: { status: 409, title: 'Holdet er slut', message: 'Holdet er slut, så tilmeldingen kan ikke længere afmeldes eller flyttes.' },
-  booking_not_waiting: { status: 409, title: 'Ikke på ventelisten', message: 'Personen står ikke længere på ventelisten. Siden er opdateret.' },
-  same_participant: { status: 409, title: 'Samme deltager', message: 'Vælg en anden deltager at slå sammen med.' },
-  participant_not_found: { status: 404, title: 'Deltageren findes ikke', message: 'Vi kan ikke finde deltageren.' },
-  merge_conflict: { status: 409, title: 'Kan ikke slås sammen', message: 'Begge har en tilmelding til det samme hold. Afmeld den ene tilmelding først.' },
-  same_class: { status: 409, title: 'Samme hold', message: 'Tilmeldingen er allerede på det hold. Vælg et andet hold.' },
-  course_not_found: { status: 404, title: 'Kurset findes ikke', message: 'Vi kan ikke finde det kursus. Måske er linket forkert.' },
-  meeting_not_found: { status: 404, title: 'Mødegangen findes ikke', message: 'Vi kan ikke finde den mødegang. Gå tilbage til listen over dagens hold.' },
-  not_checkin_day: { status: 409, title: 'Ikke i dag', message: 'Der kan kun tjekkes ind på selve dagen. Bagefter kan en projektleder rette fremmødet.' },
-  meeting_not_started: { status: 409, title: 'Ikke begyndt endnu', message: 'Mødegangen er ikke begyndt endnu, så fremmødet kan ikke rettes.' },
-  booking_not_on_class: { status: 404, title: 'Ikke på holdet', message: 'Personen er ikke tilmeldt dette hold.' },
-  booking_cancelled: { status: 409, title: 'Afmeldt', message: 'Personen har meldt fra. Brug »Ny deltager ved døren«, hvis personen er kommet alligevel.' },
-  code_not_found: { status: 404, title: 'Ukendt kode', message: 'Koden findes ikke på dette hold. Tjek koden, eller find personen på listen.' },
-  participant_anonymised: { status: 409, title: 'Oplysningerne er slettet', message: 'Personens oplysninger er slettet, så personen kan ikke slås sammen med en anden.' },
-  checkin_key_reused: { status: 409, title: 'Allerede brugt', message: 'Handlingen kunne ikke gennemføres. Genindlæs siden, og prøv igen.' },
-  walkin_class_full: { status: 409, title: 'Holdet er fuldt', message: 'Holdet er fuldt. Kun en projektleder kan give plads ud over antallet af pladser.' },
-  booking_limit_address: { status: 429, title: 'Mange tilmeldinger', message: 'Der er lavet mange tilmeldinger fra denne computer eller dette netværk på kort tid, så vi kan ikke tage imod flere lige nu. Ring til os, eller spørg på biblioteket, så hjælper vi dig med tilmeldingen.' },
-  booking_limit_class: { status: 429, title: 'Mange tilmeldinger', message: 'Der er lavet mange tilmeldinger til dette hold fra denne computer eller dette netværk på kort tid, så vi kan ikke tage imod flere lige nu. Ring til os, eller spørg på biblioteket, så hjælper vi dig med tilmeldingen.' },
-  booking_limit_booker: { status: 429, title: 'Mange tilmeldinger', message: 'Du har allerede tilmeldt mange personer til dette hold. Ring til os, eller spørg på biblioteket, hvis du vil tilmelde flere.' },
-  class_full: { status: 409, title: 'Ingen ledig plads', message: 'Der er ingen ledig plads lige nu. Personen bliver stående på ventelisten.' },
-  class_changed: { status: 409, title: 'Holdet er ændret', message: 'Holdet er ændret, siden du åbnede siden. Se holdet, som det er nu, og ret det igen.' },
-  meeting_has_attendance: { status: 409, title: 'Der er fremmøde', message: 'Der er registreret fremmøde på en mødegang, så den kan ikke fjernes. Ret fremmødet først.' },
-  meeting_not_on_class: { status: 409, title: 'Mødegangen findes ikke', message: 'En af mødegangene hører ikke til holdet, eller den er fjernet. Genindlæs siden, og prøv igen.' },
-  capacity_below_seats_taken: { status: 409, title: 'For få pladser', message: 'Der er flere med en plads, end det nye antal pladser. Vælg mindst så mange pladser, eller vælg udtrykkeligt at sætte pladserne ned.' }
-}
+import { DomainError } from '../domain/errors.ts'
+import { DOMAIN_MESSAGES, STALE_FORM } from '../domain/error-messages.ts'
 
 const isApi = (request: FastifyRequest) => request.url.startsWith('/api/')
 
@@ -141,8 +107,7 @@ declare module 'fastify' {
 
 export default fp(async (fastify) => {
   fastify.decorateReply('staleForm', async function (this: FastifyReply) {
-    return await renderError(this.request, this, 403, 'Siden var for gammel',
-      'Siden har været åben for længe, eller din browser har slettet en cookie, så vi har ikke gemt noget. Gå tilbage, genindlæs siden, og prøv igen.', 'csrf')
+    return await renderError(this.request, this, STALE_FORM.status, STALE_FORM.title, STALE_FORM.message, 'csrf')
   })
   fastify.setNotFoundHandler(async (request, reply) => {
     return await renderError(request, reply, 404, 'Siden findes ikke',
@@ -169,8 +134,7 @@ export default fp(async (fastify) => {
       return await renderError(request, reply, 429, 'Vent lidt', error.message)
     }
     if (status === 403 && error.code?.startsWith('FST_CSRF')) {
-      return await renderError(request, reply, 403, 'Siden var for gammel',
-        'Siden har været åben for længe, eller din browser har slettet en cookie. Gå tilbage, genindlæs siden, og prøv igen.')
+      return await renderError(request, reply, STALE_FORM.status, STALE_FORM.title, STALE_FORM.message)
     }
     if (error.code === 'invalid_utf8') {
       return await renderError(request, reply, 400, 'Ugyldige tegn',

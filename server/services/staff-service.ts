@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/connection.ts'
 import type { StaffUserRow } from '../db/schema.ts'
+import { DomainError } from '../domain/errors.ts'
 import { normalizeStaffEmail, PASSWORD_MIN_LENGTH, ROLES, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_WINDOW_MINUTES, type StaffUserInput } from '../domain/staff.ts'
 import { queueMail } from '../mail/outbox.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
@@ -11,11 +12,6 @@ import {
   bumpSessionGeneration, claimInvitation, countStaffAccounts, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
 } from '../repositories/staff-repository.ts'
 
-export class StaffError extends Error {
-  override name = 'StaffError'
-  constructor (readonly code: 'email_taken' | 'setup_done') { super(code) }
-}
-
 /** A hash to verify against when the e-mail is unknown, so timing does not reveal it. */
 let dummyHash: Promise<string> | undefined
 
@@ -23,7 +19,7 @@ export async function createStaffUser (db: Db, input: StaffUserInput, createdBy:
   const passwordHash = await hash(input.password)
   return await db.transaction().execute(async tx => {
     await lockNames(tx, [`staff:${input.email}`])
-    if (await findStaffUserByEmail(tx, input.email)) throw new StaffError('email_taken')
+    if (await findStaffUserByEmail(tx, input.email)) throw new DomainError('email_taken')
     const id = await insertStaffUser(tx, {
       email: input.email,
       name: input.name,
@@ -45,7 +41,7 @@ export async function createFirstAdmin (db: Db, input: StaffUserInput, now: Date
     // (SQLite), or one named lock (PostgreSQL, perhaps on several servers).
     await tx.deleteFrom('staff_users').where('id', '<', 0).execute()
     await lockNames(tx, ['staff:first-admin'])
-    if (await countStaffAccounts(tx) > 0) throw new StaffError('setup_done')
+    if (await countStaffAccounts(tx) > 0) throw new DomainError('setup_done')
     const id = await insertStaffUser(tx, { email: input.email, name: input.name, role: 'admin', password_hash: passwordHash, active: 1, created_at: now.toISOString() })
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: id, action: 'first_admin_created', subject_type: 'staff_user', subject_id: id, detail: null })
     return id
@@ -105,7 +101,7 @@ export async function inviteStaffUser (db: Db, input: Omit<StaffUserInput, 'pass
   const expires = new Date(now.getTime() + INVITE_DAYS * 24 * 3600_000).toISOString()
   return await db.transaction().execute(async tx => {
     await lockNames(tx, [`staff:${input.email}`])
-    if (await findStaffUserByEmail(tx, input.email)) throw new StaffError('email_taken')
+    if (await findStaffUserByEmail(tx, input.email)) throw new DomainError('email_taken')
     const id = await insertStaffUser(tx, {
       email: input.email,
       name: input.name,

@@ -143,7 +143,7 @@ describe('booking a seat', () => {
     const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
     const res = await request(t.app.server).post(`/hold/${classId}/tilmeld`).type('form').send({ name: 'Erik Møller', phone: '12345678' })
     expect(res.status).toBe(403)
-    expect(res.text).toContain('Siden har været åben længe')
+    expect(res.text).toContain('Siden har været åben for længe')
     expect(res.text).toContain('value="Erik Møller"')
     const { cookie } = await openBookingForm(t.app, classId)
     const wrong = await request(t.app.server).post(`/hold/${classId}/tilmeld`).set('cookie', cookie).type('form').send({ _csrf: 'forkert', name: 'Erik Møller', phone: '12345678' })

@@ -145,6 +145,7 @@ describe('nothing typed into a public form changes a stored person (item 2)', ()
 
     const bad = await agent.post(`/personale/deltagere/${participantId}/ret`).type('form').send({ _csrf: csrfOf(page.text), name: 'Grethe Hansen', phone: '12', email: 'grethe@', birth_year: '' })
     expect(bad.status).toBe(400)
+    expect(bad.text).toContain('Der er 2 ting, du skal rette. Se beskederne ved felterne.')
     expect(bad.text).toContain('Telefonnummeret ser forkert ud')
     expect(bad.text).toContain('value="Grethe Hansen"')
 

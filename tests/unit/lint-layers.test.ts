@@ -28,7 +28,7 @@ describe('lint knows the floors', () => {
     ['server/domain/x.ts', "import { findClassRow } from '../repositories/class-repository.ts'"],
     ['server/domain/x.ts', "import { bookSeat } from '../services/booking-service.ts'"],
     ['server/domain/x.ts', "import { sql } from 'kysely'"],
-    ['server/services/x-service.ts', "import { DOMAIN_MESSAGES } from '../plugins/errors.ts'"],
+    ['server/services/x-service.ts', "import { plainDanishPage } from '../plugins/errors.ts'"],
     ['server/services/x-service.ts', "import { apiError } from '../routes/api/api-errors.ts'"],
     ['server/routes/staff/x-routes.ts', "import { sql } from 'kysely'"],
     ['server/mail/x.ts', "import { viewsDir } from '../plugins/view.ts'"],

@@ -4,7 +4,7 @@ import { type WalkInValues, validateWalkIn } from '../../domain/booking-form.ts'
 import { normalizeCheckinCode, whyNotACode } from '../../domain/checkin-code.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { hasRole } from '../../domain/staff.ts'
-import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
+import { DOMAIN_MESSAGES, STALE_FORM } from '../../domain/error-messages.ts'
 import { signInRateLimit } from '../../plugins/security.ts'
 import { type MeetingContext, findMeetingContext } from '../../repositories/attendance-repository.ts'
 import { isAssigned } from '../../repositories/class-staff-repository.ts'
@@ -172,7 +172,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     const walkInValues = { name: text(body, 'name'), phone: text(body, 'phone'), email: text(body, 'email') }
     if (!fastify.checkCsrf(request)) {
       if (type !== 'walkin') return await reply.staleForm()
-      request.session.set('checkinFlash', { tone: 'error', text: 'Siden var for gammel. Tryk på knappen igen.' })
+      request.session.set('checkinFlash', { tone: 'error', text: STALE_FORM.message })
       return await renderSheet(request, reply, door, { status: 403, walkIn: { values: walkInValues, errors: {} } })
     }
     const key = CHECKIN_KEY.test(text(body, 'key')) ? text(body, 'key') : newCheckinKey()
@@ -340,7 +340,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     config: { rateLimit: signInRateLimit(20) }
   }, async (request, reply) => {
     const token = request.params.token
-    if (!fastify.checkCsrf(request)) return await renderPin(reply, token, 403, 'Siden var for gammel. Skriv PIN-koden igen.')
+    if (!fastify.checkCsrf(request)) return await renderPin(reply, token, 403, STALE_FORM.message)
     const result = await openLinkWithPin(db, token, text(request.body, 'pin').replace(/\s/g, '').slice(0, 10))
     if (result.state === 'wrong_pin') return await renderPin(reply, token, 401, `PIN-koden er forkert. Du kan prøve ${result.attemptsLeft} gange mere.`)
     if (result.state !== 'ok') return await reply.code(410).header('cache-control', 'no-store').viewAsync('errors/error', { title: 'Linket virker ikke', message: LINK_PROBLEMS[result.state], status: 410 })

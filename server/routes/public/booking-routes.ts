@@ -3,7 +3,7 @@ import { formatCheckinCode } from '../../domain/checkin-code.ts'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { BOOKING_FIELD_ORDER, type BookingFormErrors, type BookingFormValues, EMPTY_BOOKING_FORM, readBookingForm, validateBookingForm } from '../../domain/booking-form.ts'
 import { DomainError } from '../../domain/errors.ts'
-import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
+import { DOMAIN_MESSAGES, STALE_FORM } from '../../domain/error-messages.ts'
 import { addressKeyer } from '../../domain/address-key.ts'
 import { type BookingLimits, bookSeat, cancelBooking, getBookingPage } from '../../services/booking-service.ts'
 import { buildCalendar, seatGivenAt } from '../../domain/calendar.ts'
@@ -61,7 +61,7 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
       return await renderClass(reply, page, {
         values,
         errors: {},
-        formMessage: 'Siden har været åben længe, så vi har ikke gemt tilmeldingen endnu. Dine oplysninger står her stadig. Tjek dem, og tryk på knappen igen.'
+        formMessage: STALE_FORM.message
       }, 403)
     }
     const body = request.body as Record<string, unknown> | undefined
@@ -175,7 +175,7 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
         title: 'Vil du afmelde dig?',
         ...data,
         csrfToken: reply.generateCsrf(),
-        formMessage: 'Siden har været åben længe, så du er ikke afmeldt endnu. Tryk på knappen igen for at afmelde dig.'
+        formMessage: STALE_FORM.message
       })
     }
     try {

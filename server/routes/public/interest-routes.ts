@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { STALE_FORM } from '../../domain/error-messages.ts'
 import { EMAIL_MESSAGE, normaliseEmail } from '../../domain/booking-form.ts'
 import { CONFIRMATION_DAYS } from '../../domain/interest.ts'
 import { renderMarkdown } from '../../domain/markdown.ts'
@@ -36,7 +37,7 @@ const interestRoutes: FastifyPluginAsync = async (fastify) => {
     const body = (request.body ?? {}) as Record<string, unknown>
     const typed = typeof body.email === 'string' ? body.email.slice(0, 300) : ''
     if (!fastify.checkCsrf(request)) {
-      return await renderCourse(reply, page, { email: typed, formMessage: 'Siden har været åben længe. Din e-mail står her stadig. Tryk på knappen igen.' }, 403)
+      return await renderCourse(reply, page, { email: typed, formMessage: STALE_FORM.message }, 403)
     }
     if (typeof body.website === 'string' && body.website !== '') {
       return await renderCourse(reply, page, { email: typed, formMessage: 'Vi kunne ikke gemme din e-mail. Prøv igen.' }, 400)

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { STALE_FORM } from '../../domain/error-messages.ts'
+import { DomainError } from '../../domain/errors.ts'
 import { type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
 import { startStaffSession } from '../../plugins/auth.ts'
 import { signInRateLimit, waitMinutes } from '../../plugins/security.ts'
-import { createFirstAdmin, endStaffSessions, needsFirstAdmin, signInWithLimit, StaffError } from '../../services/staff-service.ts'
+import { createFirstAdmin, endStaffSessions, needsFirstAdmin, signInWithLimit } from '../../services/staff-service.ts'
 
 const text = (body: unknown, key: string): string => {
   const value = (body as Record<string, unknown> | undefined)?.[key]
@@ -43,7 +45,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
     const email = text(request.body, 'email')
     const next = safeNext(text(request.body, 'next'))
     if (!fastify.checkCsrf(request)) {
-      return await renderSignIn(reply, 403, { email, next, error: 'Siden var for gammel. Prøv at logge ind igen.' })
+      return await renderSignIn(reply, 403, { email, next, error: STALE_FORM.message })
     }
     const result = await signInWithLimit(fastify.db, fastify.config.sessionKey, email, text(request.body, 'password'))
     if (result.state === 'paused') {
@@ -84,7 +86,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
   }, async (request, reply) => {
     const values = { name: text(request.body, 'name'), email: text(request.body, 'email') }
     const open = await needsFirstAdmin(fastify.db)
-    if (!fastify.checkCsrf(request)) return open ? await renderFirstAdmin(reply, 403, values, { form: 'Siden var for gammel. Tjek felterne, og prøv igen.' }) : await reply.staleForm()
+    if (!fastify.checkCsrf(request)) return open ? await renderFirstAdmin(reply, 403, values, { form: STALE_FORM.message }) : await reply.staleForm()
     if (!open) return await reply.redirect('/personale/log-ind', 303)
     const password = text(request.body, 'password')
     const result = validateStaffUser({ ...values, role: 'admin', password })
@@ -98,7 +100,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
       startStaffSession(request, { id, session_generation: 0 })
       return await reply.redirect('/personale', 303)
     } catch (error) {
-      if (error instanceof StaffError && error.code === 'setup_done') return await reply.redirect('/personale/log-ind', 303)
+      if (error instanceof DomainError && error.code === 'setup_done') return await reply.redirect('/personale/log-ind', 303)
       throw error
     }
   })

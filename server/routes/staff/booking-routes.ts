@@ -4,9 +4,9 @@ import {
 } from '../../domain/booking-form.ts'
 import { excelCsv } from '../../domain/csv.ts'
 import { DomainError } from '../../domain/errors.ts'
+import { DOMAIN_MESSAGES, STALE_FORM } from '../../domain/error-messages.ts'
 import { formatPhone } from '../../domain/phone.ts'
 import { spreadsheetDateTime } from '../../domain/time.ts'
-import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { findBookingById, listActiveBookings, listWaitlistCalls } from '../../repositories/booking-repository.ts'
 import { findClassSummary } from '../../repositories/class-repository.ts'
 import { bookSeat, cancelBooking, cancelBookingsOfBurst, moveBooking, recordWaitlistCall, saveStaffNote } from '../../services/booking-service.ts'
@@ -21,8 +21,7 @@ const CALL_MESSAGES: Record<string, string> = {
   declined: 'Personen er taget af ventelisten.',
   no_answer: 'Opkaldet er noteret. Personen står stadig på ventelisten.',
   class_full: 'Der er ingen ledig plads lige nu. Personen står stadig på ventelisten.',
-  booking_not_waiting: 'Personen står ikke længere på ventelisten.',
-  gammel: 'Siden var for gammel, så intet er gemt. Prøv igen.'
+  booking_not_waiting: 'Personen står ikke længere på ventelisten.'
 }
 
 /** Staff book by phone, cancel for a citizen, phone the waiting list, print and export. */
@@ -77,7 +76,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     const cls = await loadClass(request.params.id)
     if (!cls) return reply.callNotFound()
     const values = readBookingForm(request.body)
-    if (!fastify.checkCsrf(request)) return await renderPhoneForm(reply, cls, values, {}, 403, 'Siden har været åben længe, så tilmeldingen er ikke gemt endnu. Tryk på knappen igen.')
+    if (!fastify.checkCsrf(request)) return await renderPhoneForm(reply, cls, values, {}, 403, STALE_FORM.message)
     const result = validateBookingForm(values)
     if (!result.ok) return await renderPhoneForm(reply, cls, values, result.errors, 400)
     try {
@@ -108,7 +107,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     const booking = id === undefined ? undefined : await findBookingById(fastify.db, id)
     if (!booking) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke afmeldt', message: 'Siden var for gammel. Gå tilbage, genindlæs siden, og prøv igen.', status: 403 })
+    if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke afmeldt', message: STALE_FORM.message, status: 403 })
     // Nothing is cancelled until the leader has said yes on the page that asks.
     if ((request.body as Record<string, unknown> | undefined)?.bekraeft !== 'ja') return await renderCancelBooking(reply, booking)
     let promoted = 0
@@ -140,7 +139,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { id: string } }>('/personale/tilmeldinger/:id/flyt', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined || !await findBookingById(fastify.db, id)) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await renderBooking(reply, id, 403, 'Siden var for gammel, så tilmeldingen er ikke flyttet. Prøv igen.')
+    if (!fastify.checkCsrf(request)) return await renderBooking(reply, id, 403, STALE_FORM.message)
     const target = parseId((request.body as Record<string, unknown> | undefined)?.target)
     if (target === undefined) return await renderBooking(reply, id, 400, 'Vælg det hold, tilmeldingen skal flyttes til.')
     try {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { DateTime } from 'luxon'
 import { type ClassErrors, type ClassFormValues, type MeetingFormValues, MAX_COPY_WEEKS, readClassForm, readCopyWeeks, shiftWeeks, validateClassForm, withBlankRows } from '../../domain/class-form.ts'
 import { DomainError } from '../../domain/errors.ts'
-import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
+import { DOMAIN_MESSAGES, STALE_FORM } from '../../domain/error-messages.ts'
 import { ZONE } from '../../domain/time.ts'
 import { countCancelled, listActiveBookings, listCancelledByOrganiser } from '../../repositories/booking-repository.ts'
 import { type ClassSummary, findClassRow, findClassSummary } from '../../repositories/class-repository.ts'
@@ -17,8 +17,6 @@ import { type PlanClashes, findPlanClashes, findStaffClashesOfClass, getClassPla
 import { parseId, queryString } from '../params.ts'
 import { listAssigned } from '../../repositories/class-staff-repository.ts'
 import { listStaffUsers } from '../../repositories/staff-repository.ts'
-
-const STALE_FORM = 'Siden har været åben længe, så ændringen er ikke gemt endnu. Tjek felterne, og tryk på knappen igen.'
 
 const blankMeetings = () => withBlankRows([])
 
@@ -98,7 +96,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
 
   fastify.post('/personale/hold/ny', leader, async (request, reply) => {
     const values = readClassForm(request.body)
-    if (!fastify.checkCsrf(request)) return await renderForm(reply, { id: null }, values, {}, 403, STALE_FORM)
+    if (!fastify.checkCsrf(request)) return await renderForm(reply, { id: null }, values, {}, 403, STALE_FORM.message)
     const result = await validate(values, null)
     if (!result.ok) return await renderForm(reply, { id: null }, values, result.errors, 400)
     const clashes = await findPlanClashes(fastify.db, result.input, null)
@@ -159,7 +157,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined || !await findClassRow(fastify.db, id)) return reply.callNotFound()
     const values = readClassForm(request.body)
-    if (!fastify.checkCsrf(request)) return await renderForm(reply, { id }, values, {}, 403, STALE_FORM)
+    if (!fastify.checkCsrf(request)) return await renderForm(reply, { id }, values, {}, 403, STALE_FORM.message)
     const result = await validate(values, id)
     if (!result.ok) return await renderForm(reply, { id }, values, result.errors, 400)
     const clashes = await findPlanClashes(fastify.db, result.input, id)
@@ -223,7 +221,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { id: string } }>('/personale/hold/:id/synlighed', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined || !await findClassRow(fastify.db, id)) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke gemt', message: STALE_FORM, status: 403 })
+    if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke gemt', message: STALE_FORM.message, status: 403 })
     await setClassPublic(fastify.db, id, (request.body as Record<string, unknown> | undefined)?.public === '1', staffId(request))
     return await reply.redirect(`/personale/hold/${id}?gemt=1`, 303)
   })
@@ -238,7 +236,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { id: string } }>('/personale/hold/:id/aflys', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined || !await findClassRow(fastify.db, id)) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke aflyst', message: STALE_FORM, status: 403 })
+    if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke aflyst', message: STALE_FORM.message, status: 403 })
     if ((request.body as Record<string, unknown> | undefined)?.bekraeft !== 'ja') {
       // Only the button on the page that asks cancels the class.
       const summary = await findClassSummary(fastify.db, id)

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { DomainError } from '../../domain/errors.ts'
+import { DOMAIN_MESSAGES, STALE_FORM } from '../../domain/error-messages.ts'
 import { hasRole } from '../../domain/staff.ts'
-import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { isAssigned } from '../../repositories/class-staff-repository.ts'
 import { findParticipant } from '../../repositories/participant-repository.ts'
 import { bookSeat } from '../../services/booking-service.ts'
@@ -40,7 +40,7 @@ const learningRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { id: string } }>('/personale/hold/:id/fremmoede', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await renderAttendance(reply, id, 403, { tone: 'error', text: 'Siden var for gammel. Sæt kryds igen, og gem.' })
+    if (!fastify.checkCsrf(request)) return await renderAttendance(reply, id, 403, { tone: 'error', text: STALE_FORM.message })
     const progress = await getClassProgress(db, id)
     if (!progress) return reply.callNotFound()
     const body = (request.body ?? {}) as Record<string, unknown>
@@ -93,7 +93,7 @@ const learningRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
     if (!await mayTeach(request, id)) return await notOnClass(reply)
-    if (!fastify.checkCsrf(request)) return await renderGoals(reply, id, 403, { tone: 'error', text: 'Siden var for gammel. Sæt kryds igen, og gem.' })
+    if (!fastify.checkCsrf(request)) return await renderGoals(reply, id, 403, { tone: 'error', text: STALE_FORM.message })
     const progress = await getClassProgress(db, id)
     if (!progress) return reply.callNotFound()
     const body = (request.body ?? {}) as Record<string, unknown>

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { STALE_FORM } from '../../domain/error-messages.ts'
 import type { OutboxRow, OutboxStatus } from '../../db/schema.ts'
 import { KIND_LABELS, type MailKind } from '../../mail/messages.ts'
 import { messageOf } from '../../mail/outbox.ts'
@@ -95,7 +96,7 @@ const mailRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { id: string } }>('/personale/e-mails/:id/send-igen', leader, async (request, reply) => {
     const row = await loadMessage(request, request.params.id)
     if (!row) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await renderMessage(reply, row, { formMessage: 'Siden var for gammel. Tryk på knappen igen.' }, 403)
+    if (!fastify.checkCsrf(request)) return await renderMessage(reply, row, { formMessage: STALE_FORM.message }, 403)
     if (!request.staff || !await resendMessage(fastify.db, request.staff, row.id)) return reply.callNotFound()
     return await reply.redirect(`/personale/e-mails/${row.id}?sendt=1`, 303)
   })

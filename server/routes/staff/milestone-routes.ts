@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { STALE_FORM } from '../../domain/error-messages.ts'
 import { TOPICS, isTopic } from '../../domain/catalogue-vocabulary.ts'
 import { listActiveLocations } from '../../repositories/location-repository.ts'
 import { addMilestoneRule, getMilestonesPage, removeMilestoneRule, type RuleInput } from '../../services/milestone-service.ts'
@@ -49,7 +50,7 @@ const milestoneRoutes: FastifyPluginAsync = async (fastify) => {
 
   fastify.post('/personale/milepaele/regler', leader, async (request, reply) => {
     const values = { scope: text(request.body, 'scope'), mode: text(request.body, 'mode'), number: text(request.body, 'number').slice(0, 20) }
-    if (!fastify.checkCsrf(request)) return await render(reply, 403, values, { number: 'Siden var for gammel. Prøv igen.' })
+    if (!fastify.checkCsrf(request)) return await render(reply, 403, values, { number: STALE_FORM.message })
     const read = readRule(values, new Set((await listActiveLocations(fastify.db)).map(l => l.id)))
     if (!read.ok) return await render(reply, 400, values, read.errors)
     await addMilestoneRule(fastify.db, read.rule, request.staff?.id ?? 0)
@@ -59,7 +60,7 @@ const milestoneRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { id: string } }>('/personale/milepaele/regler/:id/fjern', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await render(reply, 403, undefined, undefined, undefined, 'Siden var for gammel, så reglen er ikke fjernet. Prøv igen.')
+    if (!fastify.checkCsrf(request)) return await render(reply, 403, undefined, undefined, undefined, STALE_FORM.message)
     await removeMilestoneRule(fastify.db, id, request.staff?.id ?? 0)
     return await reply.redirect('/personale/milepaele?gemt=fjernet#regler', 303)
   })

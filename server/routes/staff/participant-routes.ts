@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { DomainError } from '../../domain/errors.ts'
+import { DOMAIN_MESSAGES, STALE_FORM } from '../../domain/error-messages.ts'
 import { formatPhone } from '../../domain/phone.ts'
-import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { searchParticipants } from '../../repositories/participant-repository.ts'
 import { type ParticipantErrors, type ParticipantValues, validateParticipantDetails } from '../../domain/booking-form.ts'
 import { correctParticipant, getParticipantPage, mergeParticipants } from '../../services/participant-service.ts'
@@ -10,8 +10,7 @@ import { parseId, queryString } from '../params.ts'
 
 const ERASE_MESSAGES: Record<string, { tone: 'success' | 'error', text: string } | undefined> = {
   ok: { tone: 'success', text: 'Personens oplysninger er slettet. Tilmeldinger og fremmøde tælles stadig, uden navn.' },
-  bekraeft: { tone: 'error', text: 'Sæt kryds for at bekræfte, at personen har bedt om at blive slettet.' },
-  gammel: { tone: 'error', text: 'Siden var for gammel. Prøv igen.' }
+  bekraeft: { tone: 'error', text: 'Sæt kryds for at bekræfte, at personen har bedt om at blive slettet.' }
 }
 
 /** What happened when staff booked the person onto a suggested class. */
@@ -21,7 +20,6 @@ function bookedMessage (result: string | undefined): { tone: 'success' | 'error'
   if (result === 'fandtes') return { tone: 'info', text: 'Deltageren var allerede tilmeldt holdet.' }
   const waiting = /^venteliste-(\d+)$/.exec(result)
   if (waiting) return { tone: 'info', text: `Holdet er fuldt. Deltageren er nr. ${waiting[1]} på ventelisten.` }
-  if (result === 'gammel') return { tone: 'error', text: 'Siden var for gammel. Prøv igen.' }
   const known = Object.hasOwn(DOMAIN_MESSAGES, result) ? DOMAIN_MESSAGES[result as keyof typeof DOMAIN_MESSAGES] : undefined
   return known ? { tone: 'error', text: known.message } : undefined
 }
@@ -66,7 +64,7 @@ const participantRoutes: FastifyPluginAsync = async (fastify) => {
     const field = (name: string) => typeof body?.[name] === 'string' ? body[name] : ''
     const values: ParticipantValues = { name: field('name'), phone: field('phone'), email: field('email'), birth_year: field('birth_year') }
     if (!fastify.checkCsrf(request)) {
-      return await renderParticipant(reply, id, 403, undefined, false, undefined, undefined, { values, errors: {}, message: 'Siden har været åben længe, så rettelsen er ikke gemt endnu. Tryk på »Gem rettelser« igen.' })
+      return await renderParticipant(reply, id, 403, undefined, false, undefined, undefined, { values, errors: {}, message: STALE_FORM.message })
     }
     const result = validateParticipantDetails(values)
     if (!result.ok) return await renderParticipant(reply, id, 400, undefined, false, undefined, undefined, { values, errors: result.errors })
@@ -84,7 +82,7 @@ const participantRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { id: string } }>('/personale/deltagere/:id/slaa-sammen', leader, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await renderParticipant(reply, id, 403, 'Siden var for gammel. Prøv igen.')
+    if (!fastify.checkCsrf(request)) return await renderParticipant(reply, id, 403, STALE_FORM.message)
     const other = parseId((request.body as Record<string, unknown> | undefined)?.other_id)
     if (other === undefined) return await renderParticipant(reply, id, 400, 'Vælg den deltager, der skal slås sammen med denne.')
     if ((request.body as Record<string, unknown> | undefined)?.bekraeft !== 'ja') {

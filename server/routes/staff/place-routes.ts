@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { STALE_FORM } from '../../domain/error-messages.ts'
 import { LOCATION_KINDS } from '../../domain/catalogue-vocabulary.ts'
 import {
   type LocationErrors, type LocationFormValues, type PartnerErrors, type PartnerFormValues,
@@ -8,8 +9,6 @@ import { findLocation, listAllLocations } from '../../repositories/location-repo
 import { findPartner, listAllPartners } from '../../repositories/partner-repository.ts'
 import { archiveLocation, archivePartner, createLocation, createPartner, editLocation, editPartner } from '../../services/place-service.ts'
 import { parseId } from '../params.ts'
-
-const STALE_FORM = 'Siden har været åben længe, så ændringen er ikke gemt endnu. Tjek felterne, og tryk på knappen igen.'
 
 const emptyLocation: LocationFormValues = { name: '', kind: 'library', street: '', postal_code: '', city: '', room: '', access_note: '', step_free: true, hearing_loop: false }
 
@@ -41,7 +40,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
 
   fastify.post('/personale/steder/ny', leader, async (request, reply) => {
     const values = readLocationForm(request.body)
-    if (!fastify.checkCsrf(request)) return await renderLocation(reply, null, values, {}, 403, STALE_FORM)
+    if (!fastify.checkCsrf(request)) return await renderLocation(reply, null, values, {}, 403, STALE_FORM.message)
     const result = validateLocation(values)
     if (!result.ok) return await renderLocation(reply, null, values, result.errors, 400)
     await createLocation(fastify.db, result.input, staffId(request))
@@ -69,7 +68,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined || !await findLocation(fastify.db, id)) return reply.callNotFound()
     const values = readLocationForm(request.body)
-    if (!fastify.checkCsrf(request)) return await renderLocation(reply, id, values, {}, 403, STALE_FORM)
+    if (!fastify.checkCsrf(request)) return await renderLocation(reply, id, values, {}, 403, STALE_FORM.message)
     const result = validateLocation(values)
     if (!result.ok) return await renderLocation(reply, id, values, result.errors, 400)
     await editLocation(fastify.db, id, result.input, staffId(request))
@@ -78,7 +77,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
 
   fastify.post<{ Params: { id: string } }>('/personale/steder/:id/arkiver', leader, async (request, reply) => {
     const id = parseId(request.params.id)
-    if (id === undefined || !fastify.checkCsrf(request)) return await reply.code(id === undefined ? 404 : 403).viewAsync('errors/error', { title: 'Ikke gemt', message: STALE_FORM, status: 403 })
+    if (id === undefined || !fastify.checkCsrf(request)) return await reply.code(id === undefined ? 404 : 403).viewAsync('errors/error', { title: 'Ikke gemt', message: STALE_FORM.message, status: 403 })
     const archive = (request.body as Record<string, unknown> | undefined)?.archive !== '0'
     if (!await archiveLocation(fastify.db, id, archive, staffId(request))) return reply.callNotFound()
     return await reply.redirect('/personale/steder?gemt=1', 303)
@@ -93,7 +92,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
 
   fastify.post('/personale/partnere/ny', leader, async (request, reply) => {
     const values = readPartnerForm(request.body)
-    if (!fastify.checkCsrf(request)) return await renderPartner(reply, null, values, {}, 403, STALE_FORM)
+    if (!fastify.checkCsrf(request)) return await renderPartner(reply, null, values, {}, 403, STALE_FORM.message)
     const result = validatePartner(values)
     if (!result.ok) return await renderPartner(reply, null, values, result.errors, 400)
     await createPartner(fastify.db, result.input, staffId(request))
@@ -111,7 +110,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined || !await findPartner(fastify.db, id)) return reply.callNotFound()
     const values = readPartnerForm(request.body)
-    if (!fastify.checkCsrf(request)) return await renderPartner(reply, id, values, {}, 403, STALE_FORM)
+    if (!fastify.checkCsrf(request)) return await renderPartner(reply, id, values, {}, 403, STALE_FORM.message)
     const result = validatePartner(values)
     if (!result.ok) return await renderPartner(reply, id, values, result.errors, 400)
     await editPartner(fastify.db, id, result.input, staffId(request))
@@ -120,7 +119,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
 
   fastify.post<{ Params: { id: string } }>('/personale/partnere/:id/arkiver', leader, async (request, reply) => {
     const id = parseId(request.params.id)
-    if (id === undefined || !fastify.checkCsrf(request)) return await reply.code(id === undefined ? 404 : 403).viewAsync('errors/error', { title: 'Ikke gemt', message: STALE_FORM, status: 403 })
+    if (id === undefined || !fastify.checkCsrf(request)) return await reply.code(id === undefined ? 404 : 403).viewAsync('errors/error', { title: 'Ikke gemt', message: STALE_FORM.message, status: 403 })
     const archive = (request.body as Record<string, unknown> | undefined)?.archive !== '0'
     if (!await archivePartner(fastify.db, id, archive, staffId(request))) return reply.callNotFound()
     return await reply.redirect('/personale/steder?gemt=1', 303)

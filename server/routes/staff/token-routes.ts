@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { STALE_FORM } from '../../domain/error-messages.ts'
 import { API_SCOPES, type ApiTokenFormErrors, SCOPE_TEXT, apiTokenState, defaultExpiryDate, parseScopes, validateApiTokenForm } from '../../domain/api-token.ts'
 import { listApiTokens } from '../../repositories/api-token-repository.ts'
 import { createApiToken, revokeToken } from '../../services/api-token-service.ts'
@@ -51,7 +52,7 @@ const tokenRoutes: FastifyPluginAsync = async (fastify) => {
       scopes: API_SCOPES.filter(s => text(`scope_${s.replace(':', '_')}`) === '1'),
       expiresOn: text('expires_on').trim()
     }
-    if (!fastify.checkCsrf(request)) return await render(reply, { form, formMessage: 'Siden var for gammel. Tryk på knappen igen.' }, 403)
+    if (!fastify.checkCsrf(request)) return await render(reply, { form, formMessage: STALE_FORM.message }, 403)
     const result = validateApiTokenForm(form)
     if (!result.ok) return await render(reply, { form, errors: result.errors }, 400)
     const { token } = await createApiToken(fastify.db, result.value, request.staff?.id ?? 0)
@@ -61,7 +62,7 @@ const tokenRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { id: string } }>('/personale/api-noegler/:id/tilbagekald', admin, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await render(reply, { formMessage: 'Siden var for gammel. Tryk på knappen igen.' }, 403)
+    if (!fastify.checkCsrf(request)) return await render(reply, { formMessage: STALE_FORM.message }, 403)
     await revokeToken(fastify.db, id, request.staff?.id ?? 0)
     return await reply.redirect('/personale/api-noegler?gemt=1', 303)
   })

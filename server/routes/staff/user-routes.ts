@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { DOMAIN_MESSAGES, STALE_FORM } from '../../domain/error-messages.ts'
+import { DomainError } from '../../domain/errors.ts'
 import { PASSWORD_MIN_LENGTH, ROLES, type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
 import { startStaffSession } from '../../plugins/auth.ts'
 import { signInRateLimit } from '../../plugins/security.ts'
 import { listStaffUsers } from '../../repositories/staff-repository.ts'
-import { acceptInvitation, findInvitation, inviteStaffUser, setStaffActive, StaffError } from '../../services/staff-service.ts'
+import { acceptInvitation, findInvitation, inviteStaffUser, setStaffActive } from '../../services/staff-service.ts'
 import { parseId } from '../params.ts'
 
 const text = (body: unknown, key: string): string => {
@@ -36,14 +38,14 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
 
   fastify.post('/personale/brugere', admin, async (request, reply) => {
     const values = { name: text(request.body, 'name'), email: text(request.body, 'email'), role: text(request.body, 'role') }
-    if (!fastify.checkCsrf(request)) return await renderUsers(reply, { values, errors: { form: 'Siden var for gammel. Tryk på knappen igen.' } }, 403)
+    if (!fastify.checkCsrf(request)) return await renderUsers(reply, { values, errors: { form: STALE_FORM.message } }, 403)
     const result = validateStaffUser({ ...values, password: 'x'.repeat(PASSWORD_MIN_LENGTH) })
     if (!result.ok) return await renderUsers(reply, { values, errors: result.errors }, 400)
     try {
       const { token } = await inviteStaffUser(fastify.db, result.value, request.staff?.id ?? 0)
       return await renderUsers(reply, { inviteLink: `${fastify.config.publicUrl}/personale/invitation/${token}`, invitedName: result.value.name, mailSent: fastify.config.smtpUrl !== null }, 201)
     } catch (error) {
-      if (error instanceof StaffError && error.code === 'email_taken') return await renderUsers(reply, { values, errors: { email: 'Der findes allerede en bruger med den e-mail.' } }, 409)
+      if (error instanceof DomainError && error.code === 'email_taken') return await renderUsers(reply, { values, errors: { email: DOMAIN_MESSAGES.email_taken.message } }, 409)
       throw error
     }
   })
@@ -51,7 +53,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { id: string } }>('/personale/brugere/:id/aktiv', admin, async (request, reply) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await renderUsers(reply, { errors: { form: 'Siden var for gammel. Tryk på knappen igen.' } }, 403)
+    if (!fastify.checkCsrf(request)) return await renderUsers(reply, { errors: { form: STALE_FORM.message } }, 403)
     const ok = await setStaffActive(fastify.db, id, text(request.body, 'active') === '1', request.staff?.id ?? 0)
     if (!ok) return await renderUsers(reply, { errors: { form: 'Du kan ikke deaktivere dig selv.' } }, 409)
     return await reply.redirect('/personale/brugere?gemt=1', 303)
@@ -78,7 +80,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
   }, async (request, reply) => {
     const user = await findInvitation(fastify.db, request.params.token)
     if (!user) return await renderInvitationGone(reply)
-    if (!fastify.checkCsrf(request)) return await renderInvitation(reply, request.params.token, user.name, { form: 'Siden var for gammel. Skriv adgangskoden igen.' }, 403)
+    if (!fastify.checkCsrf(request)) return await renderInvitation(reply, request.params.token, user.name, { form: STALE_FORM.message }, 403)
     const password = text(request.body, 'password')
     const errors: { password?: string, password_repeat?: string } = {}
     if (password.length < PASSWORD_MIN_LENGTH) errors.password = `Adgangskoden skal have mindst ${PASSWORD_MIN_LENGTH} tegn.`

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { StaffTask } from '../../db/schema.ts'
+import { STALE_FORM } from '../../domain/error-messages.ts'
 import { hasRole } from '../../domain/staff.ts'
 import { listActiveBookings } from '../../repositories/booking-repository.ts'
 import { findClassSummary } from '../../repositories/class-repository.ts'
@@ -82,7 +83,7 @@ const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
   }, async (request, reply) => {
     const staff = request.staff
     if (!staff) return reply.callNotFound()
-    if (!fastify.checkCsrf(request)) return await renderProfile(reply, staff.id, undefined, {}, 403, {}, { form: 'Siden var for gammel. Skriv adgangskoderne igen.' })
+    if (!fastify.checkCsrf(request)) return await renderProfile(reply, staff.id, undefined, {}, 403, {}, { form: STALE_FORM.message })
     const body = (request.body ?? {}) as Record<string, unknown>
     const field = (key: string) => typeof body[key] === 'string' ? body[key] : ''
     const result = await changeStaffPassword(fastify.db, staff.id, { current: field('current_password'), password: field('password'), repeat: field('password_repeat') })
