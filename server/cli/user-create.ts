@@ -4,6 +4,7 @@ import { createDb } from '../db/connection.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { validateStaffUser } from '../domain/staff.ts'
 import { createStaffUser, StaffError } from '../services/staff-service.ts'
+import { SYSTEM } from '../domain/actor.ts'
 
 /**
  * `npm run user:create -- --email E --name N --role admin|leader|volunteer --password-stdin`
@@ -33,7 +34,7 @@ try {
   const db = createDb(config)
   try {
     await migrateToLatest(db)
-    const id = await createStaffUser(db, result.value, null)
+    const id = await createStaffUser(db, SYSTEM, result.value)
     console.log(`Created ${result.value.role} ${result.value.email} (id ${id}).`)
   } finally {
     await db.destroy()
