@@ -7,6 +7,7 @@ import { insertLocation } from '../repositories/location-repository.ts'
 import { bookSeat } from '../services/booking-service.ts'
 import { seedPastHistory } from '../repositories/demo-history-repository.ts'
 import { insertStaffUser } from '../repositories/staff-repository.ts'
+import { SYSTEM } from '../domain/actor.ts'
 
 /** A small seeded random generator, so the demo looks the same every time. */
 function random (seed: number): () => number {
@@ -86,7 +87,7 @@ export async function seedDemoData (db: Db, now: Date = new Date()): Promise<{ l
       const last = LAST_NAMES[Math.floor(rand() * LAST_NAMES.length)] ?? 'Hansen'
       const phone = `+452${String(Math.floor(rand() * 10_000_000)).padStart(7, '0')}`
       const withEmail = rand() < 0.55
-      await bookSeat(db, classId, {
+      await bookSeat(db, SYSTEM, classId, {
         name: `${first} ${last}`,
         phone: rand() < 0.9 || !withEmail ? phone : null,
         email: withEmail ? `${first}.${last}${i}@example.dk`.toLowerCase().replace(/ø/g, 'oe').replace(/æ/g, 'ae').replace(/å/g, 'aa') : null,
@@ -95,7 +96,7 @@ export async function seedDemoData (db: Db, now: Date = new Date()): Promise<{ l
         needsHearingLoop: rand() < 0.12,
         needsOther: rand() < 0.05 ? 'Jeg kommer med rollator.' : null,
         booker: null
-      }, plan.isPublic === false || rand() < 0.3 ? 'phone' : 'online', now)
+      }, { source: plan.isPublic === false || rand() < 0.3 ? 'phone' : 'online', now })
       bookings++
     }
   }
@@ -123,7 +124,7 @@ async function seedTodayAndHistory (db: Db, places: { main: number, branch: numb
   for (let i = 0; i < 10; i++) {
     const first = FIRST_NAMES[Math.floor(rand() * FIRST_NAMES.length)] ?? 'Grethe'
     const last = LAST_NAMES[Math.floor(rand() * LAST_NAMES.length)] ?? 'Hansen'
-    await bookSeat(db, todayClass, { name: `${first} ${last}`, phone: `+453${String(Math.floor(rand() * 10_000_000)).padStart(7, '0')}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: rand() < 0.2, needsOther: null, booker: null }, 'phone', yesterday)
+    await bookSeat(db, SYSTEM, todayClass, { name: `${first} ${last}`, phone: `+453${String(Math.floor(rand() * 10_000_000)).padStart(7, '0')}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: rand() < 0.2, needsOther: null, booker: null }, { source: 'phone', now: yesterday })
   }
   const pastCourses = ['mitid-kom-godt-i-gang', 'digital-post-laes-og-svar', 'mitid-appen', 'spot-svindel-falske-beskeder-og-opkald', 'borger-dk-selvbetjening'].filter(c => courses.has(c))
   const names = random(1941)

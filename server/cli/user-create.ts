@@ -5,6 +5,7 @@ import { migrateToLatest } from '../db/migrate.ts'
 import { DomainError } from '../domain/errors.ts'
 import { validateStaffUser } from '../domain/staff.ts'
 import { createStaffUser } from '../services/staff-service.ts'
+import { SYSTEM } from '../domain/actor.ts'
 
 /**
  * `npm run user:create -- --email E --name N --role admin|leader|volunteer --password-stdin`
@@ -34,7 +35,7 @@ try {
   const db = createDb(config)
   try {
     await migrateToLatest(db)
-    const id = await createStaffUser(db, result.value, null)
+    const id = await createStaffUser(db, SYSTEM, result.value)
     console.log(`Created ${result.value.role} ${result.value.email} (id ${id}).`)
   } finally {
     await db.destroy()

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { StaffRole } from '../db/schema.ts'
+import { type Actor, CITIZEN, staffActor } from '../domain/actor.ts'
 import { hasRole } from '../domain/staff.ts'
 import { findStaffSessionUser } from '../repositories/staff-repository.ts'
 import { needsFirstAdmin } from '../services/staff-service.ts'
@@ -10,6 +11,11 @@ export interface StaffSession { id: number, name: string, email: string, role: S
 declare module 'fastify' {
   interface FastifyRequest {
     staff: StaffSession | null
+    /**
+     * Who is acting in this request, read once: the signed-in staff member, the API
+     * token (set by the API area before this), or a citizen. Passed to every service that writes.
+     */
+    actor: Actor
   }
   interface FastifyInstance {
     /** A preHandler that lets only signed-in staff with at least this role through. */
@@ -44,8 +50,16 @@ export function startStaffSession (request: FastifyRequest, user: { id: number, 
 /** Who is signed in, and the role check every staff route uses. */
 export default fp(async (fastify) => {
   fastify.decorateRequest('staff', null)
+  // Set for every request by the hook below (or the API area's), before any handler runs.
+  fastify.decorateRequest<Actor | null>('actor', null)
 
   fastify.addHook('preHandler', async (request, reply) => {
+    await readStaff(request, reply)
+    // The API area has already set its own actor (a token, or a citizen): a staff cookie never widens an API call.
+    if ((request.actor as Actor | null) === null) request.actor = request.staff ? staffActor(request.staff) : CITIZEN
+  })
+
+  async function readStaff (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const id = request.session.get('staffId')
     const at = request.session.get('signedInAt')
     if (id === undefined || at === undefined) return
@@ -62,7 +76,7 @@ export default fp(async (fastify) => {
     request.staff = { id: user.id, name: user.name, email: user.email, role: user.role }
     reply.locals.staff = request.staff
     reply.locals.staffCsrf = reply.generateCsrf()
-  })
+  }
 
   // Once there is a staff user there always is (users are deactivated, never deleted), so
   // after the first yes no request asks the database again.

@@ -3,6 +3,7 @@ import type { Db } from '../db/connection.ts'
 import { type ApiScope, type ApiTokenInput, type ApiTokenState, LAST_USED_RESOLUTION_MS, apiTokenState, formatScopes, parseScopes, shouldTouch } from '../domain/api-token.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { findApiTokenByHash, insertApiToken, revokeApiToken, touchApiToken } from '../repositories/api-token-repository.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex')
 
@@ -10,7 +11,8 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 export interface ApiCaller { tokenId: number, scopes: ApiScope[], ownerId: number | null }
 
 /** Makes a token; the plain value is returned once and never stored. */
-export async function createApiToken (db: Db, input: ApiTokenInput, staffId: number, now: Date = new Date()): Promise<{ id: number, token: string }> {
+export async function createApiToken (db: Db, actor: Actor, input: ApiTokenInput, now: Date = new Date()): Promise<{ id: number, token: string }> {
+  const staffId = actingStaffId(actor)
   const token = `dk_${randomBytes(30).toString('base64url')}`
   return await db.transaction().execute(async tx => {
     const id = await insertApiToken(tx, { name: input.name, token_hash: sha256(token), scopes: formatScopes(input.scopes), expires_at: input.expiresAt, created_by: staffId, created_at: now.toISOString() })
@@ -19,7 +21,8 @@ export async function createApiToken (db: Db, input: ApiTokenInput, staffId: num
   })
 }
 
-export async function revokeToken (db: Db, id: number, staffId: number, now: Date = new Date()): Promise<boolean> {
+export async function revokeToken (db: Db, actor: Actor, id: number, now: Date = new Date()): Promise<boolean> {
+  const staffId = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     if (!await revokeApiToken(tx, id, now.toISOString())) return false
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'api_token_revoked', subject_type: 'api_token', subject_id: id, detail: null })

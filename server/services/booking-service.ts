@@ -17,6 +17,7 @@ import type { Course } from '../domain/course-file.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
 import { bookingRecipients, notifyBooking } from './notification-service.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 /** A booking that was made: a seat, or a numbered place on the waiting list. */
 export interface NewBookingOutcome {
@@ -53,6 +54,11 @@ export interface BookingLimits {
 }
 
 export interface BookSeatOptions {
+  /** How the booking came: the public form and the API 'online', staff 'phone', the door 'walkin'. */
+  source: BookingSource
+  /** Staff booking a known participant from their page: no second record is made for them. */
+  knownParticipantId?: number
+  now?: Date
   /** A keyed hash of the address an online booking came from (see addressKey). */
   sourceKey?: string | null
   /** Limits for bookings from the public form and the API; none when absent. */
@@ -84,7 +90,7 @@ async function placeOn (tx: DbOrTx, cls: ClassRow, at: string): Promise<{ active
  * never lock a library's shared address out. Checked before the duplicate check, so an
  * address at its limit learns nothing about who is booked. Call under the class lock.
  */
-async function checkAddressLimits (tx: DbOrTx, classId: number, opts: BookSeatOptions, at: string): Promise<void> {
+async function checkAddressLimits (tx: DbOrTx, classId: number, opts: Pick<BookSeatOptions, 'sourceKey' | 'limits'>, at: string): Promise<void> {
   const limits = opts.limits
   if (!limits || !opts.sourceKey) return
   const since = new Date(Date.parse(at) - limits.windowMinutes * 60_000).toISOString()
@@ -98,7 +104,7 @@ async function checkAddressLimits (tx: DbOrTx, classId: number, opts: BookSeatOp
  * only bookings from the same address count, so a stranger naming a carer as booker
  * cannot lock the carer out.
  */
-function checkBookerLimit (input: BookingInput, active: BookingWithPerson[], opts: BookSeatOptions): void {
+function checkBookerLimit (input: BookingInput, active: BookingWithPerson[], opts: Pick<BookSeatOptions, 'sourceKey' | 'limits'>): void {
   const booker = input.booker
   if (!opts.limits || !booker) return
   const same = (b: BookingWithPerson) =>
@@ -118,8 +124,11 @@ function checkBookerLimit (input: BookingInput, active: BookingWithPerson[], opt
  * nothing is booked; anyone but staff gets no detail of that booking, and its link is
  * sent again to that booking's own contacts.
  */
-export async function bookSeat (db: Db, classId: number, input: BookingInput, source: BookingSource, now: Date = new Date(), staffId?: number, knownParticipantId?: number, opts: BookSeatOptions = {}): Promise<BookingOutcome> {
+export async function bookSeat (db: Db, actor: Actor, classId: number, input: BookingInput, opts: BookSeatOptions): Promise<BookingOutcome> {
+  const { source, knownParticipantId, now = new Date() } = opts
   const at = now.toISOString()
+  // Staff may see the booking anyway: they are told of a duplicate, and their booking is audited.
+  const staffId = actor.kind === 'staff' ? actor.staffId : undefined
   return await db.transaction().execute(async tx => {
     const cls = await lockClass(tx, classId)
     if (!cls) throw new DomainError('class_not_found')
@@ -199,8 +208,9 @@ export interface CancelOutcome {
  * Cancels a booking. A freed seat goes at once to the first on the waiting list.
  * Cancelling twice is harmless: the second call changes nothing.
  */
-export async function cancelBooking (db: Db, token: string, by: CancelledBy, now: Date = new Date(), staffId?: number): Promise<CancelOutcome> {
+export async function cancelBooking (db: Db, actor: Actor, token: string, by: CancelledBy, now: Date = new Date()): Promise<CancelOutcome> {
   const at = now.toISOString()
+  const staffId = actor.kind === 'staff' ? actor.staffId : undefined
   return await db.transaction().execute(async tx => {
     const booking = await findBookingByToken(tx, token)
     if (!booking) throw new DomainError('booking_not_found')
@@ -267,7 +277,8 @@ export async function promoteFromWaitlist (tx: DbOrTx, cls: Pick<ClassRow, 'id' 
  * are part of a burst are cancelled; any other id is left alone. Returns how many were
  * cancelled.
  */
-export async function cancelBookingsOfBurst (db: Db, classId: number, bookingIds: number[], staffId: number, now: Date = new Date()): Promise<{ cancelled: number, promoted: number[] }> {
+export async function cancelBookingsOfBurst (db: Db, actor: Actor, classId: number, bookingIds: number[], now: Date = new Date()): Promise<{ cancelled: number, promoted: number[] }> {
+  const staffId = actingStaffId(actor)
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const cls = await lockClass(tx, classId)
@@ -322,7 +333,8 @@ export async function getBookingPage (db: Db, token: string, now: Date = new Dat
  * (under the class lock, so two volunteers cannot give away the same seat); "declined"
  * takes them off the list; "no_answer" only notes the call.
  */
-export async function recordWaitlistCall (db: Db, bookingId: number, outcome: CallOutcome, staffId: number, now: Date = new Date()): Promise<void> {
+export async function recordWaitlistCall (db: Db, actor: Actor, bookingId: number, outcome: CallOutcome, now: Date = new Date()): Promise<void> {
+  const staffId = actingStaffId(actor)
   const at = now.toISOString()
   await db.transaction().execute(async tx => {
     const booking = await findBookingById(tx, bookingId)
@@ -347,7 +359,8 @@ export async function recordWaitlistCall (db: Db, bookingId: number, outcome: Ca
 }
 
 /** A note staff keep on a booking ("kommer med sin datter"); audit-logged without its text. */
-export async function saveStaffNote (db: Db, bookingId: number, note: string | null, staffId: number, now: Date = new Date()): Promise<void> {
+export async function saveStaffNote (db: Db, actor: Actor, bookingId: number, note: string | null, now: Date = new Date()): Promise<void> {
+  const staffId = actingStaffId(actor)
   await db.transaction().execute(async tx => {
     if (!await setStaffNote(tx, bookingId, note)) throw new DomainError('booking_not_found')
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'booking_note_saved', subject_type: 'booking', subject_id: bookingId, detail: null })
@@ -360,7 +373,8 @@ export async function saveStaffNote (db: Db, bookingId: number, note: string | n
  * class, with a seat if one is free and nobody waits, else a place on its waiting list.
  * Both classes are locked in id order, so two moves cannot deadlock.
  */
-export async function moveBooking (db: Db, bookingId: number, targetClassId: number, staffId: number, now: Date = new Date()): Promise<NewBookingOutcome> {
+export async function moveBooking (db: Db, actor: Actor, bookingId: number, targetClassId: number, now: Date = new Date()): Promise<NewBookingOutcome> {
+  const staffId = actingStaffId(actor)
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const booking = await findBookingById(tx, bookingId)

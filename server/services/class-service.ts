@@ -7,6 +7,7 @@ import { cancelActiveBookings, countConfirmed, listActiveBookings } from '../rep
 import { applyMeetingPlan, insertClass, listMeetingIdsInUse, listMeetings, lockClass, raiseCalendarSequence, updateClassRow } from '../repositories/class-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
 import { classChanged, classFacts, notifyBooking, notifyClassChanged, notifyInterest } from './notification-service.ts'
+import { type Actor, actingStaffId, auditStaffId } from '../domain/actor.ts'
 
 /** The columns a class's plan sets, shared by creating and editing. */
 const classColumns = (input: Omit<ClassInput, 'repeatWeeks'>, at: string) => ({
@@ -24,7 +25,8 @@ const classColumns = (input: Omit<ClassInput, 'repeatWeeks'>, at: string) => ({
  * Plans a class, or the same class every week for N weeks (N classes), in one
  * transaction. Returns the new ids, first to last.
  */
-export async function createClasses (db: Db, input: ClassInput, staffId: number | null, now: Date = new Date()): Promise<number[]> {
+export async function createClasses (db: Db, actor: Actor, input: ClassInput, now: Date = new Date()): Promise<number[]> {
+  const staffId = auditStaffId(actor)
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const ids: number[] = []
@@ -43,6 +45,7 @@ export interface ClassUpdateOptions {
   expectedVersion?: number
   /** Fewer seats than there are people with one: allowed only by this explicit choice. */
   allowCapacityBelowSeatsTaken?: boolean
+  now?: Date
 }
 
 /**
@@ -52,7 +55,9 @@ export interface ClassUpdateOptions {
  * with one are refused unless chosen explicitly; even then nobody loses a seat, booking
  * only closes until enough have left.
  */
-export async function updateClass (db: Db, id: number, input: Omit<ClassInput, 'repeatWeeks'>, staffId: number | null, options: ClassUpdateOptions = {}, now: Date = new Date()): Promise<{ promoted: number[] }> {
+export async function updateClass (db: Db, actor: Actor, id: number, input: Omit<ClassInput, 'repeatWeeks'>, options: ClassUpdateOptions = {}): Promise<{ promoted: number[] }> {
+  const { now = new Date() } = options
+  const staffId = auditStaffId(actor)
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const before = await lockClass(tx, id)
@@ -82,7 +87,8 @@ export async function updateClass (db: Db, id: number, input: Omit<ClassInput, '
   })
 }
 
-export async function setClassPublic (db: Db, id: number, isPublic: boolean, staffId: number, now: Date = new Date()): Promise<void> {
+export async function setClassPublic (db: Db, actor: Actor, id: number, isPublic: boolean, now: Date = new Date()): Promise<void> {
+  const staffId = actingStaffId(actor)
   await db.transaction().execute(async tx => {
     if (!await lockClass(tx, id)) throw new DomainError('class_not_found')
     await updateClassRow(tx, id, { is_public: isPublic ? 1 : 0, updated_at: now.toISOString() })
@@ -92,7 +98,8 @@ export async function setClassPublic (db: Db, id: number, isPublic: boolean, sta
 }
 
 /** Cancels a class: it stays, its bookings stay, marked as cancelled by the organiser. */
-export async function cancelClass (db: Db, id: number, staffId: number | null, now: Date = new Date()): Promise<{ bookingsCancelled: number }> {
+export async function cancelClass (db: Db, actor: Actor, id: number, now: Date = new Date()): Promise<{ bookingsCancelled: number }> {
+  const staffId = auditStaffId(actor)
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const cls = await lockClass(tx, id)

@@ -14,6 +14,7 @@ import { topicLabel } from '../domain/catalogue-vocabulary.ts'
 import { scopeLabel } from '../domain/milestones.ts'
 import { formatDateTime } from '../domain/time.ts'
 import { type ClassCard, listClassesOfCourse, toCard } from './class-query-service.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 export const DEVICES: Record<Device, string> = {
   iphone: 'iPhone',
@@ -77,7 +78,8 @@ export interface LearnerGoals { bookingId: number, goals: string[], device: Devi
  * Saves what the instructor ticked at the end of a class: for each learner, the goals
  * reached (only the course's own goals are kept) and the device they used.
  */
-export async function saveLearningGoals (db: Db, classId: number, entries: LearnerGoals[], staffId: number, now: Date = new Date()): Promise<void> {
+export async function saveLearningGoals (db: Db, actor: Actor, classId: number, entries: LearnerGoals[], now: Date = new Date()): Promise<void> {
+  const staffId = actingStaffId(actor)
   const at = now.toISOString()
   await db.transaction().execute(async tx => {
     const cls = await lockClass(tx, classId)

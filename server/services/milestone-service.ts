@@ -6,6 +6,7 @@ import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { countAllScopes, countAttendances } from '../repositories/attendance-repository.ts'
 import { listAllLocations } from '../repositories/location-repository.ts'
 import { type MilestoneEntry, deleteMilestoneRule, insertMilestoneRule, listMilestoneRules, listMilestones } from '../repositories/milestone-repository.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 export interface Progress { scope: string, label: string, count: number, next: number | null, toGo: number | null }
 
@@ -47,7 +48,8 @@ export async function getMilestonesPage (db: Db): Promise<MilestonesPage> {
 
 export interface RuleInput { scopeKind: MilestoneScopeKind, locationId: number | null, topic: string | null, mode: 'every' | 'once', number: number }
 
-export async function addMilestoneRule (db: Db, input: RuleInput, staffId: number, now: Date = new Date()): Promise<number> {
+export async function addMilestoneRule (db: Db, actor: Actor, input: RuleInput, now: Date = new Date()): Promise<number> {
+  const staffId = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     const id = await insertMilestoneRule(tx, { scope_kind: input.scopeKind, location_id: input.locationId, topic: input.topic, mode: input.mode, number: input.number, created_by: staffId, created_at: now.toISOString() })
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'milestone_rule_added', subject_type: 'milestone_rule', subject_id: id, detail: `${input.scopeKind} ${input.mode} ${input.number}` })
@@ -55,7 +57,8 @@ export async function addMilestoneRule (db: Db, input: RuleInput, staffId: numbe
   })
 }
 
-export async function removeMilestoneRule (db: Db, id: number, staffId: number, now: Date = new Date()): Promise<void> {
+export async function removeMilestoneRule (db: Db, actor: Actor, id: number, now: Date = new Date()): Promise<void> {
+  const staffId = actingStaffId(actor)
   await db.transaction().execute(async tx => {
     if (await deleteMilestoneRule(tx, id)) {
       await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'milestone_rule_removed', subject_type: 'milestone_rule', subject_id: id, detail: null })

@@ -1,23 +1,23 @@
 import type { Db } from '../db/connection.ts'
-import type { OutboxRow, StaffRole } from '../db/schema.ts'
+import type { OutboxRow } from '../db/schema.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
+import { hasRole } from '../domain/staff.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { findOutboxMessage, requeueMessage } from '../repositories/outbox-repository.ts'
 
-/** Who looks at the sent e-mails. */
-export interface MailReader { id: number, role: StaffRole }
-
 /**
- * An invitation e-mail carries a link that sets a staff account's password, so only
- * admins (who send them) may open one; leaders may open the rest.
+ * Sent e-mails are for leaders. An invitation e-mail carries a link that sets a staff
+ * account's password, so only admins (who send them) may open one.
  */
-export function mayReadMessage (reader: MailReader, row: Pick<OutboxRow, 'kind'>): boolean {
-  return row.kind !== 'staff_invitation' || reader.role === 'admin'
+function mayReadMessage (actor: Actor, row: Pick<OutboxRow, 'kind'>): boolean {
+  if (actor.kind !== 'staff' || !hasRole(actor.role, 'leader')) return false
+  return row.kind !== 'staff_invitation' || actor.role === 'admin'
 }
 
 /** One sent e-mail, if it exists and this staff user may read it. */
-export async function findReadableMessage (db: Db, reader: MailReader, id: number): Promise<OutboxRow | undefined> {
+export async function findReadableMessage (db: Db, actor: Actor, id: number): Promise<OutboxRow | undefined> {
   const row = await findOutboxMessage(db, id)
-  return row && mayReadMessage(reader, row) ? row : undefined
+  return row && mayReadMessage(actor, row) ? row : undefined
 }
 
 /**
@@ -25,12 +25,12 @@ export async function findReadableMessage (db: Db, reader: MailReader, id: numbe
  * with a line in the audit log. Any other message is left as it is. False if there is no
  * such message the reader may read.
  */
-export async function resendMessage (db: Db, reader: MailReader, id: number, now: Date = new Date()): Promise<boolean> {
+export async function resendMessage (db: Db, actor: Actor, id: number, now: Date = new Date()): Promise<boolean> {
   return await db.transaction().execute(async tx => {
     const row = await findOutboxMessage(tx, id)
-    if (!row || !mayReadMessage(reader, row)) return false
+    if (!row || !mayReadMessage(actor, row)) return false
     if (await requeueMessage(tx, row.id, now.toISOString())) {
-      await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: reader.id, action: 'email_resent', subject_type: 'outbox', subject_id: row.id, detail: `was=${row.status}` })
+      await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: actingStaffId(actor), action: 'email_resent', subject_type: 'outbox', subject_id: row.id, detail: `was=${row.status}` })
     }
     return true
   })

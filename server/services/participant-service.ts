@@ -5,6 +5,7 @@ import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { moveAttendancesToParticipant } from '../repositories/attendance-repository.ts'
 import { insertParticipant } from '../repositories/booking-repository.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { lockNames } from '../repositories/lock-repository.ts'
 import {
   correctUpcomingBookings, deleteParticipant, listBookingContacts, findParticipant, findParticipantsByContact, listBookingsOfParticipant, moveBookingsToParticipant, updateParticipant
@@ -50,7 +51,8 @@ export async function getParticipantPage (db: Db, id: number): Promise<Participa
  * missing details are filled in, and the other record goes. Refused when both have an
  * active booking on the same class (staff must cancel one first).
  */
-export async function mergeParticipants (db: Db, keepId: number, otherId: number, staffId: number, now: Date = new Date()): Promise<void> {
+export async function mergeParticipants (db: Db, actor: Actor, keepId: number, otherId: number, now: Date = new Date()): Promise<void> {
+  const staffId = actingStaffId(actor)
   if (keepId === otherId) throw new DomainError('same_participant')
   await db.transaction().execute(async tx => {
     const keep = await findParticipant(tx, keepId)
@@ -80,7 +82,8 @@ export async function mergeParticipants (db: Db, keepId: number, otherId: number
  * reminders reach them; bookings made with other details keep theirs. The audit log
  * names the fields changed, never their values.
  */
-export async function correctParticipant (db: Db, id: number, details: ParticipantDetails, staffId: number, now: Date = new Date()): Promise<string[]> {
+export async function correctParticipant (db: Db, actor: Actor, id: number, details: ParticipantDetails, now: Date = new Date()): Promise<string[]> {
+  const staffId = actingStaffId(actor)
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const before = await findParticipant(tx, id)

@@ -4,6 +4,7 @@ import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { listClassIdsAtLocationNotEnded, raiseCalendarSequence } from '../repositories/class-repository.ts'
 import { findLocation, insertLocation, updateLocation } from '../repositories/location-repository.ts'
 import { insertPartner, updatePartner } from '../repositories/partner-repository.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 const locationRow = (input: LocationInput) => ({
   name: input.name,
@@ -22,7 +23,8 @@ const placeText = (l: Pick<ReturnType<typeof locationRow>, 'name' | 'room' | 'st
   [l.name, l.room, l.street, l.postal_code, l.city].join('|')
 
 /** Places and partners: each change in one transaction with its audit entry. */
-export async function createLocation (db: Db, input: LocationInput, staffId: number, now: Date = new Date()): Promise<number> {
+export async function createLocation (db: Db, actor: Actor, input: LocationInput, now: Date = new Date()): Promise<number> {
+  const staffId = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     const id = await insertLocation(tx, { ...locationRow(input), created_at: now.toISOString() })
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'location_created', subject_type: 'location', subject_id: id, detail: null })
@@ -30,7 +32,8 @@ export async function createLocation (db: Db, input: LocationInput, staffId: num
   })
 }
 
-export async function editLocation (db: Db, id: number, input: LocationInput, staffId: number, now: Date = new Date()): Promise<boolean> {
+export async function editLocation (db: Db, actor: Actor, id: number, input: LocationInput, now: Date = new Date()): Promise<boolean> {
+  const staffId = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     const before = await findLocation(tx, id)
     if (!before || !await updateLocation(tx, id, locationRow(input))) return false
@@ -43,7 +46,8 @@ export async function editLocation (db: Db, id: number, input: LocationInput, st
   })
 }
 
-export async function archiveLocation (db: Db, id: number, archived: boolean, staffId: number, now: Date = new Date()): Promise<boolean> {
+export async function archiveLocation (db: Db, actor: Actor, id: number, archived: boolean, now: Date = new Date()): Promise<boolean> {
+  const staffId = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     if (!await updateLocation(tx, id, { archived_at: archived ? now.toISOString() : null })) return false
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: archived ? 'location_archived' : 'location_restored', subject_type: 'location', subject_id: id, detail: null })
@@ -51,7 +55,8 @@ export async function archiveLocation (db: Db, id: number, archived: boolean, st
   })
 }
 
-export async function createPartner (db: Db, input: PartnerInput, staffId: number, now: Date = new Date()): Promise<number> {
+export async function createPartner (db: Db, actor: Actor, input: PartnerInput, now: Date = new Date()): Promise<number> {
+  const staffId = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     const id = await insertPartner(tx, { ...input, created_at: now.toISOString() })
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'partner_created', subject_type: 'partner', subject_id: id, detail: null })
@@ -59,7 +64,8 @@ export async function createPartner (db: Db, input: PartnerInput, staffId: numbe
   })
 }
 
-export async function editPartner (db: Db, id: number, input: PartnerInput, staffId: number, now: Date = new Date()): Promise<boolean> {
+export async function editPartner (db: Db, actor: Actor, id: number, input: PartnerInput, now: Date = new Date()): Promise<boolean> {
+  const staffId = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     if (!await updatePartner(tx, id, input)) return false
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'partner_updated', subject_type: 'partner', subject_id: id, detail: null })
@@ -67,7 +73,8 @@ export async function editPartner (db: Db, id: number, input: PartnerInput, staf
   })
 }
 
-export async function archivePartner (db: Db, id: number, archived: boolean, staffId: number, now: Date = new Date()): Promise<boolean> {
+export async function archivePartner (db: Db, actor: Actor, id: number, archived: boolean, now: Date = new Date()): Promise<boolean> {
+  const staffId = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     if (!await updatePartner(tx, id, { archived_at: archived ? now.toISOString() : null })) return false
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: archived ? 'partner_archived' : 'partner_restored', subject_type: 'partner', subject_id: id, detail: null })

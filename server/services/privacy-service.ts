@@ -17,6 +17,7 @@ import {
   anonymiseParticipants, clearSourceKeysBefore, countAnonymised, deleteOldInterest, findEarliestLastMeeting, findParticipantsLastSeenBefore
 } from '../repositories/retention-repository.ts'
 import { claimDueJob, ensureScheduledJob, findScheduledJob, finishJob, recordJobFailure } from '../repositories/scheduled-job-repository.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 export const RETENTION_JOB = 'retention'
 
@@ -179,7 +180,8 @@ export async function exportParticipant (db: Db, id: number, now: Date = new Dat
  * retention, the birth year too, and the interest list by their address. What stays is
  * anonymous and keeps the counts. The audit log records who did it, and no personal data.
  */
-export async function eraseParticipant (db: Db, id: number, staffId: number, now: Date = new Date()): Promise<void> {
+export async function eraseParticipant (db: Db, actor: Actor, id: number, now: Date = new Date()): Promise<void> {
+  const staffId = actingStaffId(actor)
   const at = now.toISOString()
   await db.transaction().execute(async tx => {
     const p = await findParticipant(tx, id)

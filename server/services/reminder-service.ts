@@ -14,6 +14,7 @@ import {
 } from '../repositories/reminder-repository.ts'
 import { type ClassFacts } from '../mail/messages.ts'
 import { bookingRecipients, classFacts, notifyBooking } from './notification-service.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 const DAY = 24 * 3600_000
 export const REMINDER_JOB = 'reminders'
@@ -164,7 +165,8 @@ export async function getCallList (db: Db, day: string, offsets: number[]): Prom
  * Ticks (or unticks) "called" for one booking and meeting on the call list. Both must
  * exist and belong to the same class; otherwise nothing is written.
  */
-export async function markCalled (db: Db, bookingId: number, meetingId: number, called: boolean, staffId: number, now: Date = new Date()): Promise<void> {
+export async function markCalled (db: Db, actor: Actor, bookingId: number, meetingId: number, called: boolean, now: Date = new Date()): Promise<void> {
+  const staffId = actingStaffId(actor)
   await db.transaction().execute(async tx => {
     // An unknown booking or meeting, or one of another class, is a 404, never a foreign-key error.
     const booking = await findBookingById(tx, bookingId)

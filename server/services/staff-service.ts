@@ -11,11 +11,13 @@ import { countRequest, uncountRequest } from '../repositories/shared-state-repos
 import {
   bumpSessionGeneration, claimInvitation, countStaffAccounts, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
 } from '../repositories/staff-repository.ts'
+import { type Actor, actingStaffId, auditStaffId } from '../domain/actor.ts'
 
 /** A hash to verify against when the e-mail is unknown, so timing does not reveal it. */
 let dummyHash: Promise<string> | undefined
 
-export async function createStaffUser (db: Db, input: StaffUserInput, createdBy: number | null, now: Date = new Date()): Promise<number> {
+export async function createStaffUser (db: Db, actor: Actor, input: StaffUserInput, now: Date = new Date()): Promise<number> {
+  const createdBy = auditStaffId(actor)
   const passwordHash = await hash(input.password)
   return await db.transaction().execute(async tx => {
     await lockNames(tx, [`staff:${input.email}`])
@@ -96,7 +98,8 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
  * link and choose one. Returns the link's token, shown once; the account keeps only its
  * hash, and the invitation e-mail in the outbox carries the link.
  */
-export async function inviteStaffUser (db: Db, input: Omit<StaffUserInput, 'password'>, invitedBy: number, now: Date = new Date()): Promise<{ id: number, token: string }> {
+export async function inviteStaffUser (db: Db, actor: Actor, input: Omit<StaffUserInput, 'password'>, now: Date = new Date()): Promise<{ id: number, token: string }> {
+  const invitedBy = actingStaffId(actor)
   const token = randomBytes(24).toString('base64url')
   const expires = new Date(now.getTime() + INVITE_DAYS * 24 * 3600_000).toISOString()
   return await db.transaction().execute(async tx => {
@@ -151,7 +154,8 @@ export async function acceptInvitation (db: Db, token: string, password: string,
 }
 
 /** Deactivates (ending every session at once) or reactivates a staff user. An admin cannot deactivate themselves. */
-export async function setStaffActive (db: Db, id: number, active: boolean, by: number, now: Date = new Date()): Promise<boolean> {
+export async function setStaffActive (db: Db, actor: Actor, id: number, active: boolean, now: Date = new Date()): Promise<boolean> {
+  const by = actingStaffId(actor)
   if (id === by && !active) return false
   return await db.transaction().execute(async tx => {
     if (!await updateStaffUser(tx, id, { active: active ? 1 : 0 })) return false
@@ -164,7 +168,8 @@ export async function setStaffActive (db: Db, id: number, active: boolean, by: n
 export interface StaffProfileInput { name: string, phone: string | null, locationIds: number[] }
 
 /** A staff member's own profile: name, phone and the places they help at. */
-export async function saveStaffProfile (db: Db, staffUserId: number, input: StaffProfileInput, now: Date = new Date()): Promise<void> {
+export async function saveStaffProfile (db: Db, actor: Actor, input: StaffProfileInput, now: Date = new Date()): Promise<void> {
+  const staffUserId = actingStaffId(actor)
   await db.transaction().execute(async tx => {
     await updateStaffProfile(tx, staffUserId, { name: input.name, phone: input.phone })
     await replaceStaffLocations(tx, staffUserId, input.locationIds)
@@ -176,7 +181,8 @@ export async function saveStaffProfile (db: Db, staffUserId: number, input: Staf
  * Ends every session of a staff user, on every server: "Log ud" and "Log ud alle steder"
  * (which is recorded in the audit log). Returns false when the user does not exist.
  */
-export async function endStaffSessions (db: Db, staffUserId: number, reason: 'signed_out' | 'everywhere', now: Date = new Date()): Promise<boolean> {
+export async function endStaffSessions (db: Db, actor: Actor, reason: 'signed_out' | 'everywhere', now: Date = new Date()): Promise<boolean> {
+  const staffUserId = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     if (await bumpSessionGeneration(tx, staffUserId) === undefined) return false
     if (reason === 'everywhere') await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffUserId, action: 'staff_sessions_ended', subject_type: 'staff_user', subject_id: staffUserId, detail: null })
@@ -190,7 +196,8 @@ export type PasswordChangeErrors = Partial<Record<'current_password' | 'password
  * A staff member changes their own password, giving the current one. Every session of the
  * user ends; the result carries the new session generation, for the session that changed it.
  */
-export async function changeStaffPassword (db: Db, staffUserId: number, input: { current: string, password: string, repeat: string }, now: Date = new Date()): Promise<{ ok: true, sessionGeneration: number } | { ok: false, errors: PasswordChangeErrors }> {
+export async function changeStaffPassword (db: Db, actor: Actor, input: { current: string, password: string, repeat: string }, now: Date = new Date()): Promise<{ ok: true, sessionGeneration: number } | { ok: false, errors: PasswordChangeErrors }> {
+  const staffUserId = actingStaffId(actor)
   const errors: PasswordChangeErrors = {}
   if (input.password.length < PASSWORD_MIN_LENGTH) errors.password = `Adgangskoden skal have mindst ${PASSWORD_MIN_LENGTH} tegn.`
   else if (input.password.length > 200) errors.password = 'Adgangskoden må højst have 200 tegn.'

@@ -6,12 +6,14 @@ import { findClassSummaries, lockClass } from '../repositories/class-repository.
 import { assignStaff, listClassIdsOfStaff, unassignStaff } from '../repositories/class-staff-repository.ts'
 import { findStaffUser } from '../repositories/staff-repository.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 /**
  * Sets a staff user to a class as helper or instructor. Only an active account can be set:
  * false, and nothing changes, for a deactivated or unknown one.
  */
-export async function assignToClass (db: Db, classId: number, staffUserId: number, task: StaffTask, by: number, now: Date = new Date()): Promise<boolean> {
+export async function assignToClass (db: Db, actor: Actor, classId: number, staffUserId: number, task: StaffTask, now: Date = new Date()): Promise<boolean> {
+  const by = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     if (!await lockClass(tx, classId)) throw new DomainError('class_not_found')
     if ((await findStaffUser(tx, staffUserId))?.active !== 1) return false
@@ -21,7 +23,8 @@ export async function assignToClass (db: Db, classId: number, staffUserId: numbe
   })
 }
 
-export async function removeFromClass (db: Db, classId: number, staffUserId: number, by: number, now: Date = new Date()): Promise<void> {
+export async function removeFromClass (db: Db, actor: Actor, classId: number, staffUserId: number, now: Date = new Date()): Promise<void> {
+  const by = actingStaffId(actor)
   await db.transaction().execute(async tx => {
     if (await unassignStaff(tx, classId, staffUserId)) {
       await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: by, action: 'staff_unassigned', subject_type: 'class', subject_id: classId, detail: `staff_user=${staffUserId}` })

@@ -13,6 +13,7 @@ import { freePort } from '../helpers/smtp.ts'
 import { root } from '../helpers/server-process.ts'
 import { type PostgresServer, databaseUrl, externalServer, startThrowawayCluster, withAdmin } from '../helpers/postgres.ts'
 import { generateDataset } from './dataset.ts'
+import { SYSTEM } from '../../server/domain/actor.ts'
 
 /**
  * `npm run bench`: builds the benchmark data set, starts the server in production mode
@@ -32,7 +33,7 @@ console.log('Generating the data set (10 places, 200 upcoming classes, 50,000 pa
 let t0 = Date.now()
 const data = await generateDataset(file)
 const kysely = createSqliteDb(file)
-await createStaffUser(kysely, { email: data.leader.email, name: 'Bench Leder', role: 'leader', password: data.leader.password }, null)
+await createStaffUser(kysely, SYSTEM, { email: data.leader.email, name: 'Bench Leder', role: 'leader', password: data.leader.password })
 await runRetentionIfDue(kysely, 12)
 await kysely.destroy()
 console.log(`… done in ${((Date.now() - t0) / 1000).toFixed(1)} s.`)

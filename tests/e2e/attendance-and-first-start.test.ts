@@ -8,6 +8,7 @@ import { cancelClass } from '../../server/services/class-service.ts'
 import { bookingInput, bookNew, createClass, createClassToday, createStaff } from '../helpers/factories.ts'
 import { type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
+import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -52,7 +53,7 @@ describe.skipIf(!run)('a newcomer and a leader in a real browser', () => {
     const login = await createStaff(t.db, 'leader', 'leder-fremmoede@bib.dk')
     const { classId } = await createClassToday(t.db, { capacity: 5 })
     const earlier = new Date(Date.now() - 3 * 86400_000)
-    for (const name of ['Grethe Hansen', 'Bent Olsen']) await bookSeat(t.db, classId, bookingInput({ name, phone: null, email: `${name.split(' ')[0]!.toLowerCase()}@example.dk` }), 'phone', earlier)
+    for (const name of ['Grethe Hansen', 'Bent Olsen']) await bookSeat(t.db, CITIZEN, classId, bookingInput({ name, phone: null, email: `${name.split(' ')[0]!.toLowerCase()}@example.dk` }), { source: 'phone', now: earlier })
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
     await signInInBrowser(page, t.base, login.email, login.password)
@@ -129,11 +130,11 @@ describe.skipIf(!run)('a newcomer and a leader in a real browser', () => {
 
   it('shows a waiting-list place and a class the organiser cancelled plainly', async () => {
     const classId = await createClass(t.db, { capacity: 1, meetings: ['2030-03-05T10:00'] })
-    await bookNew(t.db, classId, bookingInput({ name: 'Bent Olsen', phone: '+4510000001' }), 'online')
-    const waiting = await bookNew(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4510000002' }), 'online')
+    await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Bent Olsen', phone: '+4510000001' }), { source: 'online' })
+    const waiting = await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4510000002' }), { source: 'online' })
     const other = await createClass(t.db, { capacity: 5, meetings: ['2030-03-06T10:00'] })
-    const cancelled = await bookNew(t.db, other, bookingInput({ name: 'Karen Jensen', phone: '+4510000003' }), 'online')
-    await cancelClass(t.db, other, null)
+    const cancelled = await bookNew(t.db, CITIZEN, other, bookingInput({ name: 'Karen Jensen', phone: '+4510000003' }), { source: 'online' })
+    await cancelClass(t.db, SYSTEM, other)
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
     const page = await context.newPage()
     for (const [label, token, heading] of [['waitlist', waiting.token, 'Du er på ventelisten'], ['class-cancelled', cancelled.token, 'Holdet er aflyst']] as const) {

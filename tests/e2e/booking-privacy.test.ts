@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
 import { submitBooking, type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -28,7 +29,7 @@ describe.skipIf(!run)('a booking belongs to its citizen, in a real browser', () 
     t = await startTestServer()
     classId = await createClass(t.db, { capacity: 4, meetings: ['2030-03-05T10:00'] })
     for (let i = 1; i <= 5; i++) await submitBooking(t.app, classId, { name: `Opdigtet Person ${i}`, phone: `3000000${i}` })
-    const booked = await bookNew(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'phone')
+    const booked = await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), { source: 'phone' })
     participantId = (await t.db.selectFrom('bookings').select('participant_id').where('token', '=', booked.token).executeTakeFirstOrThrow()).participant_id
     await createStaff(t.db, 'leader', staff.email, staff.password)
     browser = await launchChromium()

@@ -7,9 +7,10 @@ import QRCode from 'qrcode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
-import { bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, chromiumPath, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -58,11 +59,11 @@ describe.skipIf(!run)('the door on a tablet, in a real browser', () => {
     ;({ classId, meetingId } = await createClassToday(t.db, { capacity: 12 }))
     const earlier = new Date(Date.now() - 3 * 86400_000)
     for (const [name, phone, hearing] of [['Grethe Hansen', '+4522223333', true], ['Bent Olsen', '+4566667777', false], ['Søren Ærø', '+4512121212', false], ['Karen Jensen', '+4534343434', false], ['Poul Holm', '+4556565656', true], ['Ali Hassan', '+4578787878', false]] as const) {
-      await bookSeat(t.db, classId, bookingInput({ name, phone, needsHearingLoop: hearing }), 'phone', earlier)
+      await bookSeat(t.db, CITIZEN, classId, bookingInput({ name, phone, needsHearingLoop: hearing }), { source: 'phone', now: earlier })
     }
     await createStaff(t.db, 'volunteer', 'frida@bib.dk', 'fridas lange adgangskode')
     const fridaId = await staffIdOf(t.db, 'frida@bib.dk')
-    await assignToClass(t.db, classId, fridaId, 'helper', fridaId)
+    await assignToClass(t.db, asStaff(fridaId), classId, fridaId, 'helper')
     await createStaff(t.db, 'leader', 'lene@bib.dk', 'lenes lange adgangskode')
     const grethe = await t.db.selectFrom('bookings').innerJoin('participants', 'participants.id', 'bookings.participant_id').select('bookings.checkin_code').where('participants.name', '=', 'Grethe Hansen').executeTakeFirstOrThrow()
     browser = await chromium.launch({

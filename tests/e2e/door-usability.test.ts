@@ -5,9 +5,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
-import { bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -34,10 +35,10 @@ describe.skipIf(!run)('the door is safe to tap, in a real browser', () => {
     await seedEarlierParticipants(t.db, 2999)
     let classId: number
     ;({ classId, meetingId } = await createClassToday(t.db, { capacity: NAMES.length + 5 }))
-    for (const [i, name] of NAMES.entries()) await bookSeat(t.db, classId, bookingInput({ name, phone: `+45222233${String(i).padStart(2, '0')}` }), 'phone', earlier)
+    for (const [i, name] of NAMES.entries()) await bookSeat(t.db, CITIZEN, classId, bookingInput({ name, phone: `+45222233${String(i).padStart(2, '0')}` }), { source: 'phone', now: earlier })
     await createStaff(t.db, 'volunteer', 'frida@bib.dk', 'fridas lange adgangskode')
     const fridaId = await staffIdOf(t.db, 'frida@bib.dk')
-    await assignToClass(t.db, classId, fridaId, 'helper', fridaId)
+    await assignToClass(t.db, asStaff(fridaId), classId, fridaId, 'helper')
     await createStaff(t.db, 'leader', 'lene@bib.dk', 'lenes lange adgangskode')
     browser = await launchChromium()
     layout.watch(browser)

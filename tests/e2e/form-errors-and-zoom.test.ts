@@ -7,6 +7,7 @@ import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createLocation } from '../helpers/factories.ts'
 import { type TestApp } from '../helpers/http.ts'
 import { chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, startTestServer } from './browser.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -27,7 +28,7 @@ describe.skipIf(!run)('a citizen in a real browser', () => {
     const club = await createLocation(t.db, { name: 'Seniorklubben Solsikken', kind: 'club', street: 'Fælledvej 3', step_free: 0, hearing_loop: 0 })
     openClass = await createClass(t.db, { course: 'mitid-kom-godt-i-gang', locationId: library, capacity: 12, meetings: ['2030-03-05T10:00', '2030-03-12T10:00'] })
     fullClass = await createClass(t.db, { course: 'digital-post-laes-og-svar', locationId: club, capacity: 1, meetings: ['2030-03-07T13:30'] })
-    await bookSeat(t.db, fullClass, bookingInput({ name: 'Bent Madsen', phone: '+4520202020' }), 'online')
+    await bookSeat(t.db, CITIZEN, fullClass, bookingInput({ name: 'Bent Madsen', phone: '+4520202020' }), { source: 'online' })
     browser = await launchChromium()
     layout.watch(browser)
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } })

@@ -9,6 +9,7 @@ import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createStaff } from '../helpers/factories.ts'
 import { type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, startTestServer } from './browser.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -34,8 +35,8 @@ describe.skipIf(!run)('e-mail pages in a real browser', () => {
     mkdirSync(screenshots, { recursive: true })
     t = await startTestServer()
     const classId = await createClass(t.db, { course: 'mitid-appen', meetings: ['2030-04-01T10:00', '2030-04-08T10:00'] })
-    await bookSeat(t.db, classId, bookingInput({ name: 'Poul Holm', phone: '+4512345678', needsHearingLoop: true }), 'phone', new Date('2030-03-01T10:00:00Z'))
-    await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', email: 'grethe@example.dk', booker: { name: 'Lise Hansen', phone: '+4587654321', email: 'lise@example.dk' } }), 'online', new Date('2030-03-01T10:00:00Z'))
+    await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Poul Holm', phone: '+4512345678', needsHearingLoop: true }), { source: 'phone', now: new Date('2030-03-01T10:00:00Z') })
+    await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', email: 'grethe@example.dk', booker: { name: 'Lise Hansen', phone: '+4587654321', email: 'lise@example.dk' } }), { source: 'online', now: new Date('2030-03-01T10:00:00Z') })
     await createStaff(t.db, 'leader', 'lene@bib.dk', 'lenes lange adgangskode')
     browser = await launchChromium()
     layout.watch(browser)

@@ -9,6 +9,7 @@ import { cancelClass } from '../../server/services/class-service.ts'
 import { bookingInput, createClass, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
 import { type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
+import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -45,8 +46,8 @@ describe.skipIf(!run)('planning in a real browser: the clash warning and the ove
     await assignStaff(t.db, first, await staffIdOf(t.db, helper.email), 'helper')
     await assignStaff(t.db, busyClass, await staffIdOf(t.db, helper.email), 'instructor')
     cancelled = await createClass(t.db, { locationId: library, meetings: ['2031-05-06T10:00'] })
-    await bookSeat(t.db, cancelled, bookingInput({ name: 'Poul Telefon', phone: '+4512345678' }), 'phone', new Date('2031-04-01T10:00:00Z'))
-    await cancelClass(t.db, cancelled, null)
+    await bookSeat(t.db, CITIZEN, cancelled, bookingInput({ name: 'Poul Telefon', phone: '+4512345678' }), { source: 'phone', now: new Date('2031-04-01T10:00:00Z') })
+    await cancelClass(t.db, SYSTEM, cancelled)
     leader = await createStaff(t.db, 'leader', 'leder@bib.dk')
     browser = await launchChromium()
     layout.watch(browser)

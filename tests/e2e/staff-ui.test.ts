@@ -10,6 +10,7 @@ import { ZONE } from '../../server/domain/time.ts'
 import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
 import { buildTestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, signInInBrowser, startTestServer } from './browser.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const run = chromiumOrSkip()
 const screenshots = join(import.meta.dirname, 'screenshots')
@@ -62,7 +63,7 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
     await t.db.updateTable('classes').set({ waitlist_mode: 'call' }).where('id', '=', classId).execute()
     const names = ['Grethe Margrethe Østergaard-Christensen', 'Hans Hansen', 'Inger Lund', 'Jørgen Pedersen', 'Kirsten Holm', 'Bent Møller', 'Lis Sørensen', 'Poul Rasmussen', 'Birthe Kristensen', 'Erik Madsen', 'Hanne Olsen', 'Ole Thomsen', 'Karen Poulsen', 'Niels Larsen', 'Ruth Andersen', 'Svend Jensen']
     for (const [i, name] of names.entries()) {
-      await bookNew(t.db, classId, bookingInput({
+      await bookNew(t.db, CITIZEN, classId, bookingInput({
         name,
         phone: `+452${String(1000000 + i * 7919).padStart(7, '0')}`,
         email: i % 3 === 0 ? null : `${name.split(' ')[0]!.toLowerCase()}.meget.lang.adresse${i}@eksempel-kommune.dk`,
@@ -70,11 +71,11 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
         needsHearingLoop: i % 5 === 0,
         needsOther: i === 2 ? 'Kommer med rollator og skal sidde tæt på døren' : null,
         booker: i === 1 ? { name: 'Datteren Susanne Hansen', phone: '+4540404040', email: null } : null
-      }), i % 2 === 0 ? 'online' : 'phone')
+      }), { source: i % 2 === 0 ? 'online' : 'phone' })
     }
     // The same person once more, on another class, so that the participant page offers a merge.
     const other = await createClass(t.db, { meetings: ['2030-09-01T10:00'] })
-    await bookNew(t.db, other, bookingInput({ name: 'Hans H.', phone: '+4521007919' }), 'online')
+    await bookNew(t.db, CITIZEN, other, bookingInput({ name: 'Hans H.', phone: '+4521007919' }), { source: 'online' })
     firstParticipant = (await t.db.selectFrom('participants').select('id').where('name', '=', 'Hans Hansen').executeTakeFirstOrThrow()).id
     firstBooking = (await t.db.selectFrom('bookings').select('id').where('participant_id', '=', firstParticipant).executeTakeFirstOrThrow()).id
     browser = await launchChromium()

@@ -6,6 +6,8 @@ import { insertClass } from '../../server/repositories/class-repository.ts'
 import { insertLocation } from '../../server/repositories/location-repository.ts'
 import { type NewBookingOutcome, bookSeat } from '../../server/services/booking-service.ts'
 import { createStaffUser } from '../../server/services/staff-service.ts'
+import { type Actor, SYSTEM } from '../../server/domain/actor.ts'
+import type { StaffRole } from '../../server/db/schema.ts'
 
 /**
  * Small data factories: places, classes, staff users and bookings straight in a test's
@@ -67,7 +69,7 @@ export async function countBookings (db: Db, classId: number): Promise<number> {
 
 /** A staff user straight in the database (argon2-hashed), for route tests. */
 export async function createStaff (db: Db, role: 'admin' | 'leader' | 'volunteer', email = `${role}-${Math.random().toString(36).slice(2)}@bib.dk`, password = 'en lang og sikker adgangskode'): Promise<{ email: string, password: string }> {
-  await createStaffUser(db, { email, name: `Test ${role}`, role, password }, null)
+  await createStaffUser(db, SYSTEM, { email, name: `Test ${role}`, role, password })
   return { email, password }
 }
 
@@ -111,4 +113,9 @@ export async function seedEarlierParticipants (db: Db, n: number): Promise<void>
       await tx.insertInto('participant_firsts').values(ids.map(r => ({ scope: 'all', participant_id: r.id, attendance_id: 0, at }))).execute()
     }
   })
+}
+
+/** A staff member acting, for calling a service directly as the route would with `request.actor`. */
+export function asStaff (staffId: number, role: StaffRole = 'admin'): Actor {
+  return { kind: 'staff', staffId, role, name: 'Testmedarbejder' }
 }

@@ -4,6 +4,8 @@ import { bookSeat } from '../../server/services/booking-service.ts'
 import { type CheckinActor, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
 import { bookingInput, createClass, createLocation, createStaff, staffIdOf } from './factories.ts'
+import { asStaff } from './factories.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const door: CheckinActor = { staffId: null, linkId: null, mayOverfill: true }
 
@@ -30,7 +32,7 @@ export async function seedReportData (db: Db): Promise<{ people: Record<string, 
   const earlier = (iso: string) => new Date(Date.parse(iso) - 14 * 86400_000)
   const people: Record<string, number> = {}
   const book = async (classId: number, name: string, phone: string, birthYear: number | null, when: string) => {
-    await bookSeat(db, classId, bookingInput({ name, phone, email: `${name.toLowerCase()}@example.dk`, birthYear }), 'online', earlier(when))
+    await bookSeat(db, CITIZEN, classId, bookingInput({ name, phone, email: `${name.toLowerCase()}@example.dk`, birthYear }), { source: 'online', now: earlier(when) })
     const row = await db.selectFrom('bookings').innerJoin('participants', 'participants.id', 'bookings.participant_id')
       .select(['bookings.id', 'bookings.participant_id']).where('participants.name', '=', name).where('bookings.class_id', '=', classId).executeTakeFirstOrThrow()
     people[name] = row.participant_id
@@ -77,8 +79,8 @@ export async function seedReportData (db: Db): Promise<{ people: Record<string, 
   const helper = await createStaff(db, 'volunteer', 'walter@bib.dk')
   const ingaId = await staffIdOf(db, instructor.email)
   const walterId = await staffIdOf(db, helper.email)
-  await assignToClass(db, c1, ingaId, 'instructor', ingaId)
-  await assignToClass(db, c2, walterId, 'helper', walterId)
+  await assignToClass(db, asStaff(ingaId), c1, ingaId, 'instructor')
+  await assignToClass(db, asStaff(walterId), c2, walterId, 'helper')
   return { people }
 }
 

@@ -7,9 +7,10 @@ import type { Attachment } from 'mailparser'
 import { cancelBooking } from '../../server/services/booking-service.ts'
 import { cancelClass, updateClass } from '../../server/services/class-service.ts'
 import { editLocation } from '../../server/services/place-service.ts'
-import { bookingInput, bookNew, createClass, createLocation, createStaff } from '../helpers/factories.ts'
+import { bookingInput, bookNew, createClass, createLocation, createStaff, asStaff } from '../helpers/factories.ts'
 import { buildTestApp } from '../helpers/http.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 /** RFC 5545 §3.1: every content line ends CRLF (the last one too) and is at most 75 octets. */
 function expectLineRules (ics: string): void {
@@ -78,8 +79,8 @@ describe('every calendar we make, read by ical.js and node-ical', () => {
     const seen: typeof peer.received = []
     const locationId = await createLocation(db, { name: 'Hovedbiblioteket' })
     const classId = await createClass(db, { locationId, capacity: 1, meetings: ['2030-03-05T10:00', '2030-03-12T10:00'] })
-    const anna = await bookNew(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
-    const bo = await bookNew(db, classId, bookingInput({ name: 'Bo', email: 'bo@example.dk' }), 'online')
+    const anna = await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), { source: 'online' })
+    const bo = await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Bo', email: 'bo@example.dk' }), { source: 'online' })
     expect(bo.status).toBe('waitlisted')
     await app.mail.worker.runOnce()
     const annaMail = peer.received.find(m => m.to === 'anna@example.dk')!.parsed
@@ -125,9 +126,9 @@ describe('every calendar we make, read by ical.js and node-ical', () => {
     const minutesOn = (n: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 + n * 60_000)
     const send = async () => await app!.mail.worker.runOnce(() => minutesOn(60))
     const changedAt = minutesOn(10)
-    await updateClass(db, classId, input, staffId, {}, changedAt)
+    await updateClass(db, asStaff(staffId), classId, input, { now: changedAt })
     // Only the seats change: not a change a calendar needs to hear about.
-    await updateClass(db, classId, { ...input, capacity: 1 }, staffId, {}, minutesOn(15))
+    await updateClass(db, asStaff(staffId), classId, { ...input, capacity: 1 }, { now: minutesOn(15) })
     seen.push(...peer.received.splice(0))
     await send()
     const changedMail = peer.received.find(m => m.to === 'anna@example.dk' && m.parsed.subject?.startsWith('Vigtigt'))!.parsed
@@ -145,7 +146,7 @@ describe('every calendar we make, read by ical.js and node-ical', () => {
 
     // Anna leaves, Bo gets her seat: his tentative event becomes confirmed, with a higher SEQUENCE.
     const seatAt = minutesOn(20)
-    await cancelBooking(db, anna.token, 'participant', seatAt)
+    await cancelBooking(db, CITIZEN, anna.token, 'participant', seatAt)
     seen.push(...peer.received.splice(0))
     await send()
     const promoted = parseBoth(icsOf(peer.received.find(m => m.to === 'bo@example.dk')!.parsed.attachments.find(a => a.filename === 'kursus.ics')))
@@ -158,7 +159,7 @@ describe('every calendar we make, read by ical.js and node-ical', () => {
 
     // The class is cancelled: the e-mail cancels the same events, with a higher SEQUENCE still.
     const cancelledAt = minutesOn(30)
-    await cancelClass(db, classId, staffId, cancelledAt)
+    await cancelClass(db, asStaff(staffId), classId, cancelledAt)
     seen.push(...peer.received.splice(0))
     await send()
     const cancelledMail = peer.received.find(m => m.to === 'bo@example.dk')!.parsed
@@ -190,13 +191,13 @@ describe('every calendar we make, read by ical.js and node-ical', () => {
     const adminId = (await db.selectFrom('staff_users').select('id').where('email', '=', admin.email).executeTakeFirstOrThrow()).id
     const locationId = await createLocation(db, { name: 'Filialen', street: 'Torvet 1' })
     const classId = await createClass(db, { course: 'digital-post-laes-og-svar', locationId, meetings: ['2030-05-01T13:00'] })
-    const booking = await bookNew(db, classId, bookingInput({ name: 'Inger', phone: '+4561616161' }), 'online')
+    const booking = await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Inger', phone: '+4561616161' }), { source: 'online' })
     const location = await db.selectFrom('locations').selectAll().where('id', '=', locationId).executeTakeFirstOrThrow()
     const input = { name: location.name, kind: location.kind as 'library', street: location.street, postalCode: location.postal_code, city: location.city, room: location.room, accessNote: location.access_note, stepFree: false, hearingLoop: false }
     // Access details are not in the calendar: no new version.
-    await editLocation(db, locationId, { ...input, accessNote: 'Elevator ved indgangen' }, adminId)
+    await editLocation(db, asStaff(adminId), locationId, { ...input, accessNote: 'Elevator ved indgangen' })
     expect(parseBoth((await request(app.server).get('/kalender.ics').expect(200)).text).events.map(e => e.sequence)).toEqual([0])
-    await editLocation(db, locationId, { ...input, street: 'Torvet 3' }, adminId)
+    await editLocation(db, asStaff(adminId), locationId, { ...input, street: 'Torvet 3' })
     expect(parseBoth((await request(app.server).get('/kalender.ics').expect(200)).text).events.map(e => e.sequence)).toEqual([1])
     const own = await request(app.server).get(`/tilmelding/${booking.token}/kalender.ics`).expect(200)
     expect(parseBoth(own.text).events.map(e => e.sequence)).toEqual([1])

@@ -5,7 +5,8 @@ import { bookSeat } from '../../server/services/booking-service.ts'
 import { mergeParticipants } from '../../server/services/participant-service.ts'
 import { type CheckinActor, correctAttendance, getCheckinSheet, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { createTestDb } from '../helpers/database.ts'
-import { bookingInput, createClassToday, createLocation, createStaff, seedEarlierParticipants } from '../helpers/factories.ts'
+import { bookingInput, createClassToday, createLocation, createStaff, seedEarlierParticipants, asStaff } from '../helpers/factories.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const volunteer: CheckinActor = { staffId: null, linkId: null, mayOverfill: false }
 const leader: CheckinActor = { staffId: null, linkId: null, mayOverfill: true }
@@ -14,7 +15,7 @@ const earlier = new Date(Date.now() - 3 * 86400_000)
 const classToday = createClassToday
 
 async function book (db: Db, classId: number, name: string, phone: string) {
-  await bookSeat(db, classId, bookingInput({ name, phone }), 'phone', earlier)
+  await bookSeat(db, CITIZEN, classId, bookingInput({ name, phone }), { source: 'phone', now: earlier })
   return await db.selectFrom('bookings').innerJoin('participants', 'participants.id', 'bookings.participant_id').select(['bookings.id', 'bookings.checkin_code', 'bookings.status']).where('participants.name', '=', name).where('bookings.class_id', '=', classId).executeTakeFirstOrThrow()
 }
 
@@ -201,14 +202,14 @@ describe('merging two records of one person', () => {
     const staffId = (await db.selectFrom('staff_users').select('id').where('email', '=', staff.email).executeTakeFirstOrThrow()).id
     const a = await createClassToday(db)
     const b = await createClassToday(db)
-    await bookSeat(db, a.classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'phone', earlier)
-    await bookSeat(db, b.classId, bookingInput({ name: 'Grethe Hansen', email: 'grethe@example.dk' }), 'phone', earlier)
+    await bookSeat(db, CITIZEN, a.classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), { source: 'phone', now: earlier })
+    await bookSeat(db, CITIZEN, b.classId, bookingInput({ name: 'Grethe Hansen', email: 'grethe@example.dk' }), { source: 'phone', now: earlier })
     const bookings = await db.selectFrom('bookings').select(['id', 'participant_id', 'class_id']).orderBy('id').execute()
     expect(new Set(bookings.map(x => x.participant_id)).size).toBe(2)
     await runCheckinAction(db, a.meetingId, { key: newCheckinKey(), type: 'in', bookingId: bookings[0]!.id }, volunteer)
     await runCheckinAction(db, b.meetingId, { key: newCheckinKey(), type: 'in', bookingId: bookings[1]!.id }, volunteer, new Date(Date.now() + 1000))
     expect(Number((await db.selectFrom('participant_firsts').select(eb => eb.fn.countAll<number>().as('n')).where('scope', '=', 'all').executeTakeFirstOrThrow()).n)).toBe(2)
-    await mergeParticipants(db, bookings[1]!.participant_id, bookings[0]!.participant_id, staffId)
+    await mergeParticipants(db, asStaff(staffId), bookings[1]!.participant_id, bookings[0]!.participant_id)
     const firsts = await db.selectFrom('participant_firsts').selectAll().where('scope', '=', 'all').execute()
     expect(firsts).toHaveLength(1)
     const firstAttendance = await db.selectFrom('attendances').select(['id', 'participant_id']).where('booking_id', '=', bookings[0]!.id).executeTakeFirstOrThrow()

@@ -16,6 +16,7 @@ import { coursesDir, databaseEnv, newEmptyPostgresDatabase, onPostgres } from '.
 import { HttpClient } from '../helpers/http-client.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
 import { runScript, startServerProcess } from '../helpers/server-process.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 // Each test runs `npm run db:copy` (a `node --import tsx` process) more than once.
 describe.runIf(onPostgres)('npm run db:copy (SQLite to PostgreSQL)', { timeout: 180_000 }, () => {
@@ -31,7 +32,7 @@ describe.runIf(onPostgres)('npm run db:copy (SQLite to PostgreSQL)', { timeout: 
     await seedReportData(old)
     await createStaff(old, 'leader', 'leder@bib.dk', 'en lang og sikker adgangskode')
     const upcoming = await createClass(old, { capacity: 5, meetings: ['2030-03-05T10:00'] })
-    await bookSeat(old, upcoming, bookingInput({ name: 'Grethe Æbelø', phone: '+4512345678', needsOther: 'Kørestol' }), 'phone')
+    await bookSeat(old, CITIZEN, upcoming, bookingInput({ name: 'Grethe Æbelø', phone: '+4512345678', needsOther: 'Kørestol' }), { source: 'phone' })
     const before = await buildReport(old, { from: '2025-01-01', to: '2025-12-31' })
     const maxBooking = (await old.selectFrom('bookings').select(eb => eb.fn.max('id').as('m')).executeTakeFirstOrThrow()).m!
     await old.destroy()

@@ -8,6 +8,7 @@ import { bookingInput, createClass } from '../helpers/factories.ts'
 import { openDatabase } from '../helpers/database.ts'
 import { prepareDatabase, startServerProcess } from '../helpers/server-process.ts'
 import { startSmtpPeer } from '../helpers/smtp.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 describe('a graceful stop', () => {
   const dir = mkdtempSync(join(tmpdir(), 'digikurser-stop-'))
@@ -18,7 +19,7 @@ describe('a graceful stop', () => {
     let classId = 0
     const env = await prepareDatabase(file, async db => {
       classId = await createClass(db, { capacity: 50 })
-      for (let i = 0; i < 6; i++) await bookSeat(db, classId, bookingInput({ name: `Deltager ${i}`, email: `d${i}@example.dk` }), 'online')
+      for (let i = 0; i < 6; i++) await bookSeat(db, CITIZEN, classId, bookingInput({ name: `Deltager ${i}`, email: `d${i}@example.dk` }), { source: 'online' })
     })
     let inFlight: () => void = () => {}
     const firstTransaction = new Promise<void>(resolve => { inFlight = resolve })

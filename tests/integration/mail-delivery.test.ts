@@ -5,9 +5,10 @@ import { cancelBooking } from '../../server/services/booking-service.ts'
 import { cancelClass, updateClass } from '../../server/services/class-service.ts'
 import { subscribeToCourse } from '../../server/services/interest-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
-import { bookingInput, bookNew, createClass, createLocation, createStaff } from '../helpers/factories.ts'
+import { bookingInput, bookNew, createClass, createLocation, createStaff, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, submitBooking, tokenFrom } from '../helpers/http.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 let app: FastifyInstance | undefined
 let peer: SmtpPeer | undefined
@@ -62,11 +63,11 @@ describe('every kind of booking e-mail over real SMTP', () => {
     const classId = await createClass(db, { capacity: 1, meetings: ['2030-03-05T10:00'] })
     // The worker runs after each step, as it does every two seconds in the server.
     const send = async () => { await app!.mail.worker.runOnce() }
-    const anna = await bookNew(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
-    const bo = await bookNew(db, classId, bookingInput({ name: 'Bo', email: 'bo@example.dk', booker: { name: 'Bos datter', phone: null, email: 'datter@example.dk' } }), 'online')
+    const anna = await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), { source: 'online' })
+    const bo = await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Bo', email: 'bo@example.dk', booker: { name: 'Bos datter', phone: null, email: 'datter@example.dk' } }), { source: 'online' })
     expect(bo.status).toBe('waitlisted')
     await send()
-    await cancelBooking(db, anna.token, 'participant')
+    await cancelBooking(db, CITIZEN, anna.token, 'participant')
     await send()
     const leader = await createStaff(db, 'leader')
     const staffId = (await db.selectFrom('staff_users').select('id').where('email', '=', leader.email).executeTakeFirstOrThrow()).id
@@ -81,11 +82,11 @@ describe('every kind of booking e-mail over real SMTP', () => {
       note: null,
       meetings: [{ startsAt: '2030-03-12T09:00:00.000Z', endsAt: '2030-03-12T11:00:00.000Z' }]
     }
-    await updateClass(db, classId, input, staffId)
+    await updateClass(db, asStaff(staffId), classId, input)
     // Only the capacity changes: nobody is told.
-    await updateClass(db, classId, { ...input, capacity: 2 }, staffId)
+    await updateClass(db, asStaff(staffId), classId, { ...input, capacity: 2 })
     await send()
-    await cancelClass(db, classId, staffId)
+    await cancelClass(db, asStaff(staffId), classId)
     await send()
 
     const got = peer.received.map(m => `${m.to}: ${m.parsed.subject}`)
@@ -120,7 +121,7 @@ describe('every kind of booking e-mail over real SMTP', () => {
     app = built.app
     const admin = await createStaff(built.db, 'admin')
     const adminId = (await built.db.selectFrom('staff_users').select('id').where('email', '=', admin.email).executeTakeFirstOrThrow()).id
-    const { token } = await inviteStaffUser(built.db, { name: 'Frida Frivillig', email: 'frida@example.dk', role: 'volunteer' }, adminId)
+    const { token } = await inviteStaffUser(built.db, asStaff(adminId), { name: 'Frida Frivillig', email: 'frida@example.dk', role: 'volunteer' })
     await app.mail.worker.runOnce()
     const mail = peer.received[0]!.parsed
     expect(peer.received[0]!.to).toBe('frida@example.dk')
@@ -138,7 +139,7 @@ describe('headers every message carries', () => {
     await submitBooking(app, classId, { email: 'grethe@example.dk' })
     const admin = await createStaff(built.db, 'admin')
     const adminId = (await built.db.selectFrom('staff_users').select('id').where('email', '=', admin.email).executeTakeFirstOrThrow()).id
-    await inviteStaffUser(built.db, { name: 'Frida Frivillig', email: 'frida@example.dk', role: 'volunteer' }, adminId)
+    await inviteStaffUser(built.db, asStaff(adminId), { name: 'Frida Frivillig', email: 'frida@example.dk', role: 'volunteer' })
     await subscribeToCourse(built.db, 'mitid-kom-godt-i-gang', 'bo@example.dk')
     expect(await app.mail.worker.runOnce()).toBe(3)
 
@@ -161,8 +162,8 @@ describe('messages that no longer hold', () => {
     app = built.app
     const db = built.db
     const classId = await createClass(db, { meetings: ['2030-03-05T10:00'] })
-    const anna = await bookNew(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
-    await cancelBooking(db, anna.token, 'participant')
+    const anna = await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), { source: 'online' })
+    await cancelBooking(db, CITIZEN, anna.token, 'participant')
     await app.mail.worker.runOnce()
     expect(peer.received.map(m => m.parsed.subject)).toEqual(['Du er afmeldt: Kom godt i gang med MitID, tirsdag 5. marts 2030 kl. 10.00'])
     const rows = await db.selectFrom('outbox').select(['kind', 'status']).orderBy('id').execute()

@@ -6,6 +6,7 @@ import { getCallList } from '../../server/services/reminder-service.ts'
 import { bookingInput, bookNew, createClass } from '../helpers/factories.ts'
 import { buildTestApp } from '../helpers/http.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 let app: FastifyInstance
 let db: Db
@@ -40,13 +41,13 @@ describe('reminders with frozen time, across the change to summer time', () => {
     const classId = await createClass(db, { capacity: 2, meetings: ['2030-04-01T10:00', '2030-04-08T10:00'] })
     await db.updateTable('classes').set({ waitlist_mode: 'call' }).where('id', '=', classId).execute()
     const book = async (name: string, email: string | null, phone: string | null = null) =>
-      await bookNew(db, classId, bookingInput({ name, email, phone }), 'online')
+      await bookNew(db, CITIZEN, classId, bookingInput({ name, email, phone }), { source: 'online' })
 
     await book('Anna Early', 'anna@example.dk')
     const cancelled = await book('Carl Cancelled', 'carl@example.dk')
     const waiting = await book('Wilma Waiting', 'wilma@example.dk')
     expect(waiting.status).toBe('waitlisted')
-    await cancelBooking(db, cancelled.token, 'participant')
+    await cancelBooking(db, CITIZEN, cancelled.token, 'participant')
     const phoneOnly = await book('Poul Phone', null, '12345678')
     expect(phoneOnly.status).toBe('waitlisted')
     // Give Poul a seat: staff raise capacity by one (call mode: nobody is moved automatically).
@@ -113,7 +114,7 @@ describe('reminders with frozen time, across the change to summer time', () => {
 
   it('does not remind about a class that was cancelled', async () => {
     const classId = await createClass(db, { meetings: ['2030-04-01T10:00'] })
-    await bookNew(db, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), 'online')
+    await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Anna', email: 'anna@example.dk' }), { source: 'online' })
     await db.updateTable('classes').set({ cancelled_at: new Date().toISOString() }).where('id', '=', classId).execute()
     await at('2030-03-30T09:00:00Z')
     await at('2030-04-01T05:00:00Z')
@@ -124,13 +125,13 @@ describe('reminders with frozen time, across the change to summer time', () => {
 describe('call list', () => {
   it('lists people without e-mail on the day their first reminder would have gone out', async () => {
     const classId = await createClass(db, { meetings: ['2030-04-01T10:00', '2030-04-08T10:00'] })
-    await bookNew(db, classId, bookingInput({ name: 'Poul Phone', phone: '12345678' }), 'phone')
-    await bookNew(db, classId, bookingInput({ name: 'Erna Email', email: 'erna@example.dk' }), 'online')
-    await bookNew(db, classId, bookingInput({ name: 'Datter Booker', phone: '87654321', booker: { name: 'Mor', phone: '87654321', email: 'mor@example.dk' } }), 'online')
+    await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Poul Phone', phone: '12345678' }), { source: 'phone' })
+    await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Erna Email', email: 'erna@example.dk' }), { source: 'online' })
+    await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Datter Booker', phone: '87654321', booker: { name: 'Mor', phone: '87654321', email: 'mor@example.dk' } }), { source: 'online' })
     vi.setSystemTime(new Date('2030-03-31T12:00:00Z'))
-    await bookNew(db, classId, bookingInput({ name: 'Sen Ringer', phone: '11223344' }), 'phone')
+    await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Sen Ringer', phone: '11223344' }), { source: 'phone' })
     const waiting = await createClass(db, { capacity: 0, meetings: ['2030-04-01T12:00'] })
-    await bookNew(db, waiting, bookingInput({ name: 'Venter Uden', phone: '22334455' }), 'phone')
+    await bookNew(db, CITIZEN, waiting, bookingInput({ name: 'Venter Uden', phone: '22334455' }), { source: 'phone' })
 
     const names = async (day: string) => (await getCallList(db, day, [2880, 180])).entries.map(e => `${e.name} ${e.startsAt}`)
     expect(await names('2030-03-30')).toEqual(['Poul Phone 2030-04-01T08:00:00.000Z'])

@@ -8,6 +8,7 @@ import { correctAttendance, newCheckinKey, runCheckinAction } from '../../server
 import { createTestDb } from '../helpers/database.ts'
 import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const year2025 = { from: '2025-01-01', to: '2025-12-31' }
 const now = new Date('2026-02-01T12:00:00Z')
@@ -96,14 +97,14 @@ describe('the period report, in harder cases', () => {
   it('counts a booking at a meeting only while it held a seat, and a seat from the waiting list as met demand', async () => {
     const db = await createTestDb()
     const classId = await createClass(db, { capacity: 1, meetings: ['2025-05-05T10:00', '2025-05-12T10:00'] })
-    const a = await bookNew(db, classId, bookingInput({ name: 'Asta', phone: '+4530000001' }), 'online', new Date('2025-04-01T10:00:00Z'))
-    const b = await bookNew(db, classId, bookingInput({ name: 'Bjørn', phone: '+4530000002' }), 'online', new Date('2025-04-02T10:00:00Z'))
+    const a = await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Asta', phone: '+4530000001' }), { source: 'online', now: new Date('2025-04-01T10:00:00Z') })
+    const b = await bookNew(db, CITIZEN, classId, bookingInput({ name: 'Bjørn', phone: '+4530000002' }), { source: 'online', now: new Date('2025-04-02T10:00:00Z') })
     expect(b.status).toBe('waitlisted')
     const meetings = await db.selectFrom('meetings').select(['id', 'starts_at']).where('class_id', '=', classId).orderBy('starts_at').execute()
     const idOf = async (token: string) => (await db.selectFrom('bookings').select('id').where('token', '=', token).executeTakeFirstOrThrow()).id
     await runCheckinAction(db, meetings[0]!.id, { key: newCheckinKey(), type: 'in', bookingId: await idOf(a.token) }, { staffId: null, linkId: null, mayOverfill: false }, new Date('2025-05-05T08:05:00Z'))
     // Asta cancels after the first meeting; Bjørn gets her seat and comes to the second.
-    await cancelBooking(db, a.token, 'participant', new Date('2025-05-06T10:00:00Z'))
+    await cancelBooking(db, CITIZEN, a.token, 'participant', new Date('2025-05-06T10:00:00Z'))
     await runCheckinAction(db, meetings[1]!.id, { key: newCheckinKey(), type: 'in', bookingId: await idOf(b.token) }, { staffId: null, linkId: null, mayOverfill: false }, new Date('2025-05-12T08:05:00Z'))
     const r = await buildReport(db, { from: '2025-01-01', to: '2025-12-31' }, now)
     expect(r.shows).toMatchObject({ expected: 2, attended: 2, noShows: 0 })
@@ -115,8 +116,8 @@ describe('the period report, in harder cases', () => {
     const db = await createTestDb()
     const first = await createClass(db, { capacity: 5, meetings: ['2025-12-30T10:00'] })
     const second = await createClass(db, { capacity: 5, meetings: ['2026-01-10T10:00'] })
-    await bookNew(db, first, bookingInput({ name: 'Cecilie', phone: '+4530000003' }), 'online', new Date('2025-12-01T10:00:00Z'))
-    await bookNew(db, second, bookingInput({ name: 'Cecilie', phone: '+4530000003' }), 'online', new Date('2025-12-01T10:00:00Z'))
+    await bookNew(db, CITIZEN, first, bookingInput({ name: 'Cecilie', phone: '+4530000003' }), { source: 'online', now: new Date('2025-12-01T10:00:00Z') })
+    await bookNew(db, CITIZEN, second, bookingInput({ name: 'Cecilie', phone: '+4530000003' }), { source: 'online', now: new Date('2025-12-01T10:00:00Z') })
     const staff = await createStaff(db, 'leader')
     const staffId = (await db.selectFrom('staff_users').select('id').where('email', '=', staff.email).executeTakeFirstOrThrow()).id
     const bookingOn = async (classId: number) => (await db.selectFrom('bookings').select('id').where('class_id', '=', classId).executeTakeFirstOrThrow()).id

@@ -4,9 +4,10 @@ import { anonymiseExpired, eraseParticipant, getRetentionStatus } from '../../se
 import { confirmInterest, subscribeToCourse } from '../../server/services/interest-service.ts'
 import { mergeParticipants } from '../../server/services/participant-service.ts'
 import { buildReport } from '../../server/services/report-service.ts'
-import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
+import { bookingInput, bookNew, createClass, createStaff, asStaff } from '../helpers/factories.ts'
 import { buildTestApp } from '../helpers/http.ts'
 import { seedReportData } from '../helpers/report-data.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const periods = [{ from: '2024-01-01', to: '2024-12-31' }, { from: '2025-01-01', to: '2025-12-31' }]
 
@@ -68,27 +69,27 @@ describe('erasure on request', () => {
     const staff = await createStaff(t.db, 'admin')
     const staffId = (await t.db.selectFrom('staff_users').select('id').where('email', '=', staff.email).executeTakeFirstOrThrow()).id
     const classId = await createClass(t.db, { capacity: 1, meetings: ['2099-03-05T10:00'] })
-    await bookNew(t.db, classId, bookingInput({ name: 'Anna', phone: '+4520000001', email: 'anna@example.dk' }), 'online')
-    const will = await bookNew(t.db, classId, bookingInput({ name: 'Will Waiting', phone: '+4520000099' }), 'online')
+    await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Anna', phone: '+4520000001', email: 'anna@example.dk' }), { source: 'online' })
+    const will = await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Will Waiting', phone: '+4520000099' }), { source: 'online' })
     expect(will.status).toBe('waitlisted')
     await subscribeToCourse(t.db, 'mitid-appen', 'anna@example.dk')
     await subscribeToCourse(t.db, 'mitid-appen', 'other@example.dk')
     const anna = await t.db.selectFrom('participants').select('id').where('name', '=', 'Anna').executeTakeFirstOrThrow()
-    await eraseParticipant(t.db, anna.id, staffId)
+    await eraseParticipant(t.db, asStaff(staffId), anna.id)
     expect((await t.db.selectFrom('bookings').select('status').where('token', '=', will.token).executeTakeFirstOrThrow()).status).toBe('confirmed')
     expect((await t.db.selectFrom('bookings').select('status').where('participant_id', '=', anna.id).executeTakeFirstOrThrow()).status).toBe('cancelled')
     expect(await t.db.selectFrom('outbox').select('id').where('recipient', '=', 'anna@example.dk').execute()).toEqual([])
     expect((await t.db.selectFrom('interest_subscriptions').select('email').execute()).map(r => r.email)).toEqual(['other@example.dk'])
-    const dup = await bookNew(t.db, classId, bookingInput({ name: 'Anna', phone: '+4520000001' }), 'online')
+    const dup = await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Anna', phone: '+4520000001' }), { source: 'online' })
     const dupId = (await t.db.selectFrom('bookings').select('participant_id').where('token', '=', dup.token).executeTakeFirstOrThrow()).participant_id
-    await expect(mergeParticipants(t.db, anna.id, dupId, staffId)).rejects.toMatchObject({ code: 'participant_anonymised' })
+    await expect(mergeParticipants(t.db, asStaff(staffId), anna.id, dupId)).rejects.toMatchObject({ code: 'participant_anonymised' })
     await t.app.close()
   })
 
   it('is not retention: the daily job leaves a recent interest sign-up of an anonymised person alone', async () => {
     const t = await buildTestApp({ retentionMonths: 12 })
     const classId = await createClass(t.db, { capacity: 5, meetings: ['2024-03-05T10:00'] })
-    await bookNew(t.db, classId, bookingInput({ name: 'Olga', phone: '+4520000007', email: 'olga@example.dk' }), 'online', new Date('2024-02-01T10:00:00Z'))
+    await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Olga', phone: '+4520000007', email: 'olga@example.dk' }), { source: 'online', now: new Date('2024-02-01T10:00:00Z') })
     await subscribeToCourse(t.db, 'mitid-appen', 'olga@example.dk', new Date('2026-01-01T10:00:00Z'))
     const mail = await t.db.selectFrom('outbox').select('payload_json').where('kind', '=', 'interest_confirm').executeTakeFirstOrThrow()
     await confirmInterest(t.db, (JSON.parse(mail.payload_json) as { confirmToken: string }).confirmToken, new Date('2026-01-01T10:05:00Z'))

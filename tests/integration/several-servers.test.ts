@@ -6,12 +6,13 @@ import { runRetentionIfDue } from '../../server/services/privacy-service.ts'
 import { createFirstAdmin } from '../../server/services/staff-service.ts'
 import { runReminderScheduleIfDue } from '../../server/services/reminder-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
-import { bookingInput, createClass, createClassToday, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, createClass, createClassToday, createStaff, seedEarlierParticipants, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { csrfOf } from '../helpers/http.ts'
 import { databaseEnv, newDatabase, newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
 import { HttpClient } from '../helpers/http-client.ts'
 import { type ServerProcess, prepareDatabase, startServerProcess, waitUntil } from '../helpers/server-process.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const earlier = new Date(Date.now() - 3 * 86400_000)
 
@@ -38,13 +39,13 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
       await seedEarlierParticipants(seed, 2999)
       today = await createClassToday(seed, { capacity: 60 })
       for (let i = 0; i < 60; i++) {
-        await bookSeat(seed, today.classId, bookingInput({ name: `Deltager ${i}`, phone: `+4530000${String(i).padStart(3, '0')}`, email: i % 3 === 0 ? `deltager${i}@example.dk` : null }), 'phone', earlier)
+        await bookSeat(seed, CITIZEN, today.classId, bookingInput({ name: `Deltager ${i}`, phone: `+4530000${String(i).padStart(3, '0')}`, email: i % 3 === 0 ? `deltager${i}@example.dk` : null }), { source: 'phone', now: earlier })
       }
       remindedBookings = 20
       for (const email of volunteers) {
         await createStaff(seed, 'volunteer', email, password)
         const id = await staffIdOf(seed, email)
-        await assignToClass(seed, today.classId, id, 'helper', id)
+        await assignToClass(seed, asStaff(id), today.classId, id, 'helper')
       }
     })
     peer = await startSmtpPeer({ delayMs: 5 })
@@ -226,7 +227,7 @@ describe.runIf(onPostgres)('claims made by several servers at once', () => {
     const classes = [await createClass(pools[0]!, { capacity: 50 }), await createClass(pools[0]!, { capacity: 50 })]
     for (let i = 0; i < 20; i++) {
       const person = bookingInput({ name: `Person ${i}`, phone: `+4540000${String(i).padStart(3, '0')}` })
-      await Promise.all(pools.map(async (p, k) => await bookSeat(p, classes[k]!, person, 'online')))
+      await Promise.all(pools.map(async (p, k) => await bookSeat(p, CITIZEN, classes[k]!, person, { source: 'online' })))
     }
     const people = await pools[0]!.selectFrom('participants').select(['phone', eb => eb.fn.countAll<number>().as('n')]).groupBy('phone').execute()
     expect(people).toHaveLength(20)
@@ -242,7 +243,7 @@ describe.runIf(onPostgres)('claims made by several servers at once', () => {
     const location = await newDatabase()
     const pools = [openDatabase(location, 4), openDatabase(location, 4), openDatabase(location, 4)]
     const classId = await createClass(pools[0]!, { meetings: ['2030-03-05T10:00'] })
-    for (let i = 0; i < 5; i++) await bookSeat(pools[0]!, classId, bookingInput({ name: `Deltager ${i}`, email: `d${i}@example.dk` }), 'online', new Date('2030-02-01T10:00:00Z'))
+    for (let i = 0; i < 5; i++) await bookSeat(pools[0]!, CITIZEN, classId, bookingInput({ name: `Deltager ${i}`, email: `d${i}@example.dk` }), { source: 'online', now: new Date('2030-02-01T10:00:00Z') })
     // Three servers' timers ask every 20 seconds from 2 days 2 minutes before the class
     // to 1 day 23 hours 57 minutes before: five minutes, fifteen asks each.
     const start = Date.parse('2030-03-03T08:58:00Z')

@@ -5,6 +5,7 @@ import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createLocation } from '../helpers/factories.ts'
 import { buildTestApp, submitBooking, type TestApp, tokenFrom } from '../helpers/http.ts'
 import { recordApiResponses } from '../helpers/openapi-check.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 function parseEvents (ics: string) {
   const calendar = new ICAL.Component(ICAL.parse(ics))
@@ -39,7 +40,7 @@ describe('calendar files and the API for library websites', () => {
     classId = await createClass(t.db, { locationId: location, capacity: 8, meetings: ['2030-03-26T10:00', '2030-04-02T10:00'], minutes: 90 })
     fullId = await createClass(t.db, { course: 'digital-post-laes-og-svar', locationId: location, capacity: 1, meetings: ['2030-05-01T13:00'] })
     for (let i = 0; i < 3; i++) {
-      await bookSeat(t.db, fullId, bookingInput({ name: `P ${i}`, phone: `+45${50000000 + i}` }), 'online')
+      await bookSeat(t.db, CITIZEN, fullId, bookingInput({ name: `P ${i}`, phone: `+45${50000000 + i}` }), { source: 'online' })
     }
     await createClass(t.db, { isPublic: false, meetings: ['2030-05-02T10:00'] })
   })

@@ -5,6 +5,7 @@ import { cancelClass } from '../../server/services/class-service.ts'
 import { subscribeToCourse } from '../../server/services/interest-service.ts'
 import { countBookings, createClass } from '../helpers/factories.ts'
 import { buildTestApp, openBookingForm, submitBooking, type TestApp, tokenFrom } from '../helpers/http.ts'
+import { SYSTEM } from '../../server/domain/actor.ts'
 
 describe('booking a seat', () => {
   let t: TestApp
@@ -280,7 +281,7 @@ describe('a waiting-list place and a cancelled class, as the citizen sees them',
     const classId = await createClass(t.db, { capacity: 5, meetings: ['2030-03-05T10:00'] })
     const booked = await submitBooking(t.app, classId, { name: 'Karen Jensen', phone: '10000003' })
     const token = tokenFrom(booked.headers.location)
-    await cancelClass(t.db, classId, null)
+    await cancelClass(t.db, SYSTEM, classId)
     const page = await request(t.app.server).get(`/tilmelding/${token}`).expect(200)
     expect(page.text).toContain('<title>Holdet er aflyst')
     expect(page.text).toContain('<h1>Holdet er aflyst</h1>')

@@ -2,20 +2,21 @@ import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
-import { bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/factories.ts'
+import { asStaff, bookingInput, createClassToday, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const earlier = new Date(Date.now() - 3 * 86400_000)
 
 async function setUp () {
   const t = await buildTestApp()
   const { classId, meetingId } = await createClassToday(t.db, { capacity: 3 })
-  await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4522223333', email: 'grethe@example.dk', needsHearingLoop: true, booker: { name: 'Lise Hansen', phone: '+4544445555', email: 'lise@example.dk' } }), 'phone', earlier)
-  await bookSeat(t.db, classId, bookingInput({ name: 'Bent Olsen', phone: '+4566667777' }), 'phone', earlier)
+  await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4522223333', email: 'grethe@example.dk', needsHearingLoop: true, booker: { name: 'Lise Hansen', phone: '+4544445555', email: 'lise@example.dk' } }), { source: 'phone', now: earlier })
+  await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Bent Olsen', phone: '+4566667777' }), { source: 'phone', now: earlier })
   const bookings = await t.db.selectFrom('bookings').innerJoin('participants', 'participants.id', 'bookings.participant_id').select(['bookings.id', 'participants.name', 'bookings.checkin_code']).where('class_id', '=', classId).orderBy('bookings.id').execute()
   const volunteerLogin = await createStaff(t.db, 'volunteer', 'frida@bib.dk')
   const fridaId = await staffIdOf(t.db, 'frida@bib.dk')
-  await assignToClass(t.db, classId, fridaId, 'helper', fridaId)
+  await assignToClass(t.db, asStaff(fridaId), classId, fridaId, 'helper')
   return { ...t, classId, meetingId, grethe: bookings[0]!, bent: bookings[1]!, volunteerLogin }
 }
 
@@ -220,14 +221,14 @@ describe('the door', () => {
     await createStaff(t.db, 'leader', 'leder@bib.dk')
     await seedEarlierParticipants(t.db, 2999)
     const { classId, meetingId } = await createClassToday(t.db, { capacity: 100 })
-    for (let i = 0; i < 100; i++) await bookSeat(t.db, classId, bookingInput({ name: `Deltager ${i}`, phone: `+45300000${String(i).padStart(2, '0')}` }), 'phone', earlier)
+    for (let i = 0; i < 100; i++) await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: `Deltager ${i}`, phone: `+45300000${String(i).padStart(2, '0')}` }), { source: 'phone', now: earlier })
     const ids = (await t.db.selectFrom('bookings').select('id').where('class_id', '=', classId).execute()).map(r => r.id)
     // Two volunteers' tablets, each sending single taps at the same moment.
     const agents: Array<Awaited<ReturnType<typeof signedInAgent>>> = []
     for (const email of ['frida@bib.dk', 'ole@bib.dk']) {
       const login = await createStaff(t.db, 'volunteer', email)
       const id = await staffIdOf(t.db, email)
-      await assignToClass(t.db, classId, id, 'helper', id)
+      await assignToClass(t.db, asStaff(id), classId, id, 'helper')
       agents.push(await signedInAgent(t.app, login))
     }
     const tokens = await Promise.all(agents.map(async a => csrfOf((await a.get(`/tjek-ind/${meetingId}`)).text)))

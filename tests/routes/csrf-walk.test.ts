@@ -5,8 +5,9 @@ import { API_SCOPES } from '../../server/domain/api-token.ts'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { createCheckinLink } from '../../server/services/checkin-link-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
-import { bookingInput, bookNew, createClass, createClassToday, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, bookNew, createClass, createClassToday, createLocation, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, signedInAgent } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 /**
  * Routes that take a POST without a CSRF token, and why: the API authenticates each
@@ -23,13 +24,13 @@ describe('CSRF', () => {
     await insertPartner(t.db, { name: 'Seniorklubben', contact: null, note: null, archived_at: null, created_at: new Date().toISOString() })
     const { classId, meetingId } = await createClassToday(t.db, { capacity: 5 })
     await createClass(t.db, { capacity: 5 })
-    const booked = await bookNew(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk' }), 'phone', new Date(Date.now() - 86400_000))
+    const booked = await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk' }), { source: 'phone', now: new Date(Date.now() - 86400_000) })
     const admin = await createStaff(t.db, 'admin', 'admin@bib.dk')
     const adminId = await staffIdOf(t.db, 'admin@bib.dk')
     await createStaff(t.db, 'volunteer', 'frida@bib.dk')
-    const invite = await inviteStaffUser(t.db, { email: 'ny@bib.dk', name: 'Ny Frivillig', role: 'volunteer' }, adminId)
+    const invite = await inviteStaffUser(t.db, asStaff(adminId), { email: 'ny@bib.dk', name: 'Ny Frivillig', role: 'volunteer' })
     const link = await createCheckinLink(t.db, meetingId, adminId)
-    await createApiToken(t.db, { name: 'Hjemmesiden', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' }, adminId)
+    await createApiToken(t.db, asStaff(adminId), { name: 'Hjemmesiden', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' })
     expect([classId, meetingId]).toEqual([1, 1])
 
     const tokens: Record<string, string> = { '/tilmelding/': booked.token, '/personale/invitation/': invite.token, '/tjek-ind/adgang/': link.token }

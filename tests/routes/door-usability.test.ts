@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
 import { replaceStaffLocations } from '../../server/repositories/staff-repository.ts'
-import { bookingInput, createClass, createClassToday, createLocation, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, createClass, createClassToday, createLocation, createStaff, seedEarlierParticipants, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const earlier = new Date(Date.now() - 3 * 86400_000)
 
@@ -11,12 +12,12 @@ async function setUp (opts: { capacity?: number, config?: Parameters<typeof buil
   const t = await buildTestApp(opts.config)
   const { classId, meetingId } = await createClassToday(t.db, { capacity: opts.capacity ?? 5 })
   for (const [name, phone] of [['Grethe Hansen', '+4522223333'], ['Bent Olsen', '+4566667777']] as const) {
-    await bookSeat(t.db, classId, bookingInput({ name, phone }), 'phone', earlier)
+    await bookSeat(t.db, CITIZEN, classId, bookingInput({ name, phone }), { source: 'phone', now: earlier })
   }
   const bookings = await t.db.selectFrom('bookings').innerJoin('participants', 'participants.id', 'bookings.participant_id').select(['bookings.id', 'participants.name', 'bookings.checkin_code']).where('class_id', '=', classId).orderBy('bookings.id').execute()
   const login = await createStaff(t.db, 'volunteer', 'frida@bib.dk')
   const fridaId = await staffIdOf(t.db, 'frida@bib.dk')
-  await assignToClass(t.db, classId, fridaId, 'helper', fridaId)
+  await assignToClass(t.db, asStaff(fridaId), classId, fridaId, 'helper')
   const frida = await signedInAgent(t.app, login)
   return { ...t, classId, meetingId, grethe: bookings[0]!, bent: bookings[1]!, frida }
 }
@@ -144,7 +145,7 @@ describe('the door, as a tired volunteer uses it', () => {
     await replaceStaffLocations(t.db, await staffIdOf(t.db, 'kaj@bib.dk'), [away])
     // A class coming up later shows when Ole is next on.
     const later = await createClass(t.db, { locationId: home })
-    await assignToClass(t.db, later, await staffIdOf(t.db, 'ole@bib.dk'), 'helper', leneId)
+    await assignToClass(t.db, asStaff(leneId), later, await staffIdOf(t.db, 'ole@bib.dk'), 'helper')
 
     today = await oleAgent.get('/tjek-ind').expect(200)
     expect(today.text).toContain('Lene Holm')

@@ -3,8 +3,9 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_SCOPES } from '../../server/domain/api-token.ts'
 import { createApiToken } from '../../server/services/api-token-service.ts'
-import { bookingInput, bookNew, createClass, createClassToday, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, bookNew, createClass, createClassToday, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 /**
  * Random and hostile input at every public form and API endpoint: huge fields, control
@@ -59,9 +60,9 @@ describe('hostile input', () => {
   beforeAll(async () => {
     t = await buildTestApp({ bookingRateLimit: 100_000 })
     classId = await createClass(t.db, { capacity: 500 })
-    token = (await bookNew(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'online')).token
+    token = (await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), { source: 'online' })).token
     const admin = await createStaff(t.db, 'admin', 'admin@bib.dk')
-    apiToken = (await createApiToken(t.db, { name: 'Test', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' }, await staffIdOf(t.db, 'admin@bib.dk'))).token
+    apiToken = (await createApiToken(t.db, asStaff(await staffIdOf(t.db, 'admin@bib.dk')), { name: 'Test', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' })).token
     meetingId = (await createClassToday(t.db, { capacity: 500 })).meetingId
     // Signed in first: the sign-in form's rate limit is spent by the hostile posts below.
     leader = await signedInAgent(t.app, admin)

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../server/config.ts'
 import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent, type TestApp, testConfig } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const person = (name: string, phone: string) => bookingInput({ name, phone })
 
@@ -28,7 +29,7 @@ describe('a leader confirms before anything is undone', () => {
 
   it('"Afmeld" on the class page asks first; a POST without the confirmation cancels nothing', async () => {
     const id = await createClass(t.db, { capacity: 2, meetings: ['2030-04-05T10:00'] })
-    const { bookingId } = await book(t.db, id, person('Hanne Olsen', '+4531000001'), 'online')
+    const { bookingId } = await book(t.db, CITIZEN, id, person('Hanne Olsen', '+4531000001'), { source: 'online' })
     const page = await agent.get(`/personale/hold/${id}`).expect(200)
     // The table links to a page that asks; it holds no form that cancels in one tap.
     expect(page.text).toContain(`href="/personale/tilmeldinger/${bookingId}/afmeld"`)
@@ -52,8 +53,8 @@ describe('a leader confirms before anything is undone', () => {
   it('merging two participants asks first, naming both', async () => {
     const a = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
     const b = await createClass(t.db, { meetings: ['2030-03-12T10:00'] })
-    const first = await book(t.db, a, person('Grethe Hansen', '+4512345670'), 'online')
-    const second = await book(t.db, b, bookingInput({ name: 'Grethe H.', phone: '+4512345670', email: 'gh@example.dk' }), 'online')
+    const first = await book(t.db, CITIZEN, a, person('Grethe Hansen', '+4512345670'), { source: 'online' })
+    const second = await book(t.db, CITIZEN, b, bookingInput({ name: 'Grethe H.', phone: '+4512345670', email: 'gh@example.dk' }), { source: 'online' })
     const [one, other] = [first.participantId, second.participantId]
     expect(one).not.toBe(other)
     const page = await agent.get(`/personale/deltagere/${one}`).expect(200)
@@ -81,8 +82,8 @@ describe('a leader confirms before anything is undone', () => {
   it('in call-down mode the message after a cancel sends the leader to the call list', async () => {
     const id = await createClass(t.db, { capacity: 1, meetings: ['2030-07-05T10:00'] })
     await t.db.updateTable('classes').set({ waitlist_mode: 'call' }).where('id', '=', id).execute()
-    const seat = await book(t.db, id, person('Ruth Holm', '+4531000011'), 'online')
-    const waiting = await book(t.db, id, person('Poul Holm', '+4531000012'), 'online')
+    const seat = await book(t.db, CITIZEN, id, person('Ruth Holm', '+4531000011'), { source: 'online' })
+    const waiting = await book(t.db, CITIZEN, id, person('Poul Holm', '+4531000012'), { source: 'online' })
     const ask = await agent.get(`/personale/tilmeldinger/${seat.bookingId}/afmeld`).expect(200)
     expect(ask.text).toContain('ring til ventelisten')
     const done = await agent.post(`/personale/tilmeldinger/${seat.bookingId}/afmeld`).type('form').send({ _csrf: csrfOf(ask.text), bekraeft: 'ja' })
@@ -95,8 +96,8 @@ describe('a leader confirms before anything is undone', () => {
 
   it('in automatic mode the message says who got the seat only when someone did', async () => {
     const id = await createClass(t.db, { capacity: 1, meetings: ['2030-07-06T10:00'] })
-    const seat = await book(t.db, id, person('Ruth Holm', '+4531000021'), 'online')
-    await book(t.db, id, person('Poul Holm', '+4531000022'), 'online')
+    const seat = await book(t.db, CITIZEN, id, person('Ruth Holm', '+4531000021'), { source: 'online' })
+    await book(t.db, CITIZEN, id, person('Poul Holm', '+4531000022'), { source: 'online' })
     const ask = await agent.get(`/personale/tilmeldinger/${seat.bookingId}/afmeld`).expect(200)
     const done = await agent.post(`/personale/tilmeldinger/${seat.bookingId}/afmeld`).type('form').send({ _csrf: csrfOf(ask.text), bekraeft: 'ja' })
     expect((await agent.get(done.headers.location as string)).text).toContain('Den første på ventelisten har fået pladsen.')
@@ -104,8 +105,8 @@ describe('a leader confirms before anything is undone', () => {
 
   it('phone numbers are tel: links that do not wrap, on the class page and the call-down list', async () => {
     const id = await createClass(t.db, { capacity: 1, meetings: ['2030-08-05T10:00'] })
-    await book(t.db, id, person('Ruth Holm', '+4531000031'), 'online')
-    await book(t.db, id, person('Poul Holm', '+4531000032'), 'online')
+    await book(t.db, CITIZEN, id, person('Ruth Holm', '+4531000031'), { source: 'online' })
+    await book(t.db, CITIZEN, id, person('Poul Holm', '+4531000032'), { source: 'online' })
     const page = await agent.get(`/personale/hold/${id}`).expect(200)
     expect(page.text).toContain('<a class="phone" href="tel:+4531000031">31 00 00 31</a>')
     expect(page.text).toContain('data-label="Telefon"')

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { correctAttendance, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
-import { bookingInput, createClass, createClassToday, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, createClass, createClassToday, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const earlier = new Date(Date.now() - 3 * 86400_000)
 const actor = { staffId: null, linkId: null, mayOverfill: false }
@@ -11,8 +12,8 @@ const actor = { staffId: null, linkId: null, mayOverfill: false }
 async function setUp () {
   const t = await buildTestApp()
   const { classId, meetingId } = await createClassToday(t.db, { capacity: 5 })
-  await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4522223333' }), 'phone', earlier)
-  await bookSeat(t.db, classId, bookingInput({ name: 'Bent Olsen', phone: '+4566667777' }), 'phone', earlier)
+  await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4522223333' }), { source: 'phone', now: earlier })
+  await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Bent Olsen', phone: '+4566667777' }), { source: 'phone', now: earlier })
   const rows = await t.db.selectFrom('bookings').select(['id', 'participant_id']).where('class_id', '=', classId).orderBy('id').execute()
   const secondMeeting = (await t.db.selectFrom('meetings').select('id').where('class_id', '=', classId).orderBy('starts_at', 'desc').executeTakeFirstOrThrow()).id
   return { ...t, classId, meetingId, secondMeeting, grethe: rows[0]!, bent: rows[1]! }
@@ -26,7 +27,7 @@ describe('after the meeting', () => {
     const outsider = await signedInAgent(t.app, await createStaff(t.db, 'volunteer'))
     await outsider.get(`/personale/hold/${t.classId}/laeringsmaal`).expect(403)
     const id = await staffIdOf(t.db, 'inga@bib.dk')
-    await assignToClass(t.db, t.classId, id, 'instructor', id)
+    await assignToClass(t.db, asStaff(id), t.classId, id, 'instructor')
     const inga = await signedInAgent(t.app, login)
     const page = await inga.get(`/personale/hold/${t.classId}/laeringsmaal`).expect(200)
     expect(page.text).toContain('<legend class="h3">Grethe Hansen</legend>')

@@ -2,8 +2,9 @@ import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { setClassPublic } from '../../server/services/class-service.ts'
-import { bookingInput, createClass, createStaff } from '../helpers/factories.ts'
+import { bookingInput, createClass, createStaff, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const COURSE = 'mitid-kom-godt-i-gang'
 
@@ -45,12 +46,12 @@ describe('interest list', () => {
     const hidden = await createClass(t.db, { course: COURSE, isPublic: false, meetings: ['2030-05-06T10:00'] })
     const leader = await createStaff(t.db, 'leader')
     const staffId = (await t.db.selectFrom('staff_users').select('id').where('email', '=', leader.email).executeTakeFirstOrThrow()).id
-    await setClassPublic(t.db, hidden, true, staffId)
-    await setClassPublic(t.db, hidden, false, staffId)
-    await setClassPublic(t.db, hidden, true, staffId)
+    await setClassPublic(t.db, asStaff(staffId), hidden, true)
+    await setClassPublic(t.db, asStaff(staffId), hidden, false)
+    await setClassPublic(t.db, asStaff(staffId), hidden, true)
     // Another course's class does not concern her.
     const other = await createClass(t.db, { course: 'mitid-appen', isPublic: false, meetings: ['2030-05-07T10:00'] })
-    await setClassPublic(t.db, other, true, staffId)
+    await setClassPublic(t.db, asStaff(staffId), other, true)
     const notices = await t.db.selectFrom('outbox').selectAll().where('kind', '=', 'interest_new_classes').execute()
     expect(notices).toHaveLength(1)
     expect(notices[0]?.subject).toBe('Nyt hold: Kom godt i gang med MitID, mandag 6. maj 2030 kl. 10.00')
@@ -67,7 +68,7 @@ describe('interest list', () => {
 
     // No more e-mails after unsubscribing.
     const later = await createClass(t.db, { course: COURSE, isPublic: false, meetings: ['2030-06-03T10:00'] })
-    await setClassPublic(t.db, later, true, staffId)
+    await setClassPublic(t.db, asStaff(staffId), later, true)
     expect(await t.db.selectFrom('outbox').select('id').where('kind', '=', 'interest_new_classes').execute()).toHaveLength(1)
     await request(t.app.server).get('/interesse/afmeld/ikke-et-rigtigt-token-1234').expect(404)
   })
@@ -108,7 +109,7 @@ describe('staff: sent e-mails and the call list', () => {
   it('lists e-mails with status, shows one as it looks in a sandboxed frame, and resends a failed one', async () => {
     const t = await buildTestApp()
     const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
-    await bookSeat(t.db, classId, bookingInput({ name: 'Grethe <b>Hansen</b>', email: 'grethe@example.dk' }), 'online')
+    await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe <b>Hansen</b>', email: 'grethe@example.dk' }), { source: 'online' })
     await t.app.mail.worker.runOnce()
     await t.db.updateTable('outbox').set({ status: 'failed', last_error: '550 no such user' }).execute()
 
@@ -158,8 +159,8 @@ describe('staff: sent e-mails and the call list', () => {
   it('shows the call list for a day with phone numbers and needs, and ticks "called"', async () => {
     const t = await buildTestApp()
     const classId = await createClass(t.db, { meetings: ['2030-04-01T10:00'] })
-    await bookSeat(t.db, classId, bookingInput({ name: 'Poul Phone', phone: '+4512345678', needsHearingLoop: true }), 'phone', new Date('2030-03-01T10:00:00Z'))
-    await bookSeat(t.db, classId, bookingInput({ name: 'Erna Email', email: 'erna@example.dk' }), 'online', new Date('2030-03-01T10:00:00Z'))
+    await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Poul Phone', phone: '+4512345678', needsHearingLoop: true }), { source: 'phone', now: new Date('2030-03-01T10:00:00Z') })
+    await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Erna Email', email: 'erna@example.dk' }), { source: 'online', now: new Date('2030-03-01T10:00:00Z') })
     const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
 
     const page = await agent.get('/personale/ringeliste?dag=2030-03-30').expect(200)

@@ -12,6 +12,7 @@ import { createTestDb } from '../helpers/database.ts'
 import { bookingInput, bookNew, createClass, createClassToday, createStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent, submitBooking, testConfig, tokenFrom } from '../helpers/http.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const cellsOf = (html: string, id: string): string[][] => {
   const section = new RegExp(`<section class="report-section" aria-labelledby="t-${id}">([\\s\\S]*?)</section>`).exec(html)?.[1] ?? ''
@@ -157,7 +158,7 @@ describe('logs', () => {
     await admin.get(`/personale/deltagere/${id}`).expect(200)
     await admin.get(`/personale/deltagere/${id}/eksport.json`).expect(200)
     // The same person also on today's class, checked in at the door.
-    const today = await bookNew(db, todayClass, bookingInput({ name, phone: '+4561728394', email: 'soeren.kvist@example.dk' }), 'phone', new Date(Date.now() - 86400_000))
+    const today = await bookNew(db, CITIZEN, todayClass, bookingInput({ name, phone: '+4561728394', email: 'soeren.kvist@example.dk' }), { source: 'phone', now: new Date(Date.now() - 86400_000) })
     const booking = await db.selectFrom('bookings').select('id').where('token', '=', today.token).executeTakeFirstOrThrow()
     await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: booking.id }, { staffId: null, linkId: null, mayOverfill: false })
     const door = await admin.get(`/tjek-ind/${meetingId}`).expect(200)

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createLocation } from '../helpers/factories.ts'
 import { buildTestApp, type TestApp } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const someone = (n: number) => bookingInput({ name: `Person ${n}`, phone: `+45${30000000 + n}` })
 
@@ -25,8 +26,8 @@ describe('catalogue, course and class pages', () => {
     postClass = await createClass(t.db, { course: 'digital-post-laes-og-svar', locationId: club, capacity: 8, meetings: ['2030-04-01T10:00'] })
     internalClass = await createClass(t.db, { course: 'digital-post-laes-og-svar', locationId: library, isPublic: false, meetings: ['2030-04-02T10:00'] })
     pastClass = await createClass(t.db, { course: 'digital-post-laes-og-svar', locationId: library, meetings: ['2020-04-02T10:00'] })
-    for (let i = 1; i <= 5; i++) await bookSeat(t.db, fullClass, someone(i), 'online')
-    await bookSeat(t.db, mitidClass, someone(9), 'online')
+    for (let i = 1; i <= 5; i++) await bookSeat(t.db, CITIZEN, fullClass, someone(i), { source: 'online' })
+    await bookSeat(t.db, CITIZEN, mitidClass, someone(9), { source: 'online' })
   })
   afterAll(async () => { await t.app.close() })
 

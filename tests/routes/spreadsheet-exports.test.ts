@@ -7,6 +7,7 @@ import { buildReport } from '../../server/services/report-service.ts'
 import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
 import { buildTestApp, signedInAgent, type TestApp } from '../helpers/http.ts'
 import { seedReportData } from '../helpers/report-data.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const ZONE = 'Europe/Copenhagen'
 const attr = (xml: string, name: string): string | undefined => new RegExp(`\\s${name}="([^"]*)"`).exec(xml)?.[1]
@@ -145,8 +146,8 @@ describe('spreadsheets read by other programs', () => {
 
   it('gives the participant CSV the booking time in Copenhagen, in a form Excel reads as a date, with the report CSV\'s conventions', async () => {
     const id = await createClass(t.db, { capacity: 1, meetings: ['2030-08-05T10:00'] })
-    await bookNew(t.db, id, bookingInput({ name: 'Vinter Hansen', phone: '+4533000001' }), 'online', new Date('2030-03-05T09:00:00Z'))
-    await bookNew(t.db, id, bookingInput({ name: 'Sommer Jensen', phone: '+4533000002' }), 'online', new Date('2030-06-05T08:30:00Z'))
+    await bookNew(t.db, CITIZEN, id, bookingInput({ name: 'Vinter Hansen', phone: '+4533000001' }), { source: 'online', now: new Date('2030-03-05T09:00:00Z') })
+    await bookNew(t.db, CITIZEN, id, bookingInput({ name: 'Sommer Jensen', phone: '+4533000002' }), { source: 'online', now: new Date('2030-06-05T08:30:00Z') })
     const res = await leader.get(`/personale/hold/${id}/deltagere.csv`).expect(200)
     expect(res.text.charCodeAt(0)).toBe(0xFEFF)
     const body = res.text.slice(1)

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 describe('first run: the first admin', () => {
   it('is offered while no staff user exists, once only', async () => {
@@ -169,7 +170,7 @@ describe('every staff route checks the role on the server', () => {
     const t = await buildTestApp()
     await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
     await t.db.insertInto('partners').values({ name: 'Seniorklubben', contact: null, note: null, archived_at: null, created_at: new Date().toISOString() }).execute()
-    await bookSeat(t.db, 1, bookingInput({ name: 'Test Person', phone: '+4512345678' }), 'online')
+    await bookSeat(t.db, CITIZEN, 1, bookingInput({ name: 'Test Person', phone: '+4512345678' }), { source: 'online' })
     const agents = {
       volunteer: await signedInAgent(t.app, await createStaff(t.db, 'volunteer')),
       leader: await signedInAgent(t.app, await createStaff(t.db, 'leader')),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cancelBooking } from '../../server/services/booking-service.ts'
 import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const person = (name: string, phone: string) => bookingInput({ name, phone })
 
@@ -51,8 +52,8 @@ describe('staff bookings', () => {
 
   it('cancels a booking for a citizen and gives the seat to the first on the waiting list', async () => {
     const id = await createClass(t.db, { capacity: 1, meetings: ['2030-04-05T10:00'] })
-    await bookNew(t.db, id, person('Hanne Olsen', '+4531000001'), 'online')
-    await bookNew(t.db, id, person('Erik Møller', '+4531000002'), 'online')
+    await bookNew(t.db, CITIZEN, id, person('Hanne Olsen', '+4531000001'), { source: 'online' })
+    await bookNew(t.db, CITIZEN, id, person('Erik Møller', '+4531000002'), { source: 'online' })
     const [seat] = await t.db.selectFrom('bookings').select('id').where('class_id', '=', id).orderBy('id').execute()
     const page = await agent.get(`/personale/hold/${id}`)
     const res = await agent.post(`/personale/tilmeldinger/${seat!.id}/afmeld`).type('form').send({ _csrf: csrfOf(page.text), bekraeft: 'ja' })
@@ -66,8 +67,8 @@ describe('staff bookings', () => {
 
   it('prints a door list with a box to tick, and exports the participants as CSV for a spreadsheet', async () => {
     const id = await createClass(t.db, { capacity: 1, meetings: ['2030-05-05T10:00'] })
-    await bookNew(t.db, id, { ...person('Søren Ærø', '+4532000001'), needsHearingLoop: true }, 'online')
-    await bookNew(t.db, id, person('=HYPERLINK("x") Jensen', '+4532000002'), 'online')
+    await bookNew(t.db, CITIZEN, id, { ...person('Søren Ærø', '+4532000001'), needsHearingLoop: true }, { source: 'online' })
+    await bookNew(t.db, CITIZEN, id, person('=HYPERLINK("x") Jensen', '+4532000002'), { source: 'online' })
     const list = await agent.get(`/personale/hold/${id}/doerliste`).expect(200)
     expect(list.text).toContain('Søren Ærø')
     expect(list.text).toContain('32 00 00 01')
@@ -92,10 +93,10 @@ describe('the call-down page and notes', () => {
     const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
     const id = await createClass(t.db, { capacity: 1, meetings: ['2030-07-01T10:00'] })
     await t.db.updateTable('classes').set({ waitlist_mode: 'call' }).where('id', '=', id).execute()
-    const seat = await bookNew(t.db, id, person('Først', '+4540000001'), 'online')
-    await bookNew(t.db, id, person('Grethe Hansen', '+4540000002'), 'online')
-    await bookNew(t.db, id, { ...person('Ruth Holm', ''), phone: null, booker: { name: 'Lone Holm', phone: '+4540000003', email: null } }, 'online')
-    await cancelBooking(t.db, seat.token, 'participant')
+    const seat = await bookNew(t.db, CITIZEN, id, person('Først', '+4540000001'), { source: 'online' })
+    await bookNew(t.db, CITIZEN, id, person('Grethe Hansen', '+4540000002'), { source: 'online' })
+    await bookNew(t.db, CITIZEN, id, { ...person('Ruth Holm', ''), phone: null, booker: { name: 'Lone Holm', phone: '+4540000003', email: null } }, { source: 'online' })
+    await cancelBooking(t.db, CITIZEN, seat.token, 'participant')
 
     const page = await agent.get(`/personale/hold/${id}/venteliste`).expect(200)
     expect(page.text).toContain('Der er 1 ledig plads.')
@@ -131,8 +132,8 @@ describe('moving a booking to another class', () => {
     const from = await createClass(t.db, { capacity: 1, meetings: ['2030-08-01T10:00'] })
     const to = await createClass(t.db, { capacity: 5, meetings: ['2030-08-08T10:00'] })
     await createClass(t.db, { capacity: 5, meetings: ['2020-08-08T10:00'] })
-    await bookNew(t.db, from, { ...person('Inger Lund', '+4541000001'), needsHearingLoop: true }, 'phone')
-    await bookNew(t.db, from, person('Bent Madsen', '+4541000002'), 'online')
+    await bookNew(t.db, CITIZEN, from, { ...person('Inger Lund', '+4541000001'), needsHearingLoop: true }, { source: 'phone' })
+    await bookNew(t.db, CITIZEN, from, person('Bent Madsen', '+4541000002'), { source: 'online' })
     const [inger, bent] = (await t.db.selectFrom('bookings').select('id').where('class_id', '=', from).orderBy('id').execute()).map(b => b.id)
 
     const page = await agent.get(`/personale/tilmeldinger/${inger}`).expect(200)

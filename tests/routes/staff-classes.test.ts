@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookingInput, bookNew, createClass, createLocation, createStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
 import { insertPartner } from '../../server/repositories/partner-repository.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const person = (n: number) => bookingInput({ name: `Deltager ${n}`, phone: `+45${60000000 + n}`, needsHearingLoop: n === 1 })
 
@@ -138,7 +139,7 @@ describe('planning classes', () => {
   it('gives new seats to the waiting list in order, and never removes a seat when capacity goes down', async () => {
     const id = await createClass(t.db, { locationId: library, capacity: 2, meetings: ['2030-05-06T10:00', '2030-05-13T10:00'] })
     const outcomes = []
-    for (let i = 1; i <= 5; i++) outcomes.push(await bookNew(t.db, id, person(i), 'online'))
+    for (let i = 1; i <= 5; i++) outcomes.push(await bookNew(t.db, CITIZEN, id, person(i), { source: 'online' }))
     const meetingIds = (await t.db.selectFrom('meetings').select('id').where('class_id', '=', id).orderBy('starts_at').execute()).map(m => m.id)
 
     // The form's hidden fields: the version it was opened at, and each meeting's id.
@@ -188,7 +189,7 @@ describe('planning classes', () => {
     expect(after.filter(b => b.status === 'confirmed')).toHaveLength(4)
     expect((await t.db.selectFrom('meetings').select('id').where('class_id', '=', id).execute()).map(m => m.id)).toEqual([meetingIds[0]])
     // Booking is closed: the next person goes on the waiting list.
-    expect((await bookNew(t.db, id, person(9), 'online')).status).toBe('waitlisted')
+    expect((await bookNew(t.db, CITIZEN, id, person(9), { source: 'online' })).status).toBe('waitlisted')
 
     const page = await agent.get(`/personale/hold/${id}`).expect(200)
     expect(page.text).toContain('Deltager 1')
@@ -200,8 +201,8 @@ describe('planning classes', () => {
 
   it('hides, shows and cancels a class; a cancelled class keeps its bookings, cancelled by the organiser', async () => {
     const id = await createClass(t.db, { locationId: library, capacity: 1, meetings: ['2030-06-03T10:00'] })
-    await bookNew(t.db, id, person(20), 'online')
-    await bookNew(t.db, id, person(21), 'online')
+    await bookNew(t.db, CITIZEN, id, person(20), { source: 'online' })
+    await bookNew(t.db, CITIZEN, id, person(21), { source: 'online' })
     const page = await agent.get(`/personale/hold/${id}`)
     await agent.post(`/personale/hold/${id}/synlighed`).type('form').send({ _csrf: csrfOf(page.text), public: '0' }).expect(303)
     expect((await request(t.app.server).get('/')).text).not.toContain(`href="/hold/${id}"`)

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const input = (name: string, phone: string | null, email: string | null = null) => bookingInput({ name, phone, email })
 
@@ -13,10 +14,10 @@ describe('participants as people', () => {
     const b = await createClass(t.db, { course: 'mitid-appen', meetings: ['2030-03-12T10:00'] })
     const c = await createClass(t.db, { course: 'digital-post-laes-og-svar', meetings: ['2030-03-19T10:00'] })
 
-    await bookSeat(t.db, a, input('Grethe Hansen', '+4512345678'), 'online')
-    await bookSeat(t.db, b, input('grethe hansen', '+4512345678', 'grethe@example.dk'), 'online')
-    await bookSeat(t.db, b, input('Hans Hansen', '+4512345678'), 'online')
-    await bookSeat(t.db, c, input('Grethe H.', null, 'grethe@example.dk'), 'online')
+    await bookSeat(t.db, CITIZEN, a, input('Grethe Hansen', '+4512345678'), { source: 'online' })
+    await bookSeat(t.db, CITIZEN, b, input('grethe hansen', '+4512345678', 'grethe@example.dk'), { source: 'online' })
+    await bookSeat(t.db, CITIZEN, b, input('Hans Hansen', '+4512345678'), { source: 'online' })
+    await bookSeat(t.db, CITIZEN, c, input('Grethe H.', null, 'grethe@example.dk'), { source: 'online' })
 
     const people = await t.db.selectFrom('participants').selectAll().orderBy('id').execute()
     // A later booking's e-mail is that booking's: it never fills in the stored person.
@@ -53,8 +54,8 @@ describe('participants as people', () => {
     const t = await buildTestApp()
     const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
     const a = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
-    await bookSeat(t.db, a, input('Hans Hansen', '+4512345678'), 'online')
-    await bookSeat(t.db, a, input('Grethe Hansen', '+4512345678'), 'online')
+    await bookSeat(t.db, CITIZEN, a, input('Hans Hansen', '+4512345678'), { source: 'online' })
+    await bookSeat(t.db, CITIZEN, a, input('Grethe Hansen', '+4512345678'), { source: 'online' })
     const [hans, grethe] = await t.db.selectFrom('participants').select('id').orderBy('id').execute()
     const page = await agent.get(`/personale/deltagere/${hans!.id}`)
     const res = await agent.post(`/personale/deltagere/${hans!.id}/slaa-sammen`).type('form').send({ _csrf: csrfOf(page.text), other_id: String(grethe!.id), bekraeft: 'ja' })

@@ -5,8 +5,9 @@ import { assignStaff } from '../../server/repositories/class-staff-repository.ts
 import request from 'supertest'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, createClass, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, createClass, createLocation, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const idFrom = (location: string | undefined) => Number(/\/personale\/hold\/(\d+)/.exec(location ?? '')?.[1])
 
@@ -31,8 +32,8 @@ describe('planning a season: clashes, copies, the overview and a cancelled class
   describe('a cancelled class', () => {
     it('keeps its participants on the class page, marked as cancelled by the organiser, with their phone', async () => {
       const id = await createClass(t.db, { meetings: ['2030-04-01T10:00'] })
-      await bookSeat(t.db, id, bookingInput({ name: 'Poul Telefon', phone: '+4512345678' }), 'phone')
-      await bookSeat(t.db, id, bookingInput({ name: 'Erna Email', email: 'erna@example.dk' }), 'online')
+      await bookSeat(t.db, CITIZEN, id, bookingInput({ name: 'Poul Telefon', phone: '+4512345678' }), { source: 'phone' })
+      await bookSeat(t.db, CITIZEN, id, bookingInput({ name: 'Erna Email', email: 'erna@example.dk' }), { source: 'online' })
       const confirm = await agent.get(`/personale/hold/${id}/aflys`).expect(200)
       await agent.post(`/personale/hold/${id}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text), bekraeft: 'ja' }).expect(303)
 
@@ -48,8 +49,8 @@ describe('planning a season: clashes, copies, the overview and a cancelled class
 
     it('puts the people without e-mail on the call list, to be told the class is cancelled', async () => {
       const id = await createClass(t.db, { meetings: ['2030-04-01T10:00'] })
-      await bookSeat(t.db, id, bookingInput({ name: 'Aflyst Anna', phone: '+4512340000' }), 'phone', new Date('2030-03-01T10:00:00Z'))
-      await bookSeat(t.db, id, bookingInput({ name: 'Aflyst Erik', email: 'erik@example.dk' }), 'online', new Date('2030-03-01T10:00:00Z'))
+      await bookSeat(t.db, CITIZEN, id, bookingInput({ name: 'Aflyst Anna', phone: '+4512340000' }), { source: 'phone', now: new Date('2030-03-01T10:00:00Z') })
+      await bookSeat(t.db, CITIZEN, id, bookingInput({ name: 'Aflyst Erik', email: 'erik@example.dk' }), { source: 'online', now: new Date('2030-03-01T10:00:00Z') })
       const confirm = await agent.get(`/personale/hold/${id}/aflys`).expect(200)
       await agent.post(`/personale/hold/${id}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text), bekraeft: 'ja' }).expect(303)
 
@@ -62,7 +63,7 @@ describe('planning a season: clashes, copies, the overview and a cancelled class
     it('puts them on today\'s list when the class is cancelled after their reminder day', async () => {
       const soon = DateTime.now().setZone(ZONE).plus({ hours: 1 }).startOf('minute').toISO({ includeOffset: false }) as string
       const classId = await createClass(t.db, { meetings: [soon] })
-      await bookSeat(t.db, classId, bookingInput({ name: 'Sidste Øjeblik', phone: '+4512340001' }), 'phone', new Date(Date.now() - 5 * 24 * 3600_000))
+      await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Sidste Øjeblik', phone: '+4512340001' }), { source: 'phone', now: new Date(Date.now() - 5 * 24 * 3600_000) })
       const confirm = await agent.get(`/personale/hold/${classId}/aflys`).expect(200)
       await agent.post(`/personale/hold/${classId}/aflys`).type('form').send({ _csrf: csrfOf(confirm.text), bekraeft: 'ja' }).expect(303)
       const list = await agent.get('/personale/ringeliste').expect(200)
@@ -201,7 +202,7 @@ describe('planning a season: clashes, copies, the overview and a cancelled class
       const room = await createLocation(t.db, { name: 'API-lokalet', street: 'Apivej 1', room: 'Sal 1' })
       await createClass(t.db, { locationId: room, meetings: ['2031-05-06T10:00'] })
       await createStaff(t.db, 'admin', 'api-planner@bib.dk')
-      const token = (await createApiToken(t.db, { name: 'Hjemmesiden', scopes: ['classes:write', 'classes:read'], expiresAt: '2099-01-01T00:00:00.000Z' }, await staffIdOf(t.db, 'api-planner@bib.dk'))).token
+      const token = (await createApiToken(t.db, asStaff(await staffIdOf(t.db, 'api-planner@bib.dk')), { name: 'Hjemmesiden', scopes: ['classes:write', 'classes:read'], expiresAt: '2099-01-01T00:00:00.000Z' })).token
       const body = { courseSlug: 'digital-post-laes-og-svar', locationId: room, capacity: 8, meetings: [{ start: '2031-05-06T10:30:00+02:00', end: '2031-05-06T12:00:00+02:00' }] }
       const api = () => request(t.app.server)
       const refused = await api().post('/api/v1/classes').set('authorization', `Bearer ${token}`).send(body)

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { assignToClass, getStaffClasses } from '../../server/services/volunteer-service.ts'
-import { bookingInput, createClass, createLocation, createStaff } from '../helpers/factories.ts'
+import { bookingInput, createClass, createLocation, createStaff, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 describe('volunteers and instructors', () => {
   it('are assigned to classes, see only names and needs there, and have their hours counted', async () => {
@@ -15,7 +16,7 @@ describe('volunteers and instructors', () => {
     const coming = await createClass(t.db, { capacity: 5, meetings: ['2030-03-05T10:00', '2030-03-12T10:00'], minutes: 90 })
     const past = await createClass(t.db, { capacity: 5, meetings: ['2020-03-05T10:00'], minutes: 120 })
     const cancelled = await createClass(t.db, { capacity: 5, cancelled: true, meetings: ['2030-04-05T10:00'], minutes: 120 })
-    await bookSeat(t.db, coming, bookingInput({ name: 'Grethe Hansen', phone: '+4522223333', email: 'grethe@example.dk', birthYear: 1944, needsHearingLoop: true }), 'online')
+    await bookSeat(t.db, CITIZEN, coming, bookingInput({ name: 'Grethe Hansen', phone: '+4522223333', email: 'grethe@example.dk', birthYear: 1944, needsHearingLoop: true }), { source: 'online' })
 
     for (const classId of [coming, past, cancelled]) {
       const page = await leader.get(`/personale/hold/${classId}`)
@@ -73,13 +74,13 @@ describe('volunteers and instructors', () => {
     const res = await leader.post(`/personale/hold/${classId}/personale`).type('form').send({ _csrf: csrfOf(page.text), staff_user_id: String(fridaId), task: 'helper' })
     expect(res.status).toBe(303)
     expect(res.headers.location).toBe(`/personale/hold/${classId}`)
-    expect(await assignToClass(t.db, classId, fridaId, 'helper', leaderId)).toBe(false)
-    expect(await assignToClass(t.db, classId, 999999, 'helper', leaderId)).toBe(false)
+    expect(await assignToClass(t.db, asStaff(leaderId), classId, fridaId, 'helper')).toBe(false)
+    expect(await assignToClass(t.db, asStaff(leaderId), classId, 999999, 'helper')).toBe(false)
     expect(await t.db.selectFrom('class_staff').selectAll().execute()).toEqual([])
     expect(await t.db.selectFrom('audit_log').select('id').where('action', '=', 'staff_assigned').execute()).toEqual([])
 
     await t.db.updateTable('staff_users').set({ active: 1 }).where('id', '=', fridaId).execute()
-    expect(await assignToClass(t.db, classId, fridaId, 'helper', leaderId)).toBe(true)
+    expect(await assignToClass(t.db, asStaff(leaderId), classId, fridaId, 'helper')).toBe(true)
     expect(await t.db.selectFrom('class_staff').select('staff_user_id').execute()).toEqual([{ staff_user_id: fridaId }])
     await t.app.close()
   })

@@ -9,6 +9,7 @@ import { buildTestApp, createApiTokenViaForm, csrfOf, signedInAgent, type TestAp
 import { recordApiResponses } from '../helpers/openapi-check.ts'
 import { ZONE } from '../../server/domain/time.ts'
 import { newDatabase, newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 /** What a token without bookings:read must never see, in any answer. */
 const PERSONAL = ['Grethe', 'Hansen', '12345678', 'grethe@example.dk', '1948', 'Kørestol', 'Lone', 'lone@example.dk', 'Ruth']
@@ -33,8 +34,8 @@ describe('API tokens: scopes, expiry and an owner', () => {
     locationId = await createLocation(t.db)
     classId = await createClass(t.db, { capacity: 1, locationId })
     await createClass(t.db, { isPublic: false, locationId })
-    await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk', birthYear: 1948, needsOther: 'Kørestol ved indgangen', booker: { name: 'Lone Holm', phone: null, email: 'lone@example.dk' } }), 'online')
-    await bookSeat(t.db, classId, bookingInput({ name: 'Ruth Iversen', phone: '+4587654321' }), 'online')
+    await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk', birthYear: 1948, needsOther: 'Kørestol ved indgangen', booker: { name: 'Lone Holm', phone: null, email: 'lone@example.dk' } }), { source: 'online' })
+    await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Ruth Iversen', phone: '+4587654321' }), { source: 'online' })
   })
   afterAll(async () => { await t.app.close() })
   afterEach(() => { vi.useRealTimers() })

@@ -4,8 +4,9 @@ import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { classFacts, notifyClassChanged } from '../../server/services/notification-service.ts'
 import { getCallList, queueDueReminders } from '../../server/services/reminder-service.ts'
-import { bookingInput, bookNew, countBookings, createClass, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, bookNew, countBookings, createClass, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, openBookingForm, signedInAgent, submitBooking, type TestApp, tokenFrom } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 /**
  * Issue 14, items 1, 2 and 5: a booking belongs to its citizen. Each test is an attack or
@@ -59,16 +60,16 @@ describe('a duplicate booking never hands out someone else\'s booking (item 1)',
 
     // Eleven minutes later the form may send it once more.
     const later = new Date(Date.now() + 11 * 60_000)
-    const again = await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'online', later)
+    const again = await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), { source: 'online', now: later })
     expect(again).toEqual({ created: false, existingToken: null, linkResent: true })
     expect((await outboxOf(t)).filter(m => m.kind === 'booking_link')).toHaveLength(2)
   })
 
   it('sends one link when the same duplicate arrives twice at once', async () => {
     const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
-    await bookNew(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk' }), 'online')
+    await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk' }), { source: 'online' })
     const same = bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' })
-    const outcomes = await Promise.all([bookSeat(t.db, classId, same, 'online'), bookSeat(t.db, classId, same, 'online')])
+    const outcomes = await Promise.all([bookSeat(t.db, CITIZEN, classId, same, { source: 'online' }), bookSeat(t.db, CITIZEN, classId, same, { source: 'online' })])
     expect(outcomes.filter(o => !o.created && o.linkResent)).toHaveLength(1)
     expect((await outboxOf(t)).filter(m => m.kind === 'booking_link')).toHaveLength(1)
   })
@@ -78,7 +79,7 @@ describe('a duplicate booking never hands out someone else\'s booking (item 1)',
     const own = await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12 34 56 78', email: 'grethe@example.dk' })
     const token = tokenFrom(own.headers.location)
     await createStaff(t.db, 'admin', 'api-admin@bib.dk')
-    const apiToken = (await createApiToken(t.db, { name: 'Hjemmesiden', scopes: ['bookings:write'], expiresAt: '2099-01-01T00:00:00.000Z' }, await staffIdOf(t.db, 'api-admin@bib.dk'))).token
+    const apiToken = (await createApiToken(t.db, asStaff(await staffIdOf(t.db, 'api-admin@bib.dk')), { name: 'Hjemmesiden', scopes: ['bookings:write'], expiresAt: '2099-01-01T00:00:00.000Z' })).token
     const res = await request(t.app.server).post(`/api/v1/classes/${classId}/bookings`).set('authorization', `Bearer ${apiToken}`).send({ name: 'Grethe Hansen', phone: '+4512345678', email: 'svindler@example.com' })
     expect(res.status).toBe(409)
     expect(res.body.error.code).toBe('already_booked')
@@ -110,7 +111,7 @@ describe('nothing typed into a public form changes a stored person (item 2)', ()
     const day = start.toISOString().slice(0, 10)
     const hhmm = `${String(start.getUTCHours()).padStart(2, '0')}:00`
     const seniorClass = await createClass(t.db, { capacity: 5, meetings: [`${day}T${hhmm}`] })
-    const senior = await bookNew(t.db, seniorClass, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'phone')
+    const senior = await bookNew(t.db, CITIZEN, seniorClass, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), { source: 'phone' })
     const other = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
     // The stranger books another class as the senior, with their own e-mail.
     expect((await submitBooking(t.app, other, { name: 'Grethe Hansen', phone: '12 34 56 78', email: 'svindler@example.com' })).status).toBe(303)
@@ -137,7 +138,7 @@ describe('nothing typed into a public form changes a stored person (item 2)', ()
 
   it('lets a leader correct a participant, with an audit entry that names the fields but not the values', async () => {
     const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
-    const booked = await bookNew(t.db, classId, bookingInput({ name: 'Grete Hansen', phone: '+4512345678' }), 'phone')
+    const booked = await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Grete Hansen', phone: '+4512345678' }), { source: 'phone' })
     const participantId = (await t.db.selectFrom('bookings').select('participant_id').where('token', '=', booked.token).executeTakeFirstOrThrow()).participant_id
     const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
     const page = await agent.get(`/personale/deltagere/${participantId}`).expect(200)
@@ -170,7 +171,7 @@ describe('the contacts of a booking are personal data like the rest', () => {
   it('are in the participant\'s export and go with an erasure', async () => {
     const t = await buildTestApp()
     const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
-    const booked = await bookNew(t.db, classId, bookingInput({ name: 'Anna Berg', phone: '+4520000001', email: 'anna@example.dk' }), 'online')
+    const booked = await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Anna Berg', phone: '+4520000001', email: 'anna@example.dk' }), { source: 'online' })
     const row = await t.db.selectFrom('bookings').select(['id', 'participant_id']).where('token', '=', booked.token).executeTakeFirstOrThrow()
     const admin = await signedInAgent(t.app, await createStaff(t.db, 'admin'))
     const json = await admin.get(`/personale/deltagere/${row.participant_id}/eksport.json`).expect(200)
@@ -239,7 +240,7 @@ describe('seats cannot be squatted, and honest users are not locked out (item 5)
     const classId = await createClass(t.db, { capacity: 4, meetings: ['2030-03-05T10:00'] })
     // A real citizen from elsewhere, booked by staff, ends up waiting behind the squatter.
     for (let i = 1; i <= 5; i++) expect((await submitBooking(t.app, classId, { name: `Opdigtet ${i}`, phone: `3000000${i}` })).status).toBe(303)
-    await bookNew(t.db, classId, bookingInput({ name: 'Ægte Borger', phone: '+4540000001', email: 'borger@example.dk' }), 'phone')
+    await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Ægte Borger', phone: '+4540000001', email: 'borger@example.dk' }), { source: 'phone' })
     const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
     const page = await agent.get(`/personale/hold/${classId}`).expect(200)
     expect(page.text).toContain('Mange tilmeldinger fra samme netværk')
@@ -289,7 +290,7 @@ describe('found by trying the fixes from outside', () => {
   it('a stranger\'s own booking, linked to a known person, shows only what the stranger typed', async () => {
     t = await buildTestApp()
     const first = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
-    await bookNew(t.db, first, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', birthYear: 1941 }), 'phone')
+    await bookNew(t.db, CITIZEN, first, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', birthYear: 1941 }), { source: 'phone' })
     const other = await createClass(t.db, { meetings: ['2030-03-12T10:00'] })
     const mine = await submitBooking(t.app, other, { name: 'grethe hansen', phone: '12 34 56 78', email: 'svindler@example.com', birth_year: '' })
     const page = await request(t.app.server).get(mine.headers.location!).expect(200)
@@ -300,7 +301,7 @@ describe('found by trying the fixes from outside', () => {
   it('an address at its limit gets the same answer whether or not the person is booked', async () => {
     t = await buildTestApp({ bookingLimitPerClass: 2 })
     const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
-    await bookNew(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'phone')
+    await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), { source: 'phone' })
     expect((await submitBooking(t.app, classId, { name: 'En', phone: '30000001' })).status).toBe(303)
     expect((await submitBooking(t.app, classId, { name: 'To', phone: '30000002' })).status).toBe(303)
     const booked = await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12345678' })
@@ -312,11 +313,11 @@ describe('found by trying the fixes from outside', () => {
     t = await buildTestApp()
     const classes = await Promise.all([1, 2, 3, 4, 5].map(async d => await createClass(t.db, { meetings: [`2030-03-0${d}T10:00`] })))
     for (const [i, classId] of classes.entries()) {
-      await bookNew(t.db, classId, bookingInput({ name: `Navn ${i}`, phone: `+453000000${i}`, email: 'offer@example.dk' }), 'online')
+      await bookNew(t.db, CITIZEN, classId, bookingInput({ name: `Navn ${i}`, phone: `+453000000${i}`, email: 'offer@example.dk' }), { source: 'online' })
     }
     for (let round = 0; round < 4; round++) {
       const at = new Date(Date.now() + round * 11 * 60_000)
-      for (const [i, classId] of classes.entries()) await bookSeat(t.db, classId, bookingInput({ name: `Navn ${i}`, phone: `+453000000${i}` }), 'online', at)
+      for (const [i, classId] of classes.entries()) await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: `Navn ${i}`, phone: `+453000000${i}` }), { source: 'online', now: at })
     }
     expect((await outboxOf(t)).filter(m => m.kind === 'booking_link')).toHaveLength(3)
   })
@@ -338,7 +339,7 @@ describe('found by trying the fixes from outside', () => {
   it('a leader\'s correction reaches only bookings made with the record\'s own details', async () => {
     t = await buildTestApp()
     const first = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
-    const own = await bookNew(t.db, first, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), 'phone')
+    const own = await bookNew(t.db, CITIZEN, first, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678' }), { source: 'phone' })
     const other = await createClass(t.db, { meetings: ['2030-03-12T10:00'] })
     const stranger = await submitBooking(t.app, other, { name: 'Grethe Hansen', phone: '12 34 56 78', email: 'svindler@example.com' })
     const participantId = (await t.db.selectFrom('bookings').select('participant_id').where('token', '=', own.token).executeTakeFirstOrThrow()).participant_id
@@ -376,7 +377,7 @@ describe('found by trying the fixes from outside', () => {
     t = await buildTestApp()
     const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
     for (let i = 1; i <= 4; i++) await submitBooking(t.app, classId, { name: `Opdigtet ${i}`, phone: `3000000${i}` })
-    const phone = await bookNew(t.db, classId, bookingInput({ name: 'Telefon Borger', phone: '+4540000001' }), 'phone')
+    const phone = await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Telefon Borger', phone: '+4540000001' }), { source: 'phone' })
     const phoneId = (await t.db.selectFrom('bookings').select('id').where('token', '=', phone.token).executeTakeFirstOrThrow()).id
     const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
     const page = await agent.get(`/personale/hold/${classId}`).expect(200)

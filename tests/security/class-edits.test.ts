@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { type CheckinActor, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
-import { bookingInput, bookNew, createClass, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, bookNew, createClass, createLocation, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, signedInAgent, type TestApp } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 const door: CheckinActor = { staffId: null, linkId: null, mayOverfill: false }
 const person = (n: number) => bookingInput({ name: `Deltager ${n}`, phone: `+45${61000000 + n}` })
@@ -52,7 +53,7 @@ describe('editing a class never moves or loses attendance, and is honest about c
   /** A class with three weekly meetings; Deltager 1 checked in at the given one (0, 1 or 2). */
   async function classWithAttendance (attended: number) {
     const classId = await createClass(t.db, { locationId: await freshPlace(), capacity: 5, meetings: ['2030-05-06T10:00', '2030-05-13T10:00', '2030-05-20T10:00'] })
-    const booked = await bookNew(t.db, classId, person(1), 'online', new Date('2030-01-01T10:00:00Z'))
+    const booked = await bookNew(t.db, CITIZEN, classId, person(1), { source: 'online', now: new Date('2030-01-01T10:00:00Z') })
     const bookingId = (await t.db.selectFrom('bookings').select('id').where('token', '=', booked.token).executeTakeFirstOrThrow()).id
     const meetings = await t.db.selectFrom('meetings').selectAll().where('class_id', '=', classId).orderBy('starts_at').execute()
     const at = meetings[attended]!
@@ -130,7 +131,7 @@ describe('editing a class never moves or loses attendance, and is honest about c
 
   it('does not set the seats below the number who have one without an explicit choice', async () => {
     const classId = await createClass(t.db, { locationId: await freshPlace(), capacity: 3, meetings: ['2030-06-10T10:00'] })
-    for (let i = 1; i <= 3; i++) await bookSeat(t.db, classId, person(10 + i), 'online')
+    for (let i = 1; i <= 3; i++) await bookSeat(t.db, CITIZEN, classId, person(10 + i), { source: 'online' })
     let fields = await openEdit(leader, classId)
     const res = await save(leader, classId, { ...fields, capacity: '2' })
     expect(res.status).toBe(409)
@@ -149,7 +150,7 @@ describe('editing a class never moves or loses attendance, and is honest about c
   it('holds the API to the same rules: meetings by id, a version, and seats', async () => {
     const adminEmail = 'api-admin@bib.dk'
     await createStaff(t.db, 'admin', adminEmail)
-    const { token } = await createApiToken(t.db, { name: 'Hjemmesiden', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' }, await staffIdOf(t.db, adminEmail))
+    const { token } = await createApiToken(t.db, asStaff(await staffIdOf(t.db, adminEmail)), { name: 'Hjemmesiden', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' })
     const api = (method: 'get' | 'patch', path: string) => request(t.app.server)[method](path).set('authorization', `Bearer ${token}`)
     const { classId, meetings } = await classWithAttendance(0)
 
@@ -170,7 +171,7 @@ describe('editing a class never moves or loses attendance, and is honest about c
     expect(stale.body.error.code).toBe('class_changed')
     expect((await api('get', `/api/v1/classes/${classId}`)).body.note).toBe('Kaffe')
 
-    await bookSeat(t.db, classId, person(30), 'online')
+    await bookSeat(t.db, CITIZEN, classId, person(30), { source: 'online' })
     const below = await api('patch', `/api/v1/classes/${classId}`).send({ capacity: 1 })
     expect(below.status).toBe(409)
     expect(below.body.error.code).toBe('capacity_below_seats_taken')

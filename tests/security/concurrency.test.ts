@@ -2,8 +2,9 @@ import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { recordWaitlistCall } from '../../server/services/booking-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
-import { bookingInput, bookNew, createClass, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, bookNew, createClass, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, openBookingForm, signedInAgent, type TestApp } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 /** A citizen's browser on a private booking page: the cookie and CSRF token of its "Afmeld" form. */
 async function openCancelForm (t: TestApp, token: string): Promise<{ cookie: string, csrf: string }> {
@@ -34,7 +35,7 @@ describe('an invitation link is used once, even by four requests at the same mom
 
   it('sets one password and signs in one browser; the other three get a Danish 4xx page', async () => {
     const admin = await createStaff(t.db, 'admin')
-    const { token } = await inviteStaffUser(t.db, { email: 'frida@bib.dk', name: 'Frida Frivillig', role: 'volunteer' }, await staffIdOf(t.db, admin.email))
+    const { token } = await inviteStaffUser(t.db, asStaff(await staffIdOf(t.db, admin.email)), { email: 'frida@bib.dk', name: 'Frida Frivillig', role: 'volunteer' })
     const usersBefore = (await t.db.selectFrom('staff_users').select('id').execute()).length
     const link = `/personale/invitation/${token}`
     const browsers = await Promise.all([0, 1, 2, 3].map(async () => {
@@ -79,7 +80,7 @@ describe('a citizen cancels while staff move the booking to another class', () =
     people++
     const from = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
     const to = await createClass(t.db, { meetings: ['2030-03-12T10:00'] })
-    const { token } = await bookNew(t.db, from, bookingInput({ name: `Inger Lund ${people}`, phone: String(23456700 + people) }), 'online', new Date('2030-01-01T10:00:00Z'))
+    const { token } = await bookNew(t.db, CITIZEN, from, bookingInput({ name: `Inger Lund ${people}`, phone: String(23456700 + people) }), { source: 'online', now: new Date('2030-01-01T10:00:00Z') })
     const booking = await t.db.selectFrom('bookings').select(['id', 'participant_id']).where('token', '=', token).executeTakeFirstOrThrow()
     return { from, to, token, booking }
   }
@@ -139,7 +140,7 @@ describe('bookings of a class that has ended cannot be cancelled', () => {
 
   async function endedBooking () {
     const classId = await createClass(t.db, { meetings: ['2024-03-05T10:00', '2024-03-12T10:00'] })
-    const { token } = await bookNew(t.db, classId, bookingInput({ name: 'Bent Holm', phone: '34567890' }), 'online', new Date('2024-02-01T10:00:00Z'))
+    const { token } = await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Bent Holm', phone: '34567890' }), { source: 'online', now: new Date('2024-02-01T10:00:00Z') })
     const booking = await t.db.selectFrom('bookings').select(['id', 'status']).where('token', '=', token).executeTakeFirstOrThrow()
     expect(booking.status).toBe('confirmed')
     return { classId, token, bookingId: booking.id }
@@ -194,11 +195,11 @@ describe('bookings of a class that has ended cannot be cancelled', () => {
     expect(cls.cancelled_at).toBeNull()
 
     const full = await createClass(t.db, { capacity: 1, meetings: ['2024-04-05T10:00'] })
-    await bookNew(t.db, full, bookingInput({ name: 'Første', phone: '11111111' }), 'online', new Date('2024-03-01T10:00:00Z'))
-    const { token } = await bookNew(t.db, full, bookingInput({ name: 'Venter', phone: '22222222' }), 'online', new Date('2024-03-01T10:00:00Z'))
+    await bookNew(t.db, CITIZEN, full, bookingInput({ name: 'Første', phone: '11111111' }), { source: 'online', now: new Date('2024-03-01T10:00:00Z') })
+    const { token } = await bookNew(t.db, CITIZEN, full, bookingInput({ name: 'Venter', phone: '22222222' }), { source: 'online', now: new Date('2024-03-01T10:00:00Z') })
     const waiting = await t.db.selectFrom('bookings').select('id').where('token', '=', token).executeTakeFirstOrThrow()
     const leaderId = await staffIdOf(t.db, (await createStaff(t.db, 'leader')).email)
-    await expect(recordWaitlistCall(t.db, waiting.id, 'declined', leaderId)).rejects.toMatchObject({ code: 'class_ended' })
+    await expect(recordWaitlistCall(t.db, asStaff(leaderId), waiting.id, 'declined')).rejects.toMatchObject({ code: 'class_ended' })
     expect(await statusOf(waiting.id)).toBe('waitlisted')
   })
 })
@@ -212,7 +213,7 @@ describe('ticking "ringet" on the call list with ids that do not fit', () => {
     const staff = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
     const classId = await createClass(t.db, { meetings: ['2030-04-01T10:00'] })
     const other = await createClass(t.db, { meetings: ['2030-04-02T10:00'] })
-    await bookNew(t.db, classId, bookingInput({ name: 'Poul Phone', phone: '12345678' }), 'phone', new Date('2030-03-01T10:00:00Z'))
+    await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Poul Phone', phone: '12345678' }), { source: 'phone', now: new Date('2030-03-01T10:00:00Z') })
     const booking = await t.db.selectFrom('bookings').select('id').where('class_id', '=', classId).executeTakeFirstOrThrow()
     const otherMeeting = await t.db.selectFrom('meetings').select('id').where('class_id', '=', other).executeTakeFirstOrThrow()
     const meeting = await t.db.selectFrom('meetings').select('id').where('class_id', '=', classId).executeTakeFirstOrThrow()

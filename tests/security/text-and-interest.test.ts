@@ -11,7 +11,7 @@ import { setClassPublic } from '../../server/services/class-service.ts'
 import { anonymiseExpired } from '../../server/services/privacy-service.ts'
 import { listActiveSubscriptions } from '../../server/repositories/interest-repository.ts'
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
-import { createClass, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { createClass, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, submitBooking, type TestApp } from '../helpers/http.ts'
 import { coursesDir, newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
 
@@ -54,7 +54,7 @@ describe('bad text: invisible characters, look-alikes and broken encodings', () 
 
   it('invalid UTF-8 in a JSON body is a 400 with a Danish message and a stable code, never mangled into a booking', async () => {
     await createStaff(t.db, 'admin', 'utf8-admin@bib.dk')
-    const apiToken = (await createApiToken(t.db, { name: 'Test', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' }, await staffIdOf(t.db, 'utf8-admin@bib.dk'))).token
+    const apiToken = (await createApiToken(t.db, asStaff(await staffIdOf(t.db, 'utf8-admin@bib.dk')), { name: 'Test', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' })).token
     const classId = await createClass(t.db, { capacity: 5 })
     const body = Buffer.concat([Buffer.from('{"name":"Grethe '), Buffer.from([0xC3, 0x28]), Buffer.from(' Hansen","phone":"12345677"}')])
     const res = await t.app.inject({
@@ -95,7 +95,7 @@ describe('interest list: an address is confirmed before it gets anything but the
   const mailsTo = async (email: string) => await t.db.selectFrom('outbox').selectAll().where('recipient', '=', email).orderBy('id').execute()
   async function publishClass (meeting: string): Promise<void> {
     const id = await createClass(t.db, { course: COURSE, isPublic: false, meetings: [meeting] })
-    await setClassPublic(t.db, id, true, staffId)
+    await setClassPublic(t.db, asStaff(staffId), id, true)
   }
 
   it('signing up someone else\'s address sends one confirmation e-mail, and no class news until the link is used', async () => {

@@ -6,8 +6,9 @@ import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { createCheckinLink } from '../../server/services/checkin-link-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
-import { bookingInput, createClass, createClassToday, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
+import { bookingInput, createClass, createClassToday, createLocation, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 
 /** An id nothing has. */
 const NONE = '999999'
@@ -66,13 +67,13 @@ describe('unknown ids', () => {
     const { classId, meetingId } = await createClassToday(t.db, { capacity: 5 })
     const otherClass = await createClass(t.db, { capacity: 5 })
     const otherMeetingId = (await t.db.selectFrom('meetings').select('id').where('class_id', '=', otherClass).executeTakeFirstOrThrow()).id
-    await bookSeat(t.db, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk' }), 'phone', new Date(Date.now() - 86400_000))
+    await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4512345678', email: 'grethe@example.dk' }), { source: 'phone', now: new Date(Date.now() - 86400_000) })
     const admin = await createStaff(t.db, 'admin', 'admin@bib.dk')
     const adminId = await staffIdOf(t.db, 'admin@bib.dk')
     await createStaff(t.db, 'volunteer', 'frida@bib.dk')
-    await inviteStaffUser(t.db, { email: 'ny@bib.dk', name: 'Ny Frivillig', role: 'volunteer' }, adminId)
+    await inviteStaffUser(t.db, asStaff(adminId), { email: 'ny@bib.dk', name: 'Ny Frivillig', role: 'volunteer' })
     await createCheckinLink(t.db, meetingId, adminId)
-    const { token: apiToken } = await createApiToken(t.db, { name: 'Hjemmesiden', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' }, adminId)
+    const { token: apiToken } = await createApiToken(t.db, asStaff(adminId), { name: 'Hjemmesiden', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' })
     expect([classId, meetingId]).toEqual([1, 1])
 
     const agent = await signedInAgent(t.app, admin)

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { type Actor, CITIZEN } from '../../domain/actor.ts'
 import { type ApiAccess, isApiAccess } from '../../domain/api-token.ts'
 import { type ApiCaller, type ApiTokenCheck, verifyApiToken } from '../../services/api-token-service.ts'
 import { apiError } from './api-errors.ts'
@@ -35,13 +36,20 @@ const apiArea: FastifyPluginAsync = async (fastify) => {
     if (!isApiAccess(route.config?.scope)) throw new Error(`API route ${String(route.method)} ${route.url} declares no config.scope (an API scope or 'public')`)
   })
 
+  const apiActor = (caller: ApiCaller): Actor => ({ kind: 'api', tokenId: caller.tokenId, ownerId: caller.ownerId })
+
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    // A program, never a staff member: a staff cookie sent along gives an API call nothing more.
+    request.actor = CITIZEN
     const access = request.routeOptions.config.scope
     if (access === 'public') {
       // Open to all; a valid token may widen the answer, a bad one is ignored.
       if (request.headers.authorization !== undefined) {
         const check = await verifyApiToken(fastify.db, request.headers.authorization)
-        if (check.ok) request.apiCaller = check.caller
+        if (check.ok) {
+          request.apiCaller = check.caller
+          request.actor = apiActor(check.caller)
+        }
       }
       return
     }
@@ -54,6 +62,7 @@ const apiArea: FastifyPluginAsync = async (fastify) => {
       return await apiError(reply, 403, 'missing_scope', `API-nøglen må ikke det her. Den mangler rettigheden »${access ?? 'ukendt'}«. Bed en administrator om en nøgle med den rettighed.`, undefined, { scope: access ?? null })
     }
     request.apiCaller = check.caller
+    request.actor = apiActor(check.caller)
   })
 
   await fastify.register(classesApi)

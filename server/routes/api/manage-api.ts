@@ -183,7 +183,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     if (problem) return await apiError(reply, 422, 'invalid_class', problem.message, undefined, { field: problem.field })
     const clash = await roomClash(toInput(request.body), null, request.body.allowRoomClash === true)
     if (clash) return await apiError(reply, 409, 'room_clash', clash.message, clash.details)
-    const [id] = await createClasses(fastify.db, { ...toInput(request.body), repeatWeeks: 1 }, request.apiCaller?.ownerId ?? null)
+    const [id] = await createClasses(fastify.db, request.actor, { ...toInput(request.body), repeatWeeks: 1 })
     return await reply.code(201).send(await managedClass(id ?? 0))
   })
 
@@ -221,7 +221,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     }
     if (problem) return await apiError(reply, 422, 'invalid_class', problem.message, undefined, { field: problem.field })
     try {
-      await updateClass(fastify.db, id, toInput(merged), request.apiCaller?.ownerId ?? null, { expectedVersion: version, allowCapacityBelowSeatsTaken })
+      await updateClass(fastify.db, request.actor, id, toInput(merged), { expectedVersion: version, allowCapacityBelowSeatsTaken })
     } catch (error) {
       if (!(error instanceof DomainError)) throw error
       const details = Object.keys(error.details).length > 0 ? error.details : undefined
@@ -237,7 +237,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     const id = (parseId(request.params.id) ?? 0)
     if (!await findClassRow(fastify.db, id)) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
     try {
-      await cancelClass(fastify.db, id, request.apiCaller?.ownerId ?? null)
+      await cancelClass(fastify.db, request.actor, id)
     } catch (error) {
       if (error instanceof DomainError) return await apiError(reply, DOMAIN_MESSAGES[error.code].status, error.code, DOMAIN_MESSAGES[error.code].message)
       throw error
@@ -320,7 +320,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     const result = validateBookingForm(values)
     if (!result.ok) return await apiError(reply, 422, 'validation_error', 'Tilmeldingen er ikke gyldig. Se "details" for, hvad der skal rettes.', result.errors)
     try {
-      const outcome = await bookSeat(fastify.db, id, result.input, 'online', new Date(), undefined, undefined, { limits: apiLimits })
+      const outcome = await bookSeat(fastify.db, request.actor, id, result.input, { source: 'online', limits: apiLimits })
       // A duplicate says nothing of the existing booking: its link went to its own contacts.
       if (!outcome.created) return await apiError(reply, 409, 'already_booked', 'Personen er allerede tilmeldt holdet. Linket til tilmeldingen er sendt igen til de kontaktoplysninger, der står i tilmeldingen.')
       return await reply.code(201).send({

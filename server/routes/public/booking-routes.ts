@@ -81,7 +81,7 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!result.ok) return await renderClass(reply, page, { values, errors: result.errors }, 400)
 
     try {
-      const outcome = await bookSeat(fastify.db, id, result.input, 'online', new Date(), undefined, undefined, { sourceKey: keyOf(request.ip), limits })
+      const outcome = await bookSeat(fastify.db, request.actor, id, result.input, { source: 'online', sourceKey: keyOf(request.ip), limits })
       if (!outcome.created) {
         // Never the existing booking's link or details: its link went to its own contacts.
         request.log.info({ classId: id, created: false, linkResent: outcome.linkResent }, 'booking')
@@ -179,7 +179,7 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
       })
     }
     try {
-      const outcome = await cancelBooking(fastify.db, data.booking.token, 'participant')
+      const outcome = await cancelBooking(fastify.db, request.actor, data.booking.token, 'participant')
       request.log.info({ classId: data.booking.class_id, promoted: outcome.promoted.length }, 'booking cancelled')
     } catch (error) {
       if (!(error instanceof DomainError)) throw error

@@ -66,7 +66,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post('/personale/log-ud', async (request, reply) => {
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
     // Ends the session on the server too, so a copy of the cookie opens nothing afterwards.
-    if (request.staff) await endStaffSessions(fastify.db, request.staff.id, 'signed_out')
+    if (request.actor.kind === 'staff') await endStaffSessions(fastify.db, request.actor, 'signed_out')
     request.session.delete()
     return await reply.redirect('/personale/log-ind?logget-ud=1', 303)
   })

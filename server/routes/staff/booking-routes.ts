@@ -55,7 +55,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     const raw = (request.body as Record<string, unknown> | undefined)?.booking_id
     const ids = (Array.isArray(raw) ? raw : [raw]).map(v => parseId(v)).filter((v): v is number => v !== undefined)
     try {
-      const { cancelled, promoted } = await cancelBookingsOfBurst(fastify.db, id, ids, request.staff?.id ?? 0)
+      const { cancelled, promoted } = await cancelBookingsOfBurst(fastify.db, request.actor, id, ids)
       return await reply.redirect(`/personale/hold/${id}?afmeldt-flere=${cancelled}&rykket=${promoted.length}#deltagere`, 303)
     } catch (error) {
       if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) {
@@ -80,7 +80,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     const result = validateBookingForm(values)
     if (!result.ok) return await renderPhoneForm(reply, cls, values, result.errors, 400)
     try {
-      const outcome = await bookSeat(fastify.db, cls.id, result.input, 'phone', new Date(), request.staff?.id ?? 0)
+      const outcome = await bookSeat(fastify.db, request.actor, cls.id, result.input, { source: 'phone' })
       const message = !outcome.created ? 'fandtes' : outcome.status === 'confirmed' ? 'plads' : `venteliste-${outcome.waitlistNumber ?? 0}`
       return await reply.redirect(`/personale/hold/${cls.id}?tilmeldt=${message}#deltagere`, 303)
     } catch (error) {
@@ -112,7 +112,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     if ((request.body as Record<string, unknown> | undefined)?.bekraeft !== 'ja') return await renderCancelBooking(reply, booking)
     let promoted = 0
     try {
-      promoted = (await cancelBooking(fastify.db, booking.token, 'staff', new Date(), request.staff?.id ?? 0)).promoted.length
+      promoted = (await cancelBooking(fastify.db, request.actor, booking.token, 'staff')).promoted.length
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'booking_already_cancelled')) throw error
     }
@@ -143,7 +143,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     const target = parseId((request.body as Record<string, unknown> | undefined)?.target)
     if (target === undefined) return await renderBooking(reply, id, 400, 'Vælg det hold, tilmeldingen skal flyttes til.')
     try {
-      const outcome = await moveBooking(fastify.db, id, target, request.staff?.id ?? 0)
+      const outcome = await moveBooking(fastify.db, request.actor, id, target)
       const message = outcome.status === 'confirmed' ? 'plads' : `venteliste-${outcome.waitlistNumber ?? 0}`
       return await reply.redirect(`/personale/hold/${target}?tilmeldt=${message}#deltagere`, 303)
     } catch (error) {
@@ -180,7 +180,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     const outcome = (request.body as Record<string, unknown> | undefined)?.outcome
     if (outcome !== 'accepted' && outcome !== 'declined' && outcome !== 'no_answer') return await reply.redirect(back, 303)
     try {
-      await recordWaitlistCall(fastify.db, id, outcome, request.staff?.id ?? 0)
+      await recordWaitlistCall(fastify.db, request.actor, id, outcome)
       return await reply.redirect(`${back}?besked=${outcome}`, 303)
     } catch (error) {
       if (error instanceof DomainError && (error.code === 'class_full' || error.code === 'booking_not_waiting')) return await reply.redirect(`${back}?besked=${error.code}`, 303)
@@ -195,7 +195,7 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
     const raw = (request.body as Record<string, unknown> | undefined)?.note
     const note = typeof raw === 'string' ? raw.trim().slice(0, 1000) : ''
-    await saveStaffNote(fastify.db, id, note === '' ? null : note, request.staff?.id ?? 0)
+    await saveStaffNote(fastify.db, request.actor, id, note === '' ? null : note)
     return await reply.redirect(`/personale/hold/${booking.class_id}?gemt=1#deltagere`, 303)
   })
 

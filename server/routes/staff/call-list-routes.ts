@@ -41,7 +41,7 @@ const callListRoutes: FastifyPluginAsync = async (fastify) => {
     const meetingId = parseId(body.meeting_id)
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
     if (bookingId !== undefined && meetingId !== undefined) {
-      await markCalled(fastify.db, bookingId, meetingId, body.ringet === '1', request.staff?.id ?? 0)
+      await markCalled(fastify.db, request.actor, bookingId, meetingId, body.ringet === '1')
     }
     return await reply.redirect(`/personale/ringeliste?dag=${day}#r-${bookingId ?? 0}-${meetingId ?? 0}`, 303)
   })

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { DateTime } from 'luxon'
 import { type ClassErrors, type ClassFormValues, type MeetingFormValues, MAX_COPY_WEEKS, readClassForm, readCopyWeeks, shiftWeeks, validateClassForm, withBlankRows } from '../../domain/class-form.ts'
 import { DomainError } from '../../domain/errors.ts'
@@ -48,7 +48,6 @@ function toFormValues (summary: ClassSummary): ClassFormValues {
 /** Leaders plan classes: create (also weekly for N weeks), edit, publish, cancel, copy. */
 const classRoutes: FastifyPluginAsync = async (fastify) => {
   const leader = { preHandler: fastify.requireStaff('leader') }
-  const staffId = (request: FastifyRequest) => request.staff?.id ?? 0
 
   async function formContext (keepLocation?: number, keepPartner?: number | null) {
     const [courses, locations, partners] = await Promise.all([listCourses(fastify.db), listAllLocations(fastify.db), listAllPartners(fastify.db)])
@@ -101,7 +100,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     if (!result.ok) return await renderForm(reply, { id: null }, values, result.errors, 400)
     const clashes = await findPlanClashes(fastify.db, result.input, null)
     if (!clashesConfirmed([...clashes.room, ...clashes.repeat], values.clash_ok)) return await renderForm(reply, { id: null, clashes }, values, {}, 409)
-    const ids = await createClasses(fastify.db, result.input, staffId(request))
+    const ids = await createClasses(fastify.db, request.actor, result.input)
     return await reply.redirect(`/personale/hold/${ids[0]}?oprettet=${ids.length}`, 303)
   })
 
@@ -163,7 +162,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const clashes = await findPlanClashes(fastify.db, result.input, id)
     if (!clashesConfirmed(clashes.room, values.clash_ok)) return await renderForm(reply, { id, clashes }, values, {}, 409)
     try {
-      const { promoted } = await updateClass(fastify.db, id, result.input, staffId(request), {
+      const { promoted } = await updateClass(fastify.db, request.actor, id, result.input, {
         // A form without a version (opened before versions existed, or forged) is as stale as an old one.
         expectedVersion: parseId(values.version) ?? 0,
         allowCapacityBelowSeatsTaken: values.capacity_below_seats
@@ -222,7 +221,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined || !await findClassRow(fastify.db, id)) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await reply.code(403).viewAsync('errors/error', { title: 'Ikke gemt', message: STALE_FORM.message, status: 403 })
-    await setClassPublic(fastify.db, id, (request.body as Record<string, unknown> | undefined)?.public === '1', staffId(request))
+    await setClassPublic(fastify.db, request.actor, id, (request.body as Record<string, unknown> | undefined)?.public === '1')
     return await reply.redirect(`/personale/hold/${id}?gemt=1`, 303)
   })
 
@@ -243,7 +242,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       if (!summary) return reply.callNotFound()
       return await reply.viewAsync('staff/class-cancel', { title: 'Aflys hold', cls: toCard(summary, new Date()), csrfToken: reply.generateCsrf() })
     }
-    await cancelClass(fastify.db, id, staffId(request))
+    await cancelClass(fastify.db, request.actor, id)
     return await reply.redirect(`/personale/hold/${id}?gemt=1`, 303)
   })
 }

@@ -105,7 +105,7 @@ const learningRoutes: FastifyPluginAsync = async (fastify) => {
         device: isDevice(device) ? device : null
       }
     })
-    await saveLearningGoals(db, id, entries, request.staff?.id ?? 0)
+    await saveLearningGoals(db, request.actor, id, entries)
     return await reply.redirect(`/personale/hold/${id}/laeringsmaal?gemt=1`, 303)
   })
 
@@ -118,7 +118,7 @@ const learningRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
     if (classId === undefined) return await reply.redirect(`/personale/deltagere/${id}#naeste`, 303)
     try {
-      const outcome = await bookSeat(db, classId, {
+      const outcome = await bookSeat(db, request.actor, classId, {
         name: participant.name,
         phone: participant.phone,
         email: participant.email,
@@ -127,7 +127,7 @@ const learningRoutes: FastifyPluginAsync = async (fastify) => {
         needsHearingLoop: false,
         needsOther: null,
         booker: null
-      }, 'phone', new Date(), request.staff?.id, id)
+      }, { source: 'phone', knownParticipantId: id })
       const result = !outcome.created ? 'fandtes' : outcome.status === 'confirmed' ? 'plads' : `venteliste-${outcome.waitlistNumber ?? 0}`
       return await reply.redirect(`/personale/deltagere/${id}?tilmeldt=${result}#naeste`, 303)
     } catch (error) {

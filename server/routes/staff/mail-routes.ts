@@ -58,7 +58,7 @@ const mailRoutes: FastifyPluginAsync = async (fastify) => {
   /** One message, if this staff user may read it. */
   async function loadMessage (request: FastifyRequest, idParam: string) {
     const id = parseId(idParam)
-    return id === undefined || !request.staff ? undefined : await findReadableMessage(fastify.db, request.staff, id)
+    return id === undefined ? undefined : await findReadableMessage(fastify.db, request.actor, id)
   }
 
   async function renderMessage (reply: FastifyReply, row: OutboxRow, notice: { resent?: boolean, formMessage?: string } = {}, status = 200) {
@@ -97,7 +97,7 @@ const mailRoutes: FastifyPluginAsync = async (fastify) => {
     const row = await loadMessage(request, request.params.id)
     if (!row) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await renderMessage(reply, row, { formMessage: STALE_FORM.message }, 403)
-    if (!request.staff || !await resendMessage(fastify.db, request.staff, row.id)) return reply.callNotFound()
+    if (!await resendMessage(fastify.db, request.actor, row.id)) return reply.callNotFound()
     return await reply.redirect(`/personale/e-mails/${row.id}?sendt=1`, 303)
   })
 }

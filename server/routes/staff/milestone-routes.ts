@@ -53,7 +53,7 @@ const milestoneRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await render(reply, 403, values, { number: STALE_FORM.message })
     const read = readRule(values, new Set((await listActiveLocations(fastify.db)).map(l => l.id)))
     if (!read.ok) return await render(reply, 400, values, read.errors)
-    await addMilestoneRule(fastify.db, read.rule, request.staff?.id ?? 0)
+    await addMilestoneRule(fastify.db, request.actor, read.rule)
     return await reply.redirect('/personale/milepaele?gemt=tilfoejet#regler', 303)
   })
 
@@ -61,7 +61,7 @@ const milestoneRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await render(reply, 403, undefined, undefined, undefined, STALE_FORM.message)
-    await removeMilestoneRule(fastify.db, id, request.staff?.id ?? 0)
+    await removeMilestoneRule(fastify.db, request.actor, id)
     return await reply.redirect('/personale/milepaele?gemt=fjernet#regler', 303)
   })
 }

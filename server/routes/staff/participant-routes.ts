@@ -69,7 +69,7 @@ const participantRoutes: FastifyPluginAsync = async (fastify) => {
     const result = validateParticipantDetails(values)
     if (!result.ok) return await renderParticipant(reply, id, 400, undefined, false, undefined, undefined, { values, errors: result.errors })
     try {
-      await correctParticipant(fastify.db, id, result.person, request.staff?.id ?? 0)
+      await correctParticipant(fastify.db, request.actor, id, result.person)
       return await reply.redirect(`/personale/deltagere/${id}?rettet=1#ret`, 303)
     } catch (error) {
       if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) {
@@ -93,7 +93,7 @@ const participantRoutes: FastifyPluginAsync = async (fastify) => {
       return await reply.viewAsync('staff/participant-merge', { title: 'Slå deltagere sammen', keep, merge, csrfToken: reply.generateCsrf() })
     }
     try {
-      await mergeParticipants(fastify.db, id, other, request.staff?.id ?? 0)
+      await mergeParticipants(fastify.db, request.actor, id, other)
       return await reply.redirect(`/personale/deltagere/${id}?samlet=1`, 303)
     } catch (error) {
       if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) return await renderParticipant(reply, id, DOMAIN_MESSAGES[error.code].status, DOMAIN_MESSAGES[error.code].message)

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { STALE_FORM } from '../../domain/error-messages.ts'
 import { LOCATION_KINDS } from '../../domain/catalogue-vocabulary.ts'
 import {
@@ -15,7 +15,6 @@ const emptyLocation: LocationFormValues = { name: '', kind: 'library', street: '
 /** Leaders keep the list of places (library branches, club premises) and partners. */
 const placeRoutes: FastifyPluginAsync = async (fastify) => {
   const leader = { preHandler: fastify.requireStaff('leader') }
-  const staffId = (request: FastifyRequest) => request.staff?.id ?? 0
 
   fastify.get('/personale/steder', leader, async (request, reply) => {
     const [locations, partners] = await Promise.all([listAllLocations(fastify.db), listAllPartners(fastify.db)])
@@ -43,7 +42,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await renderLocation(reply, null, values, {}, 403, STALE_FORM.message)
     const result = validateLocation(values)
     if (!result.ok) return await renderLocation(reply, null, values, result.errors, 400)
-    await createLocation(fastify.db, result.input, staffId(request))
+    await createLocation(fastify.db, request.actor, result.input)
     return await reply.redirect('/personale/steder?gemt=1', 303)
   })
 
@@ -71,7 +70,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await renderLocation(reply, id, values, {}, 403, STALE_FORM.message)
     const result = validateLocation(values)
     if (!result.ok) return await renderLocation(reply, id, values, result.errors, 400)
-    await editLocation(fastify.db, id, result.input, staffId(request))
+    await editLocation(fastify.db, request.actor, id, result.input)
     return await reply.redirect('/personale/steder?gemt=1', 303)
   })
 
@@ -79,7 +78,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined || !fastify.checkCsrf(request)) return await reply.code(id === undefined ? 404 : 403).viewAsync('errors/error', { title: 'Ikke gemt', message: STALE_FORM.message, status: 403 })
     const archive = (request.body as Record<string, unknown> | undefined)?.archive !== '0'
-    if (!await archiveLocation(fastify.db, id, archive, staffId(request))) return reply.callNotFound()
+    if (!await archiveLocation(fastify.db, request.actor, id, archive)) return reply.callNotFound()
     return await reply.redirect('/personale/steder?gemt=1', 303)
   })
 
@@ -95,7 +94,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await renderPartner(reply, null, values, {}, 403, STALE_FORM.message)
     const result = validatePartner(values)
     if (!result.ok) return await renderPartner(reply, null, values, result.errors, 400)
-    await createPartner(fastify.db, result.input, staffId(request))
+    await createPartner(fastify.db, request.actor, result.input)
     return await reply.redirect('/personale/steder?gemt=1', 303)
   })
 
@@ -113,7 +112,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await renderPartner(reply, id, values, {}, 403, STALE_FORM.message)
     const result = validatePartner(values)
     if (!result.ok) return await renderPartner(reply, id, values, result.errors, 400)
-    await editPartner(fastify.db, id, result.input, staffId(request))
+    await editPartner(fastify.db, request.actor, id, result.input)
     return await reply.redirect('/personale/steder?gemt=1', 303)
   })
 
@@ -121,7 +120,7 @@ const placeRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined || !fastify.checkCsrf(request)) return await reply.code(id === undefined ? 404 : 403).viewAsync('errors/error', { title: 'Ikke gemt', message: STALE_FORM.message, status: 403 })
     const archive = (request.body as Record<string, unknown> | undefined)?.archive !== '0'
-    if (!await archivePartner(fastify.db, id, archive, staffId(request))) return reply.callNotFound()
+    if (!await archivePartner(fastify.db, request.actor, id, archive)) return reply.callNotFound()
     return await reply.redirect('/personale/steder?gemt=1', 303)
   })
 }

@@ -37,7 +37,7 @@ const privacyRoutes: FastifyPluginAsync = async (fastify) => {
     const body = (request.body ?? {}) as Record<string, unknown>
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
     if (body.confirm !== '1') return await reply.redirect(`/personale/deltagere/${id}?slet=bekraeft#persondata`, 303)
-    await eraseParticipant(fastify.db, id, request.staff?.id ?? 0)
+    await eraseParticipant(fastify.db, request.actor, id)
     return await reply.redirect(`/personale/deltagere/${id}?slet=ok`, 303)
   })
 }

@@ -55,7 +55,7 @@ const tokenRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await render(reply, { form, formMessage: STALE_FORM.message }, 403)
     const result = validateApiTokenForm(form)
     if (!result.ok) return await render(reply, { form, errors: result.errors }, 400)
-    const { token } = await createApiToken(fastify.db, result.value, request.staff?.id ?? 0)
+    const { token } = await createApiToken(fastify.db, request.actor, result.value)
     return await render(reply, { newToken: token }, 201)
   })
 
@@ -63,7 +63,7 @@ const tokenRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await render(reply, { formMessage: STALE_FORM.message }, 403)
-    await revokeToken(fastify.db, id, request.staff?.id ?? 0)
+    await revokeToken(fastify.db, request.actor, id)
     return await reply.redirect('/personale/api-noegler?gemt=1', 303)
   })
 }

@@ -42,7 +42,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
     const result = validateStaffUser({ ...values, password: 'x'.repeat(PASSWORD_MIN_LENGTH) })
     if (!result.ok) return await renderUsers(reply, { values, errors: result.errors }, 400)
     try {
-      const { token } = await inviteStaffUser(fastify.db, result.value, request.staff?.id ?? 0)
+      const { token } = await inviteStaffUser(fastify.db, request.actor, result.value)
       return await renderUsers(reply, { inviteLink: `${fastify.config.publicUrl}/personale/invitation/${token}`, invitedName: result.value.name, mailSent: fastify.config.smtpUrl !== null }, 201)
     } catch (error) {
       if (error instanceof DomainError && error.code === 'email_taken') return await renderUsers(reply, { values, errors: { email: DOMAIN_MESSAGES.email_taken.message } }, 409)
@@ -54,7 +54,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await renderUsers(reply, { errors: { form: STALE_FORM.message } }, 403)
-    const ok = await setStaffActive(fastify.db, id, text(request.body, 'active') === '1', request.staff?.id ?? 0)
+    const ok = await setStaffActive(fastify.db, request.actor, id, text(request.body, 'active') === '1')
     if (!ok) return await renderUsers(reply, { errors: { form: 'Du kan ikke deaktivere dig selv.' } }, 409)
     return await reply.redirect('/personale/brugere?gemt=1', 303)
   })

@@ -28,7 +28,7 @@ const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
     const task: StaffTask = body?.task === 'instructor' ? 'instructor' : 'helper'
     // Someone deactivated meanwhile (or no one chosen) is not set: back to the class as it is.
-    if (staffUserId === undefined || !await assignToClass(fastify.db, classId, staffUserId, task, request.staff?.id ?? 0)) return await reply.redirect(`/personale/hold/${classId}`, 303)
+    if (staffUserId === undefined || !await assignToClass(fastify.db, request.actor, classId, staffUserId, task)) return await reply.redirect(`/personale/hold/${classId}`, 303)
     return await reply.redirect(`/personale/hold/${classId}?gemt=1#personale`, 303)
   })
 
@@ -37,7 +37,7 @@ const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
     const staffUserId = parseId(request.params.staffId)
     if (classId === undefined || staffUserId === undefined) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
-    await removeFromClass(fastify.db, classId, staffUserId, request.staff?.id ?? 0)
+    await removeFromClass(fastify.db, request.actor, classId, staffUserId)
     return await reply.redirect(`/personale/hold/${classId}?gemt=1#personale`, 303)
   })
 
@@ -70,7 +70,7 @@ const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
     const staff = request.staff
     if (!staff) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
-    await endStaffSessions(fastify.db, staff.id, 'everywhere')
+    await endStaffSessions(fastify.db, request.actor, 'everywhere')
     request.session.delete()
     request.log.info({ staffId: staff.id }, 'staff sessions ended everywhere')
     return await reply.redirect('/personale/log-ind?logget-ud=alle', 303)
@@ -86,7 +86,7 @@ const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
     if (!fastify.checkCsrf(request)) return await renderProfile(reply, staff.id, undefined, {}, 403, {}, { form: STALE_FORM.message })
     const body = (request.body ?? {}) as Record<string, unknown>
     const field = (key: string) => typeof body[key] === 'string' ? body[key] : ''
-    const result = await changeStaffPassword(fastify.db, staff.id, { current: field('current_password'), password: field('password'), repeat: field('password_repeat') })
+    const result = await changeStaffPassword(fastify.db, request.actor, { current: field('current_password'), password: field('password'), repeat: field('password_repeat') })
     if (!result.ok) return await renderProfile(reply, staff.id, undefined, {}, 400, {}, result.errors)
     startStaffSession(request, { id: staff.id, session_generation: result.sessionGeneration })
     return await reply.redirect('/personale/profil?adgangskode=1', 303)
@@ -107,7 +107,7 @@ const volunteerRoutes: FastifyPluginAsync = async (fastify) => {
     if (phone !== null && !phone.ok) errors.phone = 'Telefonnummeret ser forkert ud. Skriv 8 cifre, fx 12 34 56 78.'
     if (Object.keys(errors).length > 0) return await renderProfile(reply, staff.id, values, errors, 400)
     const valid = new Set((await listActiveLocations(fastify.db)).map(l => l.id))
-    await saveStaffProfile(fastify.db, staff.id, { name, phone: phone?.ok === true ? phone.e164 : null, locationIds: [...new Set(locations.filter(id => valid.has(id)))] })
+    await saveStaffProfile(fastify.db, request.actor, { name, phone: phone?.ok === true ? phone.e164 : null, locationIds: [...new Set(locations.filter(id => valid.has(id)))] })
     return await reply.redirect('/personale/profil?gemt=1', 303)
   })
 
