@@ -49,7 +49,7 @@ function toFormValues (summary: ClassSummary): ClassFormValues {
 
 /** Leaders plan classes: create (also weekly for N weeks), edit, publish, cancel, copy. */
 const classRoutes: FastifyPluginAsync = async (fastify) => {
-  const leader = { preHandler: fastify.requireStaff('leader') }
+  const leader = { config: { role: 'leader' } } as const
   const staffId = (request: FastifyRequest) => request.staff?.id ?? 0
 
   async function formContext (keepLocation?: number, keepPartner?: number | null) {

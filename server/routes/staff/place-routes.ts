@@ -15,7 +15,7 @@ const emptyLocation: LocationFormValues = { name: '', kind: 'library', street: '
 
 /** Leaders keep the list of places (library branches, club premises) and partners. */
 const placeRoutes: FastifyPluginAsync = async (fastify) => {
-  const leader = { preHandler: fastify.requireStaff('leader') }
+  const leader = { config: { role: 'leader' } } as const
   const staffId = (request: FastifyRequest) => request.staff?.id ?? 0
 
   fastify.get('/personale/steder', leader, async (request, reply) => {
