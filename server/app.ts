@@ -17,23 +17,8 @@ import apiArea from './routes/api/api-area.ts'
 import bookingRoutes from './routes/public/booking-routes.ts'
 import catalogueRoutes from './routes/public/catalogue-routes.ts'
 import interestRoutes from './routes/public/interest-routes.ts'
-import staffAuthRoutes from './routes/staff/auth-routes.ts'
-import staffOverviewRoutes from './routes/staff/overview-routes.ts'
-import staffPlaceRoutes from './routes/staff/place-routes.ts'
-import staffClassRoutes from './routes/staff/class-routes.ts'
-import staffBookingRoutes from './routes/staff/booking-routes.ts'
-import staffUserRoutes from './routes/staff/user-routes.ts'
-import staffCalendarRoutes from './routes/staff/calendar-routes.ts'
-import staffVolunteerRoutes from './routes/staff/volunteer-routes.ts'
-import staffParticipantRoutes from './routes/staff/participant-routes.ts'
-import staffTokenRoutes from './routes/staff/token-routes.ts'
-import staffMailRoutes from './routes/staff/mail-routes.ts'
-import staffCallListRoutes from './routes/staff/call-list-routes.ts'
 import checkinRoutes from './routes/checkin/checkin-routes.ts'
-import staffLearningRoutes from './routes/staff/learning-routes.ts'
-import staffMilestoneRoutes from './routes/staff/milestone-routes.ts'
-import staffReportRoutes from './routes/staff/report-routes.ts'
-import staffPrivacyRoutes from './routes/staff/privacy-routes.ts'
+import staffArea from './routes/staff/staff-area.ts'
 import aboutRoutes from './routes/public/about-routes.ts'
 
 export interface AppOptions {
@@ -110,23 +95,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(bookingRoutes)
   await app.register(interestRoutes)
   await app.register(apiArea)
-  await app.register(staffAuthRoutes)
-  await app.register(staffOverviewRoutes)
-  await app.register(staffPlaceRoutes)
-  await app.register(staffClassRoutes)
-  await app.register(staffBookingRoutes)
-  await app.register(staffUserRoutes)
-  await app.register(staffCalendarRoutes)
-  await app.register(staffVolunteerRoutes)
-  await app.register(staffParticipantRoutes)
-  await app.register(staffTokenRoutes)
-  await app.register(staffMailRoutes)
-  await app.register(staffCallListRoutes)
+  await app.register(staffArea)
   await app.register(checkinRoutes)
-  await app.register(staffLearningRoutes)
-  await app.register(staffMilestoneRoutes)
-  await app.register(staffReportRoutes)
-  await app.register(staffPrivacyRoutes)
   await app.register(aboutRoutes)
   return app
 }

@@ -6,6 +6,11 @@ import pg from 'pg'
 import type { Database } from './schema.ts'
 
 export type Db = Kysely<Database>
+/**
+ * An open transaction. A function that is only correct inside one (it takes a lock, claims
+ * a key, or writes what must commit with the change: an e-mail in the outbox) takes `Tx`,
+ * so calling it with the plain db is a compile error (as in Kysely's example app).
+ */
 export type Tx = Transaction<Database>
 /** Repositories take either the db or an open transaction. */
 export type DbOrTx = Kysely<Database> | Transaction<Database>

@@ -1,4 +1,4 @@
-import type { DbOrTx } from '../db/connection.ts'
+import type { Tx } from '../db/connection.ts'
 import type { OutboxRow } from '../db/schema.ts'
 import { insertOutboxRows } from '../repositories/outbox-repository.ts'
 import { type MailMessage, subjectOf } from './messages.ts'
@@ -20,7 +20,7 @@ export interface QueueOptions {
  * causes the message: the message then exists exactly when the change does.
  * Returns false when a message with the same dedupe key was already there.
  */
-export async function queueMail (tx: DbOrTx, message: MailMessage, opts: QueueOptions, now: Date = new Date()): Promise<boolean> {
+export async function queueMail (tx: Tx, message: MailMessage, opts: QueueOptions, now: Date = new Date()): Promise<boolean> {
   const at = now.toISOString()
   const inserted = await insertOutboxRows(tx, [{
     kind: message.kind,

@@ -2,11 +2,16 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import fp from 'fastify-plugin'
 import type { StaffRole } from '../db/schema.ts'
 import { type Actor, CITIZEN, staffActor } from '../domain/actor.ts'
-import { hasRole } from '../domain/staff.ts'
+import { hasRole, isRole } from '../domain/staff.ts'
 import { findStaffSessionUser } from '../repositories/staff-repository.ts'
 import { needsFirstAdmin } from '../services/staff-service.ts'
 
 export interface StaffSession { id: number, name: string, email: string, role: StaffRole }
+
+/** Who may open a staff route: signed-in staff with at least this role, or anyone ('public'). */
+export type StaffAccess = StaffRole | 'public'
+
+export const isStaffAccess = (value: unknown): value is StaffAccess => value === 'public' || isRole(value)
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,8 +23,12 @@ declare module 'fastify' {
     actor: Actor
   }
   interface FastifyInstance {
-    /** A preHandler that lets only signed-in staff with at least this role through. */
+    /** A preHandler that lets only signed-in staff with at least this role through (the staff area's hook uses it). */
     requireStaff: (minimum: StaffRole) => preHandlerAsyncHookHandler
+  }
+  interface FastifyContextConfig {
+    /** Who may open a staff route (routes/staff/staff-area.ts). Required there. */
+    role?: StaffAccess
   }
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { DbOrTx } from '../db/connection.ts'
+import type { DbOrTx, Tx } from '../db/connection.ts'
 import type { AttendanceRow, CheckinVia, MeetingRow } from '../db/schema.ts'
 
 /** One meeting with what a check-in needs to know about its class. */
@@ -120,7 +120,7 @@ export async function findFirstAttendanceInScope (db: DbOrTx, participantId: num
  * Takes the lock for counting in one scope until the transaction ends (a row lock on
  * PostgreSQL; SQLite holds the database's write lock for the whole transaction anyway).
  */
-export async function lockScope (db: DbOrTx, scope: string, at: string): Promise<void> {
+export async function lockScope (db: Tx, scope: string, at: string): Promise<void> {
   await db.insertInto('milestone_scopes').values({ scope, locked_at: at })
     .onConflict(oc => oc.column('scope').doUpdateSet({ locked_at: at }))
     .execute()

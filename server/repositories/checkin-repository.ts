@@ -1,4 +1,4 @@
-import type { DbOrTx } from '../db/connection.ts'
+import type { DbOrTx, Tx } from '../db/connection.ts'
 import type { CheckinActionTable, CheckinLinkRow, CheckinLinkTable } from '../db/schema.ts'
 import type { Insertable, Selectable } from 'kysely'
 
@@ -7,7 +7,7 @@ export async function findCheckinAction (db: DbOrTx, key: string): Promise<Selec
 }
 
 /** Claims an idempotency key; false when it was claimed before (by this or another request). */
-export async function claimCheckinKey (db: DbOrTx, action: Insertable<CheckinActionTable>): Promise<boolean> {
+export async function claimCheckinKey (db: Tx, action: Insertable<CheckinActionTable>): Promise<boolean> {
   const r = await db.insertInto('checkin_actions').values(action).onConflict(oc => oc.column('idempotency_key').doNothing()).executeTakeFirst()
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0
 }

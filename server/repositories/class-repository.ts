@@ -1,4 +1,4 @@
-import type { DbOrTx } from '../db/connection.ts'
+import type { DbOrTx, Tx } from '../db/connection.ts'
 import type { ClassRow, ClassUpdate, MeetingRow, NewClass } from '../db/schema.ts'
 import { type MeetingPlan, type PlannedMeeting, planMeetings } from '../domain/class-form.ts'
 import type { PlannedElsewhere } from '../domain/clashes.ts'
@@ -51,7 +51,7 @@ export async function findClassRow (db: DbOrTx, id: number): Promise<ClassRow | 
  * locks the row on PostgreSQL and the database on SQLite, so that counting seats and
  * inserting a booking cannot interleave with another booking for the same class.
  */
-export async function lockClass (db: DbOrTx, id: number): Promise<ClassRow | undefined> {
+export async function lockClass (db: Tx, id: number): Promise<ClassRow | undefined> {
   const result = await db.updateTable('classes').set(eb => ({ capacity: eb.ref('capacity') })).where('id', '=', id).executeTakeFirst()
   if (Number(result.numUpdatedRows) === 0) return undefined
   return await findClassRow(db, id)

@@ -1,4 +1,4 @@
-import type { Db, DbOrTx } from '../db/connection.ts'
+import type { Db, DbOrTx, Tx } from '../db/connection.ts'
 import type { BookingRow, BookingSource, CallOutcome, CancelledBy, ClassRow } from '../db/schema.ts'
 import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
 import { bookingsToPromote, statusForNewBooking, waitlistNumber } from '../domain/capacity.ts'
@@ -74,7 +74,7 @@ export const LINK_RESENDS_PER_DAY = 3
  * Where a new booking on a locked class lands: a seat while one is free and nobody
  * waits, else the next place on the waiting list. Refuses cancelled and begun classes.
  */
-async function placeOn (tx: DbOrTx, cls: ClassRow, at: string): Promise<{ active: BookingWithPerson[], status: NewBookingOutcome['status'], waitlistNumber: number | null }> {
+async function placeOn (tx: Tx, cls: ClassRow, at: string): Promise<{ active: BookingWithPerson[], status: NewBookingOutcome['status'], waitlistNumber: number | null }> {
   if (cls.cancelled_at !== null) throw new DomainError('class_cancelled')
   const [first] = await listMeetings(tx, [cls.id])
   if (!first || first.starts_at <= at) throw new DomainError('class_started')
@@ -90,7 +90,7 @@ async function placeOn (tx: DbOrTx, cls: ClassRow, at: string): Promise<{ active
  * never lock a library's shared address out. Checked before the duplicate check, so an
  * address at its limit learns nothing about who is booked. Call under the class lock.
  */
-async function checkAddressLimits (tx: DbOrTx, classId: number, opts: Pick<BookSeatOptions, 'sourceKey' | 'limits'>, at: string): Promise<void> {
+async function checkAddressLimits (tx: Tx, classId: number, opts: Pick<BookSeatOptions, 'sourceKey' | 'limits'>, at: string): Promise<void> {
   const limits = opts.limits
   if (!limits || !opts.sourceKey) return
   const since = new Date(Date.parse(at) - limits.windowMinutes * 60_000).toISOString()
@@ -182,7 +182,7 @@ export async function bookSeat (db: Db, actor: Actor, classId: number, input: Bo
  * one of its addresses already had LINK_RESENDS_PER_DAY such e-mails in a day (so many
  * bookings naming one address cannot flood it).
  */
-async function resendLink (tx: DbOrTx, booking: BookingWithPerson, active: BookingWithPerson[], now: Date): Promise<boolean> {
+async function resendLink (tx: Tx, booking: BookingWithPerson, active: BookingWithPerson[], now: Date): Promise<boolean> {
   const since = new Date(now.getTime() - LINK_RESEND_MINUTES * 60_000).toISOString()
   const addresses = bookingRecipients(booking).map(r => r.email)
   if (addresses.length === 0) return false
@@ -194,7 +194,7 @@ async function resendLink (tx: DbOrTx, booking: BookingWithPerson, active: Booki
   return await notifyBooking(tx, booking, 'booking_link', { waitlistNumber: number }, now) > 0
 }
 
-async function notifyNewBooking (tx: DbOrTx, bookingId: number, waitlistNumber: number | null, now: Date): Promise<void> {
+async function notifyNewBooking (tx: Tx, bookingId: number, waitlistNumber: number | null, now: Date): Promise<void> {
   if (waitlistNumber === null) await notifyBooking(tx, bookingId, 'booking_confirmed', {}, now)
   else await notifyBooking(tx, bookingId, 'booking_waitlisted', { waitlistNumber }, now)
 }
@@ -259,7 +259,7 @@ async function hasEnded (tx: DbOrTx, classId: number, at: string): Promise<boole
  * Fills free seats from the waiting list, first in line first, when the class gives
  * seats away automatically, and tells each of them. Call under the class lock.
  */
-export async function promoteFromWaitlist (tx: DbOrTx, cls: Pick<ClassRow, 'id' | 'capacity' | 'waitlist_mode'>, at: string): Promise<number[]> {
+export async function promoteFromWaitlist (tx: Tx, cls: Pick<ClassRow, 'id' | 'capacity' | 'waitlist_mode'>, at: string): Promise<number[]> {
   if (cls.waitlist_mode !== 'auto') return []
   const last = (await listMeetings(tx, [cls.id])).at(-1)
   if (!last || last.ends_at <= at) return []

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { DateTime } from 'luxon'
-import type { Db, DbOrTx } from '../db/connection.ts'
+import type { Db, DbOrTx, Tx } from '../db/connection.ts'
 import type { CheckinVia } from '../db/schema.ts'
 import { isSamePerson } from '../domain/booking-form.ts'
 import { topicLabel } from '../domain/catalogue-vocabulary.ts'
@@ -131,7 +131,7 @@ export async function runCheckinAction (db: Db, meetingId: number, action: Check
   })
 }
 
-async function perform (tx: DbOrTx, ctx: MeetingContext, action: CheckinAction, actor: CheckinActor, via: CheckinVia, now: Date): Promise<CheckinResult> {
+async function perform (tx: Tx, ctx: MeetingContext, action: CheckinAction, actor: CheckinActor, via: CheckinVia, now: Date): Promise<CheckinResult> {
   const base = { key: action.key, replayed: false, milestonesMoved: [] }
   if (action.type === 'walkin') {
     const { booking, seated, overCapacity } = await seatWalkIn(tx, ctx, action.person, actor.mayOverfill && action.overfill, now)
@@ -171,7 +171,7 @@ async function perform (tx: DbOrTx, ctx: MeetingContext, action: CheckinAction, 
 }
 
 /** A seat for someone at the door, under the class lock: a free one, or one beyond capacity when allowed. */
-async function takeSeat (tx: DbOrTx, ctx: MeetingContext, overfill: boolean): Promise<'free' | 'over'> {
+async function takeSeat (tx: Tx, ctx: MeetingContext, overfill: boolean): Promise<'free' | 'over'> {
   const cls = await lockClass(tx, ctx.classId)
   if (!cls) throw new DomainError('class_not_found')
   if (cls.cancelled_at !== null) throw new DomainError('class_cancelled')
@@ -187,7 +187,7 @@ async function takeSeat (tx: DbOrTx, ctx: MeetingContext, overfill: boolean): Pr
  * booking made at the door ("walkin"), with a seat if one is free or beyond the seats
  * when the leader allows it, and counts as attended.
  */
-async function seatWalkIn (tx: DbOrTx, ctx: MeetingContext, person: WalkInPerson, overfill: boolean, now: Date): Promise<{ booking: BookingWithPerson, seated: boolean, overCapacity: boolean }> {
+async function seatWalkIn (tx: Tx, ctx: MeetingContext, person: WalkInPerson, overfill: boolean, now: Date): Promise<{ booking: BookingWithPerson, seated: boolean, overCapacity: boolean }> {
   const at = now.toISOString()
   if (!await lockClass(tx, ctx.classId)) throw new DomainError('class_not_found')
   const active = await listActiveBookings(tx, ctx.classId)
@@ -231,7 +231,7 @@ async function seatWalkIn (tx: DbOrTx, ctx: MeetingContext, person: WalkInPerson
  * person gets each number; a number a rule celebrates is recorded (once: the number is
  * unique per scope) and the leaders get an e-mail in the same transaction.
  */
-async function checkInBooking (tx: DbOrTx, ctx: MeetingContext, booking: BookingWithPerson, staffId: number | null, via: CheckinVia, now: Date): Promise<{ outcome: CheckinOutcome, bookingId: number, name: string, milestones: MilestoneHit[] }> {
+async function checkInBooking (tx: Tx, ctx: MeetingContext, booking: BookingWithPerson, staffId: number | null, via: CheckinVia, now: Date): Promise<{ outcome: CheckinOutcome, bookingId: number, name: string, milestones: MilestoneHit[] }> {
   const at = now.toISOString()
   const scopes = scopesOf(ctx.locationId, ctx.topic)
   // Scope locks first, always in the same order, before any attendance row is touched:
@@ -257,7 +257,7 @@ async function checkInBooking (tx: DbOrTx, ctx: MeetingContext, booking: Booking
   return { outcome: 'checked_in', bookingId: booking.id, name: booking.name, milestones }
 }
 
-async function tellLeaders (tx: DbOrTx, m: { number: number, scope: string, participantName: string, courseTitle: string, locationName: string, bookingId: number, classId: number }, now: Date): Promise<void> {
+async function tellLeaders (tx: Tx, m: { number: number, scope: string, participantName: string, courseTitle: string, locationName: string, bookingId: number, classId: number }, now: Date): Promise<void> {
   const at = now.toISOString()
   for (const leader of await listLeaderRecipients(tx)) {
     await queueMail(tx, { kind: 'milestone', number: m.number, scope: m.scope, participantName: m.participantName, courseTitle: m.courseTitle, locationName: m.locationName, at },
@@ -273,7 +273,7 @@ async function tellLeaders (tx: DbOrTx, m: { number: number, scope: string, part
  * of first attendances, so no milestone is ever skipped. Returns what moved, so the
  * door can say who gets the flowers now.
  */
-async function undoCheckIn (tx: DbOrTx, ctx: MeetingContext, booking: BookingWithPerson, now: Date): Promise<{ outcome: CheckinOutcome, moved: MilestoneMove[] }> {
+async function undoCheckIn (tx: Tx, ctx: MeetingContext, booking: BookingWithPerson, now: Date): Promise<{ outcome: CheckinOutcome, moved: MilestoneMove[] }> {
   const at = now.toISOString()
   const scopes = scopesOf(ctx.locationId, ctx.topic)
   for (const scope of scopes) await lockScope(tx, scope, at)

@@ -1,4 +1,4 @@
-import type { DbOrTx } from '../db/connection.ts'
+import type { Tx } from '../db/connection.ts'
 import { DomainError } from '../domain/errors.ts'
 import { queueMail } from '../mail/outbox.ts'
 import type { BookingFacts, ClassFacts, MailMessage } from '../mail/messages.ts'
@@ -14,7 +14,7 @@ import { seatGivenAt } from '../domain/calendar.ts'
  */
 
 /** What e-mails say about a class, read inside the transaction. */
-export async function classFacts (tx: DbOrTx, classId: number): Promise<ClassFacts> {
+export async function classFacts (tx: Tx, classId: number): Promise<ClassFacts> {
   const summary = await findClassSummary(tx, classId)
   if (!summary) throw new DomainError('class_not_found')
   const course = await findCourse(tx, summary.courseSlug)
@@ -64,7 +64,7 @@ export interface BookingMailOptions { dedupeKey?: string, expiresAt?: string, cl
 
 /** Queues one kind of message about a booking to each of its recipients. Returns how many were queued. */
 export async function notifyBooking<K extends BookingKind['kind']> (
-  tx: DbOrTx, booking: BookingWithPerson | number, kind: K, extra: Extra<K>, now: Date, opts: BookingMailOptions = {}
+  tx: Tx, booking: BookingWithPerson | number, kind: K, extra: Extra<K>, now: Date, opts: BookingMailOptions = {}
 ): Promise<number> {
   const row = typeof booking === 'number' ? await findBookingById(tx, booking) : booking
   if (!row) throw new DomainError('booking_not_found')
@@ -87,7 +87,7 @@ export async function notifyBooking<K extends BookingKind['kind']> (
 }
 
 /** Tells everyone on a class (seat or waiting list) that its time or place changed. */
-export async function notifyClassChanged (tx: DbOrTx, classId: number, before: ClassFacts, now: Date): Promise<void> {
+export async function notifyClassChanged (tx: Tx, classId: number, before: ClassFacts, now: Date): Promise<void> {
   const cls = await classFacts(tx, classId)
   for (const booking of await listActiveBookings(tx, classId)) {
     await notifyBooking(tx, booking, 'class_changed', { before, waitlisted: booking.status === 'waitlisted' }, now, { cls })
@@ -105,7 +105,7 @@ export function classChanged (before: ClassFacts, after: ClassFacts): boolean {
  * Tells interested citizens about classes that are now open for booking: one e-mail per
  * subscriber listing the classes they have not heard about, never the same class twice.
  */
-export async function notifyInterest (tx: DbOrTx, classIds: number[], now: Date): Promise<number> {
+export async function notifyInterest (tx: Tx, classIds: number[], now: Date): Promise<number> {
   const classes = (await findClassSummaries(tx, { ids: classIds, publicOnly: true, startsAfter: now.toISOString() }))
   const byCourse = new Map<string, number[]>()
   for (const c of classes) byCourse.set(c.courseSlug, [...(byCourse.get(c.courseSlug) ?? []), c.id])

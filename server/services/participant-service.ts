@@ -1,4 +1,4 @@
-import type { Db, DbOrTx } from '../db/connection.ts'
+import type { Db, Tx } from '../db/connection.ts'
 import type { ParticipantRow } from '../db/schema.ts'
 import { type BookingInput, type ParticipantDetails, isSamePerson } from '../domain/booking-form.ts'
 import { DomainError } from '../domain/errors.ts'
@@ -18,7 +18,7 @@ import {
  * into a form belong to that booking (an anonymous form must not redirect another
  * person's messages); a leader corrects a participant on their page.
  */
-export async function findOrCreateParticipant (tx: DbOrTx, input: BookingInput, at: string): Promise<number> {
+export async function findOrCreateParticipant (tx: Tx, input: BookingInput, at: string): Promise<number> {
   // One person booking two classes at once (each booking locks only its own class).
   await lockNames(tx, [input.phone, input.email].filter((c): c is string => c !== null).map(c => `participant:${c}`))
   const candidates = await findParticipantsByContact(tx, input.phone, input.email)

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon'
-import type { Db, DbOrTx } from '../db/connection.ts'
+import type { Db, Tx } from '../db/connection.ts'
 import { type BookingWithPerson, findBookingById } from '../repositories/booking-repository.ts'
 import { findClassRow, findMeeting } from '../repositories/class-repository.ts'
 import { dueReminderOffset, firstReminderMoment } from '../domain/reminders.ts'
@@ -55,7 +55,7 @@ export async function runReminderScheduleIfDue (db: Db, offsets: number[], now: 
 const THANK_YOU_WINDOW_MS = 7 * DAY
 
 /** The booking, read again inside the transaction, while it is confirmed on a class that goes ahead. */
-async function stillConfirmed (tx: DbOrTx, bookingId: number, classId: number): Promise<BookingWithPerson | undefined> {
+async function stillConfirmed (tx: Tx, bookingId: number, classId: number): Promise<BookingWithPerson | undefined> {
   const [booking, cls] = await Promise.all([findBookingById(tx, bookingId), findClassRow(tx, classId)])
   return booking?.status === 'confirmed' && cls?.cancelled_at === null ? booking : undefined
 }

@@ -16,9 +16,11 @@ function startWorker (file: string, smtpUrl: string): ScriptProcess {
 }
 
 async function queueMessages (db: Db, count: number): Promise<void> {
-  for (let i = 1; i <= count; i++) {
-    await queueMail(db, { kind: 'interest_signed_up', courseSlug: 'mitid-kom-godt-i-gang', courseTitle: 'Kom godt i gang med MitID', unsubscribeToken: `t${i}` }, { recipient: `borger${i}@example.dk` })
-  }
+  await db.transaction().execute(async tx => {
+    for (let i = 1; i <= count; i++) {
+      await queueMail(tx, { kind: 'interest_signed_up', courseSlug: 'mitid-kom-godt-i-gang', courseTitle: 'Kom godt i gang med MitID', unsubscribeToken: `t${i}` }, { recipient: `borger${i}@example.dk` })
+    }
+  })
 }
 
 /** Outbox id of a received message, from its Message-ID <outbox-ID.…@host>. */

@@ -16,9 +16,11 @@ function workerFor (db: Db, transport: MailTransport | null) {
 }
 
 async function queueSome (db: Db, count: number, now = new Date()): Promise<void> {
-  for (let i = 1; i <= count; i++) {
-    await queueMail(db, { kind: 'interest_signed_up', courseSlug: 'mitid-kom-godt-i-gang', courseTitle: 'Kom godt i gang med MitID', unsubscribeToken: `t${i}` }, { recipient: `borger${i}@example.dk` }, now)
-  }
+  await db.transaction().execute(async tx => {
+    for (let i = 1; i <= count; i++) {
+      await queueMail(tx, { kind: 'interest_signed_up', courseSlug: 'mitid-kom-godt-i-gang', courseTitle: 'Kom godt i gang med MitID', unsubscribeToken: `t${i}` }, { recipient: `borger${i}@example.dk` }, now)
+    }
+  })
 }
 
 const statuses = async (db: Db) => (await db.selectFrom('outbox').select('status').orderBy('id').execute()).map(r => r.status)
@@ -119,7 +121,9 @@ describe('outbox worker', () => {
 
   it('drops a message whose moment has passed (a reminder after the meeting began)', async () => {
     const db = await createTestDb()
-    await queueMail(db, { kind: 'interest_signed_up', courseSlug: 'x', courseTitle: 'X', unsubscribeToken: 't' }, { recipient: 'a@example.dk', expiresAt: new Date(Date.now() - 1).toISOString() })
+    await db.transaction().execute(async tx => {
+      await queueMail(tx, { kind: 'interest_signed_up', courseSlug: 'x', courseTitle: 'X', unsubscribeToken: 't' }, { recipient: 'a@example.dk', expiresAt: new Date(Date.now() - 1).toISOString() })
+    })
     peer = await startSmtpPeer()
     await workerFor(db, createSmtpTransport(peer.url)).runOnce()
     expect(await statuses(db)).toEqual(['failed'])

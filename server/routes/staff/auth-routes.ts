@@ -17,6 +17,9 @@ function safeNext (value: string): string {
 }
 
 const authRoutes: FastifyPluginAsync = async (fastify) => {
+  /** Signing in and out, and creating the first administrator: open to anyone. */
+  const anyone = { config: { role: 'public' } } as const
+
   async function renderSignIn (reply: FastifyReply, status: number, data: { email?: string, next?: string, message?: string, error?: string }) {
     reply.code(status).header('cache-control', 'no-store')
     return await reply.viewAsync('staff/sign-in', {
@@ -29,7 +32,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
     })
   }
 
-  fastify.get('/personale/log-ind', async (request, reply) => {
+  fastify.get('/personale/log-ind', anyone, async (request, reply) => {
     if (await needsFirstAdmin(fastify.db)) return await reply.redirect('/personale/opret-administrator', 303)
     if (request.staff) return await reply.redirect('/personale', 303)
     const query = request.query as Record<string, string | undefined>
@@ -40,7 +43,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post('/personale/log-ind', {
-    config: { rateLimit: signInRateLimit() }
+    config: { role: 'public', rateLimit: signInRateLimit() }
   }, async (request, reply) => {
     const email = text(request.body, 'email')
     const next = safeNext(text(request.body, 'next'))
@@ -63,7 +66,7 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
     return await reply.redirect(next, 303)
   })
 
-  fastify.post('/personale/log-ud', async (request, reply) => {
+  fastify.post('/personale/log-ud', anyone, async (request, reply) => {
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
     // Ends the session on the server too, so a copy of the cookie opens nothing afterwards.
     if (request.actor.kind === 'staff') await endStaffSessions(fastify.db, request.actor, 'signed_out')
@@ -76,13 +79,13 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
     return await reply.viewAsync('staff/first-admin', { title: 'Opret den første administrator', values, errors, csrfToken: reply.generateCsrf() })
   }
 
-  fastify.get('/personale/opret-administrator', async (_request, reply) => {
+  fastify.get('/personale/opret-administrator', anyone, async (_request, reply) => {
     if (!await needsFirstAdmin(fastify.db)) return await reply.redirect('/personale/log-ind', 303)
     return await renderFirstAdmin(reply, 200, { name: '', email: '' }, {})
   })
 
   fastify.post('/personale/opret-administrator', {
-    config: { rateLimit: signInRateLimit() }
+    config: { role: 'public', rateLimit: signInRateLimit() }
   }, async (request, reply) => {
     const values = { name: text(request.body, 'name'), email: text(request.body, 'email') }
     const open = await needsFirstAdmin(fastify.db)

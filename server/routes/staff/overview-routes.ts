@@ -43,7 +43,7 @@ function readOverviewFilter (query: unknown, locationIds: Set<number>, courseSlu
 }
 
 const overviewRoutes: FastifyPluginAsync = async (fastify) => {
-  fastify.get('/personale', { preHandler: fastify.requireStaff('volunteer') }, async (request, reply) => {
+  fastify.get('/personale', { config: { role: 'volunteer' } }, async (request, reply) => {
     const staff = request.staff
     const isLeader = staff ? hasRole(staff.role, 'leader') : false
     const [locations, courses] = isLeader ? await Promise.all([listAllLocations(fastify.db), listCourses(fastify.db)]) : [[], []]
@@ -66,7 +66,7 @@ const overviewRoutes: FastifyPluginAsync = async (fastify) => {
     })
   })
 
-  fastify.get('/personale/revisionslog', { preHandler: fastify.requireStaff('admin') }, async (_request, reply) => {
+  fastify.get('/personale/revisionslog', { config: { role: 'admin' } }, async (_request, reply) => {
     const entries = await listAuditEntries(fastify.db)
     return await reply.viewAsync('staff/audit-log', { title: 'Revisionslog', entries })
   })

@@ -14,7 +14,7 @@ const emptyLocation: LocationFormValues = { name: '', kind: 'library', street: '
 
 /** Leaders keep the list of places (library branches, club premises) and partners. */
 const placeRoutes: FastifyPluginAsync = async (fastify) => {
-  const leader = { preHandler: fastify.requireStaff('leader') }
+  const leader = { config: { role: 'leader' } } as const
 
   fastify.get('/personale/steder', leader, async (request, reply) => {
     const [locations, partners] = await Promise.all([listAllLocations(fastify.db), listAllPartners(fastify.db)])

@@ -5,8 +5,8 @@ import { parseId } from '../params.ts'
 
 /** Personal data by the book: the retention status, and a person's export and erasure. */
 const privacyRoutes: FastifyPluginAsync = async (fastify) => {
-  const leader = { preHandler: fastify.requireStaff('leader') }
-  const admin = { preHandler: fastify.requireStaff('admin') }
+  const leader = { config: { role: 'leader' } } as const
+  const admin = { config: { role: 'admin' } } as const
 
   fastify.get('/personale/persondata', leader, async (_request, reply) => {
     const status = await getRetentionStatus(fastify.db, fastify.config.retentionMonths)

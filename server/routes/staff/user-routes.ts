@@ -15,7 +15,7 @@ const text = (body: unknown, key: string): string => {
 
 /** Admins invite and deactivate staff; invited users choose their own password. */
 const userRoutes: FastifyPluginAsync = async (fastify) => {
-  const admin = { preHandler: fastify.requireStaff('admin') }
+  const admin = { config: { role: 'admin' } } as const
 
   async function renderUsers (reply: FastifyReply, data: { values?: { name: string, email: string, role: string }, errors?: StaffUserErrors & { form?: string }, inviteLink?: string, invitedName?: string, saved?: boolean, mailSent?: boolean }, status = 200) {
     reply.code(status)
@@ -69,14 +69,14 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
     return await reply.viewAsync('errors/error', { title: 'Linket virker ikke', message: 'Invitationen er brugt eller udløbet. Bed en administrator om en ny.', status: 410 })
   }
 
-  fastify.get<{ Params: { token: string } }>('/personale/invitation/:token', async (request, reply) => {
+  fastify.get<{ Params: { token: string } }>('/personale/invitation/:token', { config: { role: 'public' } }, async (request, reply) => {
     const user = await findInvitation(fastify.db, request.params.token)
     if (!user) return await renderInvitationGone(reply)
     return await renderInvitation(reply, request.params.token, user.name, {})
   })
 
   fastify.post<{ Params: { token: string } }>('/personale/invitation/:token', {
-    config: { rateLimit: signInRateLimit() }
+    config: { role: 'public', rateLimit: signInRateLimit() }
   }, async (request, reply) => {
     const user = await findInvitation(fastify.db, request.params.token)
     if (!user) return await renderInvitationGone(reply)
