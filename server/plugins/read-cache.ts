@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { isPostgres } from '../db/connection.ts'
 import { bumpChangeCount, readChangeCount } from '../repositories/shared-state-repository.ts'
 import type { CataloguePage } from '../services/class-query-service.ts'
 import { ReadCache } from '../services/read-cache.ts'
@@ -19,13 +18,13 @@ declare module 'fastify' {
 const writes = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD'
 
 /**
- * Kept pages, made out of date by any state-changing request. On SQLite (one server) that
- * is a request to this server. On PostgreSQL (perhaps several servers) each such request
+ * Kept pages, made out of date by any state-changing request. With one server (SQLite) that
+ * is a request to this server. With shared state (several servers) each such request
  * also bumps a count in the database before its answer goes out, and a kept page is used
  * only while the count is unchanged: a booking on one server shows at once on the others.
  */
 export default fp(async (fastify) => {
-  const shared = isPostgres(fastify.db)
+  const shared = fastify.config.sharedState
   const version = shared ? async () => await readChangeCount(fastify.db) : null
   const caches = { catalogue: new ReadCache<CataloguePage>(30_000, 20, version), reports: new ReadCache<unknown>(60_000, 20, version) }
   fastify.decorate('readCache', caches)
@@ -46,4 +45,4 @@ export default fp(async (fastify) => {
   })
   fastify.addHook('onResponse', async request => { await invalidate(request, false) })
   fastify.addHook('onRequestAbort', async request => { await invalidate(request, true) })
-}, { name: 'read-cache', fastify: '5.x', dependencies: ['db'] })
+}, { name: 'read-cache', fastify: '5.x', dependencies: ['config', 'db'] })
