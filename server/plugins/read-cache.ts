@@ -1,16 +1,18 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { bumpChangeCount, readChangeCount } from '../repositories/shared-state-repository.ts'
-import type { CataloguePage } from '../services/class-query-service.ts'
+import { type CatalogueFilter, type CataloguePage, getCataloguePage } from '../services/class-query-service.ts'
 import { ReadCache } from '../services/read-cache.ts'
+import type { Period } from '../services/report-service.ts'
+import { type ReportPage, buildReportPage } from '../services/report-tables.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     readCache: {
       /** The public catalogue per filter; seats left change with every booking. */
-      catalogue: ReadCache<CataloguePage>
+      catalogue: ReadCache<CatalogueFilter, CataloguePage>
       /** Finished reports (numbers and charts) per period. */
-      reports: ReadCache<unknown>
+      reports: ReadCache<Period, ReportPage>
     }
   }
 }
@@ -26,7 +28,22 @@ const writes = (request: FastifyRequest) => request.method !== 'GET' && request.
 export default fp(async (fastify) => {
   const shared = fastify.config.sharedState
   const version = shared ? async () => await readChangeCount(fastify.db) : null
-  const caches = { catalogue: new ReadCache<CataloguePage>(30_000, 20, version), reports: new ReadCache<unknown>(60_000, 20, version) }
+  const caches = {
+    catalogue: new ReadCache<CatalogueFilter, CataloguePage>({
+      build: async filter => await getCataloguePage(fastify.db, filter),
+      keyOf: filter => `${filter.topic ?? ''}/${filter.locationId ?? ''}`,
+      maxAgeMs: 30_000,
+      maxEntries: 20,
+      sharedVersion: version
+    }),
+    reports: new ReadCache<Period, ReportPage>({
+      build: async period => await buildReportPage(fastify.db, period),
+      keyOf: period => `${period.from}/${period.to}`,
+      maxAgeMs: 60_000,
+      maxEntries: 20,
+      sharedVersion: version
+    })
+  }
   fastify.decorate('readCache', caches)
   const invalidate = async (request: FastifyRequest, tellOthers: boolean) => {
     // A refused request (no such route, CSRF, rate limit, bad input) wrote nothing: it
