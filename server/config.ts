@@ -57,6 +57,13 @@ export interface Config {
   databaseUrl: string | null
   /** Connections each server keeps to PostgreSQL. */
   databasePoolSize: number
+  /**
+   * Whether several servers may share the database, so that what one server keeps in
+   * memory (rate-limit counts, kept pages) must be kept in the database instead. Decided
+   * here once, from where the data lives: PostgreSQL can serve several servers, SQLite
+   * only one. Not an environment variable of its own.
+   */
+  sharedState: boolean
   coursesDir: string
   sessionKey: Buffer
   /** Accepted online bookings from one address per window, over all classes. */
@@ -130,6 +137,7 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     databaseFile,
     databaseUrl: env.DATABASE_URL ?? null,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    sharedState: false,
     coursesDir: resolve(env.COURSES_DIR),
     sessionKey: Buffer.alloc(0),
     bookingRateLimit: env.BOOKING_RATE_LIMIT,
@@ -154,6 +162,7 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     doorRateLimit: env.DOOR_RATE_LIMIT,
     ...overrides
   }
+  config.sharedState = overrides.sharedState ?? config.databaseUrl !== null
   if (config.smtpUrl !== null && env.MAIL_FROM === undefined && overrides.mailFrom === undefined) {
     throw new ConfigError('Invalid configuration: MAIL_FROM must be set when SMTP_URL is set, e.g. "Bibliotekets kurser <kurser@bibliotek.dk>". See .env.example.')
   }

@@ -81,3 +81,14 @@ export function createPostgresDb (url: string, poolSize = 10, opts: { statementT
 export function isPostgres (db: DbOrTx): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter
 }
+
+/**
+ * Runs several reads that must agree with each other (a report whose parts add up to its
+ * totals) in one read-only transaction that sees one snapshot of the data: REPEATABLE READ
+ * on PostgreSQL, where the default READ COMMITTED gives each query its own. On SQLite every
+ * transaction reads one snapshot already.
+ */
+export async function readSnapshot<T> (db: Db, read: (tx: Tx) => Promise<T>): Promise<T> {
+  const transaction = isPostgres(db) ? db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only') : db.transaction()
+  return await transaction.execute(read)
+}

@@ -71,7 +71,6 @@ export class OutboxWorker {
   private readonly leaseMs: number
   private readonly batchSize: number
   private running: Promise<number> | null = null
-  private timer: NodeJS.Timeout | null = null
   private stopped = false
   /** The bare address of MAIL_FROM, for the SMTP envelope. */
   private readonly envelopeFrom: string
@@ -83,21 +82,9 @@ export class OutboxWorker {
     this.batchSize = opts.batchSize ?? 50
   }
 
-  /** Runs every `intervalMs` until stopped. */
-  start (intervalMs: number): void {
-    this.stopped = false
-    const tick = () => {
-      if (this.stopped) return
-      this.runOnce().catch((error: Error) => this.opts.log?.warn({ error: error.message }, 'outbox run failed'))
-        .finally(() => { if (!this.stopped) this.timer = setTimeout(tick, intervalMs) })
-    }
-    this.timer = setTimeout(tick, 0)
-  }
-
   /** Stops taking messages and waits for the one being sent. */
   async stop (): Promise<void> {
     this.stopped = true
-    if (this.timer) clearTimeout(this.timer)
     await this.running?.catch(() => 0)
   }
 

@@ -1,17 +1,18 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { isPostgres } from '../db/connection.ts'
 import { bumpChangeCount, readChangeCount } from '../repositories/shared-state-repository.ts'
-import type { CataloguePage } from '../services/class-query-service.ts'
+import { type CatalogueFilter, type CataloguePage, getCataloguePage } from '../services/class-query-service.ts'
 import { ReadCache } from '../services/read-cache.ts'
+import type { Period } from '../services/report-service.ts'
+import { type ReportPage, buildReportPage } from '../services/report-tables.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     readCache: {
       /** The public catalogue per filter; seats left change with every booking. */
-      catalogue: ReadCache<CataloguePage>
+      catalogue: ReadCache<CatalogueFilter, CataloguePage>
       /** Finished reports (numbers and charts) per period. */
-      reports: ReadCache<unknown>
+      reports: ReadCache<Period, ReportPage>
     }
   }
 }
@@ -19,15 +20,30 @@ declare module 'fastify' {
 const writes = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD'
 
 /**
- * Kept pages, made out of date by any state-changing request. On SQLite (one server) that
- * is a request to this server. On PostgreSQL (perhaps several servers) each such request
+ * Kept pages, made out of date by any state-changing request. With one server (SQLite) that
+ * is a request to this server. With shared state (several servers) each such request
  * also bumps a count in the database before its answer goes out, and a kept page is used
  * only while the count is unchanged: a booking on one server shows at once on the others.
  */
 export default fp(async (fastify) => {
-  const shared = isPostgres(fastify.db)
+  const shared = fastify.config.sharedState
   const version = shared ? async () => await readChangeCount(fastify.db) : null
-  const caches = { catalogue: new ReadCache<CataloguePage>(30_000, 20, version), reports: new ReadCache<unknown>(60_000, 20, version) }
+  const caches = {
+    catalogue: new ReadCache<CatalogueFilter, CataloguePage>({
+      build: async filter => await getCataloguePage(fastify.db, filter),
+      keyOf: filter => `${filter.topic ?? ''}/${filter.locationId ?? ''}`,
+      maxAgeMs: 30_000,
+      maxEntries: 20,
+      sharedVersion: version
+    }),
+    reports: new ReadCache<Period, ReportPage>({
+      build: async period => await buildReportPage(fastify.db, period),
+      keyOf: period => `${period.from}/${period.to}`,
+      maxAgeMs: 60_000,
+      maxEntries: 20,
+      sharedVersion: version
+    })
+  }
   fastify.decorate('readCache', caches)
   const invalidate = async (request: FastifyRequest, tellOthers: boolean) => {
     // A refused request (no such route, CSRF, rate limit, bad input) wrote nothing: it
@@ -46,4 +62,4 @@ export default fp(async (fastify) => {
   })
   fastify.addHook('onResponse', async request => { await invalidate(request, false) })
   fastify.addHook('onRequestAbort', async request => { await invalidate(request, true) })
-}, { name: 'read-cache', fastify: '5.x', dependencies: ['db'] })
+}, { name: 'read-cache', fastify: '5.x', dependencies: ['config', 'db'] })

@@ -6,7 +6,6 @@ import fastifyRateLimit from '@fastify/rate-limit'
 import fastifySecureSession from '@fastify/secure-session'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { isPostgres } from '../db/connection.ts'
 import { cleanText } from '../domain/text.ts'
 import { sharedRateLimitStore } from '../services/shared-rate-limit-store.ts'
 
@@ -144,8 +143,8 @@ export default fp(async (fastify) => {
     request.query = cleanRequestText(request.query)
     request.params = cleanRequestText(request.params, true)
   })
-  // With PostgreSQL there may be several servers: they count in the database, together.
-  const shared = isPostgres(fastify.db)
+  // Several servers count in the database, together.
+  const shared = config.sharedState
   await fastify.register(fastifyRateLimit, {
     global: false,
     ...(shared ? { store: sharedRateLimitStore(fastify.db, config.sessionKey), skipOnError: true } : {}),

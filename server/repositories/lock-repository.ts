@@ -6,10 +6,16 @@ import { type Tx, isPostgres } from '../db/connection.ts'
  * that must not run twice at once: the same person booking two classes at the same
  * moment must become one participant, not two. On PostgreSQL these are advisory locks,
  * taken in sorted order so that two transactions never wait for each other in a circle.
- * SQLite runs one writing transaction at a time, so there it needs nothing.
+ * SQLite runs one writing transaction at a time: there the names need no lock of their
+ * own, but the transaction takes the write lock now, before it looks, with a write that
+ * changes nothing. Then the look sees what another process committed (a command-line
+ * user:create beside the server) and no other writer can come between look and insert.
  */
 export async function lockNames (tx: Tx, names: string[]): Promise<void> {
-  if (!isPostgres(tx)) return
+  if (!isPostgres(tx)) {
+    await tx.deleteFrom('change_counters').where('name', '=', '').execute()
+    return
+  }
   for (const name of [...new Set(names)].sort()) {
     await sql`select pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(tx)
   }

@@ -7,36 +7,46 @@
  * state-changing requests bump in the database, so a change made on another server is
  * seen at once too. A kept page older than `maxAgeMs` is made again anyway, which bounds
  * how stale it can be after a change no request made (a background job).
+ * One cache keeps one kind of page: its keys are K (a filter, a period), its pages V.
  */
-export class ReadCache<T> {
+export class ReadCache<K, V> {
   private generation = 0
-  private readonly entries = new Map<string, { generation: number, version: number, at: number, value: Promise<T> }>()
+  private readonly entries = new Map<string, { generation: number, version: number, at: number, value: Promise<V> }>()
 
-  constructor (
-    private readonly maxAgeMs = 60_000,
-    private readonly maxEntries = 20,
-    private readonly sharedVersion: (() => Promise<number>) | null = null
-  ) {}
+  constructor (private readonly options: ReadCacheOptions<K, V>) {}
 
-  /** Something was written: every kept report is out of date. */
+  /** Something was written: every kept page is out of date. */
   invalidate (): void {
     this.generation++
   }
 
-  async get (key: string, build: () => Promise<T>, now = Date.now()): Promise<T> {
-    const version = this.sharedVersion ? await this.sharedVersion() : 0
-    const hit = this.entries.get(key)
-    if (hit && hit.generation === this.generation && hit.version === version && now - hit.at < this.maxAgeMs) return await hit.value
-    const value = build()
-    this.entries.delete(key)
-    this.entries.set(key, { generation: this.generation, version, at: now, value })
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
+  async get (key: K, now = Date.now()): Promise<V> {
+    const { build, keyOf, maxAgeMs, maxEntries, sharedVersion } = this.options
+    const name = keyOf(key)
+    const version = sharedVersion ? await sharedVersion() : 0
+    const hit = this.entries.get(name)
+    if (hit && hit.generation === this.generation && hit.version === version && now - hit.at < maxAgeMs) return await hit.value
+    const value = build(key)
+    this.entries.delete(name)
+    this.entries.set(name, { generation: this.generation, version, at: now, value })
+    if (this.entries.size > maxEntries) this.entries.delete(this.entries.keys().next().value as string)
     try {
       return await value
     } catch (error) {
       // Forget the failed build only: a newer one may have taken its place meanwhile.
-      if (this.entries.get(key)?.value === value) this.entries.delete(key)
+      if (this.entries.get(name)?.value === value) this.entries.delete(name)
       throw error
     }
   }
+}
+
+export interface ReadCacheOptions<K, V> {
+  /** Makes the value for a key: the page as it is now. */
+  build: (key: K) => Promise<V>
+  /** The text that tells keys apart: equal for keys that give the same value. */
+  keyOf: (key: K) => string
+  maxAgeMs: number
+  maxEntries: number
+  /** The count every server bumps on a change (several servers); null for one server. */
+  sharedVersion: (() => Promise<number>) | null
 }

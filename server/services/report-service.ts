@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon'
-import type { Db } from '../db/connection.ts'
+import { type Db, readSnapshot } from '../db/connection.ts'
 import { topicLabel } from '../domain/catalogue-vocabulary.ts'
 import { scopeLabel } from '../domain/milestones.ts'
 import { ZONE } from '../domain/time.ts'
@@ -72,15 +72,17 @@ export interface Report {
  * spreadsheets alike. Attendances are counted at meetings that start in the period;
  * every breakdown of attendances adds up to the total, as do new plus returning
  * participants and the age bands. Names of participants are never part of a report.
+ * All of it is read from one snapshot, so a booking or check-in made meanwhile is in every
+ * number or in none.
  */
 export async function buildReport (db: Db, period: Period, now: Date = new Date()): Promise<Report> {
   const span = spanOf(period)
   const at = now.toISOString()
-  const [totals, byMonth, byTopic, byLocation, byPartner, split, years, seats, shows, unmet, volunteers, milestones, locations] = await Promise.all([
-    countTotals(db, span), countByMonth(db, span), countByTopic(db, span), countByLocation(db, span), countByPartner(db, span),
-    countNewAndReturning(db, span), countByBirthYear(db, span), countSeats(db, span), countShows(db, span, at),
-    countUnmetDemand(db, span), listVolunteerMinutes(db, span, at), listMilestonesReached(db, span), listAllLocations(db)
-  ])
+  const [totals, byMonth, byTopic, byLocation, byPartner, split, years, seats, shows, unmet, volunteers, milestones, locations] = await readSnapshot(db, async tx => await Promise.all([
+    countTotals(tx, span), countByMonth(tx, span), countByTopic(tx, span), countByLocation(tx, span), countByPartner(tx, span),
+    countNewAndReturning(tx, span), countByBirthYear(tx, span), countSeats(tx, span), countShows(tx, span, at),
+    countUnmetDemand(tx, span), listVolunteerMinutes(tx, span, at), listMilestonesReached(tx, span), listAllLocations(tx)
+  ]))
   const refYear = Number(period.to.slice(0, 4))
   const bands = new Map<string, number>(AGE_BANDS.map(b => [b, 0]))
   for (const y of years) bands.set(ageBand(y.birthYear, refYear), (bands.get(ageBand(y.birthYear, refYear)) ?? 0) + y.participants)

@@ -3,7 +3,8 @@ import * as vl from 'vega-lite'
 import { DateTime } from 'luxon'
 import { excelCsv } from '../domain/csv.ts'
 import { ZONE, formatFullDate, formatTime, spreadsheetDate } from '../domain/time.ts'
-import { type Report, formatRate } from './report-service.ts'
+import type { Db } from '../db/connection.ts'
+import { type Period, type Report, buildReport, formatRate } from './report-service.ts'
 
 /** A share from 0 to 1 (null: nothing to divide by); a spreadsheet gets the number, a page "67 %". */
 export interface Share { share: number | null }
@@ -248,4 +249,14 @@ export async function reportXlsx (report: Report, organisation: string): Promise
     sheet.columns.forEach((col, i) => { col.width = i === 0 ? 44 : 18 })
   }
   return Buffer.from(await book.xlsx.writeBuffer())
+}
+
+/** A report as the reports page shows it: the numbers, and each table as text with its chart. */
+export interface ReportPage { report: Report, tables: Array<ReportTable & { svg: string | null }> }
+
+export async function buildReportPage (db: Db, period: Period): Promise<ReportPage> {
+  const report = await buildReport(db, period)
+  // The page shows shares and days as text ("67 %", "fredag 22. november 2025").
+  const shown = (cells: Cell[]) => cells.map(cellText)
+  return { report, tables: await Promise.all(reportTables(report).map(async t => ({ ...t, rows: t.rows.map(shown), total: t.total && shown(t.total), svg: await barChart(t) }))) }
 }

@@ -39,9 +39,7 @@ export async function createStaffUser (db: Db, actor: Actor, input: StaffUserInp
 export async function createFirstAdmin (db: Db, input: StaffUserInput, now: Date = new Date()): Promise<number> {
   const passwordHash = await hash(input.password)
   return await db.transaction().execute(async tx => {
-    // Serialise concurrent attempts: the count and the insert happen under one write lock
-    // (SQLite), or one named lock (PostgreSQL, perhaps on several servers).
-    await tx.deleteFrom('staff_users').where('id', '<', 0).execute()
+    // Serialise concurrent attempts: the count and the insert happen under one lock.
     await lockNames(tx, ['staff:first-admin'])
     if (await countStaffAccounts(tx) > 0) throw new DomainError('setup_done')
     const id = await insertStaffUser(tx, { email: input.email, name: input.name, role: 'admin', password_hash: passwordHash, active: 1, created_at: now.toISOString() })

@@ -4,7 +4,7 @@ import { buildApp } from '../../server/app.ts'
 import { type Config, loadConfig } from '../../server/config.ts'
 import type { Db } from '../../server/db/connection.ts'
 import { closeWhenTestEnds } from './cleanup.ts'
-import { coursesDir, createTestDb } from './database.ts'
+import { coursesDir, createTestDb, onPostgres } from './database.ts'
 import { recordHtml } from './html-validation.ts'
 
 /**
@@ -13,6 +13,8 @@ import { recordHtml } from './html-validation.ts'
  */
 
 export function testConfig (overrides: Partial<Config> = {}): Config {
+  // The test database is PostgreSQL under npm run test:pg, though no DATABASE_URL is set:
+  // share state there as a PostgreSQL server does.
   return loadConfig({
     NODE_ENV: 'test',
     DATABASE_FILE: ':memory:',
@@ -23,7 +25,7 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
     BOOKING_LIMIT_PER_BOOKER: '10000',
     LOG_LEVEL: 'silent',
     ORGANISATION_NAME: 'Testbibliotekets kurser'
-  }, overrides)
+  }, { sharedState: onPostgres, ...overrides })
 }
 
 export interface TestApp { app: FastifyInstance, db: Db, config: Config }

@@ -6,6 +6,7 @@
 import { openDatabaseAt } from '../../server/db/connection.ts'
 import { createSmtpTransport } from '../../server/mail/transport.ts'
 import { OutboxWorker } from '../../server/mail/worker.ts'
+import { repeat } from '../../server/plugins/repeat.ts'
 
 const [file, smtpUrl, leaseMs] = process.argv.slice(2)
 if (!file || !smtpUrl || !leaseMs) throw new Error('usage: outbox-worker-process.ts <sqlite file> <smtp url> <lease ms>')
@@ -16,6 +17,6 @@ const worker = new OutboxWorker({
   context: { publicUrl: 'http://kurser.test', organisationName: 'Testbiblioteket', contactPhone: '', contactEmail: '' },
   leaseMs: Number(leaseMs)
 })
-worker.start(50)
-process.on('SIGTERM', () => { worker.stop().then(() => process.exit(0), () => process.exit(1)) })
+const loop = repeat(async () => await worker.runOnce(), 50, () => {})
+process.on('SIGTERM', () => { Promise.all([worker.stop(), loop.stop()]).then(() => process.exit(0), () => process.exit(1)) })
 process.stdout.write('ready\n')

@@ -29,7 +29,7 @@ afterEach(async () => {
 /** Moves the frozen clock, runs the schedule and the outbox worker like the server does. */
 async function at (iso: string): Promise<void> {
   vi.setSystemTime(new Date(iso))
-  await app.mail.runSchedule()
+  await app.jobs.runReminderSchedule()
   await app.mail.worker.runOnce()
 }
 

@@ -1,11 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import ExcelJS from 'exceljs'
+import type { KyselyPlugin } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { buildReport } from '../../server/services/report-service.ts'
 import { type Cell, cellText, reportCsv, reportTables, reportXlsx } from '../../server/services/report-tables.ts'
 import { spreadsheetDate } from '../../server/domain/time.ts'
 import { cancelBooking } from '../../server/services/booking-service.ts'
 import { correctAttendance, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
-import { createTestDb } from '../helpers/database.ts'
+import { closeWhenTestEnds } from '../helpers/cleanup.ts'
+import { createTestDb, newDatabase, openDatabase } from '../helpers/database.ts'
 import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
 import { CITIZEN } from '../../server/domain/actor.ts'
@@ -52,6 +57,33 @@ describe('the period report', () => {
     // The year before has Bo and Ida only.
     expect((await buildReport(db, { from: '2024-01-01', to: '2024-12-31' }, now)).totals).toEqual({ attendances: 2, participants: 2, walkIns: 0, newParticipants: 2, returningParticipants: 0 })
     await db.destroy()
+  })
+
+  it('reads one snapshot: what another connection commits while it is built is in no number', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'digikurser-report-'))
+    const location = await newDatabase(join(dir, 'report.sqlite'))
+    const db = await createTestDb(location)
+    const other = openDatabase(location)
+    closeWhenTestEnds(async () => { await other.destroy(); await db.destroy(); rmSync(dir, { recursive: true, force: true }) })
+    await seedReportData(db)
+    // Right after the report's first query (the totals), another connection deletes every
+    // attendance and commits, before the report reads on.
+    let deleted = 0
+    const meanwhile: KyselyPlugin = {
+      transformQuery: args => args.node,
+      transformResult: async args => {
+        if (deleted === 0) deleted = Number((await other.deleteFrom('attendances').executeTakeFirst()).numDeletedRows)
+        return args.result
+      }
+    }
+    const r = await buildReport(db.withPlugin(meanwhile), year2025, now)
+    expect(deleted).toBeGreaterThan(0)
+    expect(r.totals).toEqual(REPORT_2025.totals)
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+    for (const part of [r.byMonth, r.byTopic, r.byLocation, r.byPartner]) expect(sum(part.map(x => x.attendances))).toBe(r.totals.attendances)
+    expect(r.shows).toMatchObject(REPORT_2025.shows)
+    // The next report sees the deletion.
+    expect((await buildReport(db, year2025, now)).totals.attendances).toBe(0)
   })
 
   it('writes the same numbers to CSV and XLSX as the tables on the page', async () => {

@@ -177,4 +177,24 @@ describe('logs', () => {
     }
     expect(log).not.toContain(encodeURIComponent('Søren'))
   })
+
+  it('name each request by its route, never by its address: no token reaches them, even on a new route', async () => {
+    let log = ''
+    const stream = new Writable({ write (chunk: Buffer, _enc, done) { log += chunk.toString(); done() } })
+    const db = await createTestDb()
+    const app = await buildApp({ config: testConfig({ logLevel: 'info' }), db, closeDb: true, logStream: stream })
+    // A token route nobody told the logger about.
+    app.get('/en-ny-rute/:token', async () => 'ok')
+    await app.ready()
+    const classId = await createClass(db, { capacity: 5 })
+    const token = tokenFrom((await submitBooking(app, classId)).headers.location as string)
+    await request(app.server).get(`/tilmelding/${token}?fra=sms`).expect(200)
+    await request(app.server).get('/en-ny-rute/hemmelig-noegle-123').expect(200)
+    await request(app.server).get('/tilmelding/hemmelig-noegle-456/findes-ikke').expect(404)
+    await app.close()
+
+    const urls = log.trim().split('\n').map(line => JSON.parse(line) as { req?: { url: string } }).flatMap(line => line.req ? [line.req.url] : [])
+    expect(urls).toEqual(expect.arrayContaining(['/hold/:id', '/hold/:id/tilmeld', '/tilmelding/:token', '/en-ny-rute/:token', '(no route)']))
+    for (const secret of [token, 'hemmelig-noegle', 'fra=sms', `/hold/${classId}`]) expect(log, secret).not.toContain(secret)
+  })
 })

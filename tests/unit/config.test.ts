@@ -20,6 +20,9 @@ describe('configuration', () => {
     const config = loadConfig({ ...base, DATABASE_URL: url, SESSION_SECRET: 'a'.repeat(64), DATABASE_POOL_SIZE: '20' })
     expect(config.databaseUrl).toBe(url)
     expect(config.databasePoolSize).toBe(20)
+    // Several servers may share PostgreSQL, so they share state there; SQLite has one server.
+    expect(config.sharedState).toBe(true)
+    expect(loadConfig({ ...base }).sharedState).toBe(false)
     // A wrong URL is named, but never echoed: it may hold a password.
     const wrong = (() => { try { loadConfig({ ...base, DATABASE_URL: 'mysql://root:hemmelig@db/x' }); return '' } catch (e) { return (e as Error).message } })()
     expect(wrong).toContain('DATABASE_URL')

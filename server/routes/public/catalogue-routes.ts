@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { isTopic } from '../../domain/catalogue-vocabulary.ts'
 import { listCourses } from '../../repositories/course-repository.ts'
-import { getCataloguePage } from '../../services/class-query-service.ts'
 import { parseId, queryString } from '../params.ts'
 
 const PAGE_SIZE = 30
@@ -12,7 +11,7 @@ const catalogueRoutes: FastifyPluginAsync = async (fastify) => {
     const locationParam = queryString(request.query, 'sted')
     const topic = topicParam !== undefined && isTopic(topicParam) ? topicParam : undefined
     const locationId = parseId(locationParam)
-    const page = await fastify.readCache.catalogue.get(`${topic ?? ''}/${locationId ?? ''}`, async () => await getCataloguePage(fastify.db, { topic, locationId }))
+    const page = await fastify.readCache.catalogue.get({ topic, locationId })
     const filterIgnored = (topicParam !== undefined && topic === undefined) || (locationParam !== undefined && locationId === undefined)
     // Thirty classes a page: a long list is hard to read, and the filter narrows it.
     const pages = Math.max(1, Math.ceil(page.classes.length / PAGE_SIZE))

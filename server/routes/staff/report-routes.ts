@@ -1,20 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { DateTime } from 'luxon'
 import { ZONE } from '../../domain/time.ts'
-import { type Period, type Report, buildReport, readPeriod } from '../../services/report-service.ts'
-import { type Cell, type ReportTable, barChart, cellText, reportCsv, reportTables, reportXlsx } from '../../services/report-tables.ts'
+import { type Period, readPeriod } from '../../services/report-service.ts'
+import { reportCsv, reportXlsx } from '../../services/report-tables.ts'
 import { queryString } from '../params.ts'
 
 /** Reports for the municipality: the dashboard, the printable period report, CSV and XLSX. */
 const reportRoutes: FastifyPluginAsync = async (fastify) => {
   const leader = { config: { role: 'leader' } } as const
-  type Built = { report: Report, tables: Array<ReportTable & { svg: string | null }> }
-  const reportOf = async (period: Period) => await fastify.readCache.reports.get(`${period.from}/${period.to}`, async () => {
-    const report = await buildReport(fastify.db, period)
-    // The page shows shares and days as text ("67 %", "fredag 22. november 2025").
-    const shown = (cells: Cell[]) => cells.map(cellText)
-    return { report, tables: await Promise.all(reportTables(report).map(async t => ({ ...t, rows: t.rows.map(shown), total: t.total && shown(t.total), svg: await barChart(t) }))) }
-  }) as Built
+  const reportOf = async (period: Period) => await fastify.readCache.reports.get(period)
 
   /** The period of a download, or the Danish message for a bad one. */
   const downloadPeriod = (query: unknown): Period | string => {
