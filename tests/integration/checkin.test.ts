@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
+import { setWalkinsOverCapacity } from '../../server/services/class-service.ts'
 import { mergeParticipants } from '../../server/services/participant-service.ts'
 import { type CheckinActor, correctAttendance, getCheckinSheet, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { createTestDb } from '../helpers/database.ts'
@@ -104,7 +105,8 @@ describe('check-in at the door', () => {
     expect(await count(db, 'bookings')).toBe(3)
 
     // With the class set to allow it, a volunteer may seat walk-ins beyond capacity too.
-    await db.updateTable('classes').set({ walkins_over_capacity: 1 }).where('id', '=', classId).execute()
+    await setWalkinsOverCapacity(db, classId, true, null)
+    expect(await db.selectFrom('audit_log').select(['action', 'subject_id']).where('action', 'like', 'walkins_over_capacity%').execute()).toEqual([{ action: 'walkins_over_capacity_allowed', subject_id: classId }])
     expect(await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'walkin', person: { name: 'Lise Berg', phone: null, email: null }, overfill: false }, volunteer)).toMatchObject({ overCapacity: true })
     const sheet = await getCheckinSheet(db, meetingId)
     expect(sheet).toMatchObject({ attendedCount: 3, confirmedCount: 4 })

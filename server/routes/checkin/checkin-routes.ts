@@ -9,8 +9,7 @@ import { signInRateLimit } from '../../plugins/security.ts'
 import { type MeetingContext, findMeetingContext } from '../../repositories/attendance-repository.ts'
 import { isAssigned } from '../../repositories/class-staff-repository.ts'
 import { findCheckinLink, listCheckinLinks } from '../../repositories/checkin-repository.ts'
-import { updateClassRow } from '../../repositories/class-repository.ts'
-import { insertAuditEntry } from '../../repositories/audit-repository.ts'
+import { setWalkinsOverCapacity } from '../../services/class-service.ts'
 import { createCheckinLink, linkAllows, openLinkWithPin, findLinkByToken, revokeLink, MAX_PIN_ATTEMPTS } from '../../services/checkin-link-service.ts'
 import {
   CHECKIN_KEY, type CheckinAction, type CheckinActor, type CheckinResult, type CheckinSheet, type MilestoneMove, copenhagenDate, getCheckinSheet,
@@ -275,10 +274,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     if (!door.isLeader) return await deny(request, reply, 'forbidden')
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
     const allow = text(request.body, 'allow') === '1'
-    await db.transaction().execute(async tx => {
-      await updateClassRow(tx, door.ctx.classId, { walkins_over_capacity: allow ? 1 : 0 })
-      await insertAuditEntry(tx, { at: new Date().toISOString(), staff_user_id: door.actor.staffId, action: allow ? 'walkins_over_capacity_allowed' : 'walkins_over_capacity_stopped', subject_type: 'class', subject_id: door.ctx.classId, detail: null })
-    })
+    await setWalkinsOverCapacity(db, door.ctx.classId, allow, door.actor.staffId)
     request.session.set('checkinFlash', { tone: 'success', text: allow ? 'Frivillige kan nu give plads til deltagere ved døren, også når holdet er fuldt.' : 'Deltagere ved døren får kun en plads, hvis der er en ledig.' })
     return await reply.redirect(`/tjek-ind/${meetingId}#leder`, 303)
   })
