@@ -3,10 +3,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { setWalkinsOverCapacity } from '../../server/services/class-service.ts'
+import { createCheckinLink } from '../../server/services/checkin-link-service.ts'
+import { decideDoorAccess } from '../../server/services/door-access-service.ts'
+import { assignStaff } from '../../server/repositories/class-staff-repository.ts'
 import { mergeParticipants } from '../../server/services/participant-service.ts'
 import { type CheckinActor, correctAttendance, getCheckinSheet, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { createTestDb } from '../helpers/database.ts'
-import { bookingInput, createClassToday, createLocation, createStaff, seedEarlierParticipants } from '../helpers/factories.ts'
+import { bookingInput, createClassToday, createLocation, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/factories.ts'
 
 const volunteer: CheckinActor = { staffId: null, linkId: null, mayOverfill: false }
 const leader: CheckinActor = { staffId: null, linkId: null, mayOverfill: true }
@@ -254,5 +257,33 @@ describe('a released milestone', () => {
     // No names are kept with the key.
     expect((await db.selectFrom('checkin_actions').select('result_json').executeTakeFirstOrThrow()).result_json).not.toContain('Anna')
     await db.destroy()
+  })
+})
+
+describe('who may open the door', () => {
+  let db: Db
+  beforeEach(async () => { db = await createTestDb() })
+  afterEach(async () => { await db.destroy() })
+
+  it('lets a leader open any meeting, a volunteer only their classes, and a PIN link only its meeting on its day', async () => {
+    const { classId, meetingId } = await classToday(db)
+    const other = await classToday(db)
+    const leaderId = await staffIdOf(db, (await createStaff(db, 'leader')).email)
+    const volunteerId = await staffIdOf(db, (await createStaff(db, 'volunteer')).email)
+    await assignStaff(db, classId, volunteerId, 'helper')
+    const lead = { staff: { id: leaderId, role: 'leader' as const }, linkId: undefined }
+    const helper = { staff: { id: volunteerId, role: 'volunteer' as const }, linkId: undefined }
+
+    expect(await decideDoorAccess(db, lead, other.meetingId)).toMatchObject({ isLeader: true, viaLink: false, actor: { staffId: leaderId, mayOverfill: true } })
+    expect(await decideDoorAccess(db, helper, meetingId)).toMatchObject({ isLeader: false, viaLink: false, actor: { staffId: volunteerId, mayOverfill: false } })
+    expect(await decideDoorAccess(db, helper, other.meetingId)).toBe('forbidden')
+    expect(await decideDoorAccess(db, { staff: null, linkId: undefined }, meetingId)).toBe('signin')
+    expect(await decideDoorAccess(db, lead, 999_999)).toBe('missing')
+
+    const link = await createCheckinLink(db, meetingId, leaderId)
+    const tablet = { staff: null, linkId: link.id }
+    expect(await decideDoorAccess(db, tablet, meetingId)).toMatchObject({ viaLink: true, actor: { staffId: null, linkId: link.id, mayOverfill: false } })
+    expect(await decideDoorAccess(db, tablet, other.meetingId)).toBe('forbidden')
+    expect(await decideDoorAccess(db, tablet, meetingId, new Date(Date.now() + 2 * 86400_000))).toBe('forbidden')
   })
 })

@@ -6,13 +6,12 @@ import { DomainError } from '../../domain/errors.ts'
 import { hasRole } from '../../domain/staff.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { signInRateLimit } from '../../plugins/security.ts'
-import { type MeetingContext, findMeetingContext } from '../../repositories/attendance-repository.ts'
-import { isAssigned } from '../../repositories/class-staff-repository.ts'
 import { findCheckinLink, listCheckinLinks } from '../../repositories/checkin-repository.ts'
 import { setWalkinsOverCapacity } from '../../services/class-service.ts'
-import { createCheckinLink, linkAllows, openLinkWithPin, findLinkByToken, revokeLink, MAX_PIN_ATTEMPTS } from '../../services/checkin-link-service.ts'
+import { type Door, type DoorRefusal, decideDoorAccess } from '../../services/door-access-service.ts'
+import { createCheckinLink, openLinkWithPin, findLinkByToken, revokeLink, MAX_PIN_ATTEMPTS } from '../../services/checkin-link-service.ts'
 import {
-  CHECKIN_KEY, type CheckinAction, type CheckinActor, type CheckinResult, type CheckinSheet, type MilestoneMove, copenhagenDate, getCheckinSheet,
+  CHECKIN_KEY, type CheckinAction, type CheckinResult, type CheckinSheet, type MilestoneMove, copenhagenDate, getCheckinSheet,
   getDoorHelp, getTodaysMeetings, newCheckinKey, runCheckinAction
 } from '../../services/checkin-service.ts'
 import { parseId, queryString } from '../params.ts'
@@ -34,8 +33,6 @@ declare module '@fastify/secure-session' {
     checkinFlash: Flash
   }
 }
-
-interface Door { ctx: MeetingContext, actor: CheckinActor, isLeader: boolean, viaLink: boolean }
 
 const MAX_BATCH = 200
 
@@ -83,18 +80,12 @@ function errorMessage (error: unknown): string | undefined {
 const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   const { db } = fastify
 
-  async function doorAccess (request: FastifyRequest, meetingId: number): Promise<Door | 'missing' | 'signin' | 'forbidden'> {
-    const ctx = await findMeetingContext(db, meetingId)
-    if (!ctx) return 'missing'
-    const staff = request.staff
-    if (staff && hasRole(staff.role, 'leader')) return { ctx, actor: { staffId: staff.id, linkId: null, mayOverfill: true }, isLeader: true, viaLink: false }
-    if (staff && await isAssigned(db, ctx.classId, staff.id)) return { ctx, actor: { staffId: staff.id, linkId: null, mayOverfill: false }, isLeader: false, viaLink: false }
-    const linkId = request.session.get('checkinLinkId')
-    if (linkId !== undefined && await linkAllows(db, linkId, meetingId)) return { ctx, actor: { staffId: staff?.id ?? null, linkId, mayOverfill: false }, isLeader: false, viaLink: true }
-    return staff || linkId !== undefined ? 'forbidden' : 'signin'
+  /** The door's access policy lives in the service; the route only reads who is asking. */
+  async function doorAccess (request: FastifyRequest, meetingId: number): Promise<Door | DoorRefusal> {
+    return await decideDoorAccess(db, { staff: request.staff, linkId: request.session.get('checkinLinkId') }, meetingId)
   }
 
-  async function deny (request: FastifyRequest, reply: FastifyReply, why: 'missing' | 'signin' | 'forbidden') {
+  async function deny (request: FastifyRequest, reply: FastifyReply, why: DoorRefusal) {
     reply.header('cache-control', 'no-store')
     if (why === 'missing') return reply.callNotFound()
     if (why === 'signin') {
