@@ -6,7 +6,7 @@ import { isSamePerson } from '../domain/booking-form.ts'
 import { topicLabel } from '../domain/catalogue-vocabulary.ts'
 import { DomainError } from '../domain/errors.ts'
 import { isMilestone, ruleCovers, scopeLabel, scopesOf } from '../domain/milestones.ts'
-import { ZONE } from '../domain/time.ts'
+import { ZONE, copenhagenDate } from '../domain/time.ts'
 import { queueMail } from '../mail/outbox.ts'
 import { withdrawQueued } from '../repositories/outbox-repository.ts'
 import {
@@ -78,12 +78,6 @@ export const CHECKIN_KEY = /^[A-Za-z0-9_.:-]{8,100}$/
 
 export function newCheckinKey (): string {
   return randomUUID()
-}
-
-/** The Copenhagen date of a moment, yyyy-mm-dd. */
-export function copenhagenDate (iso: string | Date): string {
-  const dt = typeof iso === 'string' ? DateTime.fromISO(iso, { zone: 'utc' }) : DateTime.fromJSDate(iso)
-  return dt.setZone(ZONE).toISODate() ?? ''
 }
 
 /** A tablet checks in on the meeting's own day; a paper list is entered once it has begun. */

@@ -4,6 +4,7 @@ import { type WalkInValues, validateWalkIn } from '../../domain/booking-form.ts'
 import { normalizeCheckinCode, whyNotACode } from '../../domain/checkin-code.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { hasRole } from '../../domain/staff.ts'
+import { copenhagenDate } from '../../domain/time.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { signInRateLimit } from '../../plugins/security.ts'
 import { findCheckinLink, listCheckinLinks } from '../../repositories/checkin-repository.ts'
@@ -11,7 +12,7 @@ import { setWalkinsOverCapacity } from '../../services/class-service.ts'
 import { type Door, type DoorRefusal, decideDoorAccess } from '../../services/door-access-service.ts'
 import { createCheckinLink, openLinkWithPin, findLinkByToken, revokeLink, MAX_PIN_ATTEMPTS } from '../../services/checkin-link-service.ts'
 import {
-  CHECKIN_KEY, type CheckinAction, type CheckinResult, type CheckinSheet, type MilestoneMove, copenhagenDate, getCheckinSheet,
+  CHECKIN_KEY, type CheckinAction, type CheckinResult, type CheckinSheet, type MilestoneMove, getCheckinSheet,
   getDoorHelp, getTodaysMeetings, newCheckinKey, runCheckinAction
 } from '../../services/checkin-service.ts'
 import { parseId, queryString } from '../params.ts'

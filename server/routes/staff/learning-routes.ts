@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { DomainError } from '../../domain/errors.ts'
 import { hasRole } from '../../domain/staff.ts'
+import { copenhagenDate } from '../../domain/time.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { isAssigned } from '../../repositories/class-staff-repository.ts'
 import { findParticipant } from '../../repositories/participant-repository.ts'
 import { bookSeat } from '../../services/booking-service.ts'
-import { type AttendanceMark, copenhagenDate, correctAttendance } from '../../services/checkin-service.ts'
+import { type AttendanceMark, correctAttendance } from '../../services/checkin-service.ts'
 import { DEVICES, type LearnerGoals, getClassProgress, isDevice, saveLearningGoals } from '../../services/learning-service.ts'
 import { parseId, queryString } from '../params.ts'
 
