@@ -30,6 +30,7 @@ import staffTokenRoutes from './routes/staff/token-routes.ts'
 import staffMailRoutes from './routes/staff/mail-routes.ts'
 import staffCallListRoutes from './routes/staff/call-list-routes.ts'
 import checkinRoutes from './routes/checkin/checkin-routes.ts'
+import checkinLinkRoutes from './routes/checkin/checkin-link-routes.ts'
 import staffLearningRoutes from './routes/staff/learning-routes.ts'
 import staffMilestoneRoutes from './routes/staff/milestone-routes.ts'
 import staffReportRoutes from './routes/staff/report-routes.ts'
@@ -123,6 +124,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffMailRoutes)
   await app.register(staffCallListRoutes)
   await app.register(checkinRoutes)
+  await app.register(checkinLinkRoutes)
   await app.register(staffLearningRoutes)
   await app.register(staffMilestoneRoutes)
   await app.register(staffReportRoutes)

@@ -7,7 +7,8 @@ import { createCheckinLink } from '../../server/services/checkin-link-service.ts
 import { decideDoorAccess } from '../../server/services/door-access-service.ts'
 import { assignStaff } from '../../server/repositories/class-staff-repository.ts'
 import { mergeParticipants } from '../../server/services/participant-service.ts'
-import { type CheckinActor, correctAttendance, getCheckinSheet, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
+import { type CheckinActor, correctAttendance, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
+import { getCheckinSheet } from '../../server/services/door-view-service.ts'
 import { createTestDb } from '../helpers/database.ts'
 import { bookingInput, createClassToday, createLocation, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/factories.ts'
 

@@ -1,46 +1,21 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import QRCode from 'qrcode'
 import { type WalkInValues, validateWalkIn } from '../../domain/booking-form.ts'
 import { normalizeCheckinCode, whyNotACode } from '../../domain/checkin-code.ts'
-import { DomainError } from '../../domain/errors.ts'
+import type { DomainError } from '../../domain/errors.ts'
 import { hasRole } from '../../domain/staff.ts'
 import { copenhagenDate } from '../../domain/time.ts'
 import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
-import { signInRateLimit } from '../../plugins/security.ts'
 import { findCheckinLink, listCheckinLinks } from '../../repositories/checkin-repository.ts'
+import { MAX_PIN_ATTEMPTS } from '../../services/checkin-link-service.ts'
+import { CHECKIN_KEY, type CheckinAction, type CheckinResult, newCheckinKey, runCheckinAction } from '../../services/checkin-service.ts'
 import { setWalkinsOverCapacity } from '../../services/class-service.ts'
-import { type Door, type DoorRefusal, decideDoorAccess } from '../../services/door-access-service.ts'
-import { createCheckinLink, openLinkWithPin, findLinkByToken, revokeLink, MAX_PIN_ATTEMPTS } from '../../services/checkin-link-service.ts'
-import {
-  CHECKIN_KEY, type CheckinAction, type CheckinResult, type CheckinSheet, type MilestoneMove, getCheckinSheet,
-  getDoorHelp, getTodaysMeetings, newCheckinKey, runCheckinAction
-} from '../../services/checkin-service.ts'
+import type { Door } from '../../services/door-access-service.ts'
+import { type CheckinSheet, getCheckinSheet, getDoorHelp, getTodaysMeetings } from '../../services/door-view-service.ts'
+import type { MilestoneMove } from '../../services/milestone-service.ts'
 import { parseId, queryString } from '../params.ts'
-
-interface Flash {
-  tone: 'success' | 'error' | 'info'
-  text: string
-  celebrate?: Array<{ name: string, number: number, scopeLabel: string }>
-  /** What an undo did to a milestone: who has the number now. */
-  moved?: string[]
-  /** Where the message stands: at the top, or next to the walk-in form that was just used. */
-  place?: 'walkin'
-}
-
-declare module '@fastify/secure-session' {
-  interface SessionData {
-    /** A tablet opened with a one-day PIN link may check in at that link's meeting. */
-    checkinLinkId: number
-    checkinFlash: Flash
-  }
-}
+import { deny, doorAccess, errorMessage, text } from './door-replies.ts'
 
 const MAX_BATCH = 200
-
-const text = (body: unknown, key: string): string => {
-  const value = (body as Record<string, unknown> | undefined)?.[key]
-  return typeof value === 'string' ? value : ''
-}
 
 /** One Danish sentence for what happened at the door. */
 function describe (r: CheckinResult): string {
@@ -68,10 +43,6 @@ function codeProblem (typed: string): string {
   return whyNotACode(typed) === 'too_short' ? 'Koden skal have 6 tegn, fx K7M 4PX. Tjek koden, og prøv igen.' : DOMAIN_MESSAGES.code_not_found.message
 }
 
-function errorMessage (error: unknown): string | undefined {
-  return error instanceof DomainError && error.code in DOMAIN_MESSAGES ? DOMAIN_MESSAGES[error.code].message : undefined
-}
-
 /**
  * The door of a class: a tablet check-in for one meeting at a time. Signed-in leaders
  * may open any meeting, volunteers the classes they are on, and a tablet holding a PIN
@@ -80,20 +51,6 @@ function errorMessage (error: unknown): string | undefined {
  */
 const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   const { db } = fastify
-
-  /** The door's access policy lives in the service; the route only reads who is asking. */
-  async function doorAccess (request: FastifyRequest, meetingId: number): Promise<Door | DoorRefusal> {
-    return await decideDoorAccess(db, { staff: request.staff, linkId: request.session.get('checkinLinkId') }, meetingId)
-  }
-
-  async function deny (request: FastifyRequest, reply: FastifyReply, why: DoorRefusal) {
-    reply.header('cache-control', 'no-store')
-    if (why === 'missing') return reply.callNotFound()
-    if (why === 'signin') {
-      return await reply.code(401).viewAsync('staff/sign-in', { title: 'Log ind', email: '', next: request.method === 'GET' ? request.url.split('?')[0] : '/tjek-ind', message: 'Log ind for at tjekke deltagere ind. Har du fået et link med en PIN-kode, så brug det.', csrfToken: reply.generateCsrf() })
-    }
-    return await reply.code(403).viewAsync('errors/error', { title: 'Du har ikke adgang', message: 'Du kan ikke tjekke ind på dette hold. Et link med PIN-kode virker kun på holdets egen dag. Spørg projektlederen.', status: 403 })
-  }
 
   async function renderSheet (request: FastifyRequest, reply: FastifyReply, door: Door, opts: { status?: number, walkIn?: { values: WalkInValues, errors: Partial<Record<keyof WalkInValues, string>> }, codeError?: string, codeValue?: string } = {}) {
     const sheet = await getCheckinSheet(db, door.ctx.meeting.id) as CheckinSheet
@@ -144,7 +101,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId', async (request, reply) => {
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return reply.callNotFound()
-    const door = await doorAccess(request, meetingId)
+    const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
     return await renderSheet(request, reply, door)
   })
@@ -156,7 +113,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/handling', doorLimit, async (request, reply) => {
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return reply.callNotFound()
-    const door = await doorAccess(request, meetingId)
+    const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
     const body = request.body
     const type = text(body, 'type')
@@ -213,7 +170,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     reply.header('cache-control', 'no-store')
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return await reply.code(404).send({ error: 'not_found' })
-    const door = await doorAccess(request, meetingId)
+    const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await reply.code(door === 'missing' ? 404 : door === 'signin' ? 401 : 403).send({ error: door, message: door === 'signin' ? 'Du er ikke logget ind længere. Log ind igen; det, der venter, bliver sendt bagefter.' : 'Du har ikke adgang til at tjekke ind på dette hold.' })
     if (!fastify.checkCsrf(request)) return await reply.code(403).send({ error: 'csrf', message: 'Siden var for gammel. Genindlæs siden; det, der venter, bliver sendt bagefter.' })
     const raw = (request.body as Record<string, unknown> | undefined)?.actions
@@ -261,7 +218,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/walkins', async (request, reply) => {
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return reply.callNotFound()
-    const door = await doorAccess(request, meetingId)
+    const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
     if (!door.isLeader) return await deny(request, reply, 'forbidden')
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
@@ -269,73 +226,6 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     await setWalkinsOverCapacity(db, door.ctx.classId, allow, door.actor.staffId)
     request.session.set('checkinFlash', { tone: 'success', text: allow ? 'Frivillige kan nu give plads til deltagere ved døren, også når holdet er fuldt.' : 'Deltagere ved døren får kun en plads, hvis der er en ledig.' })
     return await reply.redirect(`/tjek-ind/${meetingId}#leder`, 303)
-  })
-
-  /** A leader makes a one-day link with a PIN for a tablet; the link and PIN are shown once. */
-  fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/link', async (request, reply) => {
-    const meetingId = parseId(request.params.meetingId)
-    if (meetingId === undefined) return reply.callNotFound()
-    const door = await doorAccess(request, meetingId)
-    if (typeof door === 'string') return await deny(request, reply, door)
-    if (!door.isLeader || door.actor.staffId === null) return await deny(request, reply, 'forbidden')
-    if (!fastify.checkCsrf(request)) return await reply.staleForm()
-    try {
-      const link = await createCheckinLink(db, meetingId, door.actor.staffId)
-      const url = `${fastify.config.publicUrl}/tjek-ind/adgang/${link.token}`
-      reply.header('cache-control', 'no-store')
-      return await reply.viewAsync('checkin/link-created', { title: 'Link til tablet', door, url, pin: link.pin, validOn: link.validOn, qr: await QRCode.toString(url, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }) })
-    } catch (error) {
-      const message = errorMessage(error)
-      if (!message) throw error
-      request.session.set('checkinFlash', { tone: 'error', text: message })
-      return await reply.redirect(`/tjek-ind/${meetingId}#leder`, 303)
-    }
-  })
-
-  fastify.post<{ Params: { meetingId: string, linkId: string } }>('/tjek-ind/:meetingId/link/:linkId/stop', async (request, reply) => {
-    const meetingId = parseId(request.params.meetingId)
-    const linkId = parseId(request.params.linkId)
-    if (meetingId === undefined || linkId === undefined) return reply.callNotFound()
-    const door = await doorAccess(request, meetingId)
-    if (typeof door === 'string') return await deny(request, reply, door)
-    if (!door.isLeader || door.actor.staffId === null) return await deny(request, reply, 'forbidden')
-    if (!fastify.checkCsrf(request)) return await reply.staleForm()
-    if (await revokeLink(db, linkId, door.actor.staffId) === meetingId) {
-      request.session.set('checkinFlash', { tone: 'success', text: 'Linket virker ikke længere.' })
-    }
-    return await reply.redirect(`/tjek-ind/${meetingId}#leder`, 303)
-  })
-
-  async function renderPin (reply: FastifyReply, token: string, status: number, error?: string) {
-    reply.code(status).header('cache-control', 'no-store')
-    return await reply.viewAsync('checkin/pin', { title: 'Tjek ind med PIN-kode', token, error, csrfToken: reply.generateCsrf() })
-  }
-
-  const LINK_PROBLEMS: Record<Exclude<Awaited<ReturnType<typeof findLinkByToken>>['state'], 'ok'>, string> = {
-    unknown: 'Linket findes ikke. Tjek, at du har hele linket med, eller bed projektlederen om et nyt.',
-    revoked: 'Linket er stoppet af projektlederen. Bed om et nyt.',
-    wrong_day: 'Linket virker kun på holdets egen dag. Bed projektlederen om et nyt, hvis det er i dag.',
-    locked: `Der er skrevet en forkert PIN-kode ${MAX_PIN_ATTEMPTS} gange, så linket er låst. Bed projektlederen om et nyt.`
-  }
-
-  fastify.get<{ Params: { token: string } }>('/tjek-ind/adgang/:token', async (request, reply) => {
-    const { state } = await findLinkByToken(db, request.params.token)
-    if (state !== 'ok') return await reply.code(state === 'unknown' ? 404 : 410).header('cache-control', 'no-store').viewAsync('errors/error', { title: 'Linket virker ikke', message: LINK_PROBLEMS[state], status: 410 })
-    return await renderPin(reply, request.params.token, 200)
-  })
-
-  fastify.post<{ Params: { token: string } }>('/tjek-ind/adgang/:token', {
-    config: { rateLimit: signInRateLimit(20) }
-  }, async (request, reply) => {
-    const token = request.params.token
-    if (!fastify.checkCsrf(request)) return await renderPin(reply, token, 403, 'Siden var for gammel. Skriv PIN-koden igen.')
-    const result = await openLinkWithPin(db, token, text(request.body, 'pin').replace(/\s/g, '').slice(0, 10))
-    if (result.state === 'wrong_pin') return await renderPin(reply, token, 401, `PIN-koden er forkert. Du kan prøve ${result.attemptsLeft} gange mere.`)
-    if (result.state !== 'ok') return await reply.code(410).header('cache-control', 'no-store').viewAsync('errors/error', { title: 'Linket virker ikke', message: LINK_PROBLEMS[result.state], status: 410 })
-    if (!result.link) return reply.callNotFound()
-    request.session.set('checkinLinkId', result.link.id)
-    request.log.info({ linkId: result.link.id }, 'check-in link opened')
-    return await reply.redirect(`/tjek-ind/${result.link.meeting_id}`, 303)
   })
 }
 
