@@ -1,21 +1,19 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { type WalkInValues, validateWalkIn } from '../../domain/booking-form.ts'
-import { normalizeCheckinCode, whyNotACode } from '../../domain/checkin-code.ts'
+import { Value } from '@sinclair/typebox/value'
+import type { WalkInValues } from '../../domain/booking-form.ts'
 import type { DomainError } from '../../domain/errors.ts'
 import { hasRole } from '../../domain/staff.ts'
 import { copenhagenDate } from '../../domain/time.ts'
-import { DOMAIN_MESSAGES } from '../../plugins/errors.ts'
 import { findCheckinLink, listCheckinLinks } from '../../repositories/checkin-repository.ts'
 import { MAX_PIN_ATTEMPTS } from '../../services/checkin-link-service.ts'
-import { CHECKIN_KEY, type CheckinAction, type CheckinResult, newCheckinKey, runCheckinAction } from '../../services/checkin-service.ts'
+import { type CheckinResult, newCheckinKey, runCheckinAction } from '../../services/checkin-service.ts'
 import { setWalkinsOverCapacity } from '../../services/class-service.ts'
 import type { Door } from '../../services/door-access-service.ts'
 import { type CheckinSheet, getCheckinSheet, getDoorHelp, getTodaysMeetings } from '../../services/door-view-service.ts'
 import type { MilestoneMove } from '../../services/milestone-service.ts'
 import { parseId, queryString } from '../params.ts'
+import { SyncBody, parseFormAction, parseSyncAction } from './door-actions.ts'
 import { deny, doorAccess, errorMessage, text } from './door-replies.ts'
-
-const MAX_BATCH = 200
 
 /** One Danish sentence for what happened at the door. */
 function describe (r: CheckinResult): string {
@@ -36,11 +34,6 @@ function describeMove (name: string, m: MilestoneMove): string {
       ? `Nu er ${m.holder.name} nr. ${n} og skal fejres.`
       : `Nu er nr. ${n} en deltager på et andet hold (${m.holder.courseTitle}, ${m.holder.locationName}).`
   return `${name} er ikke længere deltager nr. ${n} ${m.scopeLabel}. ${now} Projektlederen har fået besked.`
-}
-
-/** The answer to a code that cannot be one: too short, or a code no booking has. */
-function codeProblem (typed: string): string {
-  return whyNotACode(typed) === 'too_short' ? 'Koden skal have 6 tegn, fx K7M 4PX. Tjek koden, og prøv igen.' : DOMAIN_MESSAGES.code_not_found.message
 }
 
 /**
@@ -123,24 +116,15 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
       request.session.set('checkinFlash', { tone: 'error', text: 'Siden var for gammel. Tryk på knappen igen.' })
       return await renderSheet(request, reply, door, { status: 403, walkIn: { values: walkInValues, errors: {} } })
     }
-    const key = CHECKIN_KEY.test(text(body, 'key')) ? text(body, 'key') : newCheckinKey()
-    let action: CheckinAction
-    if (type === 'walkin') {
-      const checked = validateWalkIn(walkInValues)
-      if (!checked.ok) return await renderSheet(request, reply, door, { status: 400, walkIn: { values: walkInValues, errors: checked.errors } })
-      action = { key, type: 'walkin', person: checked.person, overfill: text(body, 'overfill') !== '' }
-    } else if (type === 'code') {
-      const typed = text(body, 'code').slice(0, 100)
-      const code = normalizeCheckinCode(typed)
-      if (!code) return await renderSheet(request, reply, door, { status: 400, codeError: codeProblem(typed), codeValue: typed })
-      action = { key, type: 'code', code }
-    } else {
-      const bookingId = parseId(text(body, 'booking_id'))
-      if (bookingId === undefined || (type !== 'in' && type !== 'out')) return await reply.redirect(`/tjek-ind/${meetingId}`, 303)
-      // Undoing is never one tap: without the row's "Ja, fortryd" it only asks.
-      if (type === 'out' && text(body, 'confirm') !== '1') return await reply.redirect(`/tjek-ind/${meetingId}?fortryd=${bookingId}#p-${bookingId}`, 303)
-      action = { key, type, bookingId }
+    const parsed = parseFormAction(body, newCheckinKey)
+    if (!parsed.ok) {
+      if (parsed.error === 'invalid') return await renderSheet(request, reply, door, { status: 400, walkIn: { values: walkInValues, errors: parsed.errors } })
+      if (type === 'code') return await renderSheet(request, reply, door, { status: 400, codeError: parsed.message, codeValue: text(body, 'code').slice(0, 100) })
+      return await reply.redirect(`/tjek-ind/${meetingId}`, 303)
     }
+    const action = parsed.action
+    // Undoing is never one tap: without the row's "Ja, fortryd" it only asks.
+    if (action.type === 'out' && text(body, 'confirm') !== '1') return await reply.redirect(`/tjek-ind/${meetingId}?fortryd=${action.bookingId}#p-${action.bookingId}`, 303)
     try {
       const r = await runCheckinAction(db, meetingId, action, door.actor)
       request.session.set('checkinFlash', {
@@ -173,26 +157,13 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await reply.code(door === 'missing' ? 404 : door === 'signin' ? 401 : 403).send({ error: door, message: door === 'signin' ? 'Du er ikke logget ind længere. Log ind igen; det, der venter, bliver sendt bagefter.' : 'Du har ikke adgang til at tjekke ind på dette hold.' })
     if (!fastify.checkCsrf(request)) return await reply.code(403).send({ error: 'csrf', message: 'Siden var for gammel. Genindlæs siden; det, der venter, bliver sendt bagefter.' })
-    const raw = (request.body as Record<string, unknown> | undefined)?.actions
-    if (!Array.isArray(raw) || raw.length > MAX_BATCH) return await reply.code(400).send({ error: 'bad_request', message: 'Forkert forespørgsel.' })
+    const body = request.body
+    if (!Value.Check(SyncBody, body)) return await reply.code(400).send({ error: 'bad_request', message: 'Forkert forespørgsel.' })
     const results: Array<Record<string, unknown>> = []
-    for (const item of raw) {
-      const a = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>
-      const key = typeof a.key === 'string' && CHECKIN_KEY.test(a.key) ? a.key : undefined
-      if (!key) { results.push({ key: null, ok: false, error: 'bad_key', message: 'Handlingen mangler sin nøgle.' }); continue }
-      let action: CheckinAction | undefined
-      if ((a.type === 'in' || a.type === 'out') && parseId(String(a.bookingId)) !== undefined) action = { key, type: a.type, bookingId: Number(a.bookingId) }
-      else if (a.type === 'code' && typeof a.code === 'string') {
-        const code = normalizeCheckinCode(a.code.slice(0, 100))
-        if (!code) { results.push({ key, ok: false, error: whyNotACode(a.code) === 'too_short' ? 'bad_code' : 'code_not_found', message: codeProblem(a.code) }); continue }
-        action = { key, type: 'code', code }
-      } else if (a.type === 'walkin' && typeof a.person === 'object' && a.person !== null) {
-        const p = a.person as Record<string, unknown>
-        const checked = validateWalkIn({ name: typeof p.name === 'string' ? p.name : '', phone: typeof p.phone === 'string' ? p.phone : '', email: typeof p.email === 'string' ? p.email : '' })
-        if (!checked.ok) { results.push({ key, ok: false, error: 'invalid', message: Object.values(checked.errors).filter(Boolean).join(' ') }); continue }
-        action = { key, type: 'walkin', person: checked.person, overfill: a.overfill === true }
-      }
-      if (!action) { results.push({ key, ok: false, error: 'bad_action', message: 'Forkert handling.' }); continue }
+    for (const item of body.actions) {
+      const parsed = parseSyncAction(item)
+      if (!parsed.ok) { results.push({ key: parsed.key, ok: false, error: parsed.error, message: parsed.message }); continue }
+      const { key, action } = parsed
       try {
         const r = await runCheckinAction(db, meetingId, action, door.actor)
         const moved = r.milestonesMoved.map(m => describeMove(r.name, m))
