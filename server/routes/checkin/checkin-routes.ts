@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { Value } from '@sinclair/typebox/value'
 import type { WalkInValues } from '../../domain/booking-form.ts'
+import { CODE_ALPHABET, CODE_LENGTH } from '../../domain/checkin-code.ts'
 import type { DomainError } from '../../domain/errors.ts'
 import { hasRole } from '../../domain/staff.ts'
 import { copenhagenDate } from '../../domain/time.ts'
@@ -72,6 +73,8 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
       links: links.filter(l => l.revoked_at === null && l.valid_on >= today),
       maxPinAttempts: MAX_PIN_ATTEMPTS,
       newKey: newCheckinKey,
+      codeAlphabet: CODE_ALPHABET,
+      codeLength: CODE_LENGTH,
       csrfToken: reply.generateCsrf()
     })
   }
