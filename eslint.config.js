@@ -64,14 +64,5 @@ export default [
     name: 'digikurser/layers/routes-no-transaction',
     files: ['server/routes/**/*.ts'],
     rules: { 'no-restricted-syntax': noTransactionInRoutes }
-  },
-  // TEMP issue 17: removed when the check-in split lands
-  {
-    name: 'digikurser/layers/temp-checkin-routes',
-    files: ['server/routes/checkin/checkin-routes.ts'],
-    rules: {
-      'no-restricted-syntax': 'off',
-      'no-restricted-imports': layerRules('routes').rules['no-restricted-imports']
-    }
   }
 ]

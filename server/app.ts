@@ -19,6 +19,7 @@ import catalogueRoutes from './routes/public/catalogue-routes.ts'
 import interestRoutes from './routes/public/interest-routes.ts'
 import checkinRoutes from './routes/checkin/checkin-routes.ts'
 import staffArea from './routes/staff/staff-area.ts'
+import checkinLinkRoutes from './routes/checkin/checkin-link-routes.ts'
 import aboutRoutes from './routes/public/about-routes.ts'
 
 export interface AppOptions {
@@ -101,6 +102,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(apiArea)
   await app.register(staffArea)
   await app.register(checkinRoutes)
+  await app.register(checkinLinkRoutes)
   await app.register(aboutRoutes)
   return app
 }

@@ -11,7 +11,11 @@
   const csrf = root.getAttribute('data-csrf')
   const isToday = root.getAttribute('data-today') === '1'
   const storeKey = 'digikurser-door-' + meetingId
-  const CODE_ALPHABET = 'ACDEFHJKLMNPRTUVWXY34679'
+  // The page gives the code's letters and length (domain/checkin-code.ts), so they are written once.
+  const CODE_ALPHABET = root.getAttribute('data-code-alphabet') || ''
+  const CODE_LENGTH = Number(root.getAttribute('data-code-length')) || 6
+  // One row with every variant and blanks (views/checkin/door-row.eta): rows are cloned from it.
+  const rowTemplate = document.getElementById('door-row')
 
   const list = document.getElementById('door-list')
   const search = document.getElementById('door-q')
@@ -105,50 +109,30 @@
   const showAll = document.getElementById('door-show-all')
   if (showAll) showAll.addEventListener('click', function () { kept = ''; filter(); search.focus() })
 
-  function hiddenInput (form, name, value) {
-    const input = document.createElement('input')
-    input.type = 'hidden'
-    input.name = name
-    input.value = value
-    form.appendChild(input)
-  }
-
-  function actionForm (bookingId, type, label, extra, describedBy) {
-    const form = document.createElement('form')
-    form.method = 'post'
-    form.action = '/tjek-ind/' + meetingId + '/handling'
-    form.className = 'door-action'
-    hiddenInput(form, '_csrf', csrf)
-    hiddenInput(form, 'key', newKey())
-    hiddenInput(form, 'booking_id', String(bookingId))
-    hiddenInput(form, 'type', type)
-    if (type === 'out') hiddenInput(form, 'confirm', '1')
-    const button = document.createElement('button')
-    button.type = 'submit'
-    button.className = 'button button-primary door-button'
-    button.textContent = label
-    if (extra) {
-      const hidden = document.createElement('span')
-      hidden.className = 'sr-only'
-      hidden.textContent = extra
-      button.appendChild(hidden)
+  // Fills the blanks of a part cloned from the row template, in its text and its
+  // attributes. Everything goes in as text, never as markup.
+  function fill (node, blanks) {
+    const swap = function (text) {
+      return text.replace(/__(ID|NAME|NEEDS|KEY)__/g, function (all, blank) {
+        return blank === 'KEY' ? newKey() : blanks[blank]
+      })
     }
-    if (describedBy) button.setAttribute('aria-describedby', describedBy)
-    form.appendChild(button)
-    return form
+    const walker = document.createTreeWalker(node, window.NodeFilter.SHOW_ELEMENT | window.NodeFilter.SHOW_TEXT)
+    for (let n = node; n; n = walker.nextNode()) {
+      if (n.nodeType === window.Node.TEXT_NODE) {
+        if (n.nodeValue.indexOf('__') !== -1) n.nodeValue = swap(n.nodeValue)
+        continue
+      }
+      Array.prototype.forEach.call(n.attributes, function (attr) {
+        if (attr.value.indexOf('__') !== -1) attr.value = swap(attr.value)
+      })
+    }
+    return node
   }
 
-  function rowLink (href, label, extra, data) {
-    const a = document.createElement('a')
-    a.className = 'button button-secondary door-button'
-    a.href = href
-    a.setAttribute(data, '')
-    a.textContent = label
-    const hidden = document.createElement('span')
-    hidden.className = 'sr-only'
-    hidden.textContent = extra
-    a.appendChild(hidden)
-    return a
+  // A part of the row template for one person: the whole row, or the buttons of one view.
+  function part (selector, blanks) {
+    return fill(rowTemplate.content.querySelector(selector).cloneNode(true), blanks)
   }
 
   // One person's row: its state and its buttons. Checked in, the row offers "Fortryd",
@@ -157,7 +141,6 @@
     li.classList.toggle('is-here', here)
     li.classList.toggle('is-pending', !!pending)
     if (!here) li.classList.remove('is-asking')
-    const name = li.getAttribute('data-name')
     const state = li.querySelector('[data-state]')
     if (state) state.textContent = (here ? '✓ Tjekket ind' : 'Ikke tjekket ind') + (pending ? ' (sendes …)' : '')
     const actions = li.querySelector('.door-row-actions')
@@ -168,62 +151,27 @@
     if (li.getAttribute('data-view') === view) return
     li.setAttribute('data-view', view)
     const hadFocus = li.contains(document.activeElement)
-    const page = '/tjek-ind/' + meetingId
+    const blanks = { ID: bookingId, NAME: li.getAttribute('data-name'), NEEDS: '' }
     actions.textContent = ''
     const oldConfirm = li.querySelector('.door-confirm')
     if (oldConfirm) oldConfirm.remove()
-    let focus
-    if (view === 'out') {
-      focus = actionForm(bookingId, 'in', 'Tjek ind', ' ' + name)
-      actions.appendChild(focus)
-      focus = focus.querySelector('button')
-    } else if (view === 'here') {
-      focus = rowLink(page + '?fortryd=' + bookingId + '#p-' + bookingId, 'Fortryd', ' tjek ind af ' + name, 'data-undo')
-      actions.appendChild(focus)
-    } else {
-      focus = rowLink(page + '#p-' + bookingId, 'Nej, behold', ' ' + name + ' som tjekket ind', 'data-keep')
-      actions.appendChild(focus)
-      const confirm = document.createElement('div')
-      confirm.className = 'door-confirm'
-      const question = document.createElement('p')
-      question.id = 'spoerg-' + bookingId
-      question.textContent = 'Skal ' + name + ' ikke være tjekket ind?'
-      confirm.appendChild(question)
-      confirm.appendChild(actionForm(bookingId, 'out', 'Ja, fortryd', '', question.id))
-      li.appendChild(confirm)
-    }
+    const buttons = part('.door-row-actions > [data-for="' + view + '"]', blanks)
+    actions.appendChild(buttons)
+    if (view === 'ask') li.appendChild(part('.door-confirm', blanks))
+    const focus = buttons.matches('form') ? buttons.querySelector('button') : buttons
     if (hadFocus) focus.focus({ preventScroll: true })
     if (view === 'ask' && li.scrollIntoView) li.scrollIntoView({ block: 'nearest' })
   }
 
+  // A new row, as the server draws it, without its buttons yet (setRow adds them).
   function makeRow (person) {
-    const li = document.createElement('li')
-    li.className = 'door-person'
-    li.setAttribute('data-booking-id', String(person.bookingId))
-    li.setAttribute('data-name', person.name)
-    const text = document.createElement('div')
-    text.className = 'door-person-text'
-    const name = document.createElement('span')
-    name.className = 'door-name'
-    name.textContent = person.name
-    text.appendChild(name)
-    if (person.needs) {
-      const needs = document.createElement('span')
-      needs.className = 'door-needs'
-      needs.textContent = 'Behov: ' + person.needs
-      text.appendChild(needs)
-    }
-    const state = document.createElement('span')
-    state.className = 'door-state'
-    state.setAttribute('data-state', '')
-    text.appendChild(state)
-    li.id = 'p-' + person.bookingId
-    li.appendChild(text)
-    if (isToday) {
-      const actions = document.createElement('div')
-      actions.className = 'door-row-actions'
-      li.appendChild(actions)
-    }
+    const li = part('li', { ID: String(person.bookingId), NAME: person.name, NEEDS: person.needs || '' })
+    li.removeAttribute('data-view')
+    if (!person.needs) li.querySelector('[data-needs]').remove()
+    const actions = li.querySelector('.door-row-actions')
+    if (actions) actions.textContent = ''
+    const confirm = li.querySelector('.door-confirm')
+    if (confirm) confirm.remove()
     return li
   }
 
@@ -419,8 +367,8 @@
 
   function normalizeCode (text) {
     const compact = String(text).toUpperCase().replace(/[\s-]/g, '')
-    const tail = compact.slice(-6)
-    if (tail.length !== 6) return null
+    const tail = compact.slice(-CODE_LENGTH)
+    if (tail.length !== CODE_LENGTH) return null
     for (let i = 0; i < tail.length; i++) if (CODE_ALPHABET.indexOf(tail[i]) === -1) return null
     return tail
   }
@@ -432,7 +380,7 @@
       const input = codeForm.elements.code
       const code = normalizeCode(input.value)
       if (!code) {
-        const short = String(input.value).replace(/[\s-]/g, '').length < 6
+        const short = String(input.value).replace(/[\s-]/g, '').length < CODE_LENGTH
         say(short ? 'Koden skal have 6 tegn, fx K7M 4PX. Tjek koden, og prøv igen.' : 'Koden findes ikke på dette hold. Tjek koden, eller find personen på listen.', true, 'code')
         input.focus()
         return

@@ -1,7 +1,6 @@
 import SQLite from 'better-sqlite3'
-import { DateTime } from 'luxon'
 import { Kysely, SqliteDialect, sql } from 'kysely'
-import { ZONE } from '../domain/time.ts'
+import { copenhagenDate } from '../domain/time.ts'
 import { buildReport } from '../services/report-service.ts'
 import type { Db } from '../db/connection.ts'
 import { FolderMigrationProvider, migrateToLatest } from '../db/migrate.ts'
@@ -81,8 +80,7 @@ async function countRows (db: Kysely<any>, table: string): Promise<number> {
 async function wholePeriod (db: Db): Promise<{ from: string, to: string } | null> {
   const row = await db.selectFrom('meetings').select(eb => [eb.fn.min('starts_at').as('first'), eb.fn.max('starts_at').as('last')]).executeTakeFirst()
   if (!row?.first || !row.last) return null
-  const day = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' }).setZone(ZONE).toISODate() as string
-  return { from: day(row.first), to: day(row.last) }
+  return { from: copenhagenDate(row.first), to: copenhagenDate(row.last) }
 }
 
 /** Row counts per table and the whole-period report, compared between the two. */

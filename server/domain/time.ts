@@ -60,9 +60,15 @@ export function formatFullDate (iso: string): string {
   return `${p.weekday} ${p.day}. ${p.month} ${p.year}`
 }
 
+/** The Copenhagen date of a moment, yyyy-mm-dd: what "today" and "the meeting's day" mean. */
+export function copenhagenDate (iso: string | Date): string {
+  const dt = typeof iso === 'string' ? DateTime.fromISO(iso, { zone: 'utc' }) : DateTime.fromJSDate(iso)
+  return dt.setZone(ZONE).toISODate() ?? ''
+}
+
 /** "2024-11-22": the Copenhagen day, in the form every spreadsheet reads as a date. */
 export function spreadsheetDate (iso: string): string {
-  return local(iso).toISODate() as string
+  return copenhagenDate(iso)
 }
 
 /** "2024-11-22 10:00": Copenhagen time, in the form Danish Excel reads as a date and time. */

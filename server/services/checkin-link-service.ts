@@ -3,10 +3,10 @@ import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/connection.ts'
 import type { CheckinLinkRow } from '../db/schema.ts'
 import { DomainError } from '../domain/errors.ts'
+import { copenhagenDate } from '../domain/time.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { findMeetingContext } from '../repositories/attendance-repository.ts'
 import { findCheckinLink, giveBackPinAttempt, takePinAttempt, findCheckinLinkByHash, insertCheckinLink, revokeCheckinLink } from '../repositories/checkin-repository.ts'
-import { copenhagenDate } from './checkin-service.ts'
 
 /** Wrong PINs a link takes before it stops working. */
 export const MAX_PIN_ATTEMPTS = 5

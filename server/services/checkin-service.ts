@@ -1,30 +1,26 @@
 import { randomUUID } from 'node:crypto'
-import { DateTime } from 'luxon'
-import type { Db, DbOrTx, Tx } from '../db/connection.ts'
+import type { Db, Tx } from '../db/connection.ts'
 import type { CheckinVia } from '../db/schema.ts'
 import { isSamePerson } from '../domain/booking-form.ts'
-import { topicLabel } from '../domain/catalogue-vocabulary.ts'
+import { newBookingToken } from '../domain/booking-token.ts'
 import { DomainError } from '../domain/errors.ts'
-import { isMilestone, ruleCovers, scopeLabel, scopesOf } from '../domain/milestones.ts'
-import { ZONE } from '../domain/time.ts'
-import { queueMail } from '../mail/outbox.ts'
+import { copenhagenDate } from '../domain/time.ts'
 import { withdrawQueued } from '../repositories/outbox-repository.ts'
-import {
-  type MeetingContext, deleteAttendance, deleteFirstInScope, findFirstAttendanceInScope, findFirstInScope, findMeetingContext,
-  findNthInScope, hasFirstInScope, listAttendancesOfBookings, insertAttendance, insertFirstInScope, listAttendedBookingIds, listMeetingsBetween, lockScope, moveFirstInScope, countInScope
-} from '../repositories/attendance-repository.ts'
+import { type MeetingContext, deleteAttendance, findMeetingContext, insertAttendance, listAttendancesOfBookings } from '../repositories/attendance-repository.ts'
 import { type BookingWithPerson, WITHOUT_NEEDS_OR_BOOKER, findBookingById, insertBooking, listActiveBookings, markOverCapacity, setBookingStatus } from '../repositories/booking-repository.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { claimCheckinKey, findBookingByCode, findCheckinAction, recordCheckinResult } from '../repositories/checkin-repository.ts'
 import { listMeetings, lockClass } from '../repositories/class-repository.ts'
-import { listClassIdsOfStaff } from '../repositories/class-staff-repository.ts'
-import { listLeadersToAsk } from '../repositories/staff-repository.ts'
-import {
-  deleteMilestonesOfAttendance, insertMilestone, listLeaderRecipients, listMilestoneRules, moveMilestonesToAttendance
-} from '../repositories/milestone-repository.ts'
-import { newBookingToken } from '../domain/booking-token.ts'
+import { type MilestoneHit, type MilestoneMove, countFirstAttendance, lockMilestoneScopes, uncountAttendance } from './milestone-service.ts'
 import { notifyBooking } from './notification-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
+
+/**
+ * The door's writes: one check-in action (in, out, by code, a walk-in) in its own
+ * transaction, at most once per idempotency key, and a leader's corrections from a
+ * paper list. Milestone counting is in milestone-service; what the door shows is in
+ * door-view-service.
+ */
 
 /** Who checks people in: a signed-in staff user, or a tablet holding a one-day PIN link. */
 export interface CheckinActor {
@@ -32,20 +28,6 @@ export interface CheckinActor {
   linkId: number | null
   /** A leader may let a walk-in in beyond the seats even when the class does not allow it. */
   mayOverfill: boolean
-}
-
-export interface MilestoneHit { id: number, number: number, scope: string, scopeLabel: string }
-
-/**
- * A milestone that left a participant when their check-in was taken back, and who holds
- * the number now: the participant counted at that place since, or nobody yet. A holder on
- * another class is named only by class (the door sees the names of its own class only).
- */
-export interface MilestoneMove {
-  number: number
-  scope: string
-  scopeLabel: string
-  holder: { bookingId: number, name: string | null, here: boolean, courseTitle: string, locationName: string } | null
 }
 
 export interface WalkInPerson { name: string, phone: string | null, email: string | null }
@@ -78,12 +60,6 @@ export const CHECKIN_KEY = /^[A-Za-z0-9_.:-]{8,100}$/
 
 export function newCheckinKey (): string {
   return randomUUID()
-}
-
-/** The Copenhagen date of a moment, yyyy-mm-dd. */
-export function copenhagenDate (iso: string | Date): string {
-  const dt = typeof iso === 'string' ? DateTime.fromISO(iso, { zone: 'utc' }) : DateTime.fromJSDate(iso)
-  return dt.setZone(ZONE).toISODate() ?? ''
 }
 
 /** A tablet checks in on the meeting's own day; a paper list is entered once it has begun. */
@@ -226,86 +202,26 @@ async function seatWalkIn (tx: Tx, ctx: MeetingContext, person: WalkInPerson, ov
 }
 
 /**
- * Records the attendance, and counts the participant in every scope where this is their
- * first attended meeting. Each scope is counted under its own lock, so that exactly one
- * person gets each number; a number a rule celebrates is recorded (once: the number is
- * unique per scope) and the leaders get an e-mail in the same transaction.
+ * Records the attendance, and counts the participant toward milestones where this is
+ * their first attended meeting (milestone-service, under the scope locks).
  */
 async function checkInBooking (tx: Tx, ctx: MeetingContext, booking: BookingWithPerson, staffId: number | null, via: CheckinVia, now: Date): Promise<{ outcome: CheckinOutcome, bookingId: number, name: string, milestones: MilestoneHit[] }> {
-  const at = now.toISOString()
-  const scopes = scopesOf(ctx.locationId, ctx.topic)
-  // Scope locks first, always in the same order, before any attendance row is touched:
-  // a check-in and an undo or a correction can then never wait for each other in a circle.
-  for (const scope of scopes) await lockScope(tx, scope, at)
-  const attendance = await insertAttendance(tx, { bookingId: booking.id, meetingId: ctx.meeting.id, participantId: booking.participant_id, at, staffUserId: staffId, via })
+  await lockMilestoneScopes(tx, ctx, now)
+  const attendance = await insertAttendance(tx, { bookingId: booking.id, meetingId: ctx.meeting.id, participantId: booking.participant_id, at: now.toISOString(), staffUserId: staffId, via })
   if (!attendance) return { outcome: 'already_checked_in', bookingId: booking.id, name: booking.name, milestones: [] }
-  const rules = await listMilestoneRules(tx)
-  const names = { locations: new Map([[ctx.locationId, ctx.locationName]]), topicLabel }
-  const milestones: MilestoneHit[] = []
-  for (const scope of scopes) {
-    if (await hasFirstInScope(tx, scope, booking.participant_id)) continue
-    if (!await insertFirstInScope(tx, scope, booking.participant_id, attendance.id, at)) continue
-    if (!rules.some(r => ruleCovers(r, scope))) continue
-    const number = await countInScope(tx, scope)
-    if (!isMilestone(rules, scope, number)) continue
-    const reached = await insertMilestone(tx, { scope, number, participant_id: booking.participant_id, attendance_id: attendance.id, booking_id: booking.id, meeting_id: ctx.meeting.id, reached_at: at })
-    if (!reached) continue
-    const label = scopeLabel(scope, names)
-    milestones.push({ id: reached.id, number, scope, scopeLabel: label })
-    await tellLeaders(tx, { number, scope: label, participantName: booking.name, courseTitle: ctx.courseTitle, locationName: ctx.locationName, bookingId: booking.id, classId: ctx.classId }, now)
-  }
+  const milestones = await countFirstAttendance(tx, ctx, booking, attendance.id, now)
   return { outcome: 'checked_in', bookingId: booking.id, name: booking.name, milestones }
 }
 
-async function tellLeaders (tx: Tx, m: { number: number, scope: string, participantName: string, courseTitle: string, locationName: string, bookingId: number, classId: number }, now: Date): Promise<void> {
-  const at = now.toISOString()
-  for (const leader of await listLeaderRecipients(tx)) {
-    await queueMail(tx, { kind: 'milestone', number: m.number, scope: m.scope, participantName: m.participantName, courseTitle: m.courseTitle, locationName: m.locationName, at },
-      { recipient: leader.email, dedupeKey: `milestone:${m.scope}:${m.number}:${m.bookingId}:${at}:${leader.id}`, bookingId: m.bookingId, classId: m.classId }, now)
-  }
-}
-
 /**
- * Takes back a check-in. Where it was the participant's first attendance in a scope,
- * their next one takes its place, or, with none left, they no longer count there. A
- * milestone they held there is released and the leaders are told; when others have been
- * counted since, the number goes at once to whoever now holds that place in the order
- * of first attendances, so no milestone is ever skipped. Returns what moved, so the
- * door can say who gets the flowers now.
+ * Takes back a check-in, and uncounts it where it counted toward milestones. Returns
+ * what moved, so the door can say who gets the flowers now.
  */
 async function undoCheckIn (tx: Tx, ctx: MeetingContext, booking: BookingWithPerson, now: Date): Promise<{ outcome: CheckinOutcome, moved: MilestoneMove[] }> {
-  const at = now.toISOString()
-  const scopes = scopesOf(ctx.locationId, ctx.topic)
-  for (const scope of scopes) await lockScope(tx, scope, at)
+  await lockMilestoneScopes(tx, ctx, now)
   const removed = await deleteAttendance(tx, booking.id, ctx.meeting.id)
   if (!removed) return { outcome: 'not_checked_in', moved: [] }
-  const moved: MilestoneMove[] = []
-  const names = { locations: new Map([[ctx.locationId, ctx.locationName]]), topicLabel }
-  for (const scope of scopes) {
-    const first = await findFirstInScope(tx, scope, removed.participant_id)
-    if (first?.attendance_id !== removed.id) continue
-    const next = await findFirstAttendanceInScope(tx, removed.participant_id, scope)
-    if (next) {
-      await moveFirstInScope(tx, scope, removed.participant_id, next.id, next.checked_in_at)
-      await moveMilestonesToAttendance(tx, removed.id, next.id, scope)
-      continue
-    }
-    await deleteFirstInScope(tx, scope, removed.participant_id)
-    for (const m of await deleteMilestonesOfAttendance(tx, removed.id, scope)) {
-      const label = scopeLabel(scope, names)
-      for (const leader of await listLeaderRecipients(tx)) {
-        await queueMail(tx, { kind: 'milestone_undone', number: m.number, scope: label, participantName: booking.name, at },
-          { recipient: leader.email, dedupeKey: `milestone-undone:${scope}:${m.number}:${booking.id}:${at}:${leader.id}`, bookingId: booking.id, classId: ctx.classId }, now)
-      }
-      const holder = await findNthInScope(tx, scope, m.number)
-      const here = holder?.classId === ctx.classId
-      moved.push({ number: m.number, scope, scopeLabel: label, holder: holder ? { bookingId: holder.bookingId, name: here ? holder.name : null, here, courseTitle: holder.courseTitle, locationName: holder.locationName } : null })
-      if (!holder) continue
-      const reached = await insertMilestone(tx, { scope, number: m.number, participant_id: holder.participantId, attendance_id: holder.attendanceId, booking_id: holder.bookingId, meeting_id: holder.meetingId, reached_at: at })
-      if (reached) await tellLeaders(tx, { number: m.number, scope: label, participantName: holder.name, courseTitle: holder.courseTitle, locationName: holder.locationName, bookingId: holder.bookingId, classId: holder.classId }, now)
-    }
-  }
-  return { outcome: 'undone', moved }
+  return { outcome: 'undone', moved: await uncountAttendance(tx, ctx, booking, removed, now) }
 }
 
 export interface AttendanceMark { bookingId: number, meetingId: number, attended: boolean }
@@ -340,80 +256,4 @@ export async function correctAttendance (db: Db, classId: number, marks: Attenda
     }
     return { added, removed, milestones }
   })
-}
-
-export interface DoorPerson {
-  bookingId: number
-  name: string
-  needs: string
-  attended: boolean
-  walkIn: boolean
-  overCapacity: boolean
-}
-
-export interface CheckinSheet {
-  ctx: MeetingContext
-  people: DoorPerson[]
-  waiting: DoorPerson[]
-  attendedCount: number
-  confirmedCount: number
-  seatsLeft: number
-}
-
-function needsOf (b: BookingWithPerson): string {
-  return [b.needs_companion ? 'Har ledsager med' : '', b.needs_hearing_loop ? 'Teleslynge' : '', b.needs_other ?? ''].filter(Boolean).join('. ')
-}
-
-/** What the door sees: names and needs only, never phone numbers or e-mail addresses. */
-export async function getCheckinSheet (db: DbOrTx, meetingId: number): Promise<CheckinSheet | undefined> {
-  const ctx = await findMeetingContext(db, meetingId)
-  if (!ctx) return undefined
-  const [active, attended] = await Promise.all([listActiveBookings(db, ctx.classId), listAttendedBookingIds(db, meetingId)])
-  const here = new Set(attended)
-  const toPerson = (b: BookingWithPerson): DoorPerson => ({ bookingId: b.id, name: b.name, needs: needsOf(b), attended: here.has(b.id), walkIn: b.source === 'walkin', overCapacity: b.over_capacity === 1 })
-  const byName = (a: DoorPerson, b: DoorPerson) => a.name.localeCompare(b.name, 'da')
-  const people = active.filter(b => b.status === 'confirmed').map(toPerson).sort(byName)
-  return {
-    ctx,
-    people,
-    waiting: active.filter(b => b.status === 'waitlisted').map(toPerson),
-    attendedCount: people.filter(p => p.attended).length,
-    confirmedCount: people.length,
-    seatsLeft: Math.max(0, ctx.capacity - people.length)
-  }
-}
-
-export interface TodaysMeeting { meetingId: number, classId: number, startsAt: string, endsAt: string, courseTitle: string, locationName: string, room: string | null, confirmed: number, attended: number }
-
-/**
- * Today's meetings (Copenhagen time) for the door: the person's own classes first. A
- * volunteer sees only the classes they are on; a leader sees the rest as well.
- */
-export async function getTodaysMeetings (db: Db, staffId: number, isLeader: boolean, now: Date = new Date()): Promise<{ mine: TodaysMeeting[], others: TodaysMeeting[] }> {
-  const day = DateTime.fromJSDate(now).setZone(ZONE).startOf('day')
-  const meetings = await listMeetingsBetween(db, day.toUTC().toISO() as string, day.plus({ days: 1 }).toUTC().toISO() as string)
-  const mineIds = new Set(await listClassIdsOfStaff(db, staffId))
-  return {
-    mine: meetings.filter(m => mineIds.has(m.classId)),
-    others: isLeader ? meetings.filter(m => !mineIds.has(m.classId)) : []
-  }
-}
-
-export interface DoorHelp {
-  /** The leaders at the volunteer's places (or any, with none there), with a phone number where they gave one. */
-  leaders: Array<{ name: string, phone: string | null }>
-  /** The volunteer's next meeting after today, within two months. */
-  next: TodaysMeeting | undefined
-}
-
-/** For a volunteer with no class today: whom to ask, and when they are next on. */
-export async function getDoorHelp (db: Db, staffId: number, now: Date = new Date()): Promise<DoorHelp> {
-  const tomorrow = DateTime.fromJSDate(now).setZone(ZONE).startOf('day').plus({ days: 1 })
-  const [leaders, mineIds, meetings] = await Promise.all([
-    listLeadersToAsk(db, staffId, 5),
-    listClassIdsOfStaff(db, staffId),
-    listMeetingsBetween(db, tomorrow.toUTC().toISO() as string, tomorrow.plus({ months: 2 }).toUTC().toISO() as string)
-  ])
-  const mine = new Set(mineIds)
-  return { leaders: leaders.map(l => ({ name: l.name, phone: l.phone })), next: meetings.find(m => mine.has(m.classId)) }
 }

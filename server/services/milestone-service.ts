@@ -1,11 +1,19 @@
-import type { Db } from '../db/connection.ts'
-import type { MilestoneRuleRow, MilestoneScopeKind } from '../db/schema.ts'
+import type { Db, Tx } from '../db/connection.ts'
+import type { AttendanceRow, MilestoneRuleRow, MilestoneScopeKind } from '../db/schema.ts'
 import { TOPICS, topicLabel } from '../domain/catalogue-vocabulary.ts'
-import { type ScopeNames, nextMilestone, ruleLabel, scopeLabel } from '../domain/milestones.ts'
+import { type ScopeNames, isMilestone, nextMilestone, ruleCovers, ruleLabel, scopeLabel, scopesOf } from '../domain/milestones.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
-import { countAllScopes, countAttendances } from '../repositories/attendance-repository.ts'
+import {
+  type MeetingContext, countAllScopes, countAttendances, countInScope, deleteFirstInScope, findFirstAttendanceInScope, findFirstInScope,
+  findNthInScope, hasFirstInScope, insertFirstInScope, lockScope, moveFirstInScope
+} from '../repositories/attendance-repository.ts'
+import type { BookingWithPerson } from '../repositories/booking-repository.ts'
 import { listAllLocations } from '../repositories/location-repository.ts'
-import { type MilestoneEntry, deleteMilestoneRule, insertMilestoneRule, listMilestoneRules, listMilestones } from '../repositories/milestone-repository.ts'
+import {
+  type MilestoneEntry, deleteMilestoneRule, deleteMilestonesOfAttendance, insertMilestone, insertMilestoneRule, listMilestoneRules, listMilestones,
+  moveMilestonesToAttendance
+} from '../repositories/milestone-repository.ts'
+import { notifyMilestoneReached, notifyMilestoneUndone } from './notification-service.ts'
 import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 export interface Progress { scope: string, label: string, count: number, next: number | null, toGo: number | null }
@@ -64,4 +72,92 @@ export async function removeMilestoneRule (db: Db, actor: Actor, id: number, now
       await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: 'milestone_rule_removed', subject_type: 'milestone_rule', subject_id: id, detail: null })
     }
   })
+}
+
+export interface MilestoneHit { id: number, number: number, scope: string, scopeLabel: string }
+
+/**
+ * A milestone that left a participant when their check-in was taken back, and who holds
+ * the number now: the participant counted at that place since, or nobody yet. A holder on
+ * another class is named only by class (the door sees the names of its own class only).
+ */
+export interface MilestoneMove {
+  number: number
+  scope: string
+  scopeLabel: string
+  holder: { bookingId: number, name: string | null, here: boolean, courseTitle: string, locationName: string } | null
+}
+
+type Counted = Pick<BookingWithPerson, 'id' | 'participant_id' | 'name'>
+
+const namesAt = (ctx: MeetingContext): ScopeNames => ({ locations: new Map([[ctx.locationId, ctx.locationName]]), topicLabel })
+
+/**
+ * Locks every scope a meeting counts in, always in the same order. Taken before any
+ * attendance row is touched, so a check-in and an undo or a correction can never wait
+ * for each other in a circle, and exactly one person gets each number.
+ */
+export async function lockMilestoneScopes (tx: Tx, ctx: MeetingContext, now: Date): Promise<void> {
+  for (const scope of scopesOf(ctx.locationId, ctx.topic)) await lockScope(tx, scope, now.toISOString())
+}
+
+/**
+ * Counts a new attendance in every scope where it is the participant's first. A number a
+ * rule celebrates is recorded (once: the number is unique per scope) and the leaders are
+ * told in the same transaction. Call with the scopes locked (lockMilestoneScopes).
+ */
+export async function countFirstAttendance (tx: Tx, ctx: MeetingContext, booking: Counted, attendanceId: number, now: Date): Promise<MilestoneHit[]> {
+  const at = now.toISOString()
+  const rules = await listMilestoneRules(tx)
+  const names = namesAt(ctx)
+  const milestones: MilestoneHit[] = []
+  for (const scope of scopesOf(ctx.locationId, ctx.topic)) {
+    if (await hasFirstInScope(tx, scope, booking.participant_id)) continue
+    if (!await insertFirstInScope(tx, scope, booking.participant_id, attendanceId, at)) continue
+    if (!rules.some(r => ruleCovers(r, scope))) continue
+    const number = await countInScope(tx, scope)
+    if (!isMilestone(rules, scope, number)) continue
+    const reached = await insertMilestone(tx, { scope, number, participant_id: booking.participant_id, attendance_id: attendanceId, booking_id: booking.id, meeting_id: ctx.meeting.id, reached_at: at })
+    if (!reached) continue
+    const label = scopeLabel(scope, names)
+    milestones.push({ id: reached.id, number, scope, scopeLabel: label })
+    await notifyMilestoneReached(tx, { number, scopeLabel: label, participantName: booking.name, courseTitle: ctx.courseTitle, locationName: ctx.locationName, bookingId: booking.id, classId: ctx.classId }, now)
+  }
+  return milestones
+}
+
+/**
+ * Uncounts an attendance that was taken back. Where it was the participant's first in a
+ * scope, their next one takes its place, or, with none left, they no longer count there.
+ * A milestone they held there is released and the leaders are told; when others have
+ * been counted since, the number goes at once to whoever now holds that place in the
+ * order of first attendances, so no milestone is ever skipped. Returns what moved, so
+ * the door can say who gets the flowers now. Call with the scopes locked.
+ */
+export async function uncountAttendance (tx: Tx, ctx: MeetingContext, booking: Counted, removed: AttendanceRow, now: Date): Promise<MilestoneMove[]> {
+  const at = now.toISOString()
+  const moved: MilestoneMove[] = []
+  const names = namesAt(ctx)
+  for (const scope of scopesOf(ctx.locationId, ctx.topic)) {
+    const first = await findFirstInScope(tx, scope, removed.participant_id)
+    if (first?.attendance_id !== removed.id) continue
+    const next = await findFirstAttendanceInScope(tx, removed.participant_id, scope)
+    if (next) {
+      await moveFirstInScope(tx, scope, removed.participant_id, next.id, next.checked_in_at)
+      await moveMilestonesToAttendance(tx, removed.id, next.id, scope)
+      continue
+    }
+    await deleteFirstInScope(tx, scope, removed.participant_id)
+    for (const m of await deleteMilestonesOfAttendance(tx, removed.id, scope)) {
+      const label = scopeLabel(scope, names)
+      await notifyMilestoneUndone(tx, { number: m.number, scope, scopeLabel: label, participantName: booking.name, bookingId: booking.id, classId: ctx.classId }, now)
+      const holder = await findNthInScope(tx, scope, m.number)
+      const here = holder?.classId === ctx.classId
+      moved.push({ number: m.number, scope, scopeLabel: label, holder: holder ? { bookingId: holder.bookingId, name: here ? holder.name : null, here, courseTitle: holder.courseTitle, locationName: holder.locationName } : null })
+      if (!holder) continue
+      const reached = await insertMilestone(tx, { scope, number: m.number, participant_id: holder.participantId, attendance_id: holder.attendanceId, booking_id: holder.bookingId, meeting_id: holder.meetingId, reached_at: at })
+      if (reached) await notifyMilestoneReached(tx, { number: m.number, scopeLabel: label, participantName: holder.name, courseTitle: holder.courseTitle, locationName: holder.locationName, bookingId: holder.bookingId, classId: holder.classId }, now)
+    }
+  }
+  return moved
 }

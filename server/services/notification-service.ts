@@ -6,6 +6,7 @@ import { type BookingWithPerson, findBookingById, listActiveBookings } from '../
 import { findClassSummaries, findClassSummary } from '../repositories/class-repository.ts'
 import { findCourse } from '../repositories/course-repository.ts'
 import { listActiveSubscriptions, recordNotices } from '../repositories/interest-repository.ts'
+import { listLeaderRecipients } from '../repositories/milestone-repository.ts'
 import { seatGivenAt } from '../domain/calendar.ts'
 
 /**
@@ -130,4 +131,33 @@ export async function notifyInterest (tx: Tx, classIds: number[], now: Date): Pr
     }
   }
   return queued
+}
+
+/** A milestone as the leaders hear of it: who, which number, where ("i alt", a place or a topic). */
+export interface MilestoneNews {
+  number: number
+  scopeLabel: string
+  participantName: string
+  courseTitle: string
+  locationName: string
+  bookingId: number
+  classId: number
+}
+
+/** Tells every leader that a participant has become number N, so they can bring flowers. */
+export async function notifyMilestoneReached (tx: Tx, m: MilestoneNews, now: Date): Promise<void> {
+  const at = now.toISOString()
+  for (const leader of await listLeaderRecipients(tx)) {
+    await queueMail(tx, { kind: 'milestone', number: m.number, scope: m.scopeLabel, participantName: m.participantName, courseTitle: m.courseTitle, locationName: m.locationName, at },
+      { recipient: leader.email, dedupeKey: `milestone:${m.scopeLabel}:${m.number}:${m.bookingId}:${at}:${leader.id}`, bookingId: m.bookingId, classId: m.classId }, now)
+  }
+}
+
+/** Tells every leader that a milestone was released: the check-in that reached it was taken back. */
+export async function notifyMilestoneUndone (tx: Tx, m: Pick<MilestoneNews, 'number' | 'scopeLabel' | 'participantName' | 'bookingId' | 'classId'> & { scope: string }, now: Date): Promise<void> {
+  const at = now.toISOString()
+  for (const leader of await listLeaderRecipients(tx)) {
+    await queueMail(tx, { kind: 'milestone_undone', number: m.number, scope: m.scopeLabel, participantName: m.participantName, at },
+      { recipient: leader.email, dedupeKey: `milestone-undone:${m.scope}:${m.number}:${m.bookingId}:${at}:${leader.id}`, bookingId: m.bookingId, classId: m.classId }, now)
+  }
 }

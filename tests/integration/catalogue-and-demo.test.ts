@@ -8,7 +8,7 @@ import { needsFirstAdmin } from '../../server/services/staff-service.ts'
 import { findClassSummaries } from '../../server/repositories/class-repository.ts'
 import { findCourse, listCourses } from '../../server/repositories/course-repository.ts'
 import { syncCatalogue } from '../../server/services/catalogue-service.ts'
-import { getTodaysMeetings } from '../../server/services/checkin-service.ts'
+import { getTodaysMeetings } from '../../server/services/door-view-service.ts'
 import { getMilestonesPage } from '../../server/services/milestone-service.ts'
 import { coursesDir, createTestDb } from '../helpers/database.ts'
 

@@ -2,10 +2,15 @@ import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
+import { setWalkinsOverCapacity } from '../../server/services/class-service.ts'
+import { createCheckinLink } from '../../server/services/checkin-link-service.ts'
+import { decideDoorAccess } from '../../server/services/door-access-service.ts'
+import { assignStaff } from '../../server/repositories/class-staff-repository.ts'
 import { mergeParticipants } from '../../server/services/participant-service.ts'
-import { type CheckinActor, correctAttendance, getCheckinSheet, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
+import { type CheckinActor, correctAttendance, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
+import { getCheckinSheet } from '../../server/services/door-view-service.ts'
 import { createTestDb } from '../helpers/database.ts'
-import { bookingInput, createClassToday, createLocation, createStaff, seedEarlierParticipants, asStaff } from '../helpers/factories.ts'
+import { asStaff, bookingInput, createClassToday, createLocation, createStaff, seedEarlierParticipants, staffIdOf } from '../helpers/factories.ts'
 import { CITIZEN } from '../../server/domain/actor.ts'
 
 const volunteer: CheckinActor = { staffId: null, linkId: null, mayOverfill: false }
@@ -105,7 +110,8 @@ describe('check-in at the door', () => {
     expect(await count(db, 'bookings')).toBe(3)
 
     // With the class set to allow it, a volunteer may seat walk-ins beyond capacity too.
-    await db.updateTable('classes').set({ walkins_over_capacity: 1 }).where('id', '=', classId).execute()
+    await setWalkinsOverCapacity(db, classId, true, null)
+    expect(await db.selectFrom('audit_log').select(['action', 'subject_id']).where('action', 'like', 'walkins_over_capacity%').execute()).toEqual([{ action: 'walkins_over_capacity_allowed', subject_id: classId }])
     expect(await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'walkin', person: { name: 'Lise Berg', phone: null, email: null }, overfill: false }, volunteer)).toMatchObject({ overCapacity: true })
     const sheet = await getCheckinSheet(db, meetingId)
     expect(sheet).toMatchObject({ attendedCount: 3, confirmedCount: 4 })
@@ -253,5 +259,33 @@ describe('a released milestone', () => {
     // No names are kept with the key.
     expect((await db.selectFrom('checkin_actions').select('result_json').executeTakeFirstOrThrow()).result_json).not.toContain('Anna')
     await db.destroy()
+  })
+})
+
+describe('who may open the door', () => {
+  let db: Db
+  beforeEach(async () => { db = await createTestDb() })
+  afterEach(async () => { await db.destroy() })
+
+  it('lets a leader open any meeting, a volunteer only their classes, and a PIN link only its meeting on its day', async () => {
+    const { classId, meetingId } = await classToday(db)
+    const other = await classToday(db)
+    const leaderId = await staffIdOf(db, (await createStaff(db, 'leader')).email)
+    const volunteerId = await staffIdOf(db, (await createStaff(db, 'volunteer')).email)
+    await assignStaff(db, classId, volunteerId, 'helper')
+    const lead = { staff: { id: leaderId, role: 'leader' as const }, linkId: undefined }
+    const helper = { staff: { id: volunteerId, role: 'volunteer' as const }, linkId: undefined }
+
+    expect(await decideDoorAccess(db, lead, other.meetingId)).toMatchObject({ isLeader: true, viaLink: false, actor: { staffId: leaderId, mayOverfill: true } })
+    expect(await decideDoorAccess(db, helper, meetingId)).toMatchObject({ isLeader: false, viaLink: false, actor: { staffId: volunteerId, mayOverfill: false } })
+    expect(await decideDoorAccess(db, helper, other.meetingId)).toBe('forbidden')
+    expect(await decideDoorAccess(db, { staff: null, linkId: undefined }, meetingId)).toBe('signin')
+    expect(await decideDoorAccess(db, lead, 999_999)).toBe('missing')
+
+    const link = await createCheckinLink(db, meetingId, leaderId)
+    const tablet = { staff: null, linkId: link.id }
+    expect(await decideDoorAccess(db, tablet, meetingId)).toMatchObject({ viaLink: true, actor: { staffId: null, linkId: link.id, mayOverfill: false } })
+    expect(await decideDoorAccess(db, tablet, other.meetingId)).toBe('forbidden')
+    expect(await decideDoorAccess(db, tablet, meetingId, new Date(Date.now() + 2 * 86400_000))).toBe('forbidden')
   })
 })

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { formatDateTime, formatDuration, formatMeeting, fromLocal, toOffsetIso } from '../../server/domain/time.ts'
+import { copenhagenDate, formatDateTime, formatDuration, formatMeeting, fromLocal, toOffsetIso } from '../../server/domain/time.ts'
 
 describe('Danish date and time formatting', () => {
   afterEach(() => { vi.useRealTimers() })
@@ -46,5 +46,12 @@ describe('Danish date and time formatting', () => {
     expect(formatDuration(90)).toBe('1 time og 30 minutter')
     expect(formatDuration(120)).toBe('2 timer')
     expect(formatDuration(45)).toBe('45 minutter')
+  })
+
+  it('gives the Copenhagen date of a moment, not the UTC one', () => {
+    expect(copenhagenDate('2026-03-02T23:30:00.000Z')).toBe('2026-03-03')
+    expect(copenhagenDate('2026-07-01T21:59:00.000Z')).toBe('2026-07-01')
+    expect(copenhagenDate('2026-07-01T22:00:00.000Z')).toBe('2026-07-02')
+    expect(copenhagenDate(new Date('2026-12-31T23:00:00Z'))).toBe('2027-01-01')
   })
 })

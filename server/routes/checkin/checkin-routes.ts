@@ -1,49 +1,21 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import QRCode from 'qrcode'
-import { type WalkInValues, validateWalkIn } from '../../domain/booking-form.ts'
-import { normalizeCheckinCode, whyNotACode } from '../../domain/checkin-code.ts'
-import { DomainError } from '../../domain/errors.ts'
+import { Value } from '@sinclair/typebox/value'
+import type { WalkInValues } from '../../domain/booking-form.ts'
+import { CODE_ALPHABET, CODE_LENGTH } from '../../domain/checkin-code.ts'
+import type { DomainError } from '../../domain/errors.ts'
+import { STALE_FORM } from '../../domain/error-messages.ts'
 import { hasRole } from '../../domain/staff.ts'
-import { DOMAIN_MESSAGES, STALE_FORM } from '../../domain/error-messages.ts'
-import { signInRateLimit } from '../../plugins/security.ts'
-import { type MeetingContext, findMeetingContext } from '../../repositories/attendance-repository.ts'
-import { isAssigned } from '../../repositories/class-staff-repository.ts'
+import { copenhagenDate } from '../../domain/time.ts'
 import { findCheckinLink, listCheckinLinks } from '../../repositories/checkin-repository.ts'
-import { updateClassRow } from '../../repositories/class-repository.ts'
-import { insertAuditEntry } from '../../repositories/audit-repository.ts'
-import { createCheckinLink, linkAllows, openLinkWithPin, findLinkByToken, revokeLink, MAX_PIN_ATTEMPTS } from '../../services/checkin-link-service.ts'
-import {
-  CHECKIN_KEY, type CheckinAction, type CheckinActor, type CheckinResult, type CheckinSheet, type MilestoneMove, copenhagenDate, getCheckinSheet,
-  getDoorHelp, getTodaysMeetings, newCheckinKey, runCheckinAction
-} from '../../services/checkin-service.ts'
+import { MAX_PIN_ATTEMPTS } from '../../services/checkin-link-service.ts'
+import { type CheckinResult, newCheckinKey, runCheckinAction } from '../../services/checkin-service.ts'
+import { setWalkinsOverCapacity } from '../../services/class-service.ts'
+import type { Door } from '../../services/door-access-service.ts'
+import { type CheckinSheet, getCheckinSheet, getDoorHelp, getTodaysMeetings } from '../../services/door-view-service.ts'
+import type { MilestoneMove } from '../../services/milestone-service.ts'
 import { parseId, queryString } from '../params.ts'
-
-interface Flash {
-  tone: 'success' | 'error' | 'info'
-  text: string
-  celebrate?: Array<{ name: string, number: number, scopeLabel: string }>
-  /** What an undo did to a milestone: who has the number now. */
-  moved?: string[]
-  /** Where the message stands: at the top, or next to the walk-in form that was just used. */
-  place?: 'walkin'
-}
-
-declare module '@fastify/secure-session' {
-  interface SessionData {
-    /** A tablet opened with a one-day PIN link may check in at that link's meeting. */
-    checkinLinkId: number
-    checkinFlash: Flash
-  }
-}
-
-interface Door { ctx: MeetingContext, actor: CheckinActor, isLeader: boolean, viaLink: boolean }
-
-const MAX_BATCH = 200
-
-const text = (body: unknown, key: string): string => {
-  const value = (body as Record<string, unknown> | undefined)?.[key]
-  return typeof value === 'string' ? value : ''
-}
+import { SyncBody, parseFormAction, parseSyncAction } from './door-actions.ts'
+import { deny, doorAccess, errorMessage, text } from './door-replies.ts'
 
 /** One Danish sentence for what happened at the door. */
 function describe (r: CheckinResult): string {
@@ -66,15 +38,6 @@ function describeMove (name: string, m: MilestoneMove): string {
   return `${name} er ikke længere deltager nr. ${n} ${m.scopeLabel}. ${now} Projektlederen har fået besked.`
 }
 
-/** The answer to a code that cannot be one: too short, or a code no booking has. */
-function codeProblem (typed: string): string {
-  return whyNotACode(typed) === 'too_short' ? 'Koden skal have 6 tegn, fx K7M 4PX. Tjek koden, og prøv igen.' : DOMAIN_MESSAGES.code_not_found.message
-}
-
-function errorMessage (error: unknown): string | undefined {
-  return error instanceof DomainError && error.code in DOMAIN_MESSAGES ? DOMAIN_MESSAGES[error.code].message : undefined
-}
-
 /**
  * The door of a class: a tablet check-in for one meeting at a time. Signed-in leaders
  * may open any meeting, volunteers the classes they are on, and a tablet holding a PIN
@@ -83,26 +46,6 @@ function errorMessage (error: unknown): string | undefined {
  */
 const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   const { db } = fastify
-
-  async function doorAccess (request: FastifyRequest, meetingId: number): Promise<Door | 'missing' | 'signin' | 'forbidden'> {
-    const ctx = await findMeetingContext(db, meetingId)
-    if (!ctx) return 'missing'
-    const staff = request.staff
-    if (staff && hasRole(staff.role, 'leader')) return { ctx, actor: { staffId: staff.id, linkId: null, mayOverfill: true }, isLeader: true, viaLink: false }
-    if (staff && await isAssigned(db, ctx.classId, staff.id)) return { ctx, actor: { staffId: staff.id, linkId: null, mayOverfill: false }, isLeader: false, viaLink: false }
-    const linkId = request.session.get('checkinLinkId')
-    if (linkId !== undefined && await linkAllows(db, linkId, meetingId)) return { ctx, actor: { staffId: staff?.id ?? null, linkId, mayOverfill: false }, isLeader: false, viaLink: true }
-    return staff || linkId !== undefined ? 'forbidden' : 'signin'
-  }
-
-  async function deny (request: FastifyRequest, reply: FastifyReply, why: 'missing' | 'signin' | 'forbidden') {
-    reply.header('cache-control', 'no-store')
-    if (why === 'missing') return reply.callNotFound()
-    if (why === 'signin') {
-      return await reply.code(401).viewAsync('staff/sign-in', { title: 'Log ind', email: '', next: request.method === 'GET' ? request.url.split('?')[0] : '/tjek-ind', message: 'Log ind for at tjekke deltagere ind. Har du fået et link med en PIN-kode, så brug det.', csrfToken: reply.generateCsrf() })
-    }
-    return await reply.code(403).viewAsync('errors/error', { title: 'Du har ikke adgang', message: 'Du kan ikke tjekke ind på dette hold. Et link med PIN-kode virker kun på holdets egen dag. Spørg projektlederen.', status: 403 })
-  }
 
   async function renderSheet (request: FastifyRequest, reply: FastifyReply, door: Door, opts: { status?: number, walkIn?: { values: WalkInValues, errors: Partial<Record<keyof WalkInValues, string>> }, codeError?: string, codeValue?: string } = {}) {
     const sheet = await getCheckinSheet(db, door.ctx.meeting.id) as CheckinSheet
@@ -131,6 +74,8 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
       links: links.filter(l => l.revoked_at === null && l.valid_on >= today),
       maxPinAttempts: MAX_PIN_ATTEMPTS,
       newKey: newCheckinKey,
+      codeAlphabet: CODE_ALPHABET,
+      codeLength: CODE_LENGTH,
       csrfToken: reply.generateCsrf()
     })
   }
@@ -153,7 +98,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId', async (request, reply) => {
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return reply.callNotFound()
-    const door = await doorAccess(request, meetingId)
+    const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
     return await renderSheet(request, reply, door)
   })
@@ -165,7 +110,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/handling', doorLimit, async (request, reply) => {
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return reply.callNotFound()
-    const door = await doorAccess(request, meetingId)
+    const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
     const body = request.body
     const type = text(body, 'type')
@@ -175,24 +120,15 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
       request.session.set('checkinFlash', { tone: 'error', text: STALE_FORM.message })
       return await renderSheet(request, reply, door, { status: 403, walkIn: { values: walkInValues, errors: {} } })
     }
-    const key = CHECKIN_KEY.test(text(body, 'key')) ? text(body, 'key') : newCheckinKey()
-    let action: CheckinAction
-    if (type === 'walkin') {
-      const checked = validateWalkIn(walkInValues)
-      if (!checked.ok) return await renderSheet(request, reply, door, { status: 400, walkIn: { values: walkInValues, errors: checked.errors } })
-      action = { key, type: 'walkin', person: checked.person, overfill: text(body, 'overfill') !== '' }
-    } else if (type === 'code') {
-      const typed = text(body, 'code').slice(0, 100)
-      const code = normalizeCheckinCode(typed)
-      if (!code) return await renderSheet(request, reply, door, { status: 400, codeError: codeProblem(typed), codeValue: typed })
-      action = { key, type: 'code', code }
-    } else {
-      const bookingId = parseId(text(body, 'booking_id'))
-      if (bookingId === undefined || (type !== 'in' && type !== 'out')) return await reply.redirect(`/tjek-ind/${meetingId}`, 303)
-      // Undoing is never one tap: without the row's "Ja, fortryd" it only asks.
-      if (type === 'out' && text(body, 'confirm') !== '1') return await reply.redirect(`/tjek-ind/${meetingId}?fortryd=${bookingId}#p-${bookingId}`, 303)
-      action = { key, type, bookingId }
+    const parsed = parseFormAction(body, newCheckinKey)
+    if (!parsed.ok) {
+      if (parsed.error === 'invalid') return await renderSheet(request, reply, door, { status: 400, walkIn: { values: walkInValues, errors: parsed.errors } })
+      if (type === 'code') return await renderSheet(request, reply, door, { status: 400, codeError: parsed.message, codeValue: text(body, 'code').slice(0, 100) })
+      return await reply.redirect(`/tjek-ind/${meetingId}`, 303)
     }
+    const action = parsed.action
+    // Undoing is never one tap: without the row's "Ja, fortryd" it only asks.
+    if (action.type === 'out' && text(body, 'confirm') !== '1') return await reply.redirect(`/tjek-ind/${meetingId}?fortryd=${action.bookingId}#p-${action.bookingId}`, 303)
     try {
       const r = await runCheckinAction(db, meetingId, action, door.actor)
       request.session.set('checkinFlash', {
@@ -222,29 +158,16 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     reply.header('cache-control', 'no-store')
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return await reply.code(404).send({ error: 'not_found' })
-    const door = await doorAccess(request, meetingId)
+    const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await reply.code(door === 'missing' ? 404 : door === 'signin' ? 401 : 403).send({ error: door, message: door === 'signin' ? 'Du er ikke logget ind længere. Log ind igen; det, der venter, bliver sendt bagefter.' : 'Du har ikke adgang til at tjekke ind på dette hold.' })
     if (!fastify.checkCsrf(request)) return await reply.code(403).send({ error: 'csrf', message: 'Siden var for gammel. Genindlæs siden; det, der venter, bliver sendt bagefter.' })
-    const raw = (request.body as Record<string, unknown> | undefined)?.actions
-    if (!Array.isArray(raw) || raw.length > MAX_BATCH) return await reply.code(400).send({ error: 'bad_request', message: 'Forkert forespørgsel.' })
+    const body = request.body
+    if (!Value.Check(SyncBody, body)) return await reply.code(400).send({ error: 'bad_request', message: 'Forkert forespørgsel.' })
     const results: Array<Record<string, unknown>> = []
-    for (const item of raw) {
-      const a = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>
-      const key = typeof a.key === 'string' && CHECKIN_KEY.test(a.key) ? a.key : undefined
-      if (!key) { results.push({ key: null, ok: false, error: 'bad_key', message: 'Handlingen mangler sin nøgle.' }); continue }
-      let action: CheckinAction | undefined
-      if ((a.type === 'in' || a.type === 'out') && parseId(String(a.bookingId)) !== undefined) action = { key, type: a.type, bookingId: Number(a.bookingId) }
-      else if (a.type === 'code' && typeof a.code === 'string') {
-        const code = normalizeCheckinCode(a.code.slice(0, 100))
-        if (!code) { results.push({ key, ok: false, error: whyNotACode(a.code) === 'too_short' ? 'bad_code' : 'code_not_found', message: codeProblem(a.code) }); continue }
-        action = { key, type: 'code', code }
-      } else if (a.type === 'walkin' && typeof a.person === 'object' && a.person !== null) {
-        const p = a.person as Record<string, unknown>
-        const checked = validateWalkIn({ name: typeof p.name === 'string' ? p.name : '', phone: typeof p.phone === 'string' ? p.phone : '', email: typeof p.email === 'string' ? p.email : '' })
-        if (!checked.ok) { results.push({ key, ok: false, error: 'invalid', message: Object.values(checked.errors).filter(Boolean).join(' ') }); continue }
-        action = { key, type: 'walkin', person: checked.person, overfill: a.overfill === true }
-      }
-      if (!action) { results.push({ key, ok: false, error: 'bad_action', message: 'Forkert handling.' }); continue }
+    for (const item of body.actions) {
+      const parsed = parseSyncAction(item)
+      if (!parsed.ok) { results.push({ key: parsed.key, ok: false, error: parsed.error, message: parsed.message }); continue }
+      const { key, action } = parsed
       try {
         const r = await runCheckinAction(db, meetingId, action, door.actor)
         const moved = r.milestonesMoved.map(m => describeMove(r.name, m))
@@ -270,84 +193,14 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/walkins', async (request, reply) => {
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return reply.callNotFound()
-    const door = await doorAccess(request, meetingId)
+    const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
     if (!door.isLeader) return await deny(request, reply, 'forbidden')
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
     const allow = text(request.body, 'allow') === '1'
-    await db.transaction().execute(async tx => {
-      await updateClassRow(tx, door.ctx.classId, { walkins_over_capacity: allow ? 1 : 0 })
-      await insertAuditEntry(tx, { at: new Date().toISOString(), staff_user_id: door.actor.staffId, action: allow ? 'walkins_over_capacity_allowed' : 'walkins_over_capacity_stopped', subject_type: 'class', subject_id: door.ctx.classId, detail: null })
-    })
+    await setWalkinsOverCapacity(db, door.ctx.classId, allow, door.actor.staffId)
     request.session.set('checkinFlash', { tone: 'success', text: allow ? 'Frivillige kan nu give plads til deltagere ved døren, også når holdet er fuldt.' : 'Deltagere ved døren får kun en plads, hvis der er en ledig.' })
     return await reply.redirect(`/tjek-ind/${meetingId}#leder`, 303)
-  })
-
-  /** A leader makes a one-day link with a PIN for a tablet; the link and PIN are shown once. */
-  fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/link', async (request, reply) => {
-    const meetingId = parseId(request.params.meetingId)
-    if (meetingId === undefined) return reply.callNotFound()
-    const door = await doorAccess(request, meetingId)
-    if (typeof door === 'string') return await deny(request, reply, door)
-    if (!door.isLeader || door.actor.staffId === null) return await deny(request, reply, 'forbidden')
-    if (!fastify.checkCsrf(request)) return await reply.staleForm()
-    try {
-      const link = await createCheckinLink(db, meetingId, door.actor.staffId)
-      const url = `${fastify.config.publicUrl}/tjek-ind/adgang/${link.token}`
-      reply.header('cache-control', 'no-store')
-      return await reply.viewAsync('checkin/link-created', { title: 'Link til tablet', door, url, pin: link.pin, validOn: link.validOn, qr: await QRCode.toString(url, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }) })
-    } catch (error) {
-      const message = errorMessage(error)
-      if (!message) throw error
-      request.session.set('checkinFlash', { tone: 'error', text: message })
-      return await reply.redirect(`/tjek-ind/${meetingId}#leder`, 303)
-    }
-  })
-
-  fastify.post<{ Params: { meetingId: string, linkId: string } }>('/tjek-ind/:meetingId/link/:linkId/stop', async (request, reply) => {
-    const meetingId = parseId(request.params.meetingId)
-    const linkId = parseId(request.params.linkId)
-    if (meetingId === undefined || linkId === undefined) return reply.callNotFound()
-    const door = await doorAccess(request, meetingId)
-    if (typeof door === 'string') return await deny(request, reply, door)
-    if (!door.isLeader || door.actor.staffId === null) return await deny(request, reply, 'forbidden')
-    if (!fastify.checkCsrf(request)) return await reply.staleForm()
-    if (await revokeLink(db, linkId, door.actor.staffId) === meetingId) {
-      request.session.set('checkinFlash', { tone: 'success', text: 'Linket virker ikke længere.' })
-    }
-    return await reply.redirect(`/tjek-ind/${meetingId}#leder`, 303)
-  })
-
-  async function renderPin (reply: FastifyReply, token: string, status: number, error?: string) {
-    reply.code(status).header('cache-control', 'no-store')
-    return await reply.viewAsync('checkin/pin', { title: 'Tjek ind med PIN-kode', token, error, csrfToken: reply.generateCsrf() })
-  }
-
-  const LINK_PROBLEMS: Record<Exclude<Awaited<ReturnType<typeof findLinkByToken>>['state'], 'ok'>, string> = {
-    unknown: 'Linket findes ikke. Tjek, at du har hele linket med, eller bed projektlederen om et nyt.',
-    revoked: 'Linket er stoppet af projektlederen. Bed om et nyt.',
-    wrong_day: 'Linket virker kun på holdets egen dag. Bed projektlederen om et nyt, hvis det er i dag.',
-    locked: `Der er skrevet en forkert PIN-kode ${MAX_PIN_ATTEMPTS} gange, så linket er låst. Bed projektlederen om et nyt.`
-  }
-
-  fastify.get<{ Params: { token: string } }>('/tjek-ind/adgang/:token', async (request, reply) => {
-    const { state } = await findLinkByToken(db, request.params.token)
-    if (state !== 'ok') return await reply.code(state === 'unknown' ? 404 : 410).header('cache-control', 'no-store').viewAsync('errors/error', { title: 'Linket virker ikke', message: LINK_PROBLEMS[state], status: 410 })
-    return await renderPin(reply, request.params.token, 200)
-  })
-
-  fastify.post<{ Params: { token: string } }>('/tjek-ind/adgang/:token', {
-    config: { rateLimit: signInRateLimit(20) }
-  }, async (request, reply) => {
-    const token = request.params.token
-    if (!fastify.checkCsrf(request)) return await renderPin(reply, token, 403, STALE_FORM.message)
-    const result = await openLinkWithPin(db, token, text(request.body, 'pin').replace(/\s/g, '').slice(0, 10))
-    if (result.state === 'wrong_pin') return await renderPin(reply, token, 401, `PIN-koden er forkert. Du kan prøve ${result.attemptsLeft} gange mere.`)
-    if (result.state !== 'ok') return await reply.code(410).header('cache-control', 'no-store').viewAsync('errors/error', { title: 'Linket virker ikke', message: LINK_PROBLEMS[result.state], status: 410 })
-    if (!result.link) return reply.callNotFound()
-    request.session.set('checkinLinkId', result.link.id)
-    request.log.info({ linkId: result.link.id }, 'check-in link opened')
-    return await reply.redirect(`/tjek-ind/${result.link.meeting_id}`, 303)
   })
 }
 

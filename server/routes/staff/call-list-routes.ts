@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { DateTime } from 'luxon'
 import { formatOffset } from '../../domain/reminders.ts'
-import { ZONE } from '../../domain/time.ts'
+import { ZONE, copenhagenDate } from '../../domain/time.ts'
 import { getCallList, markCalled } from '../../services/reminder-service.ts'
 import { parseId, queryString } from '../params.ts'
 
@@ -14,7 +14,7 @@ const isDay = (value: string | undefined): value is string =>
  */
 const callListRoutes: FastifyPluginAsync = async (fastify) => {
   const leader = { config: { role: 'leader' } } as const
-  const today = () => DateTime.now().setZone(ZONE).toISODate() as string
+  const today = () => copenhagenDate(new Date())
 
   fastify.get('/personale/ringeliste', leader, async (request, reply) => {
     const param = queryString(request.query, 'dag')
