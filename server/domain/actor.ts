@@ -9,8 +9,8 @@ import type { StaffRole } from '../db/schema.ts'
 export type Actor =
   /** A signed-in staff member. */
   | { readonly kind: 'staff', readonly staffId: number, readonly role: StaffRole, readonly name: string }
-  /** A door tablet opened with a one-day PIN link, nobody signed in. */
-  | { readonly kind: 'door', readonly linkId: number }
+  /** A door tablet opened with a one-day PIN link (and whoever is signed in on it, without a door of their own). */
+  | { readonly kind: 'door', readonly linkId: number, readonly staffId: number | null }
   /** A program calling the API with a token; its owner answers for what it does. */
   | { readonly kind: 'api', readonly tokenId: number, readonly ownerId: number | null }
   /** Anyone on a public page: a citizen booking, or the holder of a private link. */
@@ -30,6 +30,7 @@ export function auditStaffId (actor: Actor): number | null {
   switch (actor.kind) {
     case 'staff': return actor.staffId
     case 'api': return actor.ownerId
+    case 'door': return actor.staffId
     default: return null
   }
 }

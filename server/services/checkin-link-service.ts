@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/connection.ts'
 import type { CheckinLinkRow } from '../db/schema.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { DomainError } from '../domain/errors.ts'
 import { copenhagenDate } from '../domain/time.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
@@ -20,7 +21,8 @@ export interface NewCheckinLink { id: number, token: string, pin: string, validO
  * It works on the meeting's own day only, until revoked or after too many wrong PINs.
  * Only hashes are stored: the leader sees the link and the PIN once.
  */
-export async function createCheckinLink (db: Db, meetingId: number, staffId: number, now: Date = new Date()): Promise<NewCheckinLink> {
+export async function createCheckinLink (db: Db, actor: Actor, meetingId: number, now: Date = new Date()): Promise<NewCheckinLink> {
+  const staffId = actingStaffId(actor)
   const ctx = await findMeetingContext(db, meetingId)
   if (!ctx) throw new DomainError('meeting_not_found')
   const validOn = copenhagenDate(ctx.meeting.starts_at)
@@ -79,7 +81,8 @@ export async function linkAllows (db: Db, linkId: number, meetingId: number, now
   return (state === 'ok' || state === 'locked') && link?.meeting_id === meetingId
 }
 
-export async function revokeLink (db: Db, linkId: number, staffId: number, now: Date = new Date()): Promise<number | undefined> {
+export async function revokeLink (db: Db, actor: Actor, linkId: number, now: Date = new Date()): Promise<number | undefined> {
+  const staffId = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     const link = await findCheckinLink(tx, linkId)
     if (!link) return undefined

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Db, Tx } from '../db/connection.ts'
 import type { CheckinVia } from '../db/schema.ts'
+import { type Actor, actingStaffId, auditStaffId } from '../domain/actor.ts'
 import { isSamePerson } from '../domain/booking-form.ts'
 import { newBookingToken } from '../domain/booking-token.ts'
 import { DomainError } from '../domain/errors.ts'
@@ -22,13 +23,14 @@ import { findOrCreateParticipant } from './participant-service.ts'
  * door-view-service.
  */
 
-/** Who checks people in: a signed-in staff user, or a tablet holding a one-day PIN link. */
-export interface CheckinActor {
-  staffId: number | null
-  linkId: number | null
-  /** A leader may let a walk-in in beyond the seats even when the class does not allow it. */
-  mayOverfill: boolean
+export interface CheckinOptions {
+  /** A leader may let a walk-in in beyond the seats even when the class does not allow it (the door decides: decideDoorAccess). */
+  mayOverfill?: boolean
+  now?: Date
 }
+
+/** Who checked someone in, as the check-in rows record it: a staff user, a PIN link's tablet, or neither. */
+interface CheckinBy { staffId: number | null, linkId: number | null, mayOverfill: boolean }
 
 export interface WalkInPerson { name: string, phone: string | null, email: string | null }
 
@@ -78,8 +80,10 @@ function assertWhen (ctx: MeetingContext, via: CheckinVia, now: Date): void {
  * returns the answer it got then and changes nothing. A key is bound to its meeting and
  * action: sent with another, it is refused rather than answered with someone else's result.
  */
-export async function runCheckinAction (db: Db, meetingId: number, action: CheckinAction, actor: CheckinActor, now: Date = new Date()): Promise<CheckinResult> {
+export async function runCheckinAction (db: Db, who: Actor, meetingId: number, action: CheckinAction, opts: CheckinOptions = {}): Promise<CheckinResult> {
   if (!CHECKIN_KEY.test(action.key)) throw new TypeError('invalid idempotency key')
+  const { now = new Date() } = opts
+  const actor: CheckinBy = { staffId: auditStaffId(who), linkId: who.kind === 'door' ? who.linkId : null, mayOverfill: opts.mayOverfill ?? false }
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
     const claimed = await claimCheckinKey(tx, { idempotency_key: action.key, meeting_id: meetingId, booking_id: null, action: action.type, result_json: '{}', at, staff_user_id: actor.staffId, link_id: actor.linkId })
@@ -107,7 +111,7 @@ export async function runCheckinAction (db: Db, meetingId: number, action: Check
   })
 }
 
-async function perform (tx: Tx, ctx: MeetingContext, action: CheckinAction, actor: CheckinActor, via: CheckinVia, now: Date): Promise<CheckinResult> {
+async function perform (tx: Tx, ctx: MeetingContext, action: CheckinAction, actor: CheckinBy, via: CheckinVia, now: Date): Promise<CheckinResult> {
   const base = { key: action.key, replayed: false, milestonesMoved: [] }
   if (action.type === 'walkin') {
     const { booking, seated, overCapacity } = await seatWalkIn(tx, ctx, action.person, actor.mayOverfill && action.overfill, now)
@@ -230,7 +234,8 @@ export interface AttendanceMark { bookingId: number, meetingId: number, attended
  * A leader's corrections from a paper list, after the meeting: each mark checks in or
  * takes back one booking at one meeting of the class, in one transaction.
  */
-export async function correctAttendance (db: Db, classId: number, marks: AttendanceMark[], staffId: number, now: Date = new Date()): Promise<{ added: number, removed: number, milestones: MilestoneHit[] }> {
+export async function correctAttendance (db: Db, actor: Actor, classId: number, marks: AttendanceMark[], now: Date = new Date()): Promise<{ added: number, removed: number, milestones: MilestoneHit[] }> {
+  const staffId = actingStaffId(actor)
   return await db.transaction().execute(async tx => {
     if (!await lockClass(tx, classId)) throw new DomainError('class_not_found')
     let added = 0

@@ -101,7 +101,8 @@ export async function setClassPublic (db: Db, actor: Actor, id: number, isPublic
  * A leader lets the door give walk-ins a seat beyond the class's capacity, or stops it
  * again. The setting and its audit line are one change.
  */
-export async function setWalkinsOverCapacity (db: Db, id: number, allow: boolean, staffId: number | null, now: Date = new Date()): Promise<void> {
+export async function setWalkinsOverCapacity (db: Db, actor: Actor, id: number, allow: boolean, now: Date = new Date()): Promise<void> {
+  const staffId = actingStaffId(actor)
   await db.transaction().execute(async tx => {
     await updateClassRow(tx, id, { walkins_over_capacity: allow ? 1 : 0 })
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: allow ? 'walkins_over_capacity_allowed' : 'walkins_over_capacity_stopped', subject_type: 'class', subject_id: id, detail: null })

@@ -1,13 +1,11 @@
 import type { Db } from '../../server/db/connection.ts'
 import { insertPartner } from '../../server/repositories/partner-repository.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { type CheckinActor, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
+import { newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { assignToClass } from '../../server/services/volunteer-service.ts'
 import { bookingInput, createClass, createLocation, createStaff, staffIdOf } from './factories.ts'
 import { asStaff } from './factories.ts'
-import { CITIZEN } from '../../server/domain/actor.ts'
-
-const door: CheckinActor = { staffId: null, linkId: null, mayOverfill: true }
+import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 
 /**
  * A small history with known numbers, over three places, three topics and two years,
@@ -41,7 +39,7 @@ export async function seedReportData (db: Db): Promise<{ people: Record<string, 
   const meetingsOf = async (classId: number) => (await db.selectFrom('meetings').select(['id', 'starts_at']).where('class_id', '=', classId).orderBy('starts_at').execute())
   const checkIn = async (classId: number, index: number, bookingId: number) => {
     const m = (await meetingsOf(classId))[index]!
-    await runCheckinAction(db, m.id, { key: newCheckinKey(), type: 'in', bookingId }, door, new Date(Date.parse(m.starts_at) + 5 * 60000))
+    await runCheckinAction(db, SYSTEM, m.id, { key: newCheckinKey(), type: 'in', bookingId }, { mayOverfill: true, now: new Date(Date.parse(m.starts_at) + 5 * 60000) })
   }
 
   // 2024, Seniorklubben: Bo and Ida.
@@ -59,7 +57,7 @@ export async function seedReportData (db: Db): Promise<{ people: Record<string, 
   await checkIn(c1, 0, anna)
   await checkIn(c1, 0, bo)
   const m1 = (await meetingsOf(c1))[0]!
-  const erik = await runCheckinAction(db, m1.id, { key: newCheckinKey(), type: 'walkin', person: { name: 'Erik', phone: '+4520000005', email: null }, overfill: true }, door, new Date(Date.parse(m1.starts_at) + 10 * 60000))
+  const erik = await runCheckinAction(db, SYSTEM, m1.id, { key: newCheckinKey(), type: 'walkin', person: { name: 'Erik', phone: '+4520000005', email: null }, overfill: true }, { mayOverfill: true, now: new Date(Date.parse(m1.starts_at) + 10 * 60000) })
   people.Erik = (await db.selectFrom('bookings').select('participant_id').where('id', '=', erik.bookingId).executeTakeFirstOrThrow()).participant_id
   await checkIn(c1, 1, anna)
 

@@ -11,9 +11,9 @@ import { cancelBooking } from '../../server/services/booking-service.ts'
 import { correctAttendance, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { closeWhenTestEnds } from '../helpers/cleanup.ts'
 import { createTestDb, newDatabase, openDatabase } from '../helpers/database.ts'
-import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
+import { bookingInput, bookNew, createClass, createStaff, asStaff } from '../helpers/factories.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
-import { CITIZEN } from '../../server/domain/actor.ts'
+import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 
 const year2025 = { from: '2025-01-01', to: '2025-12-31' }
 const now = new Date('2026-02-01T12:00:00Z')
@@ -134,10 +134,10 @@ describe('the period report, in harder cases', () => {
     expect(b.status).toBe('waitlisted')
     const meetings = await db.selectFrom('meetings').select(['id', 'starts_at']).where('class_id', '=', classId).orderBy('starts_at').execute()
     const idOf = async (token: string) => (await db.selectFrom('bookings').select('id').where('token', '=', token).executeTakeFirstOrThrow()).id
-    await runCheckinAction(db, meetings[0]!.id, { key: newCheckinKey(), type: 'in', bookingId: await idOf(a.token) }, { staffId: null, linkId: null, mayOverfill: false }, new Date('2025-05-05T08:05:00Z'))
+    await runCheckinAction(db, SYSTEM, meetings[0]!.id, { key: newCheckinKey(), type: 'in', bookingId: await idOf(a.token) }, { now: new Date('2025-05-05T08:05:00Z') })
     // Asta cancels after the first meeting; Bjørn gets her seat and comes to the second.
     await cancelBooking(db, CITIZEN, a.token, 'participant', new Date('2025-05-06T10:00:00Z'))
-    await runCheckinAction(db, meetings[1]!.id, { key: newCheckinKey(), type: 'in', bookingId: await idOf(b.token) }, { staffId: null, linkId: null, mayOverfill: false }, new Date('2025-05-12T08:05:00Z'))
+    await runCheckinAction(db, SYSTEM, meetings[1]!.id, { key: newCheckinKey(), type: 'in', bookingId: await idOf(b.token) }, { now: new Date('2025-05-12T08:05:00Z') })
     const r = await buildReport(db, { from: '2025-01-01', to: '2025-12-31' }, now)
     expect(r.shows).toMatchObject({ expected: 2, attended: 2, noShows: 0 })
     expect(r.unmetDemand.waiting).toBe(0)
@@ -155,8 +155,8 @@ describe('the period report, in harder cases', () => {
     const bookingOn = async (classId: number) => (await db.selectFrom('bookings').select('id').where('class_id', '=', classId).executeTakeFirstOrThrow()).id
     const meetingOf = async (classId: number) => (await db.selectFrom('meetings').select('id').where('class_id', '=', classId).executeTakeFirstOrThrow()).id
     // The January meeting is checked in at the door; December's paper list is entered later still.
-    await runCheckinAction(db, await meetingOf(second), { key: newCheckinKey(), type: 'in', bookingId: await bookingOn(second) }, { staffId: null, linkId: null, mayOverfill: false }, new Date('2026-01-10T09:05:00Z'))
-    await correctAttendance(db, first, [{ bookingId: await bookingOn(first), meetingId: await meetingOf(first), attended: true }], staffId, new Date('2026-01-12T10:00:00Z'))
+    await runCheckinAction(db, SYSTEM, await meetingOf(second), { key: newCheckinKey(), type: 'in', bookingId: await bookingOn(second) }, { now: new Date('2026-01-10T09:05:00Z') })
+    await correctAttendance(db, asStaff(staffId), first, [{ bookingId: await bookingOn(first), meetingId: await meetingOf(first), attended: true }], new Date('2026-01-12T10:00:00Z'))
     const y2025 = await buildReport(db, { from: '2025-01-01', to: '2025-12-31' }, new Date('2026-02-01T00:00:00Z'))
     const y2026 = await buildReport(db, { from: '2026-01-01', to: '2026-12-31' }, new Date('2026-02-01T00:00:00Z'))
     expect(y2025.totals).toMatchObject({ participants: 1, newParticipants: 1, returningParticipants: 0 })

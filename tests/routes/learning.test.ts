@@ -4,10 +4,9 @@ import { correctAttendance, newCheckinKey, runCheckinAction } from '../../server
 import { assignToClass } from '../../server/services/volunteer-service.ts'
 import { bookingInput, createClass, createClassToday, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
-import { CITIZEN } from '../../server/domain/actor.ts'
+import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 
 const earlier = new Date(Date.now() - 3 * 86400_000)
-const actor = { staffId: null, linkId: null, mayOverfill: false }
 
 async function setUp () {
   const t = await buildTestApp()
@@ -22,7 +21,7 @@ async function setUp () {
 describe('after the meeting', () => {
   it('lets the instructor on the class tick learning goals and a device for each learner', async () => {
     const t = await setUp()
-    await runCheckinAction(t.db, t.meetingId, { key: newCheckinKey(), type: 'in', bookingId: t.grethe.id }, actor)
+    await runCheckinAction(t.db, SYSTEM, t.meetingId, { key: newCheckinKey(), type: 'in', bookingId: t.grethe.id })
     const login = await createStaff(t.db, 'volunteer', 'inga@bib.dk')
     const outsider = await signedInAgent(t.app, await createStaff(t.db, 'volunteer'))
     await outsider.get(`/personale/hold/${t.classId}/laeringsmaal`).expect(403)
@@ -71,7 +70,7 @@ describe('after the meeting', () => {
     await t.db.updateTable('meetings').set({ starts_at: '2020-01-01T09:00:00.000Z', ends_at: '2020-01-01T11:00:00.000Z' }).where('id', '=', t.meetingId).execute()
     const later = await leader.get(`/personale/hold/${t.classId}/fremmoede`)
     // Bent is checked in at the door after the leader opened the page: saving it must not undo that.
-    await correctAttendance(t.db, t.classId, [{ bookingId: t.bent.id, meetingId: t.meetingId, attended: true }], await staffIdOf(t.db, leaderLogin.email))
+    await correctAttendance(t.db, asStaff(await staffIdOf(t.db, leaderLogin.email)), t.classId, [{ bookingId: t.bent.id, meetingId: t.meetingId, attended: true }])
     await leader.post(`/personale/hold/${t.classId}/fremmoede`).type('form')
       .send(`_csrf=${encodeURIComponent(csrfOf(later.text))}&was=${t.grethe.id}:${t.meetingId}&here=${t.grethe.id}:${t.meetingId}&here=${t.grethe.id}:${t.secondMeeting}`)
       .expect(303)
@@ -86,7 +85,7 @@ describe('after the meeting', () => {
 
   it('shows a participant\'s history and books them onto the suggested next course', async () => {
     const t = await setUp()
-    await runCheckinAction(t.db, t.meetingId, { key: newCheckinKey(), type: 'in', bookingId: t.grethe.id }, actor)
+    await runCheckinAction(t.db, SYSTEM, t.meetingId, { key: newCheckinKey(), type: 'in', bookingId: t.grethe.id })
     await t.db.insertInto('learning_goal_ticks').values({ booking_id: t.grethe.id, goal: 'Kan logge på borger.dk med MitID', staff_user_id: null, ticked_at: new Date().toISOString() }).execute()
     const next = await createClass(t.db, { course: 'mitid-appen', capacity: 4, meetings: ['2030-03-05T10:00'] })
     const leader = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
@@ -121,7 +120,7 @@ describe('after the meeting', () => {
     expect(bad.text).toContain('Skriv et helt tal større end 0, fx 1000.')
     expect(bad.text).toContain('value="mange"')
     await leader.post('/personale/milepaele/regler').type('form').send({ _csrf: csrfOf(page.text), scope: 'location:*', mode: 'once', number: '1' }).expect(303)
-    await runCheckinAction(t.db, t.meetingId, { key: newCheckinKey(), type: 'in', bookingId: t.grethe.id }, actor)
+    await runCheckinAction(t.db, SYSTEM, t.meetingId, { key: newCheckinKey(), type: 'in', bookingId: t.grethe.id })
     const after = await leader.get('/personale/milepaele')
     expect(after.text).toContain('Deltager nr. 1 på hvert sted')
     expect(after.text).toContain('1 deltagere i alt</strong> – 999 til 1.000')

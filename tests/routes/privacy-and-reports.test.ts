@@ -12,7 +12,7 @@ import { createTestDb } from '../helpers/database.ts'
 import { bookingInput, bookNew, createClass, createClassToday, createStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent, submitBooking, testConfig, tokenFrom } from '../helpers/http.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
-import { CITIZEN } from '../../server/domain/actor.ts'
+import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 
 const cellsOf = (html: string, id: string): string[][] => {
   const section = new RegExp(`<section class="report-section" aria-labelledby="t-${id}">([\\s\\S]*?)</section>`).exec(html)?.[1] ?? ''
@@ -160,7 +160,7 @@ describe('logs', () => {
     // The same person also on today's class, checked in at the door.
     const today = await bookNew(db, CITIZEN, todayClass, bookingInput({ name, phone: '+4561728394', email: 'soeren.kvist@example.dk' }), { source: 'phone', now: new Date(Date.now() - 86400_000) })
     const booking = await db.selectFrom('bookings').select('id').where('token', '=', today.token).executeTakeFirstOrThrow()
-    await runCheckinAction(db, meetingId, { key: newCheckinKey(), type: 'in', bookingId: booking.id }, { staffId: null, linkId: null, mayOverfill: false })
+    await runCheckinAction(db, SYSTEM, meetingId, { key: newCheckinKey(), type: 'in', bookingId: booking.id })
     const door = await admin.get(`/tjek-ind/${meetingId}`).expect(200)
     await admin.post(`/tjek-ind/${meetingId}/synk`).send({ _csrf: csrfOf(door.text), actions: [{ key: 'log-test-0001', type: 'walkin', person: { name: 'Ali Hassan Rahimi', phone: '50 60 70 80', email: 'ali.rahimi@example.dk' } }] }).expect(200)
     await admin.get(`/tjek-ind/${meetingId}?q=${encodeURIComponent('Ali Hassan')}`).expect(200)

@@ -3,12 +3,11 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { type CheckinActor, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
+import { newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { bookingInput, bookNew, createClass, createLocation, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, signedInAgent, type TestApp } from '../helpers/http.ts'
-import { CITIZEN } from '../../server/domain/actor.ts'
+import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 
-const door: CheckinActor = { staffId: null, linkId: null, mayOverfill: false }
 const person = (n: number) => bookingInput({ name: `Deltager ${n}`, phone: `+45${61000000 + n}` })
 const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
 
@@ -57,7 +56,7 @@ describe('editing a class never moves or loses attendance, and is honest about c
     const bookingId = (await t.db.selectFrom('bookings').select('id').where('token', '=', booked.token).executeTakeFirstOrThrow()).id
     const meetings = await t.db.selectFrom('meetings').selectAll().where('class_id', '=', classId).orderBy('starts_at').execute()
     const at = meetings[attended]!
-    await runCheckinAction(t.db, at.id, { key: newCheckinKey(), type: 'in', bookingId }, door, new Date(Date.parse(at.starts_at) + 5 * 60_000))
+    await runCheckinAction(t.db, SYSTEM, at.id, { key: newCheckinKey(), type: 'in', bookingId }, { now: new Date(Date.parse(at.starts_at) + 5 * 60_000) })
     return { classId, meetings }
   }
   const attendanceOf = async (classId: number) => await t.db.selectFrom('attendances').innerJoin('meetings', 'meetings.id', 'attendances.meeting_id')

@@ -72,7 +72,7 @@ describe('unknown ids', () => {
     const adminId = await staffIdOf(t.db, 'admin@bib.dk')
     await createStaff(t.db, 'volunteer', 'frida@bib.dk')
     await inviteStaffUser(t.db, asStaff(adminId), { email: 'ny@bib.dk', name: 'Ny Frivillig', role: 'volunteer' })
-    await createCheckinLink(t.db, meetingId, adminId)
+    await createCheckinLink(t.db, asStaff(adminId), meetingId)
     const { token: apiToken } = await createApiToken(t.db, asStaff(adminId), { name: 'Hjemmesiden', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' })
     expect([classId, meetingId]).toEqual([1, 1])
 

@@ -20,10 +20,10 @@ const checkinLinkRoutes: FastifyPluginAsync = async (fastify) => {
     if (meetingId === undefined) return reply.callNotFound()
     const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
-    if (!door.isLeader || door.actor.staffId === null) return await deny(request, reply, 'forbidden')
+    if (!door.isLeader) return await deny(request, reply, 'forbidden')
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
     try {
-      const link = await createCheckinLink(db, meetingId, door.actor.staffId)
+      const link = await createCheckinLink(db, door.actor, meetingId)
       const url = `${fastify.config.publicUrl}/tjek-ind/adgang/${link.token}`
       reply.header('cache-control', 'no-store')
       return await reply.viewAsync('checkin/link-created', { title: 'Link til tablet', door, url, pin: link.pin, validOn: link.validOn, qr: await QRCode.toString(url, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }) })
@@ -41,9 +41,9 @@ const checkinLinkRoutes: FastifyPluginAsync = async (fastify) => {
     if (meetingId === undefined || linkId === undefined) return reply.callNotFound()
     const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
-    if (!door.isLeader || door.actor.staffId === null) return await deny(request, reply, 'forbidden')
+    if (!door.isLeader) return await deny(request, reply, 'forbidden')
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
-    if (await revokeLink(db, linkId, door.actor.staffId) === meetingId) {
+    if (await revokeLink(db, door.actor, linkId) === meetingId) {
       request.session.set('checkinFlash', { tone: 'success', text: 'Linket virker ikke længere.' })
     }
     return await reply.redirect(`/tjek-ind/${meetingId}#leder`, 303)

@@ -130,7 +130,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     // Undoing is never one tap: without the row's "Ja, fortryd" it only asks.
     if (action.type === 'out' && text(body, 'confirm') !== '1') return await reply.redirect(`/tjek-ind/${meetingId}?fortryd=${action.bookingId}#p-${action.bookingId}`, 303)
     try {
-      const r = await runCheckinAction(db, meetingId, action, door.actor)
+      const r = await runCheckinAction(db, door.actor, meetingId, action, { mayOverfill: door.mayOverfill })
       request.session.set('checkinFlash', {
         tone: r.outcome === 'checked_in' || r.outcome === 'undone' ? 'success' : 'info',
         text: describe(r),
@@ -169,7 +169,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
       if (!parsed.ok) { results.push({ key: parsed.key, ok: false, error: parsed.error, message: parsed.message }); continue }
       const { key, action } = parsed
       try {
-        const r = await runCheckinAction(db, meetingId, action, door.actor)
+        const r = await runCheckinAction(db, door.actor, meetingId, action, { mayOverfill: door.mayOverfill })
         const moved = r.milestonesMoved.map(m => describeMove(r.name, m))
         results.push({ ok: true, ...r, message: describe(r), milestoneMessage: moved.length > 0 ? moved.join(' ') : undefined })
       } catch (error) {
@@ -198,7 +198,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     if (!door.isLeader) return await deny(request, reply, 'forbidden')
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
     const allow = text(request.body, 'allow') === '1'
-    await setWalkinsOverCapacity(db, door.ctx.classId, allow, door.actor.staffId)
+    await setWalkinsOverCapacity(db, door.actor, door.ctx.classId, allow)
     request.session.set('checkinFlash', { tone: 'success', text: allow ? 'Frivillige kan nu give plads til deltagere ved døren, også når holdet er fuldt.' : 'Deltagere ved døren får kun en plads, hvis der er en ledig.' })
     return await reply.redirect(`/tjek-ind/${meetingId}#leder`, 303)
   })

@@ -36,7 +36,7 @@ export function errorMessage (error: unknown): string | undefined {
 
 /** The door's access policy lives in the service; the route only reads who is asking. */
 export async function doorAccess (db: Db, request: FastifyRequest, meetingId: number): Promise<Door | DoorRefusal> {
-  return await decideDoorAccess(db, { staff: request.staff, linkId: request.session.get('checkinLinkId') }, meetingId)
+  return await decideDoorAccess(db, { actor: request.actor, linkId: request.session.get('checkinLinkId') }, meetingId)
 }
 
 /** A shut door as a page: not found, the sign-in page, or "no access". */

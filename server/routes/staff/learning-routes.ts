@@ -60,7 +60,7 @@ const learningRoutes: FastifyPluginAsync = async (fastify) => {
       }
     }
     try {
-      await correctAttendance(db, id, marks, request.staff?.id ?? 0)
+      await correctAttendance(db, request.actor, id, marks)
     } catch (error) {
       if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) return await renderAttendance(reply, id, DOMAIN_MESSAGES[error.code].status, { tone: 'error', text: DOMAIN_MESSAGES[error.code].message })
       throw error
