@@ -5,7 +5,7 @@ import { bookSeat } from '../../server/services/booking-service.ts'
 import { classFacts, notifyClassChanged } from '../../server/services/notification-service.ts'
 import { getCallList, queueDueReminders } from '../../server/services/reminder-service.ts'
 import { bookingInput, bookNew, countBookings, createClass, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
-import { buildTestApp, csrfOf, openBookingForm, signedInAgent, submitBooking, type TestApp, tokenFrom } from '../helpers/http.ts'
+import { buildTestApp, csrfOf, openBookingForm, signedInAgent, submitBooking, type TestApp, tokenFrom, validBooking } from '../helpers/http.ts'
 import { CITIZEN } from '../../server/domain/actor.ts'
 
 /**
@@ -86,6 +86,25 @@ describe('a duplicate booking never hands out someone else\'s booking (item 1)',
     const text = JSON.stringify(res.body)
     for (const secret of [token, '/tilmelding/', 'grethe@example.dk', 'confirmed', 'waitlist']) expect(text).not.toContain(secret)
     expect((await outboxOf(t)).filter(m => m.kind === 'booking_link').map(m => m.recipient)).toEqual(['grethe@example.dk'])
+  })
+
+  it('treats the public form as the citizen\'s, also in a browser where staff are signed in', async () => {
+    // A library PC where a librarian is signed in: a citizen books and cancels on the public pages.
+    const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
+    await submitBooking(t.app, classId, { name: 'Grethe Hansen', phone: '12 34 56 78', email: 'grethe@example.dk' })
+    const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
+    const open = async () => csrfOf((await agent.get(`/hold/${classId}`).expect(200)).text)
+    let csrf = await open()
+    const duplicate = await agent.post(`/hold/${classId}/tilmeld`).type('form').send({ _csrf: csrf, ...validBooking({ name: 'Grethe Hansen', phone: '12345678', email: 'svindler@example.com' }) })
+    expect(duplicate.status).toBe(200)
+    expect((await outboxOf(t)).filter(m => m.kind === 'booking_link').map(m => m.recipient)).toEqual(['grethe@example.dk'])
+    csrf = await open()
+    const own = await agent.post(`/hold/${classId}/tilmeld`).type('form').send({ _csrf: csrf, ...validBooking({ name: 'Bent Olsen', phone: '87654321' }) })
+    const token = tokenFrom(own.headers.location)
+    const page = await agent.get(`/tilmelding/${token}/afmeld`).expect(200)
+    await agent.post(`/tilmelding/${token}/afmeld`).type('form').send({ _csrf: csrfOf(page.text) }).expect(303)
+    // Nothing the citizen did is put down to the librarian in the audit log.
+    expect(await t.db.selectFrom('audit_log').select('action').where('action', 'in', ['booking_created', 'booking_cancelled']).execute()).toEqual([])
   })
 
   it('lets staff, who may see the booking anyway, go to the existing booking', async () => {

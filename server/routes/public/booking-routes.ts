@@ -1,4 +1,5 @@
 import QRCode from 'qrcode'
+import { CITIZEN } from '../../domain/actor.ts'
 import { formatCheckinCode } from '../../domain/checkin-code.ts'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { BOOKING_FIELD_ORDER, type BookingFormErrors, type BookingFormValues, EMPTY_BOOKING_FORM, readBookingForm, validateBookingForm } from '../../domain/booking-form.ts'
@@ -81,7 +82,8 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!result.ok) return await renderClass(reply, page, { values, errors: result.errors }, 400)
 
     try {
-      const outcome = await bookSeat(fastify.db, request.actor, id, result.input, { source: 'online', sourceKey: keyOf(request.ip), limits })
+      // The public form is the citizen's, also in a browser where staff are signed in (a library PC).
+      const outcome = await bookSeat(fastify.db, CITIZEN, id, result.input, { source: 'online', sourceKey: keyOf(request.ip), limits })
       if (!outcome.created) {
         // Never the existing booking's link or details: its link went to its own contacts.
         request.log.info({ classId: id, created: false, linkResent: outcome.linkResent }, 'booking')
@@ -179,7 +181,7 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
       })
     }
     try {
-      const outcome = await cancelBooking(fastify.db, request.actor, data.booking.token, 'participant')
+      const outcome = await cancelBooking(fastify.db, CITIZEN, data.booking.token, 'participant')
       request.log.info({ classId: data.booking.class_id, promoted: outcome.promoted.length }, 'booking cancelled')
     } catch (error) {
       if (!(error instanceof DomainError)) throw error
