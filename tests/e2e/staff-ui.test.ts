@@ -78,6 +78,12 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
     await bookNew(t.db, CITIZEN, other, bookingInput({ name: 'Hans H.', phone: '+4521007919' }), { source: 'online' })
     firstParticipant = (await t.db.selectFrom('participants').select('id').where('name', '=', 'Hans Hansen').executeTakeFirstOrThrow()).id
     firstBooking = (await t.db.selectFrom('bookings').select('id').where('participant_id', '=', firstParticipant).executeTakeFirstOrThrow()).id
+    // A second site with its own name and logo, made here so that it runs until the file
+    // ends: the layout check shows its pages again after the logo test.
+    const dir = mkdtempSync(join(tmpdir(), 'logo-'))
+    writeFileSync(join(dir, 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="48" viewBox="0 0 120 48"><rect width="120" height="48" rx="6" fill="#ffffff"/><circle cx="24" cy="24" r="14" fill="#004d99"/><text x="46" y="31" font-family="sans-serif" font-size="18" fill="#004d99">Horsens</text></svg>')
+    site = await buildTestApp({ siteName: 'Digitale kurser i Horsens', logoFile: join(dir, 'logo.svg') })
+    await site.app.listen({ port: 0, host: '127.0.0.1' })
     browser = await launchChromium()
     layout.watch(browser)
     // One sign-in, reused: signing in for every page would run into the sign-in limit.
@@ -246,12 +252,7 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
   })
 
   it('shows the configured logo with the site name in the header at every width', { timeout: 120_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'logo-'))
-    writeFileSync(join(dir, 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="48" viewBox="0 0 120 48"><rect width="120" height="48" rx="6" fill="#ffffff"/><circle cx="24" cy="24" r="14" fill="#004d99"/><text x="46" y="31" font-family="sans-serif" font-size="18" fill="#004d99">Horsens</text></svg>')
-    // Kept running until the end: the layout check shows its pages again.
-    site = await buildTestApp({ siteName: 'Digitale kurser i Horsens', logoFile: join(dir, 'logo.svg') })
-    await site.app.listen({ port: 0, host: '127.0.0.1' })
-    const base = `http://127.0.0.1:${(site.app.server.address() as AddressInfo).port}`
+    const base = `http://127.0.0.1:${(site!.app.server.address() as AddressInfo).port}`
     for (const width of WIDTHS) {
       const context = await browser.newContext({ viewport: { width, height: 900 } })
       const page = await context.newPage()
