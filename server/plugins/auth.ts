@@ -18,7 +18,9 @@ declare module 'fastify' {
     staff: StaffSession | null
     /**
      * Who is acting in this request, read once: the signed-in staff member, the API
-     * token (set by the API area before this), or a citizen. Passed to every service that writes.
+     * token (set by the API area before this), or a citizen. Passed to every service that
+     * writes. The door makes a PIN-link tablet's actor from it (decideDoorAccess), and the
+     * public booking pages act as the citizen whoever is signed in on the browser.
      */
     actor: Actor
   }
