@@ -14,3 +14,9 @@ export function queryString (query: unknown, key: string): string | undefined {
   const value = (query as Record<string, unknown> | undefined)?.[key]
   return typeof value === 'string' && value !== '' ? value : undefined
 }
+
+/** A form field as text; anything else (missing, a repeated field, a file) is empty. */
+export function bodyText (body: unknown, key: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[key]
+  return typeof value === 'string' ? value : ''
+}

@@ -3,8 +3,8 @@ import QRCode from 'qrcode'
 import { STALE_FORM } from '../../domain/error-messages.ts'
 import { signInRateLimit } from '../../plugins/security.ts'
 import { createCheckinLink, findLinkByToken, MAX_PIN_ATTEMPTS, openLinkWithPin, revokeLink } from '../../services/checkin-link-service.ts'
-import { parseId } from '../params.ts'
-import { deny, doorAccess, errorMessage, text } from './door-replies.ts'
+import { bodyText, parseId } from '../params.ts'
+import { deny, doorAccess, errorMessage } from './door-replies.ts'
 
 /**
  * One-day PIN links for a tablet without an account: a leader makes one for a meeting
@@ -72,7 +72,7 @@ const checkinLinkRoutes: FastifyPluginAsync = async (fastify) => {
   }, async (request, reply) => {
     const token = request.params.token
     if (!fastify.checkCsrf(request)) return await renderPin(reply, token, 403, STALE_FORM.message)
-    const result = await openLinkWithPin(db, token, text(request.body, 'pin').replace(/\s/g, '').slice(0, 10))
+    const result = await openLinkWithPin(db, token, bodyText(request.body, 'pin').replace(/\s/g, '').slice(0, 10))
     if (result.state === 'wrong_pin') return await renderPin(reply, token, 401, `PIN-koden er forkert. Du kan prøve ${result.attemptsLeft} gange mere.`)
     if (result.state !== 'ok') return await reply.code(410).header('cache-control', 'no-store').viewAsync('errors/error', { title: 'Linket virker ikke', message: LINK_PROBLEMS[result.state], status: 410 })
     if (!result.link) return reply.callNotFound()

@@ -13,9 +13,9 @@ import { setWalkinsOverCapacity } from '../../services/class-service.ts'
 import type { Door } from '../../services/door-access-service.ts'
 import { type CheckinSheet, getCheckinSheet, getDoorHelp, getTodaysMeetings } from '../../services/door-view-service.ts'
 import type { MilestoneMove } from '../../services/milestone-service.ts'
-import { parseId, queryString } from '../params.ts'
+import { bodyText, parseId, queryString } from '../params.ts'
 import { SyncBody, parseFormAction, parseSyncAction } from './door-actions.ts'
-import { deny, doorAccess, errorMessage, text } from './door-replies.ts'
+import { deny, doorAccess, errorMessage } from './door-replies.ts'
 
 /** One Danish sentence for what happened at the door. */
 function describe (r: CheckinResult): string {
@@ -113,8 +113,8 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     const door = await doorAccess(db, request, meetingId)
     if (typeof door === 'string') return await deny(request, reply, door)
     const body = request.body
-    const type = text(body, 'type')
-    const walkInValues = { name: text(body, 'name'), phone: text(body, 'phone'), email: text(body, 'email') }
+    const type = bodyText(body, 'type')
+    const walkInValues = { name: bodyText(body, 'name'), phone: bodyText(body, 'phone'), email: bodyText(body, 'email') }
     if (!fastify.checkCsrf(request)) {
       if (type !== 'walkin') return await reply.staleForm()
       request.session.set('checkinFlash', { tone: 'error', text: STALE_FORM.message })
@@ -123,12 +123,12 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     const parsed = parseFormAction(body, newCheckinKey)
     if (!parsed.ok) {
       if (parsed.error === 'invalid') return await renderSheet(request, reply, door, { status: 400, walkIn: { values: walkInValues, errors: parsed.errors } })
-      if (type === 'code') return await renderSheet(request, reply, door, { status: 400, codeError: parsed.message, codeValue: text(body, 'code').slice(0, 100) })
+      if (type === 'code') return await renderSheet(request, reply, door, { status: 400, codeError: parsed.message, codeValue: bodyText(body, 'code').slice(0, 100) })
       return await reply.redirect(`/tjek-ind/${meetingId}`, 303)
     }
     const action = parsed.action
     // Undoing is never one tap: without the row's "Ja, fortryd" it only asks.
-    if (action.type === 'out' && text(body, 'confirm') !== '1') return await reply.redirect(`/tjek-ind/${meetingId}?fortryd=${action.bookingId}#p-${action.bookingId}`, 303)
+    if (action.type === 'out' && bodyText(body, 'confirm') !== '1') return await reply.redirect(`/tjek-ind/${meetingId}?fortryd=${action.bookingId}#p-${action.bookingId}`, 303)
     try {
       const r = await runCheckinAction(db, door.actor, meetingId, action, { mayOverfill: door.mayOverfill })
       request.session.set('checkinFlash', {
@@ -142,7 +142,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
       const message = errorMessage(error)
       if (!message) throw error
       if (type === 'walkin') return await renderSheet(request, reply, door, { status: 409, walkIn: { values: walkInValues, errors: { name: message } } })
-      if (type === 'code') return await renderSheet(request, reply, door, { status: 409, codeError: message, codeValue: text(body, 'code').slice(0, 100) })
+      if (type === 'code') return await renderSheet(request, reply, door, { status: 409, codeError: message, codeValue: bodyText(body, 'code').slice(0, 100) })
       request.session.set('checkinFlash', { tone: 'error', text: message })
     }
     // The search is cleared for the next person; the message stands where the volunteer looks.
@@ -197,7 +197,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
     if (typeof door === 'string') return await deny(request, reply, door)
     if (!door.isLeader) return await deny(request, reply, 'forbidden')
     if (!fastify.checkCsrf(request)) return await reply.staleForm()
-    const allow = text(request.body, 'allow') === '1'
+    const allow = bodyText(request.body, 'allow') === '1'
     await setWalkinsOverCapacity(db, door.actor, door.ctx.classId, allow)
     request.session.set('checkinFlash', { tone: 'success', text: allow ? 'Frivillige kan nu give plads til deltagere ved døren, også når holdet er fuldt.' : 'Deltagere ved døren får kun en plads, hvis der er en ledig.' })
     return await reply.redirect(`/tjek-ind/${meetingId}#leder`, 303)

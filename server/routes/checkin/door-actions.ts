@@ -4,8 +4,7 @@ import { type WalkInValues, validateWalkIn } from '../../domain/booking-form.ts'
 import { normalizeCheckinCode, whyNotACode } from '../../domain/checkin-code.ts'
 import { DOMAIN_MESSAGES } from '../../domain/error-messages.ts'
 import { CHECKIN_KEY, type CheckinAction } from '../../services/checkin-service.ts'
-import { parseId } from '../params.ts'
-import { text } from './door-replies.ts'
+import { bodyText, parseId } from '../params.ts'
 
 /** The most actions one sync takes: a tablet sends 50 at a time, so this is room for a slow one. */
 export const MAX_BATCH = 200
@@ -76,14 +75,14 @@ function parseDoorAction (input: DoorActionInput): ParsedDoorAction {
 
 /** What a form post asks for. A form without a usable key gets a fresh one: it is sent once, by a person. */
 export function parseFormAction (body: unknown, newKey: () => string): ParsedDoorAction {
-  const key = text(body, 'key')
+  const key = bodyText(body, 'key')
   return parseDoorAction({
     key: CHECKIN_KEY.test(key) ? key : newKey(),
-    type: text(body, 'type'),
-    bookingId: text(body, 'booking_id'),
-    code: text(body, 'code').slice(0, 100),
-    person: { name: text(body, 'name'), phone: text(body, 'phone'), email: text(body, 'email') },
-    overfill: text(body, 'overfill') !== ''
+    type: bodyText(body, 'type'),
+    bookingId: bodyText(body, 'booking_id'),
+    code: bodyText(body, 'code').slice(0, 100),
+    person: { name: bodyText(body, 'name'), phone: bodyText(body, 'phone'), email: bodyText(body, 'email') },
+    overfill: bodyText(body, 'overfill') !== ''
   })
 }
 

@@ -23,12 +23,6 @@ declare module '@fastify/secure-session' {
   }
 }
 
-/** A form field as text; anything else is empty. */
-export const text = (body: unknown, key: string): string => {
-  const value = (body as Record<string, unknown> | undefined)?.[key]
-  return typeof value === 'string' ? value : ''
-}
-
 /** The Danish message for a domain error the door expects; undefined for anything else. */
 export function errorMessage (error: unknown): string | undefined {
   return error instanceof DomainError && error.code in DOMAIN_MESSAGES ? DOMAIN_MESSAGES[error.code].message : undefined

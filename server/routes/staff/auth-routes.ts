@@ -5,11 +5,7 @@ import { type StaffUserErrors, validateStaffUser } from '../../domain/staff.ts'
 import { startStaffSession } from '../../plugins/auth.ts'
 import { signInRateLimit, waitMinutes } from '../../plugins/security.ts'
 import { createFirstAdmin, endStaffSessions, needsFirstAdmin, signInWithLimit } from '../../services/staff-service.ts'
-
-const text = (body: unknown, key: string): string => {
-  const value = (body as Record<string, unknown> | undefined)?.[key]
-  return typeof value === 'string' ? value : ''
-}
+import { bodyText } from '../params.ts'
 
 /** Only our own staff pages are valid places to return to after signing in. */
 function safeNext (value: string): string {
@@ -45,12 +41,12 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post('/personale/log-ind', {
     config: { role: 'public', rateLimit: signInRateLimit() }
   }, async (request, reply) => {
-    const email = text(request.body, 'email')
-    const next = safeNext(text(request.body, 'next'))
+    const email = bodyText(request.body, 'email')
+    const next = safeNext(bodyText(request.body, 'next'))
     if (!fastify.checkCsrf(request)) {
       return await renderSignIn(reply, 403, { email, next, error: STALE_FORM.message })
     }
-    const result = await signInWithLimit(fastify.db, fastify.config.sessionKey, email, text(request.body, 'password'))
+    const result = await signInWithLimit(fastify.db, fastify.config.sessionKey, email, bodyText(request.body, 'password'))
     if (result.state === 'paused') {
       request.log.info('staff sign-in paused for the account')
       reply.header('retry-after', Math.ceil(result.retryAfterMs / 1000))
@@ -87,16 +83,16 @@ const authRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post('/personale/opret-administrator', {
     config: { role: 'public', rateLimit: signInRateLimit() }
   }, async (request, reply) => {
-    const values = { name: text(request.body, 'name'), email: text(request.body, 'email') }
+    const values = { name: bodyText(request.body, 'name'), email: bodyText(request.body, 'email') }
     const open = await needsFirstAdmin(fastify.db)
     if (!fastify.checkCsrf(request)) return open ? await renderFirstAdmin(reply, 403, values, { form: STALE_FORM.message }) : await reply.staleForm()
     if (!open) return await reply.redirect('/personale/log-ind', 303)
-    const password = text(request.body, 'password')
+    const password = bodyText(request.body, 'password')
     const result = validateStaffUser({ ...values, role: 'admin', password })
     const errors: StaffUserErrors & { password_repeat?: string } = result.ok ? {} : { ...result.errors }
     // The form asks for "Dit navn": the person filling it in is the one named.
     if (errors.name !== undefined && values.name.trim() === '') errors.name = 'Skriv dit navn.'
-    if (password !== text(request.body, 'password_repeat')) errors.password_repeat = 'De to adgangskoder er ikke ens.'
+    if (password !== bodyText(request.body, 'password_repeat')) errors.password_repeat = 'De to adgangskoder er ikke ens.'
     if (!result.ok || Object.keys(errors).length > 0) return await renderFirstAdmin(reply, 400, values, errors)
     try {
       const id = await createFirstAdmin(fastify.db, result.value)

@@ -3,15 +3,10 @@ import { STALE_FORM } from '../../domain/error-messages.ts'
 import { TOPICS, isTopic } from '../../domain/catalogue-vocabulary.ts'
 import { listActiveLocations } from '../../repositories/location-repository.ts'
 import { addMilestoneRule, getMilestonesPage, removeMilestoneRule, type RuleInput } from '../../services/milestone-service.ts'
-import { parseId, queryString } from '../params.ts'
+import { bodyText, parseId, queryString } from '../params.ts'
 
 interface RuleValues { scope: string, mode: string, number: string }
 type RuleErrors = Partial<Record<keyof RuleValues, string>>
-
-const text = (body: unknown, key: string): string => {
-  const value = (body as Record<string, unknown> | undefined)?.[key]
-  return typeof value === 'string' ? value : ''
-}
 
 /**
  * Reads the rule form. `scope` is 'all', 'location:*' (each place), 'location:<id>',
@@ -49,7 +44,7 @@ const milestoneRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post('/personale/milepaele/regler', leader, async (request, reply) => {
-    const values = { scope: text(request.body, 'scope'), mode: text(request.body, 'mode'), number: text(request.body, 'number').slice(0, 20) }
+    const values = { scope: bodyText(request.body, 'scope'), mode: bodyText(request.body, 'mode'), number: bodyText(request.body, 'number').slice(0, 20) }
     if (!fastify.checkCsrf(request)) return await render(reply, 403, values, { number: STALE_FORM.message })
     const read = readRule(values, new Set((await listActiveLocations(fastify.db)).map(l => l.id)))
     if (!read.ok) return await render(reply, 400, values, read.errors)

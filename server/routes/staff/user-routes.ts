@@ -6,12 +6,7 @@ import { startStaffSession } from '../../plugins/auth.ts'
 import { signInRateLimit } from '../../plugins/security.ts'
 import { listStaffUsers } from '../../repositories/staff-repository.ts'
 import { acceptInvitation, findInvitation, inviteStaffUser, setStaffActive } from '../../services/staff-service.ts'
-import { parseId } from '../params.ts'
-
-const text = (body: unknown, key: string): string => {
-  const value = (body as Record<string, unknown> | undefined)?.[key]
-  return typeof value === 'string' ? value : ''
-}
+import { bodyText, parseId } from '../params.ts'
 
 /** Admins invite and deactivate staff; invited users choose their own password. */
 const userRoutes: FastifyPluginAsync = async (fastify) => {
@@ -37,7 +32,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
     await renderUsers(reply, { saved: (request.query as Record<string, string | undefined>).gemt === '1' }))
 
   fastify.post('/personale/brugere', admin, async (request, reply) => {
-    const values = { name: text(request.body, 'name'), email: text(request.body, 'email'), role: text(request.body, 'role') }
+    const values = { name: bodyText(request.body, 'name'), email: bodyText(request.body, 'email'), role: bodyText(request.body, 'role') }
     if (!fastify.checkCsrf(request)) return await renderUsers(reply, { values, errors: { form: STALE_FORM.message } }, 403)
     const result = validateStaffUser({ ...values, password: 'x'.repeat(PASSWORD_MIN_LENGTH) })
     if (!result.ok) return await renderUsers(reply, { values, errors: result.errors }, 400)
@@ -54,7 +49,7 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
     const id = parseId(request.params.id)
     if (id === undefined) return reply.callNotFound()
     if (!fastify.checkCsrf(request)) return await renderUsers(reply, { errors: { form: STALE_FORM.message } }, 403)
-    const ok = await setStaffActive(fastify.db, request.actor, id, text(request.body, 'active') === '1')
+    const ok = await setStaffActive(fastify.db, request.actor, id, bodyText(request.body, 'active') === '1')
     if (!ok) return await renderUsers(reply, { errors: { form: 'Du kan ikke deaktivere dig selv.' } }, 409)
     return await reply.redirect('/personale/brugere?gemt=1', 303)
   })
@@ -81,11 +76,11 @@ const userRoutes: FastifyPluginAsync = async (fastify) => {
     const user = await findInvitation(fastify.db, request.params.token)
     if (!user) return await renderInvitationGone(reply)
     if (!fastify.checkCsrf(request)) return await renderInvitation(reply, request.params.token, user.name, { form: STALE_FORM.message }, 403)
-    const password = text(request.body, 'password')
+    const password = bodyText(request.body, 'password')
     const errors: { password?: string, password_repeat?: string } = {}
     if (password.length < PASSWORD_MIN_LENGTH) errors.password = `Adgangskoden skal have mindst ${PASSWORD_MIN_LENGTH} tegn.`
     else if (password.length > 200) errors.password = 'Adgangskoden må højst have 200 tegn.'
-    if (password !== text(request.body, 'password_repeat')) errors.password_repeat = 'De to adgangskoder er ikke ens.'
+    if (password !== bodyText(request.body, 'password_repeat')) errors.password_repeat = 'De to adgangskoder er ikke ens.'
     if (Object.keys(errors).length > 0) return await renderInvitation(reply, request.params.token, user.name, errors, 400)
     const accepted = await acceptInvitation(fastify.db, request.params.token, password)
     // Another request with the same link got there first.
