@@ -4,7 +4,7 @@ import { STALE_FORM } from '../../domain/error-messages.ts'
 import { signInRateLimit } from '../../plugins/security.ts'
 import { createCheckinLink, findLinkByToken, MAX_PIN_ATTEMPTS, openLinkWithPin, revokeLink } from '../../services/checkin-link-service.ts'
 import { bodyText, parseId } from '../params.ts'
-import { deny, doorAccess, errorMessage } from './door-replies.ts'
+import { errorMessage, leaderDoor } from './door-replies.ts'
 
 /**
  * One-day PIN links for a tablet without an account: a leader makes one for a meeting
@@ -18,10 +18,9 @@ const checkinLinkRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/link', async (request, reply) => {
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return reply.callNotFound()
-    const door = await doorAccess(db, request, meetingId)
-    if (typeof door === 'string') return await deny(request, reply, door)
-    if (!door.isLeader) return await deny(request, reply, 'forbidden')
-    if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    const open = await leaderDoor(fastify, request, reply, meetingId)
+    if ('answer' in open) return open.answer
+    const { door } = open
     try {
       const link = await createCheckinLink(db, door.actor, meetingId)
       const url = `${fastify.config.publicUrl}/tjek-ind/adgang/${link.token}`
@@ -39,10 +38,9 @@ const checkinLinkRoutes: FastifyPluginAsync = async (fastify) => {
     const meetingId = parseId(request.params.meetingId)
     const linkId = parseId(request.params.linkId)
     if (meetingId === undefined || linkId === undefined) return reply.callNotFound()
-    const door = await doorAccess(db, request, meetingId)
-    if (typeof door === 'string') return await deny(request, reply, door)
-    if (!door.isLeader) return await deny(request, reply, 'forbidden')
-    if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    const open = await leaderDoor(fastify, request, reply, meetingId)
+    if ('answer' in open) return open.answer
+    const { door } = open
     if (await revokeLink(db, door.actor, linkId) === meetingId) {
       request.session.set('checkinFlash', { tone: 'success', text: 'Linket virker ikke længere.' })
     }

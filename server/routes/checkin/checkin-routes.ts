@@ -15,7 +15,7 @@ import { type CheckinSheet, getCheckinSheet, getDoorHelp, getTodaysMeetings } fr
 import type { MilestoneMove } from '../../services/milestone-service.ts'
 import { bodyText, parseId, queryString } from '../params.ts'
 import { SyncBody, parseFormAction, parseSyncAction } from './door-actions.ts'
-import { deny, doorAccess, errorMessage } from './door-replies.ts'
+import { deny, doorAccess, errorMessage, leaderDoor } from './door-replies.ts'
 
 /** One Danish sentence for what happened at the door. */
 function describe (r: CheckinResult): string {
@@ -193,10 +193,9 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Params: { meetingId: string } }>('/tjek-ind/:meetingId/walkins', async (request, reply) => {
     const meetingId = parseId(request.params.meetingId)
     if (meetingId === undefined) return reply.callNotFound()
-    const door = await doorAccess(db, request, meetingId)
-    if (typeof door === 'string') return await deny(request, reply, door)
-    if (!door.isLeader) return await deny(request, reply, 'forbidden')
-    if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    const open = await leaderDoor(fastify, request, reply, meetingId)
+    if ('answer' in open) return open.answer
+    const { door } = open
     const allow = bodyText(request.body, 'allow') === '1'
     await setWalkinsOverCapacity(db, door.actor, door.ctx.classId, allow)
     request.session.set('checkinFlash', { tone: 'success', text: allow ? 'Frivillige kan nu give plads til deltagere ved døren, også når holdet er fuldt.' : 'Deltagere ved døren får kun en plads, hvis der er en ledig.' })

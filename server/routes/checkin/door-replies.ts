@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Db } from '../../db/connection.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES } from '../../domain/error-messages.ts'
@@ -41,4 +41,16 @@ export async function deny (request: FastifyRequest, reply: FastifyReply, why: D
     return await reply.code(401).viewAsync('staff/sign-in', { title: 'Log ind', email: '', next: request.method === 'GET' ? request.url.split('?')[0] : '/tjek-ind', message: 'Log ind for at tjekke deltagere ind. Har du fået et link med en PIN-kode, så brug det.', csrfToken: reply.generateCsrf() })
   }
   return await reply.code(403).viewAsync('errors/error', { title: 'Du har ikke adgang', message: 'Du kan ikke tjekke ind på dette hold. Et link med PIN-kode virker kun på holdets egen dag. Spørg projektlederen.', status: 403 })
+}
+
+/**
+ * The door of a leader's form (PIN links, walk-ins beyond the seats), or the answer to
+ * send instead: a refusal, or the stale-form page. The handler returns that answer.
+ */
+export async function leaderDoor (fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, meetingId: number): Promise<{ door: Door } | { answer: unknown }> {
+  const door = await doorAccess(fastify.db, request, meetingId)
+  if (typeof door === 'string') return { answer: await deny(request, reply, door) }
+  if (!door.isLeader) return { answer: await deny(request, reply, 'forbidden') }
+  if (!fastify.checkCsrf(request)) return { answer: await reply.staleForm() }
+  return { door }
 }
