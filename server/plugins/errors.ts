@@ -83,14 +83,30 @@ function codeFor (status: number): string {
 }
 
 /** API errors are JSON with a machine code; pages are Danish HTML in the site's look. */
-async function renderError (request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string, code = codeFor(status), details?: unknown) {
+async function renderError (request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string, code = codeFor(status), details?: unknown, back?: string) {
   reply.code(status).header('cache-control', 'no-store')
   if (isApi(request)) return await reply.send({ error: { status, code, message, ...(details === undefined ? {} : { details }) } })
   try {
-    return await reply.viewAsync('errors/error', { title, message, status })
+    return await reply.viewAsync('errors/error', { title, message, status, back })
   } catch (error) {
     request.log.error({ err: error }, 'error page could not be rendered')
     return await reply.type('text/plain; charset=utf-8').send(`${title}\n\n${message}`)
+  }
+}
+
+/**
+ * The page a stale form came from, for a link back to it (a fresh copy with a fresh token):
+ * the Referer's path, when it is one of ours; undefined otherwise.
+ */
+function pageBefore (request: FastifyRequest): string | undefined {
+  const referer = request.headers.referer
+  if (referer === undefined) return undefined
+  try {
+    const from = new URL(referer)
+    // '//host/…' would be a link to another site: only a path on this one.
+    return from.host === request.host && !from.pathname.startsWith('//') ? from.pathname + from.search : undefined
+  } catch {
+    return undefined
   }
 }
 
@@ -107,7 +123,7 @@ declare module 'fastify' {
 
 export default fp(async (fastify) => {
   fastify.decorateReply('staleForm', async function (this: FastifyReply) {
-    return await renderError(this.request, this, STALE_FORM.status, STALE_FORM.title, STALE_FORM.message, 'csrf')
+    return await renderError(this.request, this, STALE_FORM.status, STALE_FORM.title, STALE_FORM.message, 'csrf', undefined, pageBefore(this.request))
   })
   fastify.setNotFoundHandler(async (request, reply) => {
     return await renderError(request, reply, 404, 'Siden findes ikke',
@@ -134,7 +150,7 @@ export default fp(async (fastify) => {
       return await renderError(request, reply, 429, 'Vent lidt', error.message)
     }
     if (status === 403 && error.code?.startsWith('FST_CSRF')) {
-      return await renderError(request, reply, STALE_FORM.status, STALE_FORM.title, STALE_FORM.message)
+      return await renderError(request, reply, STALE_FORM.status, STALE_FORM.title, STALE_FORM.message, undefined, undefined, pageBefore(request))
     }
     if (error.code === 'invalid_utf8') {
       return await renderError(request, reply, 400, 'Ugyldige tegn',
