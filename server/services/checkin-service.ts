@@ -80,13 +80,13 @@ function assertWhen (ctx: MeetingContext, via: CheckinVia, now: Date): void {
  * returns the answer it got then and changes nothing. A key is bound to its meeting and
  * action: sent with another, it is refused rather than answered with someone else's result.
  */
-export async function runCheckinAction (db: Db, who: Actor, meetingId: number, action: CheckinAction, opts: CheckinOptions = {}): Promise<CheckinResult> {
+export async function runCheckinAction (db: Db, actor: Actor, meetingId: number, action: CheckinAction, opts: CheckinOptions = {}): Promise<CheckinResult> {
   if (!CHECKIN_KEY.test(action.key)) throw new TypeError('invalid idempotency key')
   const { now = new Date() } = opts
-  const actor: CheckinBy = { staffId: auditStaffId(who), linkId: who.kind === 'door' ? who.linkId : null, mayOverfill: opts.mayOverfill ?? false }
+  const by: CheckinBy = { staffId: auditStaffId(actor), linkId: actor.kind === 'door' ? actor.linkId : null, mayOverfill: opts.mayOverfill ?? false }
   const at = now.toISOString()
   return await db.transaction().execute(async tx => {
-    const claimed = await claimCheckinKey(tx, { idempotency_key: action.key, meeting_id: meetingId, booking_id: null, action: action.type, result_json: '{}', at, staff_user_id: actor.staffId, link_id: actor.linkId })
+    const claimed = await claimCheckinKey(tx, { idempotency_key: action.key, meeting_id: meetingId, booking_id: null, action: action.type, result_json: '{}', at, staff_user_id: by.staffId, link_id: by.linkId })
     if (!claimed) {
       const seen = await findCheckinAction(tx, action.key)
       if (!seen || seen.meeting_id !== meetingId || seen.action !== action.type || seen.result_json === '{}') throw new DomainError('checkin_key_reused')
@@ -104,18 +104,18 @@ export async function runCheckinAction (db: Db, who: Actor, meetingId: number, a
     if (!ctx) throw new DomainError('meeting_not_found')
     const via: CheckinVia = action.type === 'code' ? 'code' : action.type === 'walkin' ? 'walkin' : 'tablet'
     assertWhen(ctx, via, now)
-    const result = await perform(tx, ctx, action, actor, via, now)
+    const result = await perform(tx, ctx, action, by, via, now)
     const stored = { ...result, name: '', milestonesMoved: result.milestonesMoved.map(m => m.holder ? { ...m, holder: { ...m.holder, name: null } } : m) }
     await recordCheckinResult(tx, action.key, result.bookingId, JSON.stringify(stored))
     return result
   })
 }
 
-async function perform (tx: Tx, ctx: MeetingContext, action: CheckinAction, actor: CheckinBy, via: CheckinVia, now: Date): Promise<CheckinResult> {
+async function perform (tx: Tx, ctx: MeetingContext, action: CheckinAction, by: CheckinBy, via: CheckinVia, now: Date): Promise<CheckinResult> {
   const base = { key: action.key, replayed: false, milestonesMoved: [] }
   if (action.type === 'walkin') {
-    const { booking, seated, overCapacity } = await seatWalkIn(tx, ctx, action.person, actor.mayOverfill && action.overfill, now)
-    return { ...base, ...(await checkInBooking(tx, ctx, booking, actor.staffId, via, now)), seated, overCapacity }
+    const { booking, seated, overCapacity } = await seatWalkIn(tx, ctx, action.person, by.mayOverfill && action.overfill, now)
+    return { ...base, ...(await checkInBooking(tx, ctx, booking, by.staffId, via, now)), seated, overCapacity }
   }
   let bookingId: number
   if (action.type === 'code') {
@@ -141,13 +141,13 @@ async function perform (tx: Tx, ctx: MeetingContext, action: CheckinAction, acto
   let overCapacity = booking.over_capacity === 1
   if (booking.status === 'waitlisted') {
     // On the waiting list but here at the door: a free seat (or the leader's overfill) lets them in.
-    const seat = await takeSeat(tx, ctx, actor.mayOverfill)
+    const seat = await takeSeat(tx, ctx, by.mayOverfill)
     await setBookingStatus(tx, [booking.id], 'confirmed', now.toISOString())
     if (seat === 'over') await markOverCapacity(tx, booking.id)
     seated = true
     overCapacity = seat === 'over'
   }
-  return { ...base, ...(await checkInBooking(tx, ctx, booking, actor.staffId, via, now)), seated, overCapacity }
+  return { ...base, ...(await checkInBooking(tx, ctx, booking, by.staffId, via, now)), seated, overCapacity }
 }
 
 /** A seat for someone at the door, under the class lock: a free one, or one beyond capacity when allowed. */
