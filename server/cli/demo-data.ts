@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
 import type { Db } from '../db/connection.ts'
+import { SYSTEM } from '../domain/actor.ts'
 import { ZONE, toStoredIso } from '../domain/time.ts'
 import { insertClass } from '../repositories/class-repository.ts'
 import { listCourses } from '../repositories/course-repository.ts'
@@ -7,7 +8,6 @@ import { insertLocation } from '../repositories/location-repository.ts'
 import { bookSeat } from '../services/booking-service.ts'
 import { seedPastHistory } from '../repositories/demo-history-repository.ts'
 import { insertStaffUser } from '../repositories/staff-repository.ts'
-import { SYSTEM } from '../domain/actor.ts'
 
 /** A small seeded random generator, so the demo looks the same every time. */
 function random (seed: number): () => number {

@@ -2,10 +2,10 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { createDb } from '../db/connection.ts'
 import { migrateToLatest } from '../db/migrate.ts'
+import { SYSTEM } from '../domain/actor.ts'
 import { DomainError } from '../domain/errors.ts'
 import { validateStaffUser } from '../domain/staff.ts'
 import { createStaffUser } from '../services/staff-service.ts'
-import { SYSTEM } from '../domain/actor.ts'
 
 /**
  * `npm run user:create -- --email E --name N --role admin|leader|volunteer --password-stdin`

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Db } from '../db/connection.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { type ApiScope, type ApiTokenInput, type ApiTokenState, LAST_USED_RESOLUTION_MS, apiTokenState, formatScopes, parseScopes, shouldTouch } from '../domain/api-token.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { findApiTokenByHash, insertApiToken, revokeApiToken, touchApiToken } from '../repositories/api-token-repository.ts'
-import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex')
 

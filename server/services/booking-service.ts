@@ -1,5 +1,6 @@
 import type { Db, DbOrTx, Tx } from '../db/connection.ts'
 import type { BookingRow, BookingSource, CallOutcome, CancelledBy, ClassRow } from '../db/schema.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { type BookingInput, isSamePerson } from '../domain/booking-form.ts'
 import { bookingsToPromote, statusForNewBooking, waitlistNumber } from '../domain/capacity.ts'
 import { newBookingToken } from '../domain/booking-token.ts'
@@ -17,7 +18,6 @@ import type { Course } from '../domain/course-file.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
 import { bookingRecipients, notifyBooking } from './notification-service.ts'
-import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 /** A booking that was made: a seat, or a numbered place on the waiting list. */
 export interface NewBookingOutcome {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.ts'
+import { type Actor, actingStaffId, auditStaffId } from '../domain/actor.ts'
 import { type ClassInput, planMeetings, shiftWeeks } from '../domain/class-form.ts'
 import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
@@ -7,7 +8,6 @@ import { cancelActiveBookings, countConfirmed, listActiveBookings } from '../rep
 import { applyMeetingPlan, insertClass, listMeetingIdsInUse, listMeetings, lockClass, raiseCalendarSequence, updateClassRow } from '../repositories/class-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
 import { classChanged, classFacts, notifyBooking, notifyClassChanged, notifyInterest } from './notification-service.ts'
-import { type Actor, actingStaffId, auditStaffId } from '../domain/actor.ts'
 
 /** The columns a class's plan sets, shared by creating and editing. */
 const classColumns = (input: Omit<ClassInput, 'repeatWeeks'>, at: string) => ({

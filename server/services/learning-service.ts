@@ -1,5 +1,6 @@
 import type { Db } from '../db/connection.ts'
 import type { Device, MeetingRow } from '../db/schema.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { listAttendancesOfBookings, listAttendancesOfClass } from '../repositories/attendance-repository.ts'
@@ -14,7 +15,6 @@ import { topicLabel } from '../domain/catalogue-vocabulary.ts'
 import { scopeLabel } from '../domain/milestones.ts'
 import { formatDateTime } from '../domain/time.ts'
 import { type ClassCard, listClassesOfCourse, toCard } from './class-query-service.ts'
-import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 export const DEVICES: Record<Device, string> = {
   iphone: 'iPhone',

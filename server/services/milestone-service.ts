@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../db/connection.ts'
 import type { AttendanceRow, MilestoneRuleRow, MilestoneScopeKind } from '../db/schema.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { TOPICS, topicLabel } from '../domain/catalogue-vocabulary.ts'
 import { type ScopeNames, isMilestone, nextMilestone, ruleCovers, ruleLabel, scopeLabel, scopesOf } from '../domain/milestones.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
@@ -14,7 +15,6 @@ import {
   moveMilestonesToAttendance
 } from '../repositories/milestone-repository.ts'
 import { notifyMilestoneReached, notifyMilestoneUndone } from './notification-service.ts'
-import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 export interface Progress { scope: string, label: string, count: number, next: number | null, toGo: number | null }
 

@@ -1,11 +1,11 @@
 import type { Db, Tx } from '../db/connection.ts'
 import type { ParticipantRow } from '../db/schema.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { type BookingInput, type ParticipantDetails, isSamePerson } from '../domain/booking-form.ts'
 import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { moveAttendancesToParticipant } from '../repositories/attendance-repository.ts'
 import { insertParticipant } from '../repositories/booking-repository.ts'
-import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { lockNames } from '../repositories/lock-repository.ts'
 import {
   correctUpcomingBookings, deleteParticipant, listBookingContacts, findParticipant, findParticipantsByContact, listBookingsOfParticipant, moveBookingsToParticipant, updateParticipant

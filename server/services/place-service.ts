@@ -1,10 +1,10 @@
 import type { Db } from '../db/connection.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 import type { LocationInput, PartnerInput } from '../domain/place-forms.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { listClassIdsAtLocationNotEnded, raiseCalendarSequence } from '../repositories/class-repository.ts'
 import { findLocation, insertLocation, updateLocation } from '../repositories/location-repository.ts'
 import { insertPartner, updatePartner } from '../repositories/partner-repository.ts'
-import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 const locationRow = (input: LocationInput) => ({
   name: input.name,

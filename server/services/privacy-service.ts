@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
 import type { Db } from '../db/connection.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { DomainError } from '../domain/errors.ts'
 import { confirmationCutoff } from '../domain/interest.ts'
 import { ZONE } from '../domain/time.ts'
@@ -17,7 +18,6 @@ import {
   anonymiseParticipants, clearSourceKeysBefore, countAnonymised, deleteOldInterest, findEarliestLastMeeting, findParticipantsLastSeenBefore
 } from '../repositories/retention-repository.ts'
 import { claimDueJob, ensureScheduledJob, findScheduledJob, finishJob, recordJobFailure } from '../repositories/scheduled-job-repository.ts'
-import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 export const RETENTION_JOB = 'retention'
 

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon'
 import type { Db, Tx } from '../db/connection.ts'
 import { type BookingWithPerson, findBookingById } from '../repositories/booking-repository.ts'
 import { findClassRow, findMeeting } from '../repositories/class-repository.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { dueReminderOffset, firstReminderMoment } from '../domain/reminders.ts'
 import { DomainError } from '../domain/errors.ts'
 import { ZONE } from '../domain/time.ts'
@@ -14,7 +15,6 @@ import {
 } from '../repositories/reminder-repository.ts'
 import { type ClassFacts } from '../mail/messages.ts'
 import { bookingRecipients, classFacts, notifyBooking } from './notification-service.ts'
-import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 const DAY = 24 * 3600_000
 export const REMINDER_JOB = 'reminders'

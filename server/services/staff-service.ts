@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/connection.ts'
 import type { StaffUserRow } from '../db/schema.ts'
+import { type Actor, actingStaffId, auditStaffId } from '../domain/actor.ts'
 import { DomainError } from '../domain/errors.ts'
 import { normalizeStaffEmail, PASSWORD_MIN_LENGTH, ROLES, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_WINDOW_MINUTES, type StaffUserInput } from '../domain/staff.ts'
 import { queueMail } from '../mail/outbox.ts'
@@ -11,7 +12,6 @@ import { countRequest, uncountRequest } from '../repositories/shared-state-repos
 import {
   bumpSessionGeneration, claimInvitation, countStaffAccounts, findStaffUser, findStaffUserByEmail, findStaffUserByInvite, insertStaffUser, recordSignIn, replaceStaffLocations, updateStaffProfile, updateStaffUser
 } from '../repositories/staff-repository.ts'
-import { type Actor, actingStaffId, auditStaffId } from '../domain/actor.ts'
 
 /** A hash to verify against when the e-mail is unknown, so timing does not reveal it. */
 let dummyHash: Promise<string> | undefined

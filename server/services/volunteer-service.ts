@@ -1,12 +1,12 @@
 import type { Db } from '../db/connection.ts'
 import type { StaffTask } from '../db/schema.ts'
+import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { DomainError } from '../domain/errors.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { findClassSummaries, lockClass } from '../repositories/class-repository.ts'
 import { assignStaff, listClassIdsOfStaff, unassignStaff } from '../repositories/class-staff-repository.ts'
 import { findStaffUser } from '../repositories/staff-repository.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
-import { type Actor, actingStaffId } from '../domain/actor.ts'
 
 /**
  * Sets a staff user to a class as helper or instructor. Only an active account can be set:

@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3'
 import { DateTime } from 'luxon'
 import { createPostgresDb, createSqliteDb } from '../../server/db/connection.ts'
 import { copySqliteToPostgres } from '../../server/cli/copy-database.ts'
+import { SYSTEM } from '../../server/domain/actor.ts'
 import { ZONE } from '../../server/domain/time.ts'
 import { runRetentionIfDue } from '../../server/services/privacy-service.ts'
 import { createStaffUser } from '../../server/services/staff-service.ts'
@@ -13,7 +14,6 @@ import { freePort } from '../helpers/smtp.ts'
 import { root } from '../helpers/server-process.ts'
 import { type PostgresServer, databaseUrl, externalServer, startThrowawayCluster, withAdmin } from '../helpers/postgres.ts'
 import { generateDataset } from './dataset.ts'
-import { SYSTEM } from '../../server/domain/actor.ts'
 
 /**
  * `npm run bench`: builds the benchmark data set, starts the server in production mode

@@ -1,12 +1,12 @@
 import { DateTime } from 'luxon'
 import type { Db } from '../../server/db/connection.ts'
+import { type Actor, SYSTEM } from '../../server/domain/actor.ts'
 import type { BookingInput } from '../../server/domain/booking-form.ts'
 import { ZONE, toStoredIso } from '../../server/domain/time.ts'
 import { insertClass } from '../../server/repositories/class-repository.ts'
 import { insertLocation } from '../../server/repositories/location-repository.ts'
 import { type NewBookingOutcome, bookSeat } from '../../server/services/booking-service.ts'
 import { createStaffUser } from '../../server/services/staff-service.ts'
-import { type Actor, SYSTEM } from '../../server/domain/actor.ts'
 import type { StaffRole } from '../../server/db/schema.ts'
 
 /**

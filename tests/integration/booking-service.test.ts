@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 import type { BookingInput } from '../../server/domain/booking-form.ts'
 import { DomainError } from '../../server/domain/errors.ts'
 import { bookSeat, cancelBooking, findBooking } from '../../server/services/booking-service.ts'
 import { createTestDb } from '../helpers/database.ts'
 import { bookingInput, bookNew, createClass } from '../helpers/factories.ts'
-import { CITIZEN } from '../../server/domain/actor.ts'
 
 const person = (n: number, fields: Partial<BookingInput> = {}): BookingInput =>
   bookingInput({ name: `Deltager ${n}`, phone: `+45${String(20000000 + n)}`, ...fields })

@@ -6,6 +6,7 @@ import type { KyselyPlugin } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { buildReport } from '../../server/services/report-service.ts'
 import { type Cell, cellText, reportCsv, reportTables, reportXlsx } from '../../server/services/report-tables.ts'
+import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 import { spreadsheetDate } from '../../server/domain/time.ts'
 import { cancelBooking } from '../../server/services/booking-service.ts'
 import { correctAttendance, newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
@@ -13,7 +14,6 @@ import { closeWhenTestEnds } from '../helpers/cleanup.ts'
 import { createTestDb, newDatabase, openDatabase } from '../helpers/database.ts'
 import { bookingInput, bookNew, createClass, createStaff, asStaff } from '../helpers/factories.ts'
 import { REPORT_2025, seedReportData } from '../helpers/report-data.ts'
-import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 
 const year2025 = { from: '2025-01-01', to: '2025-12-31' }
 const now = new Date('2026-02-01T12:00:00Z')

@@ -1,13 +1,13 @@
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { insertPartner } from '../../server/repositories/partner-repository.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 import { API_SCOPES } from '../../server/domain/api-token.ts'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { createCheckinLink } from '../../server/services/checkin-link-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
 import { bookingInput, bookNew, createClass, createClassToday, createLocation, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, signedInAgent } from '../helpers/http.ts'
-import { CITIZEN } from '../../server/domain/actor.ts'
 
 /**
  * Routes that take a POST without a CSRF token, and why: the API authenticates each

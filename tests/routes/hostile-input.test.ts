@@ -1,11 +1,11 @@
 import fc from 'fast-check'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CITIZEN } from '../../server/domain/actor.ts'
 import { API_SCOPES } from '../../server/domain/api-token.ts'
 import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookingInput, bookNew, createClass, createClassToday, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
-import { CITIZEN } from '../../server/domain/actor.ts'
 
 /**
  * Random and hostile input at every public form and API endpoint: huge fields, control

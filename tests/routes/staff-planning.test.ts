@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CITIZEN } from '../../server/domain/actor.ts'
 import { ZONE } from '../../server/domain/time.ts'
 import { assignStaff } from '../../server/repositories/class-staff-repository.ts'
 import request from 'supertest'
@@ -7,7 +8,6 @@ import { createApiToken } from '../../server/services/api-token-service.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createLocation, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
-import { CITIZEN } from '../../server/domain/actor.ts'
 
 const idFrom = (location: string | undefined) => Number(/\/personale\/hold\/(\d+)/.exec(location ?? '')?.[1])
 

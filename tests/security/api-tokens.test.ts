@@ -7,9 +7,9 @@ import { bookSeat } from '../../server/services/booking-service.ts'
 import { bookingInput, createClass, createLocation, createStaff, staffIdOf } from '../helpers/factories.ts'
 import { buildTestApp, createApiTokenViaForm, csrfOf, signedInAgent, type TestApp } from '../helpers/http.ts'
 import { recordApiResponses } from '../helpers/openapi-check.ts'
+import { CITIZEN } from '../../server/domain/actor.ts'
 import { ZONE } from '../../server/domain/time.ts'
 import { newDatabase, newEmptyPostgresDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
-import { CITIZEN } from '../../server/domain/actor.ts'
 
 /** What a token without bookings:read must never see, in any answer. */
 const PERSONAL = ['Grethe', 'Hansen', '12345678', 'grethe@example.dk', '1948', 'Kørestol', 'Lone', 'lone@example.dk', 'Ruth']

@@ -1,3 +1,4 @@
+import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 import { API_SCOPES } from '../../server/domain/api-token.ts'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -6,7 +7,6 @@ import { bookSeat } from '../../server/services/booking-service.ts'
 import { newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
 import { bookingInput, bookNew, createClass, createLocation, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, signedInAgent, type TestApp } from '../helpers/http.ts'
-import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 
 const person = (n: number) => bookingInput({ name: `Deltager ${n}`, phone: `+45${61000000 + n}` })
 const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')

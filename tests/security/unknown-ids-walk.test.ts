@@ -1,3 +1,4 @@
+import { CITIZEN } from '../../server/domain/actor.ts'
 import { API_SCOPES } from '../../server/domain/api-token.ts'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
@@ -8,7 +9,6 @@ import { createCheckinLink } from '../../server/services/checkin-link-service.ts
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
 import { bookingInput, createClass, createClassToday, createLocation, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
 import { buildTestApp, csrfOf, signedInAgent } from '../helpers/http.ts'
-import { CITIZEN } from '../../server/domain/actor.ts'
 
 /** An id nothing has. */
 const NONE = '999999'
