@@ -38,12 +38,20 @@ const EnvSchema = Type.Object({
   ACCESSIBILITY_TEXT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   DPO_CONTACT: Type.String({ maxLength: 200, default: '' }),
   DOOR_RATE_LIMIT: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 300 }),
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 200 }))
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 200 })),
+  SMS_PROVIDER: Type.Union([Type.Literal('none'), Type.Literal('gatewayapi')], { default: 'none' }),
+  SMS_API_URL: Type.String({ pattern: '^https?://[^\\s]+$', default: 'https://gatewayapi.com' }),
+  SMS_API_TOKEN: Type.Optional(Type.String({ minLength: 8, maxLength: 500 })),
+  SMS_SENDER: Type.String({ pattern: '^[A-Za-z0-9]{1,11}$', default: 'Biblioteket' }),
+  SMS_MONTHLY_LIMIT: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 1000 }),
+  SMS_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 500 })),
+  SMS_QUIET_HOURS: Type.String({ pattern: '^\\s*(off|([01]?\\d|2[0-3])\\s*-\\s*([01]?\\d|2[0-3]))\\s*$', default: '21-8' }),
+  SMS_INCLUDE_LINK: Type.Boolean({ default: false })
 })
 
 type Env = Static<typeof EnvSchema>
 
-const SECRET_VARIABLES = new Set(['SESSION_SECRET', 'DATABASE_URL', 'SMTP_URL', 'METRICS_TOKEN'])
+const SECRET_VARIABLES = new Set(['SESSION_SECRET', 'DATABASE_URL', 'SMTP_URL', 'METRICS_TOKEN', 'SMS_API_TOKEN', 'SMS_WEBHOOK_SECRET'])
 
 export interface Config {
   env: Env['NODE_ENV']
@@ -102,6 +110,25 @@ export interface Config {
   doorRateLimit: number
   /** Bearer token for /metrics; without it /metrics is not served. */
   metricsToken: string | null
+  sms: SmsConfig
+}
+
+export interface SmsConfig {
+  /** 'none': texts are kept in the outbox for staff to read, never sent. */
+  provider: 'none' | 'gatewayapi'
+  /** GatewayAPI's address (tests point it at a fake on 127.0.0.1). */
+  apiUrl: string
+  apiToken: string | null
+  /** The sender name shown on the phone: at most 11 letters and digits. */
+  sender: string
+  /** Texts a calendar month; when reached, further texts wait and leaders see a warning. 0: no limit. */
+  monthlyLimit: number
+  /** The secret GatewayAPI signs its webhook calls with; without it the webhooks refuse every call. */
+  webhookSecret: string | null
+  /** No texts from `from` o'clock to `to` o'clock, Copenhagen time; null: any time. */
+  quietHours: { from: number, to: number } | null
+  /** Put the booking's private link in texts (Danish operators may filter texts with links). */
+  includeLink: boolean
 }
 
 export class ConfigError extends Error {
@@ -160,11 +187,24 @@ export function loadConfig (source: NodeJS.ProcessEnv = process.env, overrides: 
     dpoContact: env.DPO_CONTACT,
     metricsToken: env.METRICS_TOKEN ?? null,
     doorRateLimit: env.DOOR_RATE_LIMIT,
+    sms: {
+      provider: env.SMS_PROVIDER,
+      apiUrl: env.SMS_API_URL.replace(/\/$/, ''),
+      apiToken: env.SMS_API_TOKEN ?? null,
+      sender: env.SMS_SENDER,
+      monthlyLimit: env.SMS_MONTHLY_LIMIT,
+      webhookSecret: env.SMS_WEBHOOK_SECRET ?? null,
+      quietHours: parseQuietHours(env.SMS_QUIET_HOURS),
+      includeLink: env.SMS_INCLUDE_LINK
+    },
     ...overrides
   }
   config.sharedState = overrides.sharedState ?? config.databaseUrl !== null
   if (config.smtpUrl !== null && env.MAIL_FROM === undefined && overrides.mailFrom === undefined) {
     throw new ConfigError('Invalid configuration: MAIL_FROM must be set when SMTP_URL is set, e.g. "Bibliotekets kurser <kurser@bibliotek.dk>". See .env.example.')
+  }
+  if (config.sms.provider === 'gatewayapi' && config.sms.apiToken === null) {
+    throw new ConfigError('Invalid configuration: SMS_API_TOKEN must be set when SMS_PROVIDER is gatewayapi (an API token from GatewayAPI\'s dashboard). See .env.example.')
   }
   for (const [variable, file] of [['PRIVACY_TEXT_FILE', config.privacyTextFile], ['ACCESSIBILITY_TEXT_FILE', config.accessibilityTextFile]] as const) {
     if (file !== null && !existsSync(file)) throw new ConfigError(`Invalid configuration: ${variable} names a file that does not exist (got "${file}"). See .env.example.`)
@@ -204,6 +244,19 @@ export function parseOffsets (text: string): number[] {
   })
   if (minutes.some(m => m <= 0)) throw new ConfigError('Invalid configuration: REMINDER_OFFSETS must be greater than zero. See .env.example.')
   return [...new Set(minutes)].sort((a, b) => b - a)
+}
+
+/** "21-8" → no texts from 21.00 to 08.00; "off" → null. */
+export function parseQuietHours (text: string): { from: number, to: number } | null {
+  const value = text.trim().toLowerCase()
+  if (value === 'off') return null
+  const match = /^(\d{1,2})\s*-\s*(\d{1,2})$/.exec(value)
+  const from = Number(match?.[1])
+  const to = Number(match?.[2])
+  if (!match || from > 23 || to > 23 || from === to) {
+    throw new ConfigError(`Invalid configuration: SMS_QUIET_HOURS must be two hours like 21-8 (no texts from 21.00 to 08.00), or off (got "${text}"). See .env.example.`)
+  }
+  return { from, to }
 }
 
 /**

@@ -117,6 +117,8 @@ export interface BookingTable {
   source_key: ColumnType<string | null, string | null | undefined, string | null>
   /** The booking staff moved this one from (now cancelled); null for a booking made directly. */
   moved_from_booking_id: ColumnType<number | null, number | null | undefined, number | null>
+  /** 1 when the person who booked said yes to text messages (SMS) about this booking. */
+  sms_consent: ColumnType<number, number | undefined, number>
 }
 
 export type Device = 'iphone' | 'android' | 'ipad' | 'tablet' | 'pc' | 'borrowed' | 'other'
@@ -232,8 +234,60 @@ export interface OutboxTable {
   claimed_until: string | null
   created_at: string
   sent_at: string | null
+  /** The provider's id of a text (SMS), or the Message-ID of an e-mail. */
   message_id: string | null
   last_error: string | null
+  channel: ColumnType<OutboxChannel, OutboxChannel | undefined, OutboxChannel>
+  /** A text's delivery report from the provider; null until one comes. */
+  delivery_status: ColumnType<DeliveryStatus | null, DeliveryStatus | null | undefined, DeliveryStatus | null>
+  delivery_at: ColumnType<string | null, string | null | undefined, string | null>
+  delivery_error: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+export type OutboxChannel = 'email' | 'sms'
+
+/** What the SMS provider reported about a text it took. */
+export type DeliveryStatus = 'enroute' | 'delivered' | 'undeliverable' | 'expired' | 'rejected'
+
+/** A number that said STOP, or that staff marked as a landline (E.164 digits without +). */
+export interface SmsNumberTable {
+  msisdn: string
+  stopped_at: string | null
+  landline_at: string | null
+  updated_at: string
+}
+
+export type InboundKind = 'stop' | 'start' | 'reply'
+
+/** A text sent to our number. */
+export interface SmsInboundTable {
+  id: Generated<number>
+  provider_id: string | null
+  msisdn: string
+  message: string
+  kind: InboundKind
+  received_at: string
+  /** The booking of the sender that it most likely concerns (their next class). */
+  booking_id: number | null
+  /** When staff marked it as dealt with. */
+  handled_at: string | null
+}
+
+export type CallTaskReason = 'undeliverable' | 'class_message'
+
+/** Someone staff must phone on a day: a text that did not arrive, a message they cannot read. */
+export interface CallTaskTable {
+  id: Generated<number>
+  booking_id: number
+  /** The Copenhagen day (yyyy-mm-dd) it is on the call list. */
+  day: string
+  reason: CallTaskReason
+  /** What to tell them (a message to the class); null when it is the reminder. */
+  text: string | null
+  dedupe_key: string
+  created_at: string
+  called_at: string | null
+  called_by: number | null
 }
 
 export interface InterestSubscriptionTable {
@@ -401,6 +455,9 @@ export interface Database {
   scheduled_jobs: ScheduledJobTable
   rate_limits: RateLimitTable
   change_counters: ChangeCounterTable
+  sms_numbers: SmsNumberTable
+  sms_inbound: SmsInboundTable
+  call_tasks: CallTaskTable
 }
 
 export type CourseRow = Selectable<CourseTable>
@@ -424,6 +481,8 @@ export type PartnerRow = Selectable<PartnerTable>
 export type NewPartner = Insertable<PartnerTable>
 export type OutboxRow = Selectable<OutboxTable>
 export type NewOutboxRow = Insertable<OutboxTable>
+export type SmsInboundRow = Selectable<SmsInboundTable>
+export type CallTaskRow = Selectable<CallTaskTable>
 export type InterestSubscriptionRow = Selectable<InterestSubscriptionTable>
 export type AttendanceRow = Selectable<AttendanceTable>
 export type MilestoneRuleRow = Selectable<MilestoneRuleTable>

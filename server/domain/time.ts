@@ -66,6 +66,11 @@ export function copenhagenDate (iso: string | Date): string {
   return dt.setZone(ZONE).toISODate() ?? ''
 }
 
+/** The moment the Copenhagen calendar month of `at` began, as a UTC ISO string. */
+export function copenhagenMonthStart (at: Date): string {
+  return DateTime.fromJSDate(at).setZone(ZONE).startOf('month').toUTC().toISO() as string
+}
+
 /** "2024-11-22": the Copenhagen day, in the form every spreadsheet reads as a date. */
 export function spreadsheetDate (iso: string): string {
   return copenhagenDate(iso)

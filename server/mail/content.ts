@@ -328,5 +328,23 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
         ],
         [p('Har du ikke ventet denne e-mail, kan du se bort fra den.')]
       )
+    case 'class_message': {
+      const { booking, cls } = message
+      return content(
+        `Besked om ${cls.courseTitle}: ${message.text}`,
+        hello(booking),
+        [
+          { type: 'strong', text: message.text },
+          p(`Beskeden er fra ${message.from} og handler om kurset «${cls.courseTitle}».`),
+          { type: 'list', title: 'Holdet', items: [...meetingLines(cls, ctx.now), ...addressLines(cls)] },
+          bookingButton(booking, ctx)
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'sms_stopped':
+    case 'sms_started':
+      // Texts only; never queued as e-mail.
+      return content(subjectOf(message, ctx.now), 'Hej', [], [])
   }
 }

@@ -66,6 +66,11 @@ export type MailMessage =
   | { kind: 'milestone', number: number, scope: string, participantName: string, courseTitle: string, locationName: string, at: string }
   | { kind: 'milestone_undone', number: number, scope: string, participantName: string, at: string }
   | { kind: 'staff_invitation', name: string, roleLabel: string, invitedBy: string, inviteToken: string, expiresAt: string }
+  /** A short message a leader wrote to everyone on a class ("Lokalet er flyttet til 2. sal"). */
+  | { kind: 'class_message', text: string, from: string } & AboutBooking
+  /** Texts only: the last text after STOP, and the first after START. */
+  | { kind: 'sms_stopped' }
+  | { kind: 'sms_started' }
 
 export type MailKind = MailMessage['kind']
 
@@ -88,7 +93,10 @@ export const KIND_LABELS: Record<MailKind, string> = {
   interest_new_classes: 'Interesseliste: nyt hold',
   milestone: 'Milepæl',
   milestone_undone: 'Milepæl fortrudt',
-  staff_invitation: 'Invitation til personale'
+  staff_invitation: 'Invitation til personale',
+  class_message: 'Besked til holdet',
+  sms_stopped: 'Sms stoppet (STOP)',
+  sms_started: 'Sms startet igen (START)'
 }
 
 export function firstMeeting (cls: ClassFacts): ClassFacts['meetings'][number] | undefined {
@@ -128,6 +136,9 @@ export function subjectOf (message: MailMessage, now: Date = new Date()): string
     case 'milestone': return `Milepæl: deltager nr. ${message.number.toLocaleString('da-DK')} er kommet (${message.scope})`
     case 'milestone_undone': return `Rettelse: deltager nr. ${message.number.toLocaleString('da-DK')} (${message.scope}) blev tjekket ind ved en fejl`
     case 'staff_invitation': return 'Du er inviteret som personale i kursussystemet'
+    case 'class_message': return `Besked om ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
+    case 'sms_stopped': return 'Du får ikke flere sms\'er'
+    case 'sms_started': return 'Du får sms\'er igen'
   }
 }
 

@@ -43,6 +43,45 @@ export async function queueMail (tx: Tx, message: MailMessage, opts: QueueOption
   return inserted === 1
 }
 
+export interface SmsQueueOptions {
+  /** The MSISDN: country code and number, digits only ("4512345678"). */
+  msisdn: string
+  dedupeKey?: string
+  bookingId?: number
+  classId?: number
+  notBefore?: string
+  expiresAt?: string
+}
+
+/**
+ * Writes a text message to the outbox, like `queueMail`: in the transaction of the change
+ * that causes it. Its words are made when it is sent (within 160 GSM-7 characters, outside
+ * the quiet hours); until then the row shows what it is about.
+ */
+export async function queueSms (tx: Tx, message: MailMessage, opts: SmsQueueOptions, now: Date = new Date()): Promise<boolean> {
+  const at = now.toISOString()
+  const inserted = await insertOutboxRows(tx, [{
+    kind: message.kind,
+    channel: 'sms',
+    recipient: opts.msisdn,
+    subject: subjectOf(message, now).slice(0, 300),
+    payload_json: JSON.stringify(message),
+    dedupe_key: opts.dedupeKey ?? null,
+    booking_id: opts.bookingId ?? null,
+    class_id: opts.classId ?? null,
+    status: 'queued',
+    not_before: opts.notBefore ?? at,
+    expires_at: opts.expiresAt ?? null,
+    claimed_by: null,
+    claimed_until: null,
+    created_at: at,
+    sent_at: null,
+    message_id: null,
+    last_error: null
+  }])
+  return inserted === 1
+}
+
 export function messageOf (row: Pick<OutboxRow, 'payload_json'>): MailMessage {
   return JSON.parse(row.payload_json) as MailMessage
 }

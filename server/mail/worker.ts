@@ -9,6 +9,11 @@ import type { MailContext } from './content.ts'
 import { messageOf } from './outbox.ts'
 import { renderMail } from './render.ts'
 import type { MailTransport, SmtpError } from './transport.ts'
+import { type SmsContext, renderSms } from './sms-text.ts'
+import { SmsSendError, type SmsTransport } from './sms-transport.ts'
+import { type QuietHours, smsSendMoment } from '../domain/sms.ts'
+import { countSmsSentSince, recordSmsText } from '../repositories/sms-repository.ts'
+import { copenhagenMonthStart } from '../domain/time.ts'
 
 export interface WorkerOptions {
   db: Db
@@ -16,12 +21,25 @@ export interface WorkerOptions {
   transport: MailTransport | null
   from: string
   context: Omit<MailContext, 'now'>
+  /** Texts: the provider (null: kept in the outbox for staff to read) and the rules they go out by. */
+  sms?: SmsWorkerOptions
   /** How long a worker may hold a claimed or handed-over message. */
   leaseMs?: number
   /** Messages per run. */
   batchSize?: number
   log?: { info: (obj: object, msg: string) => void, warn: (obj: object, msg: string) => void }
 }
+
+export interface SmsWorkerOptions {
+  transport: SmsTransport | null
+  quietHours: QuietHours | null
+  /** Texts a calendar month (Copenhagen); 0: no limit. */
+  monthlyLimit: number
+  context: Omit<SmsContext, 'now'>
+}
+
+/** How long a text waits before the budget is looked at again. */
+const BUDGET_RECHECK_MS = 60 * 60_000
 
 /** After the n-th failed try, wait this long: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h. */
 const BACKOFF_MINUTES = [1, 5, 15, 60, 180, 360, 720]
@@ -66,6 +84,17 @@ function handoverStream (body: Buffer, beforeEnd: () => Promise<void>): Readable
  * dies before the mark (claimed, connecting, or being written) is sent again when its
  * lease runs out. Network errors and temporary refusals are retried with backoff.
  */
+/**
+ * Until when a text is of use: its reminder's meeting (the row's expiry), else the first
+ * meeting of its class that has not begun. Null when it is about no meeting.
+ */
+function usefulUntil (message: ReturnType<typeof messageOf>, row: OutboxRow, at: Date): Date | null {
+  if (row.expires_at !== null) return new Date(row.expires_at)
+  if (!('cls' in message)) return null
+  const next = message.cls.meetings.map(m => new Date(m.starts_at)).find(d => d.getTime() > at.getTime())
+  return next ?? null
+}
+
 export class OutboxWorker {
   readonly id = `worker-${process.pid}-${randomBytes(4).toString('hex')}`
   private readonly leaseMs: number
@@ -111,6 +140,7 @@ export class OutboxWorker {
   }
 
   private async deliver (row: OutboxRow, now: () => Date): Promise<void> {
+    if (row.channel === 'sms') return await this.deliverSms(row, now)
     const { db, transport } = this.opts
     const attempts = row.attempts + 1
     const at = now()
@@ -143,6 +173,61 @@ export class OutboxWorker {
         await finishMessage(db, row.id, this.id, attempts, { status: 'queued', notBefore: new Date(now().getTime() + retryDelayMs(attempts)).toISOString(), error: reason })
       }
       this.opts.log?.warn({ outboxId: row.id, kind: row.kind, attempts, code: error.responseCode, handedOver }, 'e-mail not sent')
+    }
+  }
+
+  /**
+   * Sends one text, with the same promise as an e-mail: marked 'sending' just before the
+   * request goes to the provider, so a worker that dies then leaves it 'unknown', never
+   * sent twice blindly. Quiet hours and the month's budget move it to later without
+   * counting a try. 429, 5xx, no answer and a failed connection are tried again with the
+   * same back-off as e-mail; any other 4xx is final, with the provider's words kept.
+   */
+  private async deliverSms (row: OutboxRow, now: () => Date): Promise<void> {
+    const { db } = this.opts
+    const sms = this.opts.sms ?? { transport: null, quietHours: null, monthlyLimit: 0, context: { publicUrl: this.opts.context.publicUrl, contactPhone: this.opts.context.contactPhone, includeLink: false } }
+    const at = now()
+    if (row.expires_at !== null && row.expires_at <= at.toISOString()) {
+      await finishMessage(db, row.id, this.id, row.attempts, { status: 'failed', error: 'For sent: tidspunktet var passeret, før den kunne sendes.' })
+      return
+    }
+    const message = messageOf(row)
+    const text = renderSms(message, { ...sms.context, now: at })
+    if (text === null) {
+      await finishMessage(db, row.id, this.id, row.attempts, { status: 'failed', error: 'Denne slags besked sendes ikke som sms.' })
+      return
+    }
+    await recordSmsText(db, row.id, this.id, text)
+    // A reply to the citizen's own STOP or START goes at once; anything else waits for morning.
+    const isAnswer = message.kind === 'sms_stopped' || message.kind === 'sms_started'
+    const moment = isAnswer ? at : smsSendMoment(at, sms.quietHours, usefulUntil(message, row, at))
+    if (moment.getTime() > at.getTime()) {
+      await finishMessage(db, row.id, this.id, row.attempts, { status: 'queued', notBefore: moment.toISOString(), error: 'Venter til efter stille-timerne (ingen sms om natten).' })
+      return
+    }
+    if (!sms.transport) {
+      await finishMessage(db, row.id, this.id, row.attempts, { status: 'kept', at: at.toISOString() })
+      return
+    }
+    if (sms.monthlyLimit > 0 && !isAnswer && await countSmsSentSince(db, copenhagenMonthStart(at)) >= sms.monthlyLimit) {
+      await finishMessage(db, row.id, this.id, row.attempts, { status: 'queued', notBefore: new Date(at.getTime() + BUDGET_RECHECK_MS).toISOString(), error: `Månedens sms-budget (${sms.monthlyLimit}) er brugt; venter.` })
+      this.opts.log?.warn({ outboxId: row.id, limit: sms.monthlyLimit }, 'monthly SMS budget reached')
+      return
+    }
+    const attempts = row.attempts + 1
+    if (!await markSending(db, row.id, this.id)) return
+    try {
+      const { providerId } = await sms.transport.send({ msisdn: row.recipient, message: text, reference: String(row.id) })
+      await finishMessage(db, row.id, this.id, attempts, { status: 'sent', at: now().toISOString(), messageId: providerId })
+      this.opts.log?.info({ outboxId: row.id, kind: row.kind }, 'text sent')
+    } catch (caught) {
+      const error = caught instanceof SmsSendError ? caught : new SmsSendError((caught as Error).message)
+      if (!error.temporary || attempts >= MAX_ATTEMPTS) {
+        await finishMessage(db, row.id, this.id, attempts, { status: 'failed', error: error.message })
+      } else {
+        await finishMessage(db, row.id, this.id, attempts, { status: 'queued', notBefore: new Date(now().getTime() + retryDelayMs(attempts)).toISOString(), error: error.message })
+      }
+      this.opts.log?.warn({ outboxId: row.id, kind: row.kind, attempts, status: error.status }, 'text not sent')
     }
   }
 

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { createSmtpTransport } from '../mail/transport.ts'
 import { OutboxWorker } from '../mail/worker.ts'
+import { createGatewayApiTransport } from '../mail/sms-transport.ts'
 import type { MailContext } from '../mail/content.ts'
 
 declare module 'fastify' {
@@ -36,10 +37,21 @@ export default fp<MailPluginOptions>(async (fastify, opts) => {
     transport: config.smtpUrl ? createSmtpTransport(config.smtpUrl) : null,
     from: config.mailFrom,
     context,
+    sms: {
+      transport: config.sms.provider === 'gatewayapi' && config.sms.apiToken !== null
+        ? createGatewayApiTransport({ url: config.sms.apiUrl, token: config.sms.apiToken, sender: config.sms.sender })
+        : null,
+      quietHours: config.sms.quietHours,
+      monthlyLimit: config.sms.monthlyLimit,
+      context: { publicUrl: config.publicUrl, contactPhone: config.contactPhone, includeLink: config.sms.includeLink }
+    },
     log: { info: (obj, msg) => log.info(obj, msg), warn: (obj, msg) => log.warn(obj, msg) }
   })
   fastify.decorate('mail', { worker, context })
   if (opts.backgroundJobs && !config.smtpUrl) {
     fastify.addHook('onReady', async () => { log.info('SMTP_URL is not set: e-mails are kept in the outbox and shown to staff, not sent') })
+  }
+  if (opts.backgroundJobs && config.sms.provider === 'none') {
+    fastify.addHook('onReady', async () => { log.info('SMS_PROVIDER is none: texts are kept in the outbox and shown to staff, not sent') })
   }
 }, { name: 'mail', dependencies: ['db', 'config'] })

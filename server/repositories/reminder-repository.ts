@@ -15,6 +15,8 @@ export interface MeetingBooking {
   bookerName: string | null
   bookerPhone: string | null
   bookerEmail: string | null
+  /** 1: the person who booked said yes to texts. */
+  smsConsent: number
   needsCompanion: number
   needsHearingLoop: number
   needsOther: string | null
@@ -39,6 +41,7 @@ function meetingBookings (db: DbOrTx) {
       'bookings.confirmed_at as confirmedAt', sql<string>`coalesce(bookings.person_name, participants.name)`.as('name'),
       'bookings.contact_phone as phone', 'bookings.contact_email as email',
       'bookings.booker_name as bookerName', 'bookings.booker_phone as bookerPhone', 'bookings.booker_email as bookerEmail',
+      'bookings.sms_consent as smsConsent',
       'bookings.needs_companion as needsCompanion', 'bookings.needs_hearing_loop as needsHearingLoop', 'bookings.needs_other as needsOther',
       'courses.title as courseTitle', 'locations.name as locationName',
       'reminder_calls.called_at as calledAt', 'staff_users.name as calledBy'
@@ -47,8 +50,9 @@ function meetingBookings (db: DbOrTx) {
 
 /**
  * Confirmed bookings on meetings starting in [from, to), of classes not cancelled.
- * `email`: only people one can e-mail (the participant or the person who booked for
- * them), or only people one cannot. Contacts are the booking's own, as given when it was
+ * `with`: people one can write to (an e-mail of the participant or the person who booked
+ * for them, or a yes to texts); `without`: people without e-mail (whether a text reaches
+ * them is for the caller to say: it depends on the number). Contacts are the booking's own, as given when it was
  * made, never details another booking brought to the participant record.
  */
 export async function findMeetingBookings (db: DbOrTx, from: string, to: string, email: 'with' | 'without'): Promise<MeetingBooking[]> {
@@ -57,7 +61,7 @@ export async function findMeetingBookings (db: DbOrTx, from: string, to: string,
     .where('classes.cancelled_at', 'is', null)
     .where('bookings.status', '=', 'confirmed')
     .where(eb => email === 'with'
-      ? eb.or([eb('bookings.contact_email', 'is not', null), eb('bookings.booker_email', 'is not', null)])
+      ? eb.or([eb('bookings.contact_email', 'is not', null), eb('bookings.booker_email', 'is not', null), eb('bookings.sms_consent', '=', 1)])
       : eb.and([eb('bookings.contact_email', 'is', null), eb('bookings.booker_email', 'is', null)]))
     .orderBy('meetings.starts_at').orderBy('name').orderBy('bookings.id')
     .execute()

@@ -1,6 +1,9 @@
-import type { Tx } from '../db/connection.ts'
+import type { DbOrTx, Tx } from '../db/connection.ts'
 import { DomainError } from '../domain/errors.ts'
-import { queueMail } from '../mail/outbox.ts'
+import { queueMail, queueSms } from '../mail/outbox.ts'
+import { SMS_KINDS } from '../mail/sms-text.ts'
+import { mobileMsisdn } from '../domain/sms.ts'
+import { findBlockedNumbers } from '../repositories/sms-repository.ts'
 import type { BookingFacts, ClassFacts, MailMessage } from '../mail/messages.ts'
 import { type BookingWithPerson, findBookingById, listActiveBookings } from '../repositories/booking-repository.ts'
 import { findClassSummaries, findClassSummary } from '../repositories/class-repository.ts'
@@ -54,6 +57,41 @@ export function bookingRecipients (booking: Pick<BookingWithPerson, 'email' | 'b
   return recipients
 }
 
+export interface SmsRecipient { to: BookingFacts['to'], msisdn: string }
+
+type SmsContact = Pick<BookingWithPerson, 'phone' | 'booker_phone' | 'sms_consent'>
+
+/**
+ * The mobile numbers a booking's texts could go to, if the person who booked said yes to
+ * texts: the participant's, and that of the person who booked for them. Landline numbers
+ * get none.
+ */
+export function smsCandidates (booking: SmsContact): SmsRecipient[] {
+  if (booking.sms_consent !== 1) return []
+  const recipients: SmsRecipient[] = []
+  const own = mobileMsisdn(booking.phone)
+  const booker = mobileMsisdn(booking.booker_phone)
+  if (own) recipients.push({ to: 'participant', msisdn: own })
+  if (booker && booker !== own) recipients.push({ to: 'booker', msisdn: booker })
+  return recipients
+}
+
+/** The numbers that take texts about this booking now: candidates that did not say STOP and are no landline. */
+export async function smsRecipients (db: DbOrTx, booking: SmsContact): Promise<SmsRecipient[]> {
+  const candidates = smsCandidates(booking)
+  if (candidates.length === 0) return []
+  const blocked = await findBlockedNumbers(db, candidates.map(c => c.msisdn))
+  return candidates.filter(c => !blocked.has(c.msisdn))
+}
+
+/** Dedupe keys of a message's copies: e-mails keep the old suffix (":participant"), texts add ":sms". */
+export function copyKeys (key: string, booking: Pick<BookingWithPerson, 'email' | 'booker_email'> & SmsContact): string[] {
+  return [
+    ...bookingRecipients(booking).map(r => `${key}:${r.to}`),
+    ...smsCandidates(booking).map(r => `${key}:sms:${r.to}`)
+  ]
+}
+
 function factsOf (booking: BookingWithPerson, to: Recipient['to']): BookingFacts {
   return { id: booking.id, token: booking.token, name: booking.name, bookerName: booking.booker_name, to, checkinCode: booking.checkin_code, seatGivenAt: seatGivenAt(booking) }
 }
@@ -70,9 +108,21 @@ export async function notifyBooking<K extends BookingKind['kind']> (
   const row = typeof booking === 'number' ? await findBookingById(tx, booking) : booking
   if (!row) throw new DomainError('booking_not_found')
   const recipients = bookingRecipients(row)
-  if (recipients.length === 0) return 0
+  const texts = SMS_KINDS.has(kind) ? await smsRecipients(tx, row) : []
+  if (recipients.length === 0 && texts.length === 0) return 0
   const cls = opts.cls ?? await classFacts(tx, row.class_id)
   let queued = 0
+  for (const recipient of texts) {
+    const message = { kind, booking: factsOf(row, recipient.to), cls, ...extra } as unknown as MailMessage
+    const isNew = await queueSms(tx, message, {
+      msisdn: recipient.msisdn,
+      bookingId: row.id,
+      classId: row.class_id,
+      dedupeKey: opts.dedupeKey ? `${opts.dedupeKey}:sms:${recipient.to}` : undefined,
+      expiresAt: opts.expiresAt
+    }, now)
+    if (isNew) queued++
+  }
   for (const recipient of recipients) {
     const message = { kind, booking: factsOf(row, recipient.to), cls, ...extra } as unknown as MailMessage
     const isNew = await queueMail(tx, message, {

@@ -14,7 +14,12 @@ import {
   type MeetingBooking, existingDedupeKeys, findBookingsOfClassesEndedBetween, findCancelledMeetingBookings, findMeetingBookings, setReminderCalled
 } from '../repositories/reminder-repository.ts'
 import { type ClassFacts } from '../mail/messages.ts'
-import { bookingRecipients, classFacts, notifyBooking } from './notification-service.ts'
+import { classFacts, copyKeys, notifyBooking, smsRecipients } from './notification-service.ts'
+import { listCallTasks } from '../repositories/sms-repository.ts'
+import type { CallTaskEntry } from '../repositories/sms-repository.ts'
+
+/** A meeting booking's contacts in the shape the notification service reads them. */
+const contactOf = (b: MeetingBooking) => ({ email: b.email, booker_email: b.bookerEmail, phone: b.phone, booker_phone: b.bookerPhone, sms_consent: b.smsConsent })
 
 const DAY = 24 * 3600_000
 export const REMINDER_JOB = 'reminders'
@@ -75,8 +80,7 @@ export async function queueDueReminders (db: Db, offsets: number[], now: Date = 
   const candidates = (await findMeetingBookings(db, now.toISOString(), horizon.toISOString(), 'with'))
     .map(b => ({ b, offset: dueReminderOffset(b.startsAt, b.confirmedAt, offsets, now) }))
     .filter((c): c is { b: MeetingBooking, offset: number } => c.offset !== null)
-  const keysOf = (c: { b: MeetingBooking, offset: number }) =>
-    bookingRecipients({ email: c.b.email, booker_email: c.b.bookerEmail }).map(r => `${reminderKey(c.b, c.offset)}:${r.to}`)
+  const keysOf = (c: { b: MeetingBooking, offset: number }) => copyKeys(reminderKey(c.b, c.offset), contactOf(c.b))
   const existing = await existingDedupeKeys(db, candidates.flatMap(keysOf))
   const facts = new Map<number, ClassFacts>()
   let queued = 0
@@ -130,6 +134,8 @@ export interface CallListEntry extends MeetingBooking {
 export interface CallList {
   day: string
   entries: CallListEntry[]
+  /** Texts that did not arrive that day, and messages to a class for people without e-mail or texts. */
+  tasks: CallTaskEntry[]
 }
 
 /**
@@ -157,8 +163,13 @@ export async function getCallList (db: Db, day: string, offsets: number[]): Prom
     const moment = Math.max(reminder, Date.parse(classCancelledAt))
     if (moment >= start.toMillis() && moment < end.toMillis()) entries.push({ ...b, remindAt: new Date(moment).toISOString(), classCancelled: true })
   }
-  entries.sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.name.localeCompare(b.name, 'da') || a.bookingId - b.bookingId)
-  return { day: start.toISODate() as string, entries }
+  // Those a text reaches (a yes to texts, a mobile number, no STOP) are not phoned.
+  const reached = new Set<number>()
+  for (const e of entries) if ((await smsRecipients(db, contactOf(e))).length > 0) reached.add(e.bookingId)
+  const phoned = entries.filter(e => !reached.has(e.bookingId))
+  phoned.sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.name.localeCompare(b.name, 'da') || a.bookingId - b.bookingId)
+  const isoDay = start.toISODate() as string
+  return { day: isoDay, entries: phoned, tasks: await listCallTasks(db, isoDay) }
 }
 
 /**
