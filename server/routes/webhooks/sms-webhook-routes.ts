@@ -16,7 +16,7 @@ declare module 'fastify' {
     webhook?: 'gatewayapi'
   }
   interface FastifyRequest {
-    /** The verified JWT payload of a webhook call: what the call says (its body is never read). */
+    /** The verified JWT payload of a webhook call: what the call says (its body is never used). */
     webhookClaims: unknown
   }
 }
@@ -54,7 +54,7 @@ const ERROR_CODES: Record<number, string> = { 400: 'invalid_payload', 401: 'unau
  * GatewayAPI's two webhooks: delivery reports (POST /webhooks/sms/status) and texts sent
  * to our number (POST /webhooks/sms/indgaaende). GatewayAPI sends the payload twice: as
  * JSON in the body and as an HS256 JWT, signed with SMS_WEBHOOK_SECRET, in the
- * X-Gwapi-Signature header. Only the JWT is believed; the body is never read. Without a
+ * X-Gwapi-Signature header. Only the JWT is believed; the body is never used. Without a
  * secret every call is refused (503), a missing or wrong signature is a 401, a payload
  * of the wrong shape a 400. The answers say nothing about anyone, and no log line holds
  * a number or a text.
