@@ -21,6 +21,7 @@ import checkinRoutes from './routes/checkin/checkin-routes.ts'
 import staffArea from './routes/staff/staff-area.ts'
 import checkinLinkRoutes from './routes/checkin/checkin-link-routes.ts'
 import aboutRoutes from './routes/public/about-routes.ts'
+import smsWebhookRoutes from './routes/webhooks/sms-webhook-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -104,5 +105,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(checkinRoutes)
   await app.register(checkinLinkRoutes)
   await app.register(aboutRoutes)
+  await app.register(smsWebhookRoutes)
   return app
 }

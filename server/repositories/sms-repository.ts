@@ -84,6 +84,17 @@ export async function recordDelivery (db: DbOrTx, id: number, status: DeliverySt
     .where('id', '=', id).execute()
 }
 
+/**
+ * A text whose fate was unknown (the worker stopped while GatewayAPI answered) that a
+ * delivery report shows the provider took: sent, with the provider's id.
+ */
+export async function settleUnknownSms (db: DbOrTx, id: number, providerId: string, at: string): Promise<boolean> {
+  const result = await db.updateTable('outbox').set({ status: 'sent', message_id: providerId, sent_at: at, last_error: null })
+    .where('id', '=', id).where('channel', '=', 'sms').where('status', '=', 'unknown').where('message_id', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
 export async function insertInbound (db: DbOrTx, row: { provider_id: string | null, msisdn: string, message: string, kind: InboundKind, received_at: string, booking_id: number | null }): Promise<boolean> {
   const result = await db.insertInto('sms_inbound').values({ ...row, handled_at: null })
     .onConflict(oc => oc.column('provider_id').doNothing()).executeTakeFirst()

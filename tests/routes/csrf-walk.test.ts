@@ -7,7 +7,7 @@ import { createApiToken } from '../../server/services/api-token-service.ts'
 import { createCheckinLink } from '../../server/services/checkin-link-service.ts'
 import { inviteStaffUser } from '../../server/services/staff-service.ts'
 import { bookingInput, bookNew, createClass, createClassToday, createLocation, createStaff, staffIdOf, asStaff } from '../helpers/factories.ts'
-import { buildTestApp, signedInAgent } from '../helpers/http.ts'
+import { buildTestApp, signedInAgent, testConfig } from '../helpers/http.ts'
 
 /**
  * Routes that take a POST without a CSRF token, and why: the API authenticates each
@@ -16,9 +16,17 @@ import { buildTestApp, signedInAgent } from '../helpers/http.ts'
  */
 const EXEMPT = [/^\/api\//, /^\/interesse\/afmeld\/:token$/]
 
+/**
+ * Webhooks a provider calls are signed instead of posted from a form: the webhook area's
+ * one hook checks the signature (config.webhook) before the body is read. They are walked
+ * too, and must refuse an unsigned post (401), a signed-in admin's included. Only these
+ * may be webhooks: a form route that declared itself one fails here.
+ */
+const WEBHOOKS = ['/webhooks/sms/indgaaende', '/webhooks/sms/status']
+
 describe('CSRF', () => {
   it('every state-changing route refuses a request without a token with 403, and changes nothing', async () => {
-    const t = await buildTestApp()
+    const t = await buildTestApp({ sms: { ...testConfig().sms, webhookSecret: 'csrf-walk-webhook-secret-0123456789' } })
     // Every kind of thing a route can act on, each with id 1.
     await createLocation(t.db)
     await insertPartner(t.db, { name: 'Seniorklubben', contact: null, note: null, archived_at: null, created_at: new Date().toISOString() })
@@ -40,17 +48,19 @@ describe('CSRF', () => {
       .replace(/:[A-Za-z]+/g, '1')
     const posts = t.app.routeTable.filter(r => r.method === 'POST' && !EXEMPT.some(e => e.test(r.url)))
     expect(posts.length).toBeGreaterThan(40)
+    const isWebhook = (route: typeof posts[number]) => route.config?.webhook !== undefined
+    expect(posts.filter(isWebhook).map(r => r.url).sort()).toEqual(WEBHOOKS)
 
     const signedIn = await signedInAgent(t.app, admin)
-    const snapshot = async () => JSON.stringify(await Promise.all(['bookings', 'classes', 'locations', 'partners', 'staff_users', 'attendances', 'checkin_links', 'api_tokens', 'milestone_rules', 'participants', 'interest_subscriptions', 'class_staff'].map(async table => await t.db.selectFrom(table as 'bookings').selectAll().execute())))
+    const snapshot = async () => JSON.stringify(await Promise.all(['bookings', 'classes', 'locations', 'partners', 'staff_users', 'attendances', 'checkin_links', 'api_tokens', 'milestone_rules', 'participants', 'interest_subscriptions', 'class_staff', 'outbox', 'sms_numbers', 'sms_inbound', 'call_tasks'].map(async table => await t.db.selectFrom(table as 'bookings').selectAll().execute())))
     const before = await snapshot()
     const wrong: string[] = []
     for (const route of posts) {
       const path = pathOf(route.url)
       for (const [who, agent] of [['admin', signedIn], ['anonymous', request.agent(t.app.server)]] as const) {
         const res = await agent.post(path).type('form').send({ name: 'X', email: 'x@bib.dk', class_id: '2', staff_user_id: '2', confirm: '1', pin: '0000', type: 'in', booking_id: '1', allow: '1' })
-        // Anonymous staff routes answer 401 (sign in first) before any token matters.
-        const ok = res.status === 403 || (who === 'anonymous' && res.status === 401)
+        // Anonymous staff routes answer 401 (sign in first) before any token matters; a webhook, 401 without its signature.
+        const ok = isWebhook(route) ? res.status === 401 : res.status === 403 || (who === 'anonymous' && res.status === 401)
         if (!ok) wrong.push(`${who} POST ${route.url} → ${res.status}`)
       }
     }

@@ -11,6 +11,8 @@ import { findBookingById, listActiveBookings, listWaitlistCalls } from '../../re
 import { findClassSummary } from '../../repositories/class-repository.ts'
 import { bookSeat, cancelBooking, cancelBookingsOfBurst, moveBooking, recordWaitlistCall, saveStaffNote } from '../../services/booking-service.ts'
 import { listClassesForStaff, toCard } from '../../services/class-query-service.ts'
+import { describeNumbers } from '../../services/sms-service.ts'
+import { smsNotice } from './sms-routes.ts'
 import { parseId } from '../params.ts'
 
 const needsText = (b: { needs_companion: number, needs_hearing_loop: number, needs_other: string | null }) =>
@@ -126,8 +128,9 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!cls) return reply.callNotFound()
     const targets = (await listClassesForStaff(fastify.db)).filter(c => c.id !== cls.id && c.cancelledAt === null && c.firstStartsAt !== null && c.firstStartsAt > new Date().toISOString())
     targets.sort((a, b) => Number(b.courseSlug === cls.courseSlug) - Number(a.courseSlug === cls.courseSlug))
+    const numbers = await describeNumbers(fastify.db, [booking.phone, booking.booker_phone])
     reply.code(status)
-    return await reply.viewAsync('staff/booking', { title: `Tilmelding – ${booking.name}`, booking, cls, targets, needs: needsText(booking), formMessage, csrfToken: reply.generateCsrf() })
+    return await reply.viewAsync('staff/booking', { title: `Tilmelding – ${booking.name}`, booking, cls, targets, needs: needsText(booking), numbers, smsNotice: smsNotice(reply.request.query), formMessage, csrfToken: reply.generateCsrf() })
   }
 
   fastify.get<{ Params: { id: string } }>('/personale/tilmeldinger/:id', leader, async (request, reply) => {

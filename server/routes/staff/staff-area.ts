@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { StaffRole } from '../../db/schema.ts'
+import { hasRole } from '../../domain/staff.ts'
 import { isStaffAccess } from '../../plugins/auth.ts'
+import { countUnhandledInbound } from '../../repositories/sms-repository.ts'
 import authRoutes from './auth-routes.ts'
 import bookingRoutes from './booking-routes.ts'
 import calendarRoutes from './calendar-routes.ts'
@@ -14,6 +16,7 @@ import participantRoutes from './participant-routes.ts'
 import placeRoutes from './place-routes.ts'
 import privacyRoutes from './privacy-routes.ts'
 import reportRoutes from './report-routes.ts'
+import smsRoutes from './sms-routes.ts'
 import tokenRoutes from './token-routes.ts'
 import userRoutes from './user-routes.ts'
 import volunteerRoutes from './volunteer-routes.ts'
@@ -37,7 +40,12 @@ const staffArea: FastifyPluginAsync = async (fastify) => {
     const role = request.routeOptions.config.role
     if (role === 'public') return
     // Never reached without a role (onRoute refuses it); were it, only an admin gets in.
-    return await checks[role ?? 'admin'].call(this, request, reply)
+    const refused = await checks[role ?? 'admin'].call(this, request, reply)
+    if (reply.sent) return refused
+    // The menu shows leaders how many received texts wait for someone (one count, pages only).
+    if (request.method === 'GET' && request.staff && hasRole(request.staff.role, 'leader')) {
+      reply.locals.unhandledSms = await countUnhandledInbound(fastify.db)
+    }
   })
 
   await fastify.register(authRoutes)
@@ -52,6 +60,7 @@ const staffArea: FastifyPluginAsync = async (fastify) => {
   await fastify.register(tokenRoutes)
   await fastify.register(mailRoutes)
   await fastify.register(callListRoutes)
+  await fastify.register(smsRoutes)
   await fastify.register(learningRoutes)
   await fastify.register(milestoneRoutes)
   await fastify.register(reportRoutes)
