@@ -23,21 +23,44 @@ const REPLACEMENTS = new Map<string, string>([
   ...[...'\u00a0\u2009\u202f\t'].map(ch => [ch, ' '] as const)
 ])
 
+const isGsm7Char = (ch: string) => BASIC.has(ch) || EXTENDED.has(ch)
+/** Marks, invisible format characters (zero-width space, soft hyphen, joiners) and skin tones. */
+const NOT_SHOWN = /[\p{M}\p{Cf}\u{1F3FB}-\u{1F3FF}]/gu
+const graphemes = new Intl.Segmenter('da', { granularity: 'grapheme' })
+
 /**
  * The text as GSM-7 can carry it: known look-alikes replaced (a dash for –, plain quotes
- * for curly ones, an accent dropped), anything else outside the alphabet replaced by "?".
- * Never sent as UCS-2, which would halve the length of a text.
+ * for curly ones, an accent dropped), invisible characters left out, anything else
+ * outside the alphabet (an emoji, however many code points it is made of) replaced by
+ * one "?". Never sent as UCS-2, which would halve the length of a text.
  */
 export function toGsm7 (text: string): string {
   let out = ''
+  let other = ''
   for (const ch of text.normalize('NFC')) {
-    if (BASIC.has(ch) || EXTENDED.has(ch)) out += ch
-    else if (REPLACEMENTS.has(ch)) out += REPLACEMENTS.get(ch)
-    else {
-      // A letter with a mark we do not know: the letter without it, if that is GSM-7.
-      const bare = ch.normalize('NFD').replace(/\p{M}/gu, '')
-      out += bare.length === 1 && BASIC.has(bare) ? bare : '?'
+    if (isGsm7Char(ch)) {
+      if (other !== '') out += replaceOther(other)
+      out += ch
+      other = ''
+    } else {
+      other += ch
     }
+  }
+  return other === '' ? out : out + replaceOther(other)
+}
+
+/** Characters outside GSM-7, taken a grapheme (what a reader sees as one sign) at a time. */
+function replaceOther (run: string): string {
+  let out = ''
+  for (const { segment } of graphemes.segment(run)) {
+    const known = REPLACEMENTS.get(segment)
+    if (known !== undefined) {
+      out += known
+      continue
+    }
+    // A letter with a mark we do not know: the letter without it, if that is GSM-7.
+    const bare = segment.normalize('NFD').replace(NOT_SHOWN, '')
+    out += bare === '' ? '' : [...bare].every(isGsm7Char) ? bare : REPLACEMENTS.get(bare) ?? '?'
   }
   return out
 }
@@ -50,7 +73,7 @@ export function gsm7Length (text: string): number {
 }
 
 export function isGsm7 (text: string): boolean {
-  for (const ch of text) if (!BASIC.has(ch) && !EXTENDED.has(ch)) return false
+  for (const ch of text) if (!isGsm7Char(ch)) return false
   return true
 }
 
@@ -60,7 +83,8 @@ export const SMS_MAX = 160
 /**
  * Shortens a name to at most `max` septets at a word boundary, with "..." where it was
  * cut ("Digital Post og borger.dk for..."): never in the middle of a word, never a
- * lone trailing comma or dash.
+ * lone trailing comma or dash. Only a first word longer than `max` is cut inside it;
+ * with room for less than "x..." the answer is empty.
  */
 export function shortenWords (text: string, max: number): string {
   const clean = text.replace(/\s+/g, ' ').trim()
@@ -74,8 +98,14 @@ export function shortenWords (text: string, max: number): string {
   }
   kept = kept.replace(/[\s,;:.\-–(]+$/u, '')
   if (kept === '') {
-    // One long word: the start of it is better than nothing.
-    return clean.slice(0, Math.max(0, max - 3)) + '...'
+    // One long word: the start of it is better than nothing, counted in septets (€ takes two).
+    if (max < 4) return ''
+    let start = ''
+    for (const ch of clean) {
+      if (gsm7Length(start + ch) + 3 > max) break
+      start += ch
+    }
+    return `${start}...`
   }
   return `${kept}...`
 }
@@ -93,6 +123,8 @@ export function mobileMsisdn (e164: string | null | undefined): string | null {
     const n = dk[1] as string
     return /^(2\d|3[01]|4[0-2]|5[0-3]|6[01]|71|81|9[1-3])/.test(n) ? `45${n}` : null
   }
+  // A Danish number without eight digits is no number (normalizePhone refuses it too).
+  if (e164.startsWith('+45')) return null
   return /^\+[1-9]\d{6,14}$/.test(e164) ? e164.slice(1) : null
 }
 

@@ -34,8 +34,8 @@ function whenOf (cls: ClassFacts, meetingId: number | undefined, now: Date): str
 
 /** Room for the first word of a name and "...": a name is never cut inside its first word. */
 function firstWordRoom (text: string): number {
-  const first = text.split(' ')[0] ?? ''
-  return gsm7Length(first.replace(/[,;:.]$/, '')) + (text.includes(' ') ? 3 : 0)
+  const words = text.trim().split(/\s+/)
+  return gsm7Length((words[0] ?? '').replace(/[,;:.]$/, '')) + (words.length > 1 ? 3 : 0)
 }
 
 /** Fits the parts into one text: shortens title and place as little as needed, drops optional parts last-first. */
@@ -58,12 +58,17 @@ export function fitParts (parts: Part[], max = SMS_MAX): string {
     const placeText = toGsm7(place)
     let titleMax = gsm7Length(titleText)
     let placeMax = gsm7Length(placeText)
+    const titleNeeds = Math.min(firstWordRoom(titleText), titleMax)
+    const placeNeeds = Math.min(firstWordRoom(placeText), placeMax)
     if (titleMax + placeMax > room) {
-      // Share the room: the place keeps up to a third (at least its first word), the title the rest.
-      placeMax = Math.min(placeMax, Math.max(firstWordRoom(placeText), Math.floor(room / 3)))
+      // Share the room: the place keeps up to a third (at least its first word), the title the
+      // rest; but the title's first word comes before the place's.
+      placeMax = Math.min(placeMax, Math.max(placeNeeds, Math.floor(room / 3)), Math.max(0, room - titleNeeds))
       titleMax = room - placeMax
     }
-    if (title !== '' && titleMax < Math.min(firstWordRoom(titleText), gsm7Length(titleText))) continue
+    // A first word that does not fit: leave out an optional part rather than cut inside it.
+    // With nothing left to leave out, a name too long for any text is cut (by shortenWords).
+    if ((titleMax < titleNeeds || placeMax < placeNeeds) && drop < optionalCount) continue
     const shortTitle = shortenWords(titleText, titleMax)
     const shortPlace = shortenWords(placeText, Math.max(0, room - gsm7Length(shortTitle)))
     // "Hovedbiblioteket..." followed by "." reads better as three dots than four.
@@ -94,7 +99,7 @@ export function renderSms (message: MailMessage, ctx: SmsContext): string | null
       case 'booking_confirmed':
         return [`${who} har en plads: `, { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, `.${code}`, { optional: STOP_HINT }]
       case 'booking_waitlisted':
-        return [`${who} er nr. ${message.waitlistNumber} på ventelisten: `, { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, '. Vi skriver, hvis der bliver plads.', { optional: STOP_HINT }]
+        return [`${who} er nr. ${message.waitlistNumber} på ventelisten: `, { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, '.', { optional: ' Vi skriver, hvis der bliver plads.' }, { optional: STOP_HINT }]
       case 'booking_promoted':
         return [`${who} har fået en plads: `, { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, `.${code}`, ...(phone ? [phone] : [])]
       case 'booking_cancelled':

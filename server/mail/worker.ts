@@ -12,7 +12,7 @@ import type { MailTransport, SmtpError } from './transport.ts'
 import { type SmsContext, renderSms } from './sms-text.ts'
 import { SmsSendError, type SmsTransport } from './sms-transport.ts'
 import { type QuietHours, smsSendMoment } from '../domain/sms.ts'
-import { countSmsSentSince, recordSmsText } from '../repositories/sms-repository.ts'
+import { countSmsSentSince, findBlockedNumbers, recordSmsText } from '../repositories/sms-repository.ts'
 import { copenhagenMonthStart } from '../domain/time.ts'
 
 export interface WorkerOptions {
@@ -197,9 +197,15 @@ export class OutboxWorker {
       await finishMessage(db, row.id, this.id, row.attempts, { status: 'failed', error: 'Denne slags besked sendes ikke som sms.' })
       return
     }
-    await recordSmsText(db, row.id, this.id, text)
     // A reply to the citizen's own STOP or START goes at once; anything else waits for morning.
     const isAnswer = message.kind === 'sms_stopped' || message.kind === 'sms_started'
+    // STOP withdraws the queued texts to a number, but not one a worker held then (or one
+    // whose worker died holding it): asked again here, so that STOP stops every text.
+    if (!isAnswer && (await findBlockedNumbers(db, [row.recipient])).size > 0) {
+      await finishMessage(db, row.id, this.id, row.attempts, { status: 'failed', error: 'Ikke sendt: nummeret har svaret STOP eller er markeret som fastnet.' })
+      return
+    }
+    await recordSmsText(db, row.id, this.id, text)
     const moment = isAnswer ? at : smsSendMoment(at, sms.quietHours, usefulUntil(message, row, at))
     if (moment.getTime() > at.getTime()) {
       await finishMessage(db, row.id, this.id, row.attempts, { status: 'queued', notBefore: moment.toISOString(), error: 'Venter til efter stille-timerne (ingen sms om natten).' })

@@ -119,3 +119,12 @@ export async function seedEarlierParticipants (db: Db, n: number): Promise<void>
 export function asStaff (staffId: number, role: StaffRole = 'admin'): Actor {
   return { kind: 'staff', staffId, role, name: 'Testmedarbejder' }
 }
+
+/**
+ * The person who booked said yes to texts (bookings.sms_consent), for a booking made with
+ * bookSeat: its later messages go as texts too, to its mobile numbers. Returns its id.
+ */
+export async function giveSmsConsent (db: Db, token: string): Promise<number> {
+  const row = await db.updateTable('bookings').set({ sms_consent: 1 }).where('token', '=', token).returning('id').executeTakeFirstOrThrow()
+  return row.id
+}

@@ -48,8 +48,11 @@ export interface FakeGateway {
   /** Answers for the next requests, used up in order; after them `defaultAnswer`. */
   answers: GatewayAnswer[]
   defaultAnswer: GatewayAnswer
-  /** Called when a request has been read, before it is answered (for crash tests). */
-  onRequest?: (request: GatewayRequest) => void
+  /**
+   * Called when a request has been read, before it is answered (for crash tests). A
+   * promise it returns holds the answer until it settles (to have two in flight at once).
+   */
+  onRequest?: (request: GatewayRequest) => void | Promise<void>
   /** Texts taken per userref: a value above 1 is a text sent twice. */
   countsByReference: () => Map<string, number>
   /** Waits until at least n texts were taken. */
@@ -160,46 +163,54 @@ export async function startFakeGateway (opts: FakeGatewayOptions = {}): Promise<
       const answer: GatewayAnswer = !authorized ? 401 : planned
       const request: GatewayRequest = { method: req.method ?? '', path, headers: req.headers, json, raw, answer }
       gateway.requests.push(request)
-      gateway.onRequest?.(request)
-      res.setHeader('content-type', 'application/json')
-      if (req.method !== 'POST' || path !== '/rest/mtsms') {
-        res.statusCode = 404
-        res.end(JSON.stringify({ code: '0x0404', message: 'Not found' }))
-        return
-      }
-      if (answer === 'hang') {
-        hanging.add(res)
-        return
-      }
-      if (answer !== 200) {
-        const messages: Record<number, string> = {
-          400: 'Invalid recipient',
-          401: 'Unauthorized: invalid API token',
-          422: 'Invalid json request body',
-          429: 'Too many requests',
-          500: 'Internal server error',
-          503: 'Service unavailable'
-        }
-        res.statusCode = answer
-        res.end(JSON.stringify({ code: `0x0${answer}`, message: messages[answer] ?? 'Error', incident_uuid: 'b6b3f1a2-0000-4000-8000-000000000000' }))
-        return
-      }
-      if (!json || typeof json.message !== 'string' || !Array.isArray(json.recipients) || json.recipients.length === 0) {
-        res.statusCode = 422
-        res.end(JSON.stringify({ code: '0x0422', message: 'Invalid json request body' }))
-        return
-      }
-      const ids: number[] = []
-      for (const recipient of json.recipients) {
-        const id = nextId++
-        ids.push(id)
-        gateway.sent.push({ id, msisdn: String(recipient.msisdn), message: json.message, sender: json.sender, userref: json.userref })
-      }
-      res.statusCode = 200
-      res.end(JSON.stringify({ ids, usage: { countries: { DK: ids.length }, currency: 'DKK', total_cost: 0.32 * ids.length } }))
-      for (const wake of waiters.splice(0)) wake()
+      const hold = gateway.onRequest?.(request)
+      if (hold) hold.then(() => { respond(req, res, request, json) }, () => { respond(req, res, request, json) })
+      else respond(req, res, request, json)
     })
   })
+
+  /** Answers a request as planned: 200 with message ids (the text is taken), an error, or nothing. */
+  function respond (req: IncomingMessage, res: ServerResponse, request: GatewayRequest, json: MtSmsBody | undefined): void {
+    const { path, answer } = request
+    res.setHeader('content-type', 'application/json')
+    if (req.method !== 'POST' || path !== '/rest/mtsms') {
+      res.statusCode = 404
+      res.end(JSON.stringify({ code: '0x0404', message: 'Not found' }))
+      return
+    }
+    if (answer === 'hang') {
+      hanging.add(res)
+      return
+    }
+    if (answer !== 200) {
+      const messages: Record<number, string> = {
+        400: 'Invalid recipient',
+        401: 'Unauthorized: invalid API token',
+        422: 'Invalid json request body',
+        429: 'Too many requests',
+        500: 'Internal server error',
+        503: 'Service unavailable'
+      }
+      res.statusCode = answer
+      res.end(JSON.stringify({ code: `0x0${answer}`, message: messages[answer] ?? 'Error', incident_uuid: 'b6b3f1a2-0000-4000-8000-000000000000' }))
+      return
+    }
+    if (!json || typeof json.message !== 'string' || !Array.isArray(json.recipients) || json.recipients.length === 0) {
+      res.statusCode = 422
+      res.end(JSON.stringify({ code: '0x0422', message: 'Invalid json request body' }))
+      return
+    }
+    const ids: number[] = []
+    for (const recipient of json.recipients) {
+      const id = nextId++
+      ids.push(id)
+      gateway.sent.push({ id, msisdn: String(recipient.msisdn), message: json.message, sender: json.sender, userref: json.userref })
+    }
+    res.statusCode = 200
+    res.end(JSON.stringify({ ids, usage: { countries: { DK: ids.length }, currency: 'DKK', total_cost: 0.32 * ids.length } }))
+    for (const wake of waiters.splice(0)) wake()
+  }
+
   server.on('connection', socket => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
