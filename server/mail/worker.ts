@@ -221,7 +221,7 @@ export class OutboxWorker {
       return
     }
     const attempts = row.attempts + 1
-    if (!await markSending(db, row.id, this.id)) return
+    if (!await markSending(db, row.id, this.id, at.toISOString())) return
     try {
       const { providerId } = await sms.transport.send({ msisdn: row.recipient, message: text, reference: String(row.id) })
       await finishMessage(db, row.id, this.id, attempts, { status: 'sent', at: now().toISOString(), messageId: providerId })

@@ -44,9 +44,13 @@ export async function claimNextDue (db: DbOrTx, worker: string, now: string, lea
   return undefined
 }
 
-/** The point of no return: the whole message is written, only the final dot is left. */
-export async function markSending (db: DbOrTx, id: number, worker: string): Promise<boolean> {
-  const result = await db.updateTable('outbox').set({ status: 'sending' })
+/**
+ * The point of no return: the whole message is written, only the final dot is left (an
+ * e-mail), or the request is about to go to the provider (a text). A text is counted in
+ * the month's budget from here (sent_at), whatever its outcome.
+ */
+export async function markSending (db: DbOrTx, id: number, worker: string, at?: string): Promise<boolean> {
+  const result = await db.updateTable('outbox').set(at === undefined ? { status: 'sending' } : { status: 'sending', sent_at: at })
     .where('id', '=', id).where('status', '=', 'claimed').where('claimed_by', '=', worker)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
@@ -78,11 +82,18 @@ export async function finishMessage (db: DbOrTx, id: number, worker: string, att
  * while the mail server answered) are marked 'unknown': reported, never resent blindly.
  */
 export async function markLostHandovers (db: DbOrTx, now: string): Promise<number> {
-  const result = await db.updateTable('outbox')
-    .set({ status: 'unknown', claimed_by: null, claimed_until: null, last_error: 'Afsendelsen blev afbrudt, mens mailserveren svarede. Den kan være sendt.' })
-    .where('status', '=', 'sending').where('claimed_until', '<=', now)
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows)
+  let lost = 0
+  for (const [channel, error] of [
+    ['email', 'Afsendelsen blev afbrudt, mens mailserveren svarede. Den kan være sendt.'],
+    ['sms', 'Afsendelsen blev afbrudt, mens sms-udbyderen svarede. Den kan være sendt.']
+  ] as const) {
+    const result = await db.updateTable('outbox')
+      .set({ status: 'unknown', claimed_by: null, claimed_until: null, last_error: error })
+      .where('status', '=', 'sending').where('claimed_until', '<=', now).where('channel', '=', channel)
+      .executeTakeFirst()
+    lost += Number(result.numUpdatedRows)
+  }
+  return lost
 }
 
 /**

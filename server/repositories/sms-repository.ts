@@ -51,7 +51,7 @@ export async function withdrawQueuedSms (db: DbOrTx, msisdn: string, reason: str
 /** Texts handed to the provider since a moment (the budget counts these). */
 export async function countSmsSentSince (db: DbOrTx, since: string): Promise<number> {
   const row = await db.selectFrom('outbox').select(eb => eb.fn.countAll().as('n'))
-    .where('channel', '=', 'sms').where('status', 'in', ['sent', 'unknown']).where('sent_at', '>=', since)
+    .where('channel', '=', 'sms').where('status', 'in', ['sending', 'sent', 'unknown']).where('sent_at', '>=', since)
     .executeTakeFirstOrThrow()
   return Number(row.n)
 }

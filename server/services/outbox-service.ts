@@ -30,7 +30,7 @@ export async function resendMessage (db: Db, actor: Actor, id: number, now: Date
     const row = await findOutboxMessage(tx, id)
     if (!row || !mayReadMessage(actor, row)) return false
     if (await requeueMessage(tx, row.id, now.toISOString())) {
-      await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: actingStaffId(actor), action: 'email_resent', subject_type: 'outbox', subject_id: row.id, detail: `was=${row.status}` })
+      await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: actingStaffId(actor), action: row.channel === 'sms' ? 'sms_resent' : 'email_resent', subject_type: 'outbox', subject_id: row.id, detail: `was=${row.status}` })
     }
     return true
   })
