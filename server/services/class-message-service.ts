@@ -43,6 +43,7 @@ async function channelsOf (db: DbOrTx, booking: BookingWithPerson): Promise<{ em
   return { emails: bookingRecipients(booking).length, texts: (await smsRecipients(db, booking)).length }
 }
 
+/** The staff member writing, as the message names them; anyone else is refused (actingStaffId). */
 function senderName (actor: Actor): string {
   actingStaffId(actor)
   return actor.kind === 'staff' ? actor.name : ''
