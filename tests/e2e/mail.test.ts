@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderMail } from '../../server/mail/render.ts'
 import { messageOf } from '../../server/mail/outbox.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
-import { bookingInput, createClass, createStaff } from '../helpers/factories.ts'
+import { bookingInput, bookNew, createClass, createStaff } from '../helpers/factories.ts'
 import { type TestApp } from '../helpers/http.ts'
 import { axeViolations, chromiumOrSkip, launchChromium, layoutCheckRuns, LayoutWatch, noSidewaysScroll, startTestServer } from './browser.ts'
 import { CITIZEN } from '../../server/domain/actor.ts'
@@ -39,7 +39,7 @@ describe.skipIf(!run)('e-mail pages in a real browser', () => {
     await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Poul Holm', phone: '+4512345678', needsHearingLoop: true }), { source: 'phone', now: new Date('2030-03-01T10:00:00Z') })
     await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', email: 'grethe@example.dk', booker: { name: 'Lise Hansen', phone: '+4587654321', email: 'lise@example.dk' } }), { source: 'online', now: new Date('2030-03-01T10:00:00Z') })
     // A mobile number and a yes to texts (given after booking, so the booking sent nothing): texts reach him, the call list leaves him out.
-    const bent = await bookSeat(t.db, CITIZEN, classId, bookingInput({ name: 'Bent Sms', phone: '+4521000001' }), { source: 'phone', now: new Date('2030-03-01T10:00:00Z') })
+    const bent = await bookNew(t.db, CITIZEN, classId, bookingInput({ name: 'Bent Sms', phone: '+4521000001' }), { source: 'phone', now: new Date('2030-03-01T10:00:00Z') })
     await t.db.updateTable('bookings').set({ sms_consent: 1 }).where('token', '=', bent.token).execute()
     await createStaff(t.db, 'leader', 'lene@bib.dk', 'lenes lange adgangskode')
     browser = await launchChromium()
