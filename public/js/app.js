@@ -37,6 +37,33 @@
     button.addEventListener('click', function () { window.print() })
   })
 
+  // Characters left in a text message, counted as the phone network does (GSM-7: € [ ] { }
+  // ~ ^ | \ take two, … becomes three dots). The server counts again and has the last word.
+  document.querySelectorAll('textarea[data-gsm7-max]').forEach(function (field) {
+    const counter = document.getElementById(field.getAttribute('data-count'))
+    const max = Number(field.getAttribute('data-gsm7-max'))
+    if (!counter || !max) return
+    const double = '^{}\\[~]|€\f'
+    function length (text) {
+      let n = 0
+      for (const ch of text.normalize('NFC').replace(/\p{Cf}/gu, '').replace(/\s+/g, ' ').trim()) {
+        n += ch === '…' ? 3 : double.indexOf(ch) >= 0 ? 2 : 1
+      }
+      return n
+    }
+    let timer = null
+    function update () {
+      const left = max - length(field.value)
+      counter.textContent = left >= 0 ? 'Du har ' + left + ' tegn tilbage.' : 'Beskeden er ' + (-left) + ' tegn for lang.'
+      counter.classList.toggle('char-count-over', left < 0)
+    }
+    // Screen readers hear the count when typing pauses, not at every key.
+    field.addEventListener('input', function () {
+      clearTimeout(timer)
+      timer = setTimeout(update, 400)
+    })
+  })
+
   // Move focus to the error summary or message after a failed submit. Wait for the
   // browser to finish scrolling to the #tilmelding anchor, which would take focus back.
   const summary = document.getElementById('fejl') || document.getElementById('besked')

@@ -1,6 +1,6 @@
 import { type ExpressionBuilder, sql } from 'kysely'
 import { type DbOrTx, isPostgres } from '../db/connection.ts'
-import type { Database, NewOutboxRow, OutboxRow, OutboxStatus } from '../db/schema.ts'
+import type { Database, NewOutboxRow, OutboxChannel, OutboxRow, OutboxStatus } from '../db/schema.ts'
 
 /** Writes messages; one whose dedupe_key already exists is skipped. Returns how many were new. */
 export async function insertOutboxRows (db: DbOrTx, rows: NewOutboxRow[]): Promise<number> {
@@ -127,17 +127,21 @@ export async function findOutboxMessage (db: DbOrTx, id: number): Promise<Outbox
   return await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-export interface OutboxFilter { status?: OutboxStatus, bookingId?: number, limit: number, offset: number }
+export interface OutboxFilter { status?: OutboxStatus, channel?: OutboxChannel, bookingId?: number, limit: number, offset: number }
 
 export async function listOutboxMessages (db: DbOrTx, filter: OutboxFilter): Promise<OutboxRow[]> {
   let query = db.selectFrom('outbox').selectAll()
   if (filter.status) query = query.where('status', '=', filter.status)
+  if (filter.channel) query = query.where('channel', '=', filter.channel)
   if (filter.bookingId !== undefined) query = query.where('booking_id', '=', filter.bookingId)
   return await query.orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute()
 }
 
-export async function countOutboxByStatus (db: DbOrTx): Promise<Partial<Record<OutboxStatus, number>>> {
-  const rows = await db.selectFrom('outbox').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute()
+/** Messages per status, of one channel or of both. */
+export async function countOutboxByStatus (db: DbOrTx, channel?: OutboxChannel): Promise<Partial<Record<OutboxStatus, number>>> {
+  let query = db.selectFrom('outbox').select(['status', sql<number>`count(*)`.as('n')])
+  if (channel) query = query.where('channel', '=', channel)
+  const rows = await query.groupBy('status').execute()
   return Object.fromEntries(rows.map(r => [r.status, Number(r.n)]))
 }
 

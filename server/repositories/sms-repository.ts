@@ -166,6 +166,8 @@ export interface CallTaskEntry extends CallTaskRow {
   course_title: string
   class_id: number
   booking_status: string
+  /** The staff member who ticked "Ringet". */
+  called_by_name: string | null
 }
 
 /** The people to phone on a day for a text that did not arrive or a message to their class. */
@@ -175,14 +177,20 @@ export async function listCallTasks (db: DbOrTx, day: string): Promise<CallTaskE
     .innerJoin('participants', 'participants.id', 'bookings.participant_id')
     .innerJoin('classes', 'classes.id', 'bookings.class_id')
     .innerJoin('courses', 'courses.slug', 'classes.course_slug')
+    .leftJoin('staff_users', 'staff_users.id', 'call_tasks.called_by')
     .selectAll('call_tasks')
     .select([
       sql<string>`coalesce(bookings.person_name, participants.name)`.as('name'),
       'bookings.contact_phone as phone', 'bookings.booker_name', 'bookings.booker_phone',
-      'courses.title as course_title', 'bookings.class_id', 'bookings.status as booking_status'
+      'courses.title as course_title', 'bookings.class_id', 'bookings.status as booking_status',
+      'staff_users.name as called_by_name'
     ])
     .where('call_tasks.day', '=', day)
     .orderBy('call_tasks.id').execute()
+}
+
+export async function findCallTask (db: DbOrTx, id: number): Promise<CallTaskRow | undefined> {
+  return await db.selectFrom('call_tasks').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
 export async function markCallTaskCalled (db: DbOrTx, id: number, staffId: number | null, at: string | null): Promise<boolean> {

@@ -15,7 +15,7 @@ import {
 } from '../repositories/reminder-repository.ts'
 import { type ClassFacts } from '../mail/messages.ts'
 import { classFacts, copyKeys, notifyBooking, smsRecipients } from './notification-service.ts'
-import { listCallTasks } from '../repositories/sms-repository.ts'
+import { findCallTask, listCallTasks, markCallTaskCalled } from '../repositories/sms-repository.ts'
 import type { CallTaskEntry } from '../repositories/sms-repository.ts'
 
 /** A meeting booking's contacts in the shape the notification service reads them. */
@@ -186,5 +186,20 @@ export async function markCalled (db: Db, actor: Actor, bookingId: number, meeti
     if (booking.class_id !== meeting.class_id) throw new DomainError('booking_not_on_class')
     await setReminderCalled(tx, bookingId, meetingId, staffId, called ? now.toISOString() : null)
     await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: called ? 'reminder_called' : 'reminder_call_undone', subject_type: 'booking', subject_id: bookingId, detail: `meeting=${meetingId}` })
+  })
+}
+
+/**
+ * Ticks (or unticks) "called" for a call task on the call list: a text that did not
+ * arrive, or a message to the class read aloud. False when there is no such task.
+ */
+export async function markCallTaskDone (db: Db, actor: Actor, taskId: number, called: boolean, now: Date = new Date()): Promise<boolean> {
+  const staffId = actingStaffId(actor)
+  return await db.transaction().execute(async tx => {
+    const task = await findCallTask(tx, taskId)
+    if (!task) return false
+    await markCallTaskCalled(tx, taskId, staffId, called ? now.toISOString() : null)
+    await insertAuditEntry(tx, { at: now.toISOString(), staff_user_id: staffId, action: called ? 'call_task_called' : 'call_task_call_undone', subject_type: 'booking', subject_id: task.booking_id, detail: `task=${taskId} reason=${task.reason}` })
+    return true
   })
 }

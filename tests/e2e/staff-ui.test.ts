@@ -152,7 +152,7 @@ describe.skipIf(!run)('the leader\'s pages on a phone, a tablet and a desktop', 
       for (const link of links) expect(link.height, link.text ?? '').toBeGreaterThanOrEqual(44)
 
       const pages = [`/personale/hold/${classId}`, '/personale/hold/ny', `/personale/hold/${classId}/ret`, `/personale/deltagere/${firstParticipant}`, `/personale/hold/${classId}/venteliste`, `/personale/ringeliste?dag=${callDay}`, '/personale/profil', '/personale/steder/ny', '/personale/deltagere',
-        `/personale/hold/${classId}/tilmeld`, `/personale/tilmeldinger/${firstBooking}`, `/personale/hold/${classId}/fremmoede`, `/personale/hold/${classId}/laeringsmaal`, '/personale/partnere/ny', '/personale/uge']
+        `/personale/hold/${classId}/tilmeld`, `/personale/tilmeldinger/${firstBooking}`, `/personale/hold/${classId}/fremmoede`, `/personale/hold/${classId}/laeringsmaal`, '/personale/partnere/ny', '/personale/uge', `/personale/hold/${classId}/besked`, '/personale/beskeder?kanal=sms']
       for (const path of pages) {
         await page.goto(`${t.base}${path}`)
         for (const { button, gap } of await buttonGaps(page)) expect(gap, `${path}: ${button}`).toBeGreaterThanOrEqual(16)

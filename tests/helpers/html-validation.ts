@@ -28,11 +28,11 @@ export const HTML_VALIDATE_CONFIG: ConfigData = {
 }
 
 /**
- * The staff preview of a sent e-mail (/personale/e-mails/:id/html) is the e-mail's own HTML:
+ * The staff preview of a sent e-mail (/personale/beskeder/:id/html) is the e-mail's own HTML:
  * mail clients need inline styles, layout tables with role="presentation" and the old table
  * attributes, so these rules do not apply to it. All other rules still do.
  */
-const EMAIL_PREVIEW = /^GET \/personale\/e-mails\/:id\/html$/
+const EMAIL_PREVIEW = /^GET \/personale\/beskeder\/:id\/html$/
 const EMAIL_HTML_RULES = new Set(['no-inline-style', 'no-deprecated-attr', 'prefer-tbody', 'presentation-role-style'])
 
 /**

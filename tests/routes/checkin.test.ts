@@ -210,9 +210,9 @@ describe('the door', () => {
     expect(page.text).toContain(`${t.grethe.checkin_code.slice(0, 3)} ${t.grethe.checkin_code.slice(3)}`)
     const row = await t.db.selectFrom('outbox').select('id').where('booking_id', '=', t.grethe.id).where('kind', '=', 'booking_confirmed').where('recipient', '=', 'grethe@example.dk').executeTakeFirstOrThrow()
     const leader = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
-    const detail = await leader.get(`/personale/e-mails/${row.id}`).expect(200)
+    const detail = await leader.get(`/personale/beskeder/${row.id}`).expect(200)
     expect(detail.text).toContain('qr-kode.png')
-    const html = await leader.get(`/personale/e-mails/${row.id}/html`).expect(200)
+    const html = await leader.get(`/personale/beskeder/${row.id}/html`).expect(200)
     expect(html.text).toContain('src="data:image/png;base64,')
   })
 

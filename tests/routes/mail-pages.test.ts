@@ -105,7 +105,7 @@ describe('interest list', () => {
   })
 })
 
-describe('staff: sent e-mails and the call list', () => {
+describe('staff: sent messages and the call list', () => {
   it('lists e-mails with status, shows one as it looks in a sandboxed frame, and resends a failed one', async () => {
     const t = await buildTestApp()
     const classId = await createClass(t.db, { meetings: ['2030-03-05T10:00'] })
@@ -113,30 +113,34 @@ describe('staff: sent e-mails and the call list', () => {
     await t.app.mail.worker.runOnce()
     await t.db.updateTable('outbox').set({ status: 'failed', last_error: '550 no such user' }).execute()
 
-    await (await signedInAgent(t.app, await createStaff(t.db, 'volunteer'))).get('/personale/e-mails').expect(403)
+    await (await signedInAgent(t.app, await createStaff(t.db, 'volunteer'))).get('/personale/beskeder').expect(403)
     const agent = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
-    const list = await agent.get('/personale/e-mails').expect(200)
+    const list = await agent.get('/personale/beskeder').expect(200)
     expect(list.text).toContain('Der er ingen mailserver sat op')
     expect(list.text).toContain('grethe@example.dk')
     expect(list.text).toContain('Fejlet')
     const row = await t.db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow()
 
-    const detail = await agent.get(`/personale/e-mails/${row.id}`).expect(200)
+    const detail = await agent.get(`/personale/beskeder/${row.id}`).expect(200)
     expect(detail.text).toContain('550 no such user')
     expect(detail.text).toContain('kursus.ics')
     expect(detail.text).toContain('Hej Grethe &lt;b&gt;Hansen&lt;/b&gt;')
-    expect(detail.text).toContain(`src="/personale/e-mails/${row.id}/html"`)
-    const html = await agent.get(`/personale/e-mails/${row.id}/html`).expect(200)
+    expect(detail.text).toContain(`src="/personale/beskeder/${row.id}/html"`)
+    const html = await agent.get(`/personale/beskeder/${row.id}/html`).expect(200)
     expect(html.headers['content-security-policy']).toContain('sandbox')
     expect(html.text).toContain('Hej Grethe &lt;b&gt;Hansen&lt;/b&gt;')
     expect(html.text).not.toContain('<b>Hansen</b>')
 
-    await agent.post(`/personale/e-mails/${row.id}/send-igen`).type('form').send({}).expect(403)
-    await agent.post(`/personale/e-mails/${row.id}/send-igen`).type('form').send({ _csrf: csrfOf(detail.text) }).expect(303)
+    await agent.post(`/personale/beskeder/${row.id}/send-igen`).type('form').send({}).expect(403)
+    await agent.post(`/personale/beskeder/${row.id}/send-igen`).type('form').send({ _csrf: csrfOf(detail.text) }).expect(303)
     expect((await t.db.selectFrom('outbox').select(['status', 'attempts']).executeTakeFirstOrThrow())).toEqual({ status: 'queued', attempts: 0 })
     const audit = await t.db.selectFrom('audit_log').select(['action', 'detail']).where('action', '=', 'email_resent').execute()
     expect(audit).toEqual([{ action: 'email_resent', detail: 'was=failed' }])
-    await agent.get('/personale/e-mails/999999').expect(404)
+    await agent.get('/personale/beskeder/999999').expect(404)
+    // The page was "Sendte e-mails" at /personale/e-mails: old links still lead there.
+    expect(list.text).toContain('<h1>Sendte beskeder</h1>')
+    expect((await agent.get('/personale/e-mails?status=failed').expect(301)).headers.location).toBe('/personale/beskeder?status=failed')
+    expect((await agent.get(`/personale/e-mails/${row.id}`).expect(301)).headers.location).toBe(`/personale/beskeder/${row.id}`)
   })
 
   it('shows invitation e-mails, whose link sets a password, to admins only', async () => {
@@ -146,13 +150,13 @@ describe('staff: sent e-mails and the call list', () => {
     const users = await adminAgent.get('/personale/brugere')
     await adminAgent.post('/personale/brugere').type('form').send({ _csrf: csrfOf(users.text), name: 'Anders Admin', email: 'anders@bib.dk', role: 'admin' }).expect(201)
     const invitation = await t.db.selectFrom('outbox').select('id').where('kind', '=', 'staff_invitation').executeTakeFirstOrThrow()
-    await adminAgent.get(`/personale/e-mails/${invitation.id}`).expect(200)
+    await adminAgent.get(`/personale/beskeder/${invitation.id}`).expect(200)
     const leader = await signedInAgent(t.app, await createStaff(t.db, 'leader'))
-    await leader.get(`/personale/e-mails/${invitation.id}`).expect(404)
-    await leader.get(`/personale/e-mails/${invitation.id}/html`).expect(404)
+    await leader.get(`/personale/beskeder/${invitation.id}`).expect(404)
+    await leader.get(`/personale/beskeder/${invitation.id}/html`).expect(404)
     await t.db.updateTable('outbox').set({ status: 'failed' }).where('id', '=', invitation.id).execute()
     const profile = await leader.get('/personale/profil').expect(200)
-    await leader.post(`/personale/e-mails/${invitation.id}/send-igen`).type('form').send({ _csrf: csrfOf(profile.text) }).expect(404)
+    await leader.post(`/personale/beskeder/${invitation.id}/send-igen`).type('form').send({ _csrf: csrfOf(profile.text) }).expect(404)
     expect((await t.db.selectFrom('outbox').select('status').where('id', '=', invitation.id).executeTakeFirstOrThrow()).status).toBe('failed')
   })
 

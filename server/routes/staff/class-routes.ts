@@ -45,6 +45,12 @@ function toFormValues (summary: ClassSummary): ClassFormValues {
   }
 }
 
+/** The receipt of a message to the class (?besked=12-5-2, "-igen" when the same form was sent before). */
+function readMessageReceipt (value: string | undefined) {
+  const m = /^(\d{1,6})-(\d{1,6})-(\d{1,6})(-igen)?$/.exec(value ?? '')
+  return m ? { emails: Number(m[1]), texts: Number(m[2]), calls: Number(m[3]), again: m[4] !== undefined } : null
+}
+
 /** Leaders plan classes: create (also weekly for N weeks), edit, publish, cancel, copy. */
 const classRoutes: FastifyPluginAsync = async (fastify) => {
   const leader = { config: { role: 'leader' } } as const
@@ -139,6 +145,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       booked: /^(fandtes|plads|venteliste-\d+)$/.test(query.tilmeldt ?? '') ? query.tilmeldt : null,
       cancelledOne: query.afmeldt === '1',
       cancelledMany: /^\d+$/.test(query['afmeldt-flere'] ?? '') ? Number(query['afmeldt-flere']) : null,
+      messageSent: readMessageReceipt(query.besked),
       bursts,
       maxCopyWeeks: MAX_COPY_WEEKS,
       csrfToken: reply.generateCsrf()

@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify'
 import { hasRole } from '../../domain/staff.ts'
 import { listAuditEntries } from '../../repositories/audit-repository.ts'
 import { DateTime } from 'luxon'
-import { ZONE } from '../../domain/time.ts'
+import { ZONE, copenhagenMonthStart } from '../../domain/time.ts'
+import { countSmsSentSince, countSmsWaiting } from '../../repositories/sms-repository.ts'
 import { listCourses } from '../../repositories/course-repository.ts'
 import { listAllLocations } from '../../repositories/location-repository.ts'
 import { STAFF_LIST_LIMIT, type StaffClassFilter, listClassesForStaff } from '../../services/class-query-service.ts'
@@ -43,6 +44,20 @@ function readOverviewFilter (query: unknown, locationIds: Set<number>, courseSlu
 }
 
 const overviewRoutes: FastifyPluginAsync = async (fastify) => {
+  /** The month's texts against the budget (SMS_MONTHLY_LIMIT; 0: no limit), for leaders. */
+  async function smsMonth (now: Date) {
+    const [sent, waiting] = await Promise.all([countSmsSentSince(fastify.db, copenhagenMonthStart(now)), countSmsWaiting(fastify.db)])
+    const limit = fastify.config.sms.monthlyLimit
+    return {
+      month: DateTime.fromJSDate(now).setZone(ZONE).setLocale('da').toFormat('LLLL'),
+      sent,
+      waiting,
+      limit,
+      reached: limit > 0 && sent >= limit,
+      kept: fastify.config.sms.provider === 'none'
+    }
+  }
+
   fastify.get('/personale', { config: { role: 'volunteer' } }, async (request, reply) => {
     const staff = request.staff
     const isLeader = staff ? hasRole(staff.role, 'leader') : false
@@ -51,12 +66,14 @@ const overviewRoutes: FastifyPluginAsync = async (fastify) => {
     const classes = isLeader ? await listClassesForStaff(fastify.db, filter.applied) : []
     const assigned = await listAssigned(fastify.db, classes.map(c => c.id))
     const mine = staff ? await getStaffClasses(fastify.db, staff.id) : undefined
+    const sms = isLeader ? await smsMonth(new Date()) : null
     return await reply.viewAsync('staff/overview', {
       title: 'Oversigt',
       classes,
       assigned,
       mine,
       isLeader,
+      sms,
       filter: filter.shown,
       filtered: filter.filtered,
       dayErrors: filter.dayErrors,

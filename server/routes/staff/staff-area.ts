@@ -7,6 +7,7 @@ import authRoutes from './auth-routes.ts'
 import bookingRoutes from './booking-routes.ts'
 import calendarRoutes from './calendar-routes.ts'
 import callListRoutes from './call-list-routes.ts'
+import classMessageRoutes from './class-message-routes.ts'
 import classRoutes from './class-routes.ts'
 import learningRoutes from './learning-routes.ts'
 import mailRoutes from './mail-routes.ts'
@@ -52,6 +53,7 @@ const staffArea: FastifyPluginAsync = async (fastify) => {
   await fastify.register(overviewRoutes)
   await fastify.register(placeRoutes)
   await fastify.register(classRoutes)
+  await fastify.register(classMessageRoutes)
   await fastify.register(bookingRoutes)
   await fastify.register(userRoutes)
   await fastify.register(calendarRoutes)
