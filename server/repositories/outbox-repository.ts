@@ -102,7 +102,7 @@ export async function markLostHandovers (db: DbOrTx, now: string): Promise<numbe
  */
 export async function requeueMessage (db: DbOrTx, id: number, now: string): Promise<boolean> {
   const result = await db.updateTable('outbox')
-    .set({ status: 'queued', not_before: now, attempts: 0, last_error: null })
+    .set({ status: 'queued', not_before: now, attempts: 0, last_error: null, delivery_status: null, delivery_at: null, delivery_error: null })
     .where('id', '=', id).where('status', 'in', ['failed', 'unknown'])
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
