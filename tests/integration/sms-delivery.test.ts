@@ -322,7 +322,7 @@ describe('texts through GatewayAPI', () => {
     // The token is put right; a leader resends the text.
     const leader = await createStaff(db, 'leader')
     const t1 = at('2030-03-02', '09:00')
-    expect(await resendMessage(db, asStaff(await staffIdOf(db, leader.email), 'leader'), row!.id, t1)).toBe(true)
+    expect(await resendMessage(db, asStaff(await staffIdOf(db, leader.email), 'leader'), row!.id, t1)).toBe('queued')
     expect(await worker.runOnce(() => t1)).toBe(1)
     ;[row] = await smsRows(db)
     expect(row?.status).toBe('sent')
