@@ -165,6 +165,7 @@ export async function bookSeat (db: Db, actor: Actor, classId: number, input: Bo
       booker_phone: input.booker?.phone ?? null,
       booker_email: input.booker?.email ?? null,
       source_key: opts.sourceKey ?? null,
+      sms_consent: input.smsConsent ? 1 : 0,
       created_at: at,
       confirmed_at: status === 'confirmed' ? at : null
     })
@@ -411,6 +412,8 @@ export async function moveBooking (db: Db, actor: Actor, bookingId: number, targ
       booker_phone: current.booker_phone,
       booker_email: current.booker_email,
       staff_note: current.staff_note,
+      // The person's answer about texts goes with them to the new class.
+      sms_consent: current.sms_consent,
       moved_from_booking_id: bookingId,
       created_at: at,
       confirmed_at: status === 'confirmed' ? at : null
