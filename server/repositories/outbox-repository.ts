@@ -1,6 +1,6 @@
 import { type ExpressionBuilder, sql } from 'kysely'
 import { type DbOrTx, isPostgres } from '../db/connection.ts'
-import type { Database, NewOutboxRow, OutboxRow, OutboxStatus } from '../db/schema.ts'
+import type { Database, NewOutboxRow, OutboxChannel, OutboxRow, OutboxStatus } from '../db/schema.ts'
 
 /** Writes messages; one whose dedupe_key already exists is skipped. Returns how many were new. */
 export async function insertOutboxRows (db: DbOrTx, rows: NewOutboxRow[]): Promise<number> {
@@ -102,12 +102,13 @@ export async function requeueMessage (db: DbOrTx, id: number, now: string): Prom
  * was cancelled or moved, or reminders about a class whose time or place changed. A
  * message already being sent is left alone.
  */
-export async function withdrawQueued (db: DbOrTx, filter: { bookingIds?: number[], classId?: number, kinds?: string[] }, reason: string): Promise<number> {
+export async function withdrawQueued (db: DbOrTx, filter: { bookingIds?: number[], classId?: number, kinds?: string[], channel?: OutboxChannel }, reason: string): Promise<number> {
   if (filter.bookingIds?.length === 0) return 0
   let query = db.updateTable('outbox').set({ status: 'withdrawn', last_error: reason }).where('status', '=', 'queued')
   if (filter.bookingIds) query = query.where('booking_id', 'in', filter.bookingIds)
   if (filter.classId !== undefined) query = query.where('class_id', '=', filter.classId)
   if (filter.kinds) query = query.where('kind', 'in', filter.kinds)
+  if (filter.channel) query = query.where('channel', '=', filter.channel)
   const result = await query.executeTakeFirst()
   return Number(result.numUpdatedRows)
 }
