@@ -95,7 +95,10 @@ export async function seedDemoData (db: Db, now: Date = new Date()): Promise<{ l
         needsCompanion: rand() < 0.08,
         needsHearingLoop: rand() < 0.12,
         needsOther: rand() < 0.05 ? 'Jeg kommer med rollator.' : null,
-        booker: null
+        booker: null,
+        // Every third with only a phone said yes to texts, so the outbox shows kept texts
+        // (without drawing from the random numbers, so the rest of the demo stays the same).
+        smsConsent: !withEmail && i % 3 === 0
       }, { source: plan.isPublic === false || rand() < 0.3 ? 'phone' : 'online', now })
       bookings++
     }
@@ -124,7 +127,8 @@ async function seedTodayAndHistory (db: Db, places: { main: number, branch: numb
   for (let i = 0; i < 10; i++) {
     const first = FIRST_NAMES[Math.floor(rand() * FIRST_NAMES.length)] ?? 'Grethe'
     const last = LAST_NAMES[Math.floor(rand() * LAST_NAMES.length)] ?? 'Hansen'
-    await bookSeat(db, SYSTEM, todayClass, { name: `${first} ${last}`, phone: `+453${String(Math.floor(rand() * 10_000_000)).padStart(7, '0')}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: rand() < 0.2, needsOther: null, booker: null }, { source: 'phone', now: yesterday })
+    // Half of them said yes to texts; a number from the 32–39 series is a landline, phoned instead.
+    await bookSeat(db, SYSTEM, todayClass, { name: `${first} ${last}`, phone: `+453${String(Math.floor(rand() * 10_000_000)).padStart(7, '0')}`, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: rand() < 0.2, needsOther: null, booker: null, smsConsent: i % 2 === 0 }, { source: 'phone', now: yesterday })
   }
   const pastCourses = ['mitid-kom-godt-i-gang', 'digital-post-laes-og-svar', 'mitid-appen', 'spot-svindel-falske-beskeder-og-opkald', 'borger-dk-selvbetjening'].filter(c => courses.has(c))
   const names = random(1941)

@@ -14,6 +14,8 @@ export interface BookingFormValues {
   booker_name: string
   booker_phone: string
   booker_email: string
+  /** "Må vi sende dig en sms?": true only for an explicit "ja". */
+  sms_consent: boolean
 }
 
 export interface BookingInput {
@@ -25,6 +27,8 @@ export interface BookingInput {
   needsHearingLoop: boolean
   needsOther: string | null
   booker: { name: string, phone: string | null, email: string | null } | null
+  /** Yes to text messages about this booking, to the mobile numbers in it (the participant's and the booker's). */
+  smsConsent: boolean
 }
 
 export type BookingField = Exclude<keyof BookingFormValues, 'needs_companion' | 'needs_hearing_loop' | 'for_someone_else'>
@@ -45,11 +49,12 @@ export const EMPTY_BOOKING_FORM: BookingFormValues = {
   for_someone_else: false,
   booker_name: '',
   booker_phone: '',
-  booker_email: ''
+  booker_email: '',
+  sms_consent: false
 }
 
 /** Field order for an error summary, so its links follow the form from top to bottom. */
-export const BOOKING_FIELD_ORDER: BookingField[] = ['name', 'phone', 'email', 'birth_year', 'needs_other', 'booker_name', 'booker_phone', 'booker_email']
+export const BOOKING_FIELD_ORDER: BookingField[] = ['name', 'phone', 'email', 'birth_year', 'needs_other', 'booker_name', 'booker_phone', 'booker_email', 'sms_consent']
 
 export const LIMITS = { name: 100, email: 254, phone: 30, needsOther: 500 } as const
 
@@ -79,7 +84,9 @@ export function readBookingForm (body: unknown): BookingFormValues {
     for_someone_else: (checked(b.for_someone_else) && text(b.for_someone_else) !== 'nej') || hasBooker,
     booker_name: text(b.booker_name),
     booker_phone: text(b.booker_phone),
-    booker_email: text(b.booker_email)
+    booker_email: text(b.booker_email),
+    // Consent is never assumed: only the answer "ja" counts.
+    sms_consent: text(b.sms_consent) === 'ja'
   }
 }
 
@@ -162,6 +169,15 @@ export function validateBookingForm (values: BookingFormValues, now: Date = new 
     booker = { name: bookerName, phone: bookerPhone, email: bookerEmail }
   }
 
+  // Yes to texts needs a number to send them to. A number typed wrong already has its own
+  // message; a landline is taken (the booking page says we phone instead).
+  const typedPhones = [values.phone, forOther ? values.booker_phone : ''].filter(p => p.trim() !== '')
+  if (values.sms_consent && typedPhones.length === 0) {
+    errors.sms_consent = forOther
+      ? 'Skriv deltagerens eller dit eget mobilnummer, hvis I vil have sms.'
+      : 'Skriv dit mobilnummer, hvis du vil have sms.'
+  }
+
   if (Object.keys(errors).length > 0) return { ok: false, errors }
   return {
     ok: true,
@@ -173,7 +189,8 @@ export function validateBookingForm (values: BookingFormValues, now: Date = new 
       needsCompanion: values.needs_companion,
       needsHearingLoop: values.needs_hearing_loop,
       needsOther: needsOther === '' ? null : needsOther,
-      booker
+      booker,
+      smsConsent: values.sms_consent
     }
   }
 }

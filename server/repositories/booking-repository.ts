@@ -134,6 +134,13 @@ export async function setStaffNote (db: DbOrTx, bookingId: number, note: string 
   return Number(result.numUpdatedRows) > 0
 }
 
+/** Yes (1) or no (0) to texts about a booking. Returns whether the answer changed. */
+export async function setSmsConsent (db: DbOrTx, bookingId: number, consent: 0 | 1): Promise<boolean> {
+  const result = await db.updateTable('bookings').set({ sms_consent: consent })
+    .where('id', '=', bookingId).where('sms_consent', '!=', consent).executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
 /** Marks a booking as a seat given at the door beyond the class's capacity. */
 export async function markOverCapacity (db: DbOrTx, id: number): Promise<void> {
   await db.updateTable('bookings').set({ over_capacity: 1 }).where('id', '=', id).execute()

@@ -113,12 +113,13 @@ export async function requeueMessage (db: DbOrTx, id: number, now: string): Prom
  * was cancelled or moved, or reminders about a class whose time or place changed. A
  * message already being sent is left alone.
  */
-export async function withdrawQueued (db: DbOrTx, filter: { bookingIds?: number[], classId?: number, kinds?: string[] }, reason: string): Promise<number> {
+export async function withdrawQueued (db: DbOrTx, filter: { bookingIds?: number[], classId?: number, kinds?: string[], channel?: OutboxChannel }, reason: string): Promise<number> {
   if (filter.bookingIds?.length === 0) return 0
   let query = db.updateTable('outbox').set({ status: 'withdrawn', last_error: reason }).where('status', '=', 'queued')
   if (filter.bookingIds) query = query.where('booking_id', 'in', filter.bookingIds)
   if (filter.classId !== undefined) query = query.where('class_id', '=', filter.classId)
   if (filter.kinds) query = query.where('kind', 'in', filter.kinds)
+  if (filter.channel) query = query.where('channel', '=', filter.channel)
   const result = await query.executeTakeFirst()
   return Number(result.numUpdatedRows)
 }

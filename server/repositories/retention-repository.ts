@@ -38,7 +38,9 @@ export async function countAnonymised (db: DbOrTx): Promise<number> {
  * the participant (as "Anonymiseret deltager"), their bookings, attendances, milestones
  * and learning goals. Needs, notes, the contacts given in each booking and who booked
  * for them go; each booking gets a new
- * token, so old private links stop working; their e-mails are deleted from the outbox.
+ * token, so old private links stop working; their e-mails and texts are deleted from the
+ * outbox, and the texts to our number matched to their bookings. Their phone numbers'
+ * STOP marks and other texts go when nobody else uses the number (forgetUnusedNumbers).
  * The birth year stays for the age statistics unless `eraseBirthYear`.
  */
 export async function anonymiseParticipants (db: DbOrTx, ids: number[], at: string, opts: { eraseBirthYear: boolean, deleteInterest: boolean }): Promise<{ participants: number, bookings: number }> {
@@ -57,22 +59,51 @@ export async function anonymiseParticipants (db: DbOrTx, ids: number[], at: stri
       await db.deleteFrom('interest_subscriptions').where('email', 'in', emails).execute()
       await db.deleteFrom('outbox').where('recipient', 'in', emails).execute()
     }
+    // Their own phone numbers, on the record and as given in each booking (read before they go).
+    const phones = [...new Set([
+      ...(await db.selectFrom('participants').select('phone').where('id', 'in', chunk).where('phone', 'is not', null).execute()).map(r => r.phone as string),
+      ...(await db.selectFrom('bookings').select('contact_phone').where('participant_id', 'in', chunk).where('contact_phone', 'is not', null).execute()).map(r => r.contact_phone as string)
+    ])]
     await db.updateTable('participants')
       .set({ name: ANONYMOUS_NAME, phone: null, email: null, anonymised_at: at, ...(opts.eraseBirthYear ? { birth_year: null } : {}) })
       .where('id', 'in', chunk).execute()
     const bookingIds = (await db.selectFrom('bookings').select('id').where('participant_id', 'in', chunk).execute()).map(r => r.id)
     for (let j = 0; j < bookingIds.length; j += 500) {
       const part = bookingIds.slice(j, j + 500)
+      // Their e-mails and texts, and the texts to our number matched to their bookings.
       await db.deleteFrom('outbox').where('booking_id', 'in', part).execute()
+      await db.deleteFrom('sms_inbound').where('booking_id', 'in', part).execute()
       for (const id of part) {
         await db.updateTable('bookings').set({
           ...WITHOUT_NEEDS_OR_BOOKER, person_name: null, person_birth_year: null, contact_phone: null, contact_email: null, source_key: null, staff_note: null, token: newBookingToken()
         }).where('id', '=', id).execute()
       }
     }
+    await forgetUnusedNumbers(db, phones)
     bookings += bookingIds.length
   }
   return { participants: ids.length, bookings }
+}
+
+/**
+ * Of these phone numbers ("+4512345678"), those no participant or booking holds any more:
+ * the texts they sent us, the texts to them that no booking holds, and their STOP or
+ * landline mark are deleted. A number someone else still uses (a spouse, a carer who
+ * books) keeps them all.
+ */
+async function forgetUnusedNumbers (db: DbOrTx, phones: string[]): Promise<void> {
+  if (phones.length === 0) return
+  const used = new Set([
+    ...(await db.selectFrom('participants').select('phone').where('phone', 'in', phones).execute()).map(r => r.phone),
+    ...(await db.selectFrom('bookings').select('contact_phone').where('contact_phone', 'in', phones).execute()).map(r => r.contact_phone),
+    ...(await db.selectFrom('bookings').select('booker_phone').where('booker_phone', 'in', phones).execute()).map(r => r.booker_phone)
+  ])
+  // Stored numbers are E.164; texts know them as MSISDN, the same digits without the +.
+  const msisdns = phones.filter(p => !used.has(p)).map(p => p.replace(/^\+/, ''))
+  if (msisdns.length === 0) return
+  await db.deleteFrom('sms_inbound').where('msisdn', 'in', msisdns).execute()
+  await db.deleteFrom('outbox').where('channel', '=', 'sms').where('recipient', 'in', msisdns).where('booking_id', 'is', null).execute()
+  await db.deleteFrom('sms_numbers').where('msisdn', 'in', msisdns).execute()
 }
 
 /**

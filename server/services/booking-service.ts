@@ -8,13 +8,15 @@ import { findBursts } from '../domain/bursts.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
   type BookingWithPerson, claimLinkResend, countBookingsFromSource, markContactConflict, countConfirmed, findBookingById, findBookingByToken, findMovedTo, insertBooking,
-  insertWaitlistCall, setStaffNote, listActiveBookings, listWaitlistIds, setBookingStatus
+  insertWaitlistCall, setSmsConsent, setStaffNote, listActiveBookings, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
 import { findCourse } from '../repositories/course-repository.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { countMailsTo, withdrawQueued } from '../repositories/outbox-repository.ts'
 import type { Course } from '../domain/course-file.ts'
+import { type SmsNumber, bookingMsisdns, smsNumbers } from '../domain/sms-consent.ts'
+import { findNumberStates } from '../repositories/sms-repository.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
 import { bookingRecipients, notifyBooking } from './notification-service.ts'
@@ -165,6 +167,7 @@ export async function bookSeat (db: Db, actor: Actor, classId: number, input: Bo
       booker_phone: input.booker?.phone ?? null,
       booker_email: input.booker?.email ?? null,
       source_key: opts.sourceKey ?? null,
+      sms_consent: input.smsConsent ? 1 : 0,
       created_at: at,
       confirmed_at: status === 'confirmed' ? at : null
     })
@@ -316,7 +319,12 @@ export async function findBooking (db: Db, token: string): Promise<BookingView |
   return { booking, waitlistNumber: waitlistNumber(queue, id => id === booking.id), movedTo: null }
 }
 
-export interface BookingPage extends BookingView { cls: ClassCard, course: Course }
+export interface BookingPage extends BookingView {
+  cls: ClassCard
+  course: Course
+  /** The booking's phone numbers and whether our texts reach each (STOP, landline). */
+  smsNumbers: SmsNumber[]
+}
 
 /** Everything the private booking page shows: the booking, its class and its course. */
 export async function getBookingPage (db: Db, token: string, now: Date = new Date()): Promise<BookingPage | undefined> {
@@ -325,7 +333,32 @@ export async function getBookingPage (db: Db, token: string, now: Date = new Dat
   const summary = await findClassSummary(db, view.booking.class_id)
   const course = summary ? await findCourse(db, summary.courseSlug) : undefined
   if (!summary || !course) return undefined
-  return { ...view, cls: toCard(summary, now), course }
+  const known = await findNumberStates(db, bookingMsisdns(view.booking))
+  return { ...view, cls: toCard(summary, now), course, smsNumbers: smsNumbers(view.booking, known) }
+}
+
+/**
+ * Yes or no to texts about one booking, from its private page (the link is the key) or
+ * by staff. No: texts still waiting in the outbox are withdrawn. Yes: the next message
+ * about the booking goes by text too (a number that said STOP stays stopped until it
+ * texts START). Only while the booking is active and its class has not ended. Returns
+ * whether the answer changed.
+ */
+export async function changeSmsConsent (db: Db, actor: Actor, token: string, consent: boolean, now: Date = new Date()): Promise<boolean> {
+  const at = now.toISOString()
+  const staffId = actor.kind === 'staff' ? actor.staffId : undefined
+  return await db.transaction().execute(async tx => {
+    const booking = await findBookingByToken(tx, token)
+    if (!booking) throw new DomainError('booking_not_found')
+    await refuseIfCancelled(tx, booking)
+    if (await hasEnded(tx, booking.class_id, at)) throw new DomainError('class_ended')
+    const changed = await setSmsConsent(tx, booking.id, consent ? 1 : 0)
+    if (changed && !consent) await withdrawQueued(tx, { bookingIds: [booking.id], channel: 'sms' }, 'Der blev sagt nej tak til sms, før den blev sendt.')
+    if (changed && staffId !== undefined) {
+      await insertAuditEntry(tx, { at, staff_user_id: staffId, action: consent ? 'booking_sms_on' : 'booking_sms_off', subject_type: 'booking', subject_id: booking.id, detail: null })
+    }
+    return changed
+  })
 }
 
 /**
@@ -411,6 +444,8 @@ export async function moveBooking (db: Db, actor: Actor, bookingId: number, targ
       booker_phone: current.booker_phone,
       booker_email: current.booker_email,
       staff_note: current.staff_note,
+      // The person's answer about texts goes with them to the new class.
+      sms_consent: current.sms_consent,
       moved_from_booking_id: bookingId,
       created_at: at,
       confirmed_at: status === 'confirmed' ? at : null

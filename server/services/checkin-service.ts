@@ -180,7 +180,7 @@ async function seatWalkIn (tx: Tx, ctx: MeetingContext, person: WalkInPerson, ov
     await setBookingStatus(tx, [known.id], 'confirmed', at)
     bookingId = known.id
   } else {
-    const participantId = await findOrCreateParticipant(tx, { name: person.name, phone: person.phone, email: person.email, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null }, at)
+    const participantId = await findOrCreateParticipant(tx, { name: person.name, phone: person.phone, email: person.email, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null, smsConsent: false }, at)
     bookingId = (await insertBooking(tx, {
       class_id: ctx.classId,
       participant_id: participantId,

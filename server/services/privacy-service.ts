@@ -13,7 +13,7 @@ import { findBookingById, setBookingStatus } from '../repositories/booking-repos
 import { listMeetings, lockClass } from '../repositories/class-repository.ts'
 import { withdrawQueued } from '../repositories/outbox-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
-import { listOutboxOfBookings, listInterestOfEmail } from '../repositories/privacy-repository.ts'
+import { listInboundOfBookings, listOutboxOfBookings, listInterestOfEmail } from '../repositories/privacy-repository.ts'
 import {
   anonymiseParticipants, clearSourceKeysBefore, countAnonymised, deleteOldInterest, findEarliestLastMeeting, findParticipantsLastSeenBefore
 } from '../repositories/retention-repository.ts'
@@ -126,7 +126,13 @@ export interface ParticipantExport {
     device: string | null
     attended: string[]
     learningGoalsReached: string[]
+    /** Yes to text messages about this booking. */
+    smsConsent: boolean
     emails: Array<{ subject: string, to: string, status: string, createdAt: string, sentAt: string | null }>
+    /** Texts about the booking: the words as sent (or what it is about, until then), to which number. */
+    texts: Array<{ text: string, to: string, status: string, delivery: string | null, createdAt: string, sentAt: string | null }>
+    /** Texts to our number matched to this booking (STOP, START and replies). */
+    textsReceived: Array<{ text: string, from: string, receivedAt: string }>
   }>
   milestones: string[]
   interestList: Array<{ course: string, since: string, unsubscribedAt: string | null }>
@@ -138,9 +144,9 @@ export async function exportParticipant (db: Db, id: number, now: Date = new Dat
   if (!p) return undefined
   const list = await listBookingsOfParticipant(db, id)
   const ids = list.map(b => b.id)
-  const [attendances, ticks, meetings, mails, milestones, interest] = await Promise.all([
+  const [attendances, ticks, meetings, mails, inbound, milestones, interest] = await Promise.all([
     listAttendancesOfBookings(db, ids), listGoalTicks(db, ids), listMeetings(db, [...new Set(list.map(b => b.classId))]),
-    listOutboxOfBookings(db, ids), listMilestonesOfParticipant(db, id), p.email ? listInterestOfEmail(db, p.email) : []
+    listOutboxOfBookings(db, ids), listInboundOfBookings(db, ids), listMilestonesOfParticipant(db, id), p.email ? listInterestOfEmail(db, p.email) : []
   ])
   const startOf = new Map(meetings.map(m => [m.id, m.starts_at]))
   const bookings = []
@@ -163,7 +169,10 @@ export async function exportParticipant (db: Db, id: number, now: Date = new Dat
       device: full.device,
       attended: attendances.filter(a => a.bookingId === b.id).map(a => startOf.get(a.meetingId) ?? ''),
       learningGoalsReached: ticks.filter(t => t.bookingId === b.id).map(t => t.goal),
-      emails: mails.filter(m => m.bookingId === b.id).map(m => ({ subject: m.subject, to: m.recipient, status: m.status, createdAt: m.createdAt, sentAt: m.sentAt }))
+      smsConsent: full.sms_consent === 1,
+      emails: mails.filter(m => m.bookingId === b.id && m.channel === 'email').map(m => ({ subject: m.subject, to: m.recipient, status: m.status, createdAt: m.createdAt, sentAt: m.sentAt })),
+      texts: mails.filter(m => m.bookingId === b.id && m.channel === 'sms').map(m => ({ text: m.subject, to: m.recipient, status: m.status, delivery: m.deliveryStatus, createdAt: m.createdAt, sentAt: m.sentAt })),
+      textsReceived: inbound.filter(r => r.bookingId === b.id).map(r => ({ text: r.text, from: r.from, receivedAt: r.receivedAt }))
     })
   }
   return {

@@ -157,6 +157,11 @@ suite('citizen flow in a real browser (Chromium)', { timeout: 120_000 }, () => {
     await tabOnceTo(page, page.getByLabel('Din e-mail', { exact: true }))
     await page.keyboard.type('mette@example.dk')
 
+    // May we text them both? The answer chosen ("Nej tak") is the group's one tab stop.
+    expect(await page.getByRole('group', { name: 'Må vi sende sms til deltageren og dig før kurset?' }).isVisible()).toBe(true)
+    await tabOnceTo(page, page.getByRole('radio', { name: 'Nej tak' }))
+    expect(await page.getByRole('radio', { name: 'Ja, send os sms' }).isChecked()).toBe(false)
+
     // The honeypot is skipped; the next stop is the submit button.
     await tabOnceTo(page, page.getByRole('button', { name: 'Tilmeld', exact: true }))
     await page.keyboard.press('Enter')

@@ -75,7 +75,7 @@ export async function createStaff (db: Db, role: 'admin' | 'leader' | 'volunteer
 
 /** What the booking form yields, for booking through the service directly. */
 export function bookingInput (fields: Partial<BookingInput> & { name: string }): BookingInput {
-  return { phone: null, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null, ...fields }
+  return { phone: null, email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null, smsConsent: false, ...fields }
 }
 
 /** bookSeat for someone not yet on the class: the test fails when it was taken as a duplicate. */

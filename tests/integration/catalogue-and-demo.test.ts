@@ -58,6 +58,14 @@ describe('demo data', () => {
     expect(classes.some(c => c.capacity - c.confirmedCount > 0 && c.capacity - c.confirmedCount <= 2)).toBe(true)
     expect(classes.some(c => c.confirmedCount < c.capacity / 2)).toBe(true)
 
+    // Some with only a phone said yes to texts, so the outbox shows the texts kept.
+    const texted = await db.selectFrom('bookings').select(['contact_email', 'contact_phone']).where('sms_consent', '=', 1).execute()
+    expect(texted.length).toBeGreaterThanOrEqual(5)
+    expect(texted.every(b => b.contact_email === null && b.contact_phone !== null)).toBe(true)
+    const texts = await db.selectFrom('outbox').select('recipient').where('channel', '=', 'sms').execute()
+    expect(texts.length).toBeGreaterThanOrEqual(3)
+    expect(texts.every(r => /^45\d{8}$/.test(r.recipient))).toBe(true)
+
     // The door can be tried today, and the 3,000th participant is five new check-ins away.
     const today = await getTodaysMeetings(db, 0, true, now)
     expect(today.others.length).toBe(1)

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isSamePerson, readBookingForm, validateBookingForm } from '../../server/domain/booking-form.ts'
+import { bookingMsisdns, smsNumbers } from '../../server/domain/sms-consent.ts'
 
 const form = (fields: Record<string, string>) => readBookingForm(fields)
 const now = new Date('2026-11-21T12:00:00Z')
@@ -10,7 +11,7 @@ describe('booking form validation', () => {
     const result = validateBookingForm(form({ name: '  Søren   Ærø ', phone: '12 34 56 78' }), now)
     expect(result).toEqual({
       ok: true,
-      input: { name: 'Søren Ærø', phone: '+4512345678', email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null }
+      input: { name: 'Søren Ærø', phone: '+4512345678', email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null, smsConsent: false }
     })
   })
 
@@ -68,6 +69,72 @@ describe('booking form validation', () => {
     expect(readBookingForm(null).name).toBe('')
     expect(readBookingForm({ name: ['a', 'b'], phone: 42 }).name).toBe('a')
     expect(readBookingForm({ phone: { x: 1 } }).phone).toBe('')
+  })
+})
+
+describe('the question about texts', () => {
+  const consent = (fields: Record<string, string>) => validateBookingForm(form(fields), now)
+
+  it('reads yes only from an explicit "ja"; no, missing or anything else is no', () => {
+    expect(form({ sms_consent: 'ja' }).sms_consent).toBe(true)
+    expect(form({ sms_consent: 'nej' }).sms_consent).toBe(false)
+    expect(form({}).sms_consent).toBe(false)
+    expect(form({ sms_consent: 'on' }).sms_consent).toBe(false)
+    expect(readBookingForm({ sms_consent: ['ja', 'nej'] }).sms_consent).toBe(true)
+    expect(readBookingForm({ sms_consent: true }).sms_consent).toBe(false)
+  })
+
+  it('stores the answer with the booking', () => {
+    const yes = consent({ name: 'Grethe Hansen', phone: '22 33 44 55', sms_consent: 'ja' })
+    expect(yes.ok && yes.input.smsConsent).toBe(true)
+    const no = consent({ name: 'Grethe Hansen', phone: '22 33 44 55', sms_consent: 'nej' })
+    expect(no.ok && no.input.smsConsent).toBe(false)
+    const missing = consent({ name: 'Grethe Hansen', phone: '22 33 44 55' })
+    expect(missing.ok && missing.input.smsConsent).toBe(false)
+  })
+
+  it('asks for a mobile number when the answer is yes and there is none, next to the question', () => {
+    const result = consent({ name: 'Grethe Hansen', email: 'grethe@example.dk', sms_consent: 'ja' })
+    expect(result.ok).toBe(false)
+    if (!result.ok) expect(result.errors).toEqual({ sms_consent: 'Skriv dit mobilnummer, hvis du vil have sms.' })
+    // No says nothing about the phone.
+    expect(consent({ name: 'Grethe Hansen', email: 'grethe@example.dk', sms_consent: 'nej' }).ok).toBe(true)
+  })
+
+  it('leaves a wrongly typed number to its own message', () => {
+    const result = consent({ name: 'Grethe Hansen', phone: '1234', sms_consent: 'ja' })
+    expect(result.ok).toBe(false)
+    if (!result.ok) expect(Object.keys(result.errors)).toEqual(['phone'])
+  })
+
+  it('covers both numbers when someone books for another: either one will do', () => {
+    const bookerOnly = consent({ name: 'Ruth Holm', for_someone_else: 'ja', booker_name: 'Lone Holm', booker_phone: '22 33 44 55', sms_consent: 'ja' })
+    expect(bookerOnly.ok && bookerOnly.input.smsConsent).toBe(true)
+    const none = consent({ name: 'Ruth Holm', for_someone_else: 'ja', booker_name: 'Lone Holm', booker_email: 'lone@example.dk', sms_consent: 'ja' })
+    expect(none.ok).toBe(false)
+    if (!none.ok) expect(none.errors.sms_consent).toBe('Skriv deltagerens eller dit eget mobilnummer, hvis I vil have sms.')
+  })
+
+  it('takes a yes with a landline: the booking stands, and the number is known to take no texts', () => {
+    const result = consent({ name: 'Grethe Hansen', phone: '75 61 22 33', sms_consent: 'ja' })
+    expect(result.ok && result.input).toMatchObject({ phone: '+4575612233', smsConsent: true })
+    expect(smsNumbers({ phone: '+4575612233', booker_phone: null }, new Map())).toEqual([{ who: 'participant', phone: '+4575612233', reach: 'landline' }])
+  })
+})
+
+describe('where texts reach', () => {
+  it('tells each number of a booking apart: texts, STOP, landline (by series or marked by staff)', () => {
+    const known = new Map([
+      ['4522222222', { stopped_at: '2030-01-01T10:00:00.000Z', landline_at: null }],
+      ['4540404040', { stopped_at: null, landline_at: '2030-01-01T10:00:00.000Z' }]
+    ])
+    expect(smsNumbers({ phone: '+4520202020', booker_phone: '+4522222222' }, known)).toEqual([
+      { who: 'participant', phone: '+4520202020', reach: 'texts' },
+      { who: 'booker', phone: '+4522222222', reach: 'stopped' }
+    ])
+    expect(smsNumbers({ phone: '+4540404040', booker_phone: '+4540404040' }, known)).toEqual([{ who: 'participant', phone: '+4540404040', reach: 'landline' }])
+    expect(smsNumbers({ phone: null, booker_phone: null }, known)).toEqual([])
+    expect(bookingMsisdns({ phone: '+4520202020', booker_phone: '+4575612233' })).toEqual(['4520202020'])
   })
 })
 

@@ -35,7 +35,7 @@ describe('the transaction type', () => {
 /** Never called: only compiled. */
 export async function callsWithTheDb (db: Db, tx: Tx): Promise<void> {
   const at = new Date().toISOString()
-  const person = { name: 'Grethe Hansen', phone: '12345678', email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null }
+  const person = { name: 'Grethe Hansen', phone: '12345678', email: null, birthYear: null, needsCompanion: false, needsHearingLoop: false, needsOther: null, booker: null, smsConsent: false }
   const cls = { id: 1, capacity: 10, waitlist_mode: 'auto' as const }
   const key = { idempotency_key: 'k', meeting_id: 1, booking_id: null, action: 'check_in', result_json: '{}', at, staff_user_id: null, link_id: null }
   const message = { kind: 'interest_signed_up' as const, courseSlug: 'x', courseTitle: 'X', unsubscribeToken: 't' }

@@ -52,7 +52,8 @@ const CreateBookingBody = Type.Object({
   needsCompanion: Type.Optional(Type.Boolean()),
   needsHearingLoop: Type.Optional(Type.Boolean()),
   needsOther: Type.Optional(Type.String({ maxLength: 500 })),
-  bookedBy: Type.Optional(Type.Object({ name: Type.String({ maxLength: 200 }), phone: Type.Optional(Type.String({ maxLength: 30 })), email: Type.Optional(Type.String({ maxLength: 254 })) }, { additionalProperties: false }))
+  bookedBy: Type.Optional(Type.Object({ name: Type.String({ maxLength: 200 }), phone: Type.Optional(Type.String({ maxLength: 30 })), email: Type.Optional(Type.String({ maxLength: 254 })) }, { additionalProperties: false })),
+  smsConsent: Type.Optional(Type.Boolean({ description: 'The person said yes to text messages (SMS) about this booking, at the mobile numbers given (the participant\'s and the booker\'s). Ask them; never assume it. Without it, no. True without any phone number is a 422 (`sms_consent` in `details`).' }))
 }, { additionalProperties: false })
 
 const ManagedClass = Type.Object({
@@ -103,6 +104,7 @@ const BookingList = Type.Object({
     }),
     bookedBy: Type.Union([Type.Object({ name: Type.String(), phone: Person, email: Person }), Type.Null()], { description: 'Personal data: who made the booking for the person, if someone else did.' }),
     source: Type.String({ description: 'Where the booking was made, e.g. online, staff, waitlist_call.' }),
+    smsConsent: Type.Boolean({ description: 'Said yes to text messages (SMS) about this booking.' }),
     createdAt: Type.String({ format: 'date-time' })
   }))
 }, { description: 'Personal data of the people booked: keep it only as long as the class needs it, and show it only to staff.' })
@@ -271,6 +273,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
         needs: { companion: b.needs_companion === 1, hearingLoop: b.needs_hearing_loop === 1, other: b.needs_other },
         bookedBy: b.booker_name === null ? null : { name: b.booker_name, phone: b.booker_phone, email: b.booker_email },
         source: b.source,
+        smsConsent: b.sms_consent === 1,
         createdAt: b.created_at
       }))
     }
@@ -315,7 +318,8 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
       for_someone_else: b.bookedBy !== undefined,
       booker_name: b.bookedBy?.name ?? '',
       booker_phone: b.bookedBy?.phone ?? '',
-      booker_email: b.bookedBy?.email ?? ''
+      booker_email: b.bookedBy?.email ?? '',
+      sms_consent: b.smsConsent ?? false
     }
     const result = validateBookingForm(values)
     if (!result.ok) return await apiError(reply, 422, 'validation_error', 'Tilmeldingen er ikke gyldig. Se "details" for, hvad der skal rettes.', result.errors)

@@ -6,7 +6,7 @@ import { BOOKING_FIELD_ORDER, type BookingFormErrors, type BookingFormValues, EM
 import { DomainError } from '../../domain/errors.ts'
 import { DOMAIN_MESSAGES, STALE_FORM } from '../../domain/error-messages.ts'
 import { addressKeyer } from '../../domain/address-key.ts'
-import { type BookingLimits, bookSeat, cancelBooking, getBookingPage } from '../../services/booking-service.ts'
+import { type BookingLimits, bookSeat, cancelBooking, changeSmsConsent, getBookingPage } from '../../services/booking-service.ts'
 import { buildCalendar, seatGivenAt } from '../../domain/calendar.ts'
 import { type ClassPage, getClassPage } from '../../services/class-query-service.ts'
 import { isTokenShaped, parseId } from '../params.ts'
@@ -113,24 +113,59 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     reply.header('cache-control', 'no-store').header('x-robots-tag', 'noindex, nofollow')
   }
 
+  type BookingData = NonNullable<Awaited<ReturnType<typeof loadBooking>>>
+
+  /** The private booking page; `sms` is what became of a change to the texts (a message for the citizen). */
+  async function renderBooking (reply: FastifyReply, data: BookingData, opts: { justBooked?: boolean, justCancelled?: boolean, sms?: { saved?: boolean, formMessage?: string } } = {}, status = 200) {
+    const moved = data.movedTo !== null
+    // The organiser cancelled the whole class: the citizen did nothing, and the page says so.
+    const classCancelled = !moved && data.booking.status === 'cancelled' && data.booking.cancelled_by === 'organiser'
+    // Texts can be turned on or off while the booking is active and its class not over.
+    const smsChangeable = data.booking.status !== 'cancelled' && !data.cls.ended && data.smsNumbers.some(n => n.reach !== 'landline')
+    return await reply.code(status).viewAsync('public/booking', {
+      title: moved ? 'Din tilmelding er flyttet' : classCancelled ? 'Holdet er aflyst' : data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
+      ...data,
+      classCancelled,
+      justBooked: opts.justBooked === true,
+      justCancelled: opts.justCancelled === true && data.booking.status === 'cancelled' && !moved,
+      smsChangeable,
+      smsSaved: opts.sms?.saved === true,
+      smsFormMessage: opts.sms?.formMessage,
+      csrfToken: smsChangeable ? reply.generateCsrf() : undefined,
+      pageUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
+      doorCode: formatCheckinCode(data.booking.checkin_code),
+      doorQr: data.booking.status === 'confirmed' ? await QRCode.toString(data.booking.checkin_code, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }) : null
+    })
+  }
+
   fastify.get<{ Params: { token: string } }>('/tilmelding/:token', async (request, reply) => {
     const data = await loadBooking(request.params.token)
     if (!data) return reply.callNotFound()
     privateHeaders(reply)
     const query = request.query as Record<string, string | undefined>
-    const moved = data.movedTo !== null
-    // The organiser cancelled the whole class: the citizen did nothing, and the page says so.
-    const classCancelled = !moved && data.booking.status === 'cancelled' && data.booking.cancelled_by === 'organiser'
-    return await reply.viewAsync('public/booking', {
-      title: moved ? 'Din tilmelding er flyttet' : classCancelled ? 'Holdet er aflyst' : data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
-      ...data,
-      classCancelled,
-      justBooked: query.ny === '1',
-      justCancelled: query.afmeldt === '1' && data.booking.status === 'cancelled' && !moved,
-      pageUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
-      doorCode: formatCheckinCode(data.booking.checkin_code),
-      doorQr: data.booking.status === 'confirmed' ? await QRCode.toString(data.booking.checkin_code, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }) : null
-    })
+    return await renderBooking(reply, data, { justBooked: query.ny === '1', justCancelled: query.afmeldt === '1', sms: { saved: query.sms === 'gemt' } })
+  })
+
+  // Yes or no to texts about this booking. The private link is the key: the booking is
+  // found by the token in the address alone, never by anything in the form.
+  fastify.post<{ Params: { token: string } }>('/tilmelding/:token/sms', async (request, reply) => {
+    const data = await loadBooking(request.params.token)
+    if (!data) return reply.callNotFound()
+    privateHeaders(reply)
+    if (!fastify.checkCsrf(request)) return await renderBooking(reply, data, { sms: { formMessage: STALE_FORM.message } }, 403)
+    const answer = (request.body as Record<string, unknown> | undefined)?.sms_consent
+    if (answer !== 'ja' && answer !== 'nej') return await reply.redirect(`/tilmelding/${data.booking.token}#sms`, 303)
+    try {
+      const changed = await changeSmsConsent(fastify.db, CITIZEN, data.booking.token, answer === 'ja')
+      request.log.info({ classId: data.booking.class_id, smsConsent: answer === 'ja', changed }, 'sms consent')
+    } catch (error) {
+      // Cancelled, moved or over meanwhile: the page says what became of the booking.
+      if (error instanceof DomainError && ['booking_moved', 'booking_already_cancelled', 'class_ended'].includes(error.code)) {
+        return await reply.redirect(`/tilmelding/${data.booking.token}`, 303)
+      }
+      throw error
+    }
+    return await reply.redirect(`/tilmelding/${data.booking.token}?sms=gemt#sms`, 303)
   })
 
   fastify.get<{ Params: { token: string } }>('/tilmelding/:token/kalender.ics', async (request, reply) => {
@@ -163,7 +198,7 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   /** The class is over: nothing to cancel, and the past's figures stay as they are. */
-  async function renderEnded (reply: FastifyReply, data: NonNullable<Awaited<ReturnType<typeof loadBooking>>>) {
+  async function renderEnded (reply: FastifyReply, data: BookingData) {
     const m = DOMAIN_MESSAGES.class_ended
     return await reply.code(m.status).viewAsync('public/cancel', { title: m.title, ...data, ended: m })
   }

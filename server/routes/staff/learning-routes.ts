@@ -127,7 +127,9 @@ const learningRoutes: FastifyPluginAsync = async (fastify) => {
         needsCompanion: false,
         needsHearingLoop: false,
         needsOther: null,
-        booker: null
+        booker: null,
+        // Nobody was asked about texts here: the answer is no until the person says yes.
+        smsConsent: false
       }, { source: 'phone', knownParticipantId: id })
       const result = !outcome.created ? 'fandtes' : outcome.status === 'confirmed' ? 'plads' : `venteliste-${outcome.waitlistNumber ?? 0}`
       return await reply.redirect(`/personale/deltagere/${id}?tilmeldt=${result}#naeste`, 303)
