@@ -51,6 +51,10 @@ export default fp<MailPluginOptions>(async (fastify, opts) => {
   if (opts.backgroundJobs && !config.smtpUrl) {
     fastify.addHook('onReady', async () => { log.info('SMTP_URL is not set: e-mails are kept in the outbox and shown to staff, not sent') })
   }
+  if (opts.backgroundJobs && config.sms.provider === 'gatewayapi' && !/^\d+$/.test(config.sms.sender)) {
+    // The texts and the forms tell citizens to answer STOP; a name as sender cannot be answered.
+    fastify.addHook('onReady', async () => { log.warn('SMS_SENDER is a name: citizens cannot answer STOP to a text from it. Use your GatewayAPI number (e.g. 4560575797) as SMS_SENDER') })
+  }
   if (opts.backgroundJobs && config.sms.provider === 'none') {
     fastify.addHook('onReady', async () => { log.info('SMS_PROVIDER is none: texts are kept in the outbox and shown to staff, not sent') })
   }
