@@ -51,9 +51,20 @@ export interface ClassTable {
   calendar_sequence: ColumnType<number, number | undefined, number>
   /** When calendar_sequence was last raised (LAST-MODIFIED); null: never, created_at stands for it. */
   calendar_modified_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** 'offer' mode: hours a citizen has to answer an offered seat. */
+  offer_hours: ColumnType<number, number | undefined, number>
+  /** "Kommer du?": 'auto' asks when people are waiting, 'always', or 'off'. */
+  confirm_mode: ColumnType<ConfirmMode, ConfirmMode | undefined, ConfirmMode>
+  /** Days before the first meeting that "Kommer du?" is asked. */
+  confirm_days: ColumnType<number, number | undefined, number>
+  /** Seats not confirmed this many hours before the start are released; null: never. */
+  release_hours: ColumnType<number | null, number | null | undefined, number | null>
 }
 
-export type WaitlistMode = 'auto' | 'call'
+export type ConfirmMode = 'auto' | 'always' | 'off'
+
+/** 'auto': a freed seat goes to the first in line at once; 'call': staff phone the list; 'offer': offered with a deadline. */
+export type WaitlistMode = 'auto' | 'call' | 'offer'
 
 export interface MeetingTable {
   id: Generated<number>
@@ -119,6 +130,31 @@ export interface BookingTable {
   moved_from_booking_id: ColumnType<number | null, number | null | undefined, number | null>
   /** 1 when the person who booked said yes to text messages (SMS) about this booking. */
   sms_consent: ColumnType<number, number | undefined, number>
+  /** The answer to "Kommer du?": 'yes', 'no', or null (not asked or no answer). */
+  coming: ColumnType<ComingAnswer | null, ComingAnswer | null | undefined, ComingAnswer | null>
+  coming_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** How a booking from the waiting list got its seat; null for a seat given at booking. */
+  filled_by: ColumnType<FilledBy | null, FilledBy | null | undefined, FilledBy | null>
+}
+
+export type ComingAnswer = 'yes' | 'no'
+export type FilledBy = 'auto' | 'offer' | 'call'
+
+export type OfferState = 'open' | 'accepted' | 'declined' | 'expired' | 'withdrawn'
+
+/** A freed seat offered to someone on the waiting list, with a deadline. */
+export interface SeatOfferTable {
+  id: Generated<number>
+  class_id: number
+  booking_id: number
+  /** The key in the offer page's address (/tilbud/<token>). */
+  token: string
+  offered_at: string
+  deadline: string
+  state: OfferState
+  answered_at: string | null
+  /** 'sms', 'email' (the page), 'staff' (phoned), or 'system' (expired, withdrawn). */
+  answered_via: string | null
 }
 
 export type Device = 'iphone' | 'android' | 'ipad' | 'tablet' | 'pc' | 'borrowed' | 'other'
@@ -257,7 +293,8 @@ export interface SmsNumberTable {
   updated_at: string
 }
 
-export type InboundKind = 'stop' | 'start' | 'reply'
+/** 'yes' / 'no': JA or NEJ that answered a seat offer or "Kommer du?"; unmatched ones are 'reply'. */
+export type InboundKind = 'stop' | 'start' | 'yes' | 'no' | 'reply'
 
 /** A text sent to our number. */
 export interface SmsInboundTable {
@@ -458,6 +495,7 @@ export interface Database {
   sms_numbers: SmsNumberTable
   sms_inbound: SmsInboundTable
   call_tasks: CallTaskTable
+  seat_offers: SeatOfferTable
 }
 
 export type CourseRow = Selectable<CourseTable>
@@ -483,6 +521,7 @@ export type OutboxRow = Selectable<OutboxTable>
 export type NewOutboxRow = Insertable<OutboxTable>
 export type SmsInboundRow = Selectable<SmsInboundTable>
 export type CallTaskRow = Selectable<CallTaskTable>
+export type SeatOfferRow = Selectable<SeatOfferTable>
 export type InterestSubscriptionRow = Selectable<InterestSubscriptionTable>
 export type AttendanceRow = Selectable<AttendanceTable>
 export type MilestoneRuleRow = Selectable<MilestoneRuleTable>

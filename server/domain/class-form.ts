@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
 import { ZONE } from './time.ts'
+import type { ConfirmMode, WaitlistMode } from '../db/schema.ts'
 
 export const MEETING_ROWS = 6
 /** The most meetings a class can have (the API's limit too); the form grows to show them all. */
@@ -16,6 +17,13 @@ export interface ClassFormValues {
   capacity: string
   is_public: boolean
   waitlist_mode: string
+  /** Hours to answer an offered seat ('offer' mode). */
+  offer_hours: string
+  /** "Kommer du?": 'auto' | 'always' | 'off'. */
+  confirm_mode: string
+  confirm_days: string
+  /** Hours before the start that unconfirmed seats are released; '' for never. */
+  release_hours: string
   note: string
   repeat_weeks: string
   meetings: MeetingFormValues[]
@@ -36,14 +44,19 @@ export interface ClassInput {
   partnerId: number | null
   capacity: number
   isPublic: boolean
-  waitlistMode: 'auto' | 'call'
+  waitlistMode: WaitlistMode
+  /** Absent: the class keeps what it has (new classes: 24 hours, "Kommer du?" when people wait, 3 days, never released). */
+  offerHours?: number
+  confirmMode?: ConfirmMode
+  confirmDays?: number
+  releaseHours?: number | null
   note: string | null
   /** 1 = just this class; N = this class and the same every week, N classes in all. */
   repeatWeeks: number
   meetings: PlannedMeeting[]
 }
 
-export type ClassErrors = Partial<Record<'course' | 'location' | 'partner' | 'capacity' | 'note' | 'repeat_weeks' | 'meetings' | `meeting_${number}`, string>>
+export type ClassErrors = Partial<Record<'course' | 'location' | 'partner' | 'capacity' | 'offer_hours' | 'confirm_days' | 'release_hours' | 'note' | 'repeat_weeks' | 'meetings' | `meeting_${number}`, string>>
 
 const text = (b: Record<string, unknown>, key: string): string => {
   const value = b[key]
@@ -59,6 +72,10 @@ export function readClassForm (body: unknown): ClassFormValues {
     capacity: text(b, 'capacity'),
     is_public: text(b, 'is_public') !== '',
     waitlist_mode: text(b, 'waitlist_mode'),
+    offer_hours: text(b, 'offer_hours'),
+    confirm_mode: text(b, 'confirm_mode'),
+    confirm_days: text(b, 'confirm_days'),
+    release_hours: text(b, 'release_hours'),
     note: text(b, 'note'),
     repeat_weeks: text(b, 'repeat_weeks'),
     meetings: withBlankRows(Array.from({ length: MAX_MEETINGS }, (_, i) => ({
@@ -186,7 +203,28 @@ export function validateClassForm (v: ClassFormValues, ctx: ClassPlanContext): {
     rows.push(i + 1)
   })
 
-  const plan = { courseSlug: v.course, locationId, partnerId, capacity, isPublic: v.is_public, waitlistMode: v.waitlist_mode === 'call' ? 'call' as const : 'auto' as const, note: note === '' ? null : note, meetings }
+  const offerHours = wholeNumber(v.offer_hours, 24)
+  if (offerHours === null || offerHours < 1 || offerHours > 168) errors.offer_hours = 'Skriv antal timer fra 1 til 168 (en uge).'
+  const confirmDays = wholeNumber(v.confirm_days, 3)
+  if (confirmDays === null || confirmDays < 1 || confirmDays > 14) errors.confirm_days = 'Skriv antal dage fra 1 til 14.'
+  const releaseHours = v.release_hours.trim() === '' ? null : wholeNumber(v.release_hours, 0)
+  if (releaseHours !== null && (releaseHours < 1 || releaseHours > 72)) errors.release_hours = 'Skriv antal timer fra 1 til 72, eller lad feltet stå tomt.'
+  const waitlistMode: WaitlistMode = v.waitlist_mode === 'call' ? 'call' : v.waitlist_mode === 'offer' ? 'offer' : 'auto'
+  const confirmMode: ConfirmMode = v.confirm_mode === 'always' ? 'always' : v.confirm_mode === 'off' ? 'off' : 'auto'
+  const plan = {
+    courseSlug: v.course,
+    locationId,
+    partnerId,
+    capacity,
+    isPublic: v.is_public,
+    waitlistMode,
+    offerHours: offerHours ?? 24,
+    confirmMode,
+    confirmDays: confirmDays ?? 3,
+    releaseHours: releaseHours ?? null,
+    note: note === '' ? null : note,
+    meetings
+  }
   const rowErrors = Object.keys(errors).some(k => k.startsWith('meeting_'))
   for (const p of checkClassPlan(plan, ctx)) {
     if (p.meeting !== undefined) errors[`meeting_${rows[p.meeting]!}`] ??= `Mødegang ${rows[p.meeting]!}: ${p.message}`
@@ -198,6 +236,13 @@ export function validateClassForm (v: ClassFormValues, ctx: ClassPlanContext): {
   if (Object.keys(errors).length > 0) return { ok: false, errors }
   meetings.sort((a, b) => a.startsAt.localeCompare(b.startsAt))
   return { ok: true, input: { ...plan, repeatWeeks: repeat, meetings } }
+}
+
+/** A whole number as typed ("24", " 3 "); `fallback` for an empty field; null when it is not one. */
+function wholeNumber (value: string, fallback: number): number | null {
+  const trimmed = value.trim()
+  if (trimmed === '') return fallback
+  return /^\d{1,4}$/.test(trimmed) ? Number(trimmed) : null
 }
 
 /** The most weeks "Kopiér holdet" moves a class's meetings forward: two years. */

@@ -152,12 +152,18 @@ export function smsSendMoment (due: Date, quiet: QuietHours | null, useless?: Da
   return morning
 }
 
-export type SmsReply = 'stop' | 'start' | 'reply'
+export type SmsReply = 'stop' | 'start' | 'yes' | 'no' | 'reply'
 
-/** "STOP", "stop", " S T O P ", "Stop." → 'stop'; "START" → 'start'; anything else is a reply. */
+/**
+ * "STOP", "stop", " S T O P ", "Stop." → 'stop'; "START" → 'start'; "JA", "Ja tak",
+ * "ja!" → 'yes'; "NEJ", "Nej tak" → 'no' (answers to a seat offer or to "Kommer du?");
+ * anything else is a reply for staff to read.
+ */
 export function classifyReply (text: string): SmsReply {
   const compact = text.normalize('NFKC').replace(/[\s.!,]+/g, '').toUpperCase()
   if (compact === 'STOP' || compact === 'STOPSMS') return 'stop'
   if (compact === 'START' || compact === 'STARTSMS') return 'start'
+  if (['JA', 'JATAK', 'JAJEGKOMMER', 'JEGKOMMER', 'YES'].includes(compact)) return 'yes'
+  if (['NEJ', 'NEJTAK', 'NEJJEGKOMMERIKKE', 'JEGKOMMERIKKE', 'NO'].includes(compact)) return 'no'
   return 'reply'
 }

@@ -1,4 +1,4 @@
-import type { MeetingRow } from '../db/schema.ts'
+import type { MeetingRow, WaitlistMode } from '../db/schema.ts'
 import { formatDateTime, formatMeetingSentence } from '../domain/time.ts'
 
 /**
@@ -22,7 +22,7 @@ export interface ClassFacts {
   note: string | null
   bring: string[]
   /** 'call': staff phone the waiting list instead of giving seats away automatically. */
-  waitlistMode?: 'auto' | 'call'
+  waitlistMode?: WaitlistMode
   meetings: Array<Pick<MeetingRow, 'id' | 'starts_at' | 'ends_at'>>
   /** The calendar events' SEQUENCE and LAST-MODIFIED (absent in messages queued before they were kept). */
   calendarSequence?: number

@@ -1,6 +1,6 @@
 import { newCheckinCode } from '../domain/checkin-code.ts'
 import type { DbOrTx } from '../db/connection.ts'
-import type { BookingRow, BookingStatus, CancelledBy, NewBooking, NewParticipant, ParticipantRow, WaitlistCallTable } from '../db/schema.ts'
+import type { BookingRow, BookingStatus, CancelledBy, FilledBy, NewBooking, NewParticipant, ParticipantRow, WaitlistCallTable } from '../db/schema.ts'
 import { type Insertable, type Selectable, sql } from 'kysely'
 
 /**
@@ -89,6 +89,12 @@ export async function setBookingStatus (db: DbOrTx, ids: number[], status: Booki
       ? { status, cancelled_at: at, cancelled_by: cancelledBy ?? 'participant' }
       : { status }
   await db.updateTable('bookings').set(changes).where('id', 'in', ids).execute()
+}
+
+/** Gives seats to bookings from the waiting list, recording how (for the refill figures). */
+export async function fillSeats (db: DbOrTx, ids: number[], at: string, filledBy: FilledBy): Promise<void> {
+  if (ids.length === 0) return
+  await db.updateTable('bookings').set({ status: 'confirmed', confirmed_at: at, filled_by: filledBy }).where('id', 'in', ids).where('status', '=', 'waitlisted').execute()
 }
 
 /** Marks every active booking of a class cancelled by the organiser; the rows stay. */

@@ -1,5 +1,5 @@
 import type { DbOrTx, Tx } from '../db/connection.ts'
-import type { ClassRow, ClassUpdate, MeetingRow, NewClass } from '../db/schema.ts'
+import type { ClassRow, ClassUpdate, ConfirmMode, MeetingRow, NewClass, WaitlistMode } from '../db/schema.ts'
 import { type MeetingPlan, type PlannedMeeting, planMeetings } from '../domain/class-form.ts'
 import type { PlannedElsewhere } from '../domain/clashes.ts'
 
@@ -20,7 +20,11 @@ export interface ClassSummary {
   hearingLoop: boolean
   capacity: number
   isPublic: boolean
-  waitlistMode: 'auto' | 'call'
+  waitlistMode: WaitlistMode
+  offerHours: number
+  confirmMode: ConfirmMode
+  confirmDays: number
+  releaseHours: number | null
   cancelledAt: string | null
   note: string | null
   firstStartsAt: string | null
@@ -93,7 +97,7 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
     .innerJoin('courses', 'courses.slug', 'classes.course_slug')
     .innerJoin('locations', 'locations.id', 'classes.location_id')
     .select(eb => [
-      'classes.id', 'classes.course_slug', 'classes.partner_id', 'classes.capacity', 'classes.is_public', 'classes.waitlist_mode', 'classes.cancelled_at', 'classes.note', 'classes.version',
+      'classes.id', 'classes.course_slug', 'classes.partner_id', 'classes.capacity', 'classes.is_public', 'classes.waitlist_mode', 'classes.offer_hours', 'classes.confirm_mode', 'classes.confirm_days', 'classes.release_hours', 'classes.cancelled_at', 'classes.note', 'classes.version',
       'classes.calendar_sequence', 'classes.calendar_modified_at', 'classes.created_at',
       'courses.title as course_title', 'courses.topic', 'courses.level',
       'locations.id as location_id', 'locations.name as location_name', 'locations.street', 'locations.postal_code',
@@ -166,6 +170,10 @@ export async function findClassSummaries (db: DbOrTx, filter: ClassFilter): Prom
     capacity: r.capacity,
     isPublic: r.is_public === 1,
     waitlistMode: r.waitlist_mode,
+    offerHours: r.offer_hours,
+    confirmMode: r.confirm_mode,
+    confirmDays: r.confirm_days,
+    releaseHours: r.release_hours,
     cancelledAt: r.cancelled_at,
     note: r.note,
     firstStartsAt: (r.first_starts_at as string | null) ?? null,

@@ -8,7 +8,7 @@ import { findBursts } from '../domain/bursts.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
   type BookingWithPerson, claimLinkResend, countBookingsFromSource, markContactConflict, countConfirmed, findBookingById, findBookingByToken, findMovedTo, insertBooking,
-  insertWaitlistCall, setSmsConsent, setStaffNote, listActiveBookings, listWaitlistIds, setBookingStatus
+  insertWaitlistCall, setSmsConsent, setStaffNote, listActiveBookings, fillSeats, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
 import { findCourse } from '../repositories/course-repository.ts'
@@ -267,7 +267,7 @@ export async function promoteFromWaitlist (tx: Tx, cls: Pick<ClassRow, 'id' | 'c
   const last = (await listMeetings(tx, [cls.id])).at(-1)
   if (!last || last.ends_at <= at) return []
   const promoted = bookingsToPromote(cls.capacity, await countConfirmed(tx, cls.id), await listWaitlistIds(tx, cls.id))
-  await setBookingStatus(tx, promoted, 'confirmed', at)
+  await fillSeats(tx, promoted, at, 'auto')
   for (const id of promoted) await notifyBooking(tx, id, 'booking_promoted', {}, new Date(at))
   return promoted
 }
@@ -380,7 +380,7 @@ export async function recordWaitlistCall (db: Db, actor: Actor, bookingId: numbe
     if (await hasEnded(tx, cls.id, at)) throw new DomainError('class_ended')
     if (outcome === 'accepted') {
       if (await countConfirmed(tx, cls.id) >= cls.capacity) throw new DomainError('class_full')
-      await setBookingStatus(tx, [bookingId], 'confirmed', at)
+      await fillSeats(tx, [bookingId], at, 'call')
       await notifyBooking(tx, bookingId, 'booking_promoted', {}, now)
     } else if (outcome === 'declined') {
       await setBookingStatus(tx, [bookingId], 'cancelled', at, 'staff')

@@ -17,6 +17,10 @@ const classColumns = (input: Omit<ClassInput, 'repeatWeeks'>, at: string) => ({
   capacity: input.capacity,
   is_public: input.isPublic ? 1 : 0,
   waitlist_mode: input.waitlistMode,
+  ...(input.offerHours === undefined ? {} : { offer_hours: input.offerHours }),
+  ...(input.confirmMode === undefined ? {} : { confirm_mode: input.confirmMode }),
+  ...(input.confirmDays === undefined ? {} : { confirm_days: input.confirmDays }),
+  ...(input.releaseHours === undefined ? {} : { release_hours: input.releaseHours }),
   note: input.note,
   updated_at: at
 })

@@ -2,6 +2,7 @@ import type { Db, DbOrTx } from '../db/connection.ts'
 import type { DeliveryStatus, InboundKind } from '../db/schema.ts'
 import { type Actor, actingStaffId } from '../domain/actor.ts'
 import { classifyReply, mobileMsisdn } from '../domain/sms.ts'
+import { answerByText } from './text-answer-service.ts'
 import { copenhagenDate } from '../domain/time.ts'
 import { queueSms } from '../mail/outbox.ts'
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
@@ -108,20 +109,29 @@ const INBOUND_MAX = 2000
  */
 export async function receiveInbound (db: Db, actor: Actor, inbound: InboundText, now: Date = new Date()): Promise<{ kind: InboundKind, duplicate: boolean, answered: boolean }> {
   requireSystem(actor)
-  const kind = classifyReply(inbound.message)
   const at = now.toISOString()
   const msisdn = inbound.msisdn
   return await db.transaction().execute(async tx => {
-    const bookingId = await findBookingForNumber(tx, `+${msisdn}`, at)
+    let kind: InboundKind = classifyReply(inbound.message)
+    // JA or NEJ answers an open seat offer or "Kommer du?"; one that answers nothing is a reply for staff.
+    const answered = kind === 'yes' || kind === 'no' ? await answerByText(tx, msisdn, kind, inbound.providerId, now) : null
+    if (answered !== null && answered.bookingId === null) kind = 'reply'
+    const bookingId = answered?.bookingId ?? await findBookingForNumber(tx, `+${msisdn}`, at)
     const fresh = await insertInbound(tx, { provider_id: inbound.providerId, msisdn, message: inbound.message.slice(0, INBOUND_MAX), kind, received_at: at, booking_id: bookingId })
-    if (!fresh) return { kind, duplicate: true, answered: false }
-    if (kind === 'reply') return { kind, duplicate: false, answered: false }
+    if (!fresh) throw new DuplicateInbound()
+    if (kind === 'reply' || kind === 'yes' || kind === 'no') return { kind, duplicate: false, answered: answered !== null && answered.bookingId !== null }
     if (!await setNumberStopped(tx, msisdn, kind === 'stop', at)) return { kind, duplicate: false, answered: false }
     if (kind === 'stop') await withdrawQueuedSms(tx, msisdn, 'Ikke sendt: modtageren skrev STOP.')
     await queueSms(tx, { kind: kind === 'stop' ? 'sms_stopped' : 'sms_started' }, { msisdn, dedupeKey: `sms-answer:${inbound.providerId}` }, now)
     return { kind, duplicate: false, answered: true }
+  }).catch((error: unknown) => {
+    // The same text delivered again: the transaction (and any answer it gave) is undone.
+    if (error instanceof DuplicateInbound) return { kind: classifyReply(inbound.message), duplicate: true, answered: false }
+    throw error
   })
 }
+
+class DuplicateInbound extends Error {}
 
 /** Staff mark a received text as dealt with, or take the mark away. False if there is no such text. */
 export async function setInboundHandled (db: Db, actor: Actor, id: number, handled: boolean, now: Date = new Date()): Promise<boolean> {

@@ -31,7 +31,7 @@ const CreateClassBody = Type.Object({
   partnerId: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: MAX_ID }), Type.Null()])),
   capacity: Type.Integer({ minimum: 1, maximum: 500 }),
   public: Type.Optional(Type.Boolean()),
-  waitlistMode: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('call')])),
+  waitlistMode: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('call'), Type.Literal('offer')], { description: 'auto: a freed seat goes to the first in line; call: staff phone the waiting list; offer: the first in line is offered the seat with a deadline' })),
   note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
   meetings: Type.Array(Meeting, { minItems: 1, maxItems: 20 }),
   allowRoomClash: Type.Optional(Type.Boolean({ description: 'Plan the class although its room is taken by another class at the same time (as the staff form\'s "Ja, opret alligevel"). Without it, 409 room_clash naming the other classes in `details`.' }))
@@ -214,7 +214,7 @@ const manageApi: FastifyPluginAsync = async (fastify) => {
     if (Object.keys(changes).length === 0) return await apiError(reply, 400, 'invalid_body', 'Skriv mindst ét felt, der skal ændres.', undefined, { field: null })
     const current = await managedClass(id)
     if (!current) return await apiError(reply, 404, 'class_not_found', 'Holdet findes ikke.')
-    const merged = { courseSlug: current.courseSlug, locationId: current.locationId, partnerId: current.partnerId, capacity: current.capacity, public: current.public, waitlistMode: current.waitlistMode as 'auto' | 'call', note: current.note, meetings: current.meetings, ...changes }
+    const merged = { courseSlug: current.courseSlug, locationId: current.locationId, partnerId: current.partnerId, capacity: current.capacity, public: current.public, waitlistMode: current.waitlistMode as 'auto' | 'call' | 'offer', note: current.note, meetings: current.meetings, ...changes }
     const problem = await checkClass(merged, id)
     // Only a new time or place can make a new clash: a change of seats never asks again.
     if (!problem && (changes.meetings !== undefined || changes.locationId !== undefined)) {

@@ -36,6 +36,10 @@ function toFormValues (summary: ClassSummary): ClassFormValues {
     capacity: String(summary.capacity),
     is_public: summary.isPublic,
     waitlist_mode: summary.waitlistMode,
+    offer_hours: String(summary.offerHours),
+    confirm_mode: summary.confirmMode,
+    confirm_days: String(summary.confirmDays),
+    release_hours: summary.releaseHours === null ? '' : String(summary.releaseHours),
     note: summary.note ?? '',
     repeat_weeks: '1',
     meetings: withBlankRows(summary.meetings.map(toMeetingRow)),
@@ -95,7 +99,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       : withBlankRows(shiftWeeks(summary.meetings.map(m => ({ startsAt: m.starts_at, endsAt: m.ends_at })), copyWeeks).map(m => ({ ...toMeetingRow({ id: 0, starts_at: m.startsAt, ends_at: m.endsAt }), id: '' })))
     const values: ClassFormValues = source
       ? { ...toFormValues(source), meetings: copiedMeetings(source), version: '' }
-      : { course: queryString(request.query, 'kursus') ?? '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', note: '', repeat_weeks: '1', meetings: blankMeetings(), version: '', capacity_below_seats: false, clash_ok: '' }
+      : { course: queryString(request.query, 'kursus') ?? '', location: '', partner: '', capacity: '12', is_public: true, waitlist_mode: 'auto', offer_hours: '24', confirm_mode: 'auto', confirm_days: '3', release_hours: '', note: '', repeat_weeks: '1', meetings: blankMeetings(), version: '', capacity_below_seats: false, clash_ok: '' }
     return await renderForm(reply, { id: null, copyWeeks }, values, {})
   })
 
