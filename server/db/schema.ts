@@ -86,7 +86,8 @@ export interface ParticipantTable {
 
 export type BookingStatus = 'confirmed' | 'waitlisted' | 'cancelled'
 export type BookingSource = 'online' | 'phone' | 'walkin'
-export type CancelledBy = 'participant' | 'organiser' | 'staff'
+/** 'released': the seat went on because "Kommer du?" was not answered in time. */
+export type CancelledBy = 'participant' | 'organiser' | 'staff' | 'released'
 
 export interface BookingTable {
   id: Generated<number>
@@ -133,6 +134,8 @@ export interface BookingTable {
   /** The answer to "Kommer du?": 'yes', 'no', or null (not asked or no answer). */
   coming: ColumnType<ComingAnswer | null, ComingAnswer | null | undefined, ComingAnswer | null>
   coming_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** When "Kommer du?" was asked (e-mail, text and the booking page); null: not asked. */
+  coming_asked_at: ColumnType<string | null, string | null | undefined, string | null>
   /** How a booking from the waiting list got its seat; null for a seat given at booking. */
   filled_by: ColumnType<FilledBy | null, FilledBy | null | undefined, FilledBy | null>
 }

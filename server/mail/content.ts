@@ -342,6 +342,43 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
         bookingFooter(booking, ctx)
       )
     }
+    case 'coming_request':
+    case 'coming_reminder': {
+      const { booking, cls } = message
+      const first = cls.meetings[0]
+      const when = first ? formatDateTime(first.starts_at, ctx.now) : ''
+      const answerUrl = `${ctx.publicUrl}/tilmelding/${booking.token}#kommer`
+      return content(
+        message.kind === 'coming_request' ? `Svar ja eller nej: kommer ${youIn(booking)} til ${cls.courseTitle}?` : `Husk at svare: kommer ${youIn(booking)} til ${cls.courseTitle}?`,
+        hello(booking),
+        [
+          { type: 'strong', text: `Kommer ${youIn(booking)} til «${cls.courseTitle}» ${when}?` },
+          p(message.kind === 'coming_request'
+            ? 'Svar ja eller nej, så ved vi, hvem der kommer. Kan du ikke komme, får en anden pladsen.'
+            : 'Vi har ikke fået dit svar endnu. Svar ja eller nej, så ved vi, hvem der kommer.'),
+          ...(message.releaseAt ? [{ type: 'strong', text: `Svarer du ikke inden ${formatDateTime(message.releaseAt, ctx.now)}, går pladsen videre til en anden.` } as Block] : []),
+          { type: 'button', label: 'Ja, jeg kommer', url: answerUrl },
+          { type: 'button', label: 'Nej, jeg kan ikke', url: answerUrl },
+          p('Knapperne åbner din tilmelding. Dér trykker du på dit svar. Får du også sms fra os, kan du svare JA eller NEJ på den.'),
+          ...whenAndWhere(cls, ctx)
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'coming_released': {
+      const { booking, cls } = message
+      return content(
+        `${you(booking)} har ikke længere en plads på ${cls.courseTitle}.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `Vi spurgte, om ${youIn(booking)} kommer til «${cls.courseTitle}», men fik ikke svar inden ${formatDateTime(message.releaseAt, ctx.now)}. Derfor er pladsen gået videre til en anden.` },
+          { type: 'list', title: 'Holdet', items: [...meetingLines(cls, ctx.now), cls.locationName] },
+          p('Var det en fejl, så ring eller skriv til os. Du er også velkommen på et andet hold.'),
+          { type: 'button', label: 'Find et andet hold', url: `${ctx.publicUrl}/kurser/${cls.courseSlug}` }
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
     case 'sms_stopped':
     case 'sms_started':
       // Texts only; never queued as e-mail.

@@ -68,6 +68,12 @@ export type MailMessage =
   | { kind: 'staff_invitation', name: string, roleLabel: string, invitedBy: string, inviteToken: string, expiresAt: string }
   /** A short message a leader wrote to everyone on a class ("Lokalet er flyttet til 2. sal"). */
   | { kind: 'class_message', text: string, from: string } & AboutBooking
+  /** "Kommer du?" before the first meeting; releaseAt: when an unanswered seat goes on (null: never). */
+  | { kind: 'coming_request', releaseAt: string | null } & AboutBooking
+  /** The one reminder before an unanswered seat is released at releaseAt. */
+  | { kind: 'coming_reminder', releaseAt: string } & AboutBooking
+  /** No answer by releaseAt: the seat went on. */
+  | { kind: 'coming_released', releaseAt: string } & AboutBooking
   /** Texts only: the last text after STOP, and the first after START. */
   | { kind: 'sms_stopped' }
   | { kind: 'sms_started' }
@@ -95,6 +101,9 @@ export const KIND_LABELS: Record<MailKind, string> = {
   milestone_undone: 'Milepæl fortrudt',
   staff_invitation: 'Invitation til personale',
   class_message: 'Besked til holdet',
+  coming_request: 'Kommer du?',
+  coming_reminder: 'Kommer du? (påmindelse)',
+  coming_released: 'Plads gået videre (intet svar)',
   sms_stopped: 'Sms stoppet (STOP)',
   sms_started: 'Sms startet igen (START)'
 }
@@ -111,6 +120,11 @@ function whenOf (cls: ClassFacts, now: Date): string {
 /** "Du" for the participant, their name for the person who booked for them. */
 export function you (booking: BookingFacts): string {
   return booking.to === 'booker' ? booking.name : 'Du'
+}
+
+/** "du" for the participant, their name for the person who booked for them, inside a question. */
+function comingWho (booking: BookingFacts): string {
+  return booking.to === 'booker' ? booking.name : 'du'
 }
 
 /** The subject line; stored with the message so the outbox can be listed and searched. */
@@ -137,6 +151,9 @@ export function subjectOf (message: MailMessage, now: Date = new Date()): string
     case 'milestone_undone': return `Rettelse: deltager nr. ${message.number.toLocaleString('da-DK')} (${message.scope}) blev tjekket ind ved en fejl`
     case 'staff_invitation': return 'Du er inviteret som personale i kursussystemet'
     case 'class_message': return `Besked om ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
+    case 'coming_request': return `Kommer ${comingWho(message.booking)} til ${message.cls.courseTitle}, ${whenOf(message.cls, now)}? Svar ja eller nej`
+    case 'coming_reminder': return `Husk at svare: kommer ${comingWho(message.booking)} til ${message.cls.courseTitle}, ${whenOf(message.cls, now)}?`
+    case 'coming_released': return `Pladsen er gået videre: ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
     case 'sms_stopped': return 'Du får ikke flere sms\'er'
     case 'sms_started': return 'Du får sms\'er igen'
   }

@@ -1,5 +1,5 @@
 import { formatCheckinCode } from '../domain/checkin-code.ts'
-import { formatDateTime } from '../domain/time.ts'
+import { copenhagenDate, formatDateTime, formatTime } from '../domain/time.ts'
 import { SMS_MAX, gsm7Length, shortenWords, toGsm7 } from '../domain/sms.ts'
 import { type ClassFacts, type MailMessage, firstMeeting } from './messages.ts'
 
@@ -15,7 +15,8 @@ export interface SmsContext {
 /** Kinds that also go out as a text; the rest (thank-yous, interest lists, staff mail) are e-mail only. */
 export const SMS_KINDS: ReadonlySet<MailMessage['kind']> = new Set([
   'booking_confirmed', 'booking_waitlisted', 'booking_promoted', 'booking_cancelled',
-  'class_changed', 'class_cancelled', 'reminder', 'class_message', 'sms_stopped', 'sms_started'
+  'class_changed', 'class_cancelled', 'reminder', 'class_message', 'sms_stopped', 'sms_started',
+  'coming_request', 'coming_reminder', 'coming_released'
 ])
 
 /**
@@ -110,6 +111,22 @@ export function renderSms (message: MailMessage, ctx: SmsContext): string | null
         return ['Aflyst: ', { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, '. Vi beklager.']
       case 'reminder':
         return ['Husk: ', { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, `.${code}`, ...(phone ? [phone] : [])]
+      case 'coming_request':
+      case 'coming_reminder': {
+        // The person who booked reads the participant's first name: a question must fit whole.
+        const whom = booking.to === 'booker' ? toGsm7(booking.name).trim().split(/\s+/)[0]?.slice(0, 10) ?? '' : 'du'
+        const first = firstMeeting(cls)
+        const until = message.releaseAt && first ? ` inden ${beforeStart(message.releaseAt, first.starts_at)}` : ''
+        const start = message.kind === 'coming_reminder' ? `Husk svar: kommer ${whom} til ` : `Kommer ${whom} til `
+        const answer = `? Svar JA eller NEJ${until}`
+        // The first message must say that the seat goes on; the reminder drops it before the title.
+        if (!until) return [start, { title: cls.courseTitle }, `, ${when}${answer}.`]
+        return message.kind === 'coming_request'
+          ? [start, { title: cls.courseTitle }, `, ${when}${answer}, ellers går pladsen videre.`]
+          : [start, { title: cls.courseTitle }, `, ${when}${answer}.`, { optional: ' Ellers går pladsen videre.' }]
+      }
+      case 'coming_released':
+        return [`${who === 'Du' ? 'Din' : `${who}s`} plads på `, { title: cls.courseTitle }, `, ${when}, er gået videre. Vi fik ikke svar.`, ...(phone ? [{ optional: ` Spørgsmål: ring ${ctx.contactPhone}.` }] : [])]
       case 'class_message':
         return [{ title: cls.courseTitle }, ': ', message.text]
       default:
@@ -119,6 +136,16 @@ export function renderSms (message: MailMessage, ctx: SmsContext): string | null
   if (parts.length === 0) return null
   if (link) parts.push(link)
   return fitParts(parts)
+}
+
+/**
+ * When an unanswered seat goes, said from the first meeting in the same text: "kl. 08.00"
+ * (that day), "dagen før kl. 22.00", "3 dage før kl. 10.00" (Copenhagen calendar days).
+ */
+export function beforeStart (releaseAt: string, startsAt: string): string {
+  const days = Math.round((Date.parse(copenhagenDate(startsAt)) - Date.parse(copenhagenDate(releaseAt))) / 86400_000)
+  const time = `kl. ${formatTime(releaseAt)}`
+  return days <= 0 ? time : days === 1 ? `dagen før ${time}` : `${days} dage før ${time}`
 }
 
 /** The room a leader's message to a class has in one text, after the course title prefix. */

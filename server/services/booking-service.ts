@@ -225,15 +225,25 @@ export async function cancelBooking (db: Db, actor: Actor, token: string, by: Ca
     await refuseIfCancelled(tx, current)
     if (await hasEnded(tx, cls.id, at)) throw new DomainError('class_ended')
 
-    await setBookingStatus(tx, [current.id], 'cancelled', at, by)
-    await withdrawQueued(tx, { bookingIds: [current.id] }, 'Tilmeldingen blev afmeldt, før e-mailen blev sendt.')
-    await notifyBooking(tx, current, 'booking_cancelled', {}, now)
-    const promoted = await promoteFromWaitlist(tx, cls, at)
+    const promoted = await cancelLocked(tx, cls, current, by, now)
     if (staffId !== undefined) {
       await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_cancelled', subject_type: 'booking', subject_id: current.id, detail: `promoted=${promoted.length}` })
     }
     return { promoted }
   })
+}
+
+/**
+ * Cancels an active booking of a class locked by the caller, as the citizen's own
+ * cancelling does: queued messages withdrawn, the person told, and the seat goes on by
+ * the class's mode. Returns the bookings that got a seat from the waiting list.
+ */
+export async function cancelLocked (tx: Tx, cls: ClassRow, booking: BookingWithPerson, by: CancelledBy, now: Date): Promise<number[]> {
+  const at = now.toISOString()
+  await setBookingStatus(tx, [booking.id], 'cancelled', at, by)
+  await withdrawQueued(tx, { bookingIds: [booking.id] }, 'Tilmeldingen blev afmeldt, før e-mailen blev sendt.')
+  await notifyBooking(tx, booking, 'booking_cancelled', {}, now)
+  return await promoteFromWaitlist(tx, cls, at)
 }
 
 /**

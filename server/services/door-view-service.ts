@@ -5,6 +5,7 @@ import { type MeetingContext, findMeetingContext, listAttendedBookingIds, listMe
 import { type BookingWithPerson, listActiveBookings } from '../repositories/booking-repository.ts'
 import { listClassIdsOfStaff } from '../repositories/class-staff-repository.ts'
 import { listLeadersToAsk } from '../repositories/staff-repository.ts'
+import { countSaidNo } from '../repositories/coming-repository.ts'
 
 /**
  * What the door shows: the list of one meeting, today's meetings to choose from, and
@@ -18,7 +19,12 @@ export interface DoorPerson {
   attended: boolean
   walkIn: boolean
   overCapacity: boolean
+  /** "Kommer du?": 'yes' said JA, 'open' asked and not answered, null not asked. */
+  coming?: 'yes' | 'open' | null
 }
+
+/** "Kommer du?" on a class, for the door and the class page; null when nobody was asked. */
+export interface ComingCounts { yes: number, open: number, no: number }
 
 export interface CheckinSheet {
   ctx: MeetingContext
@@ -27,6 +33,20 @@ export interface CheckinSheet {
   attendedCount: number
   confirmedCount: number
   seatsLeft: number
+  coming: ComingCounts | null
+}
+
+/** A booking's answer to "Kommer du?" as the door shows it. */
+export function comingOf (b: Pick<BookingWithPerson, 'coming' | 'coming_asked_at'>): 'yes' | 'open' | null {
+  return b.coming === 'yes' ? 'yes' : b.coming_asked_at !== null && b.coming === null ? 'open' : null
+}
+
+/** The counts of answers among a class's seats, and how many said NEJ (they are cancelled). */
+export async function comingCounts (db: DbOrTx, classId: number, confirmed: Array<Pick<BookingWithPerson, 'coming' | 'coming_asked_at'>>): Promise<ComingCounts | null> {
+  const no = await countSaidNo(db, classId)
+  const yes = confirmed.filter(b => comingOf(b) === 'yes').length
+  const open = confirmed.filter(b => comingOf(b) === 'open').length
+  return yes + open + no === 0 ? null : { yes, open, no }
 }
 
 function needsOf (b: BookingWithPerson): string {
@@ -39,16 +59,18 @@ export async function getCheckinSheet (db: DbOrTx, meetingId: number): Promise<C
   if (!ctx) return undefined
   const [active, attended] = await Promise.all([listActiveBookings(db, ctx.classId), listAttendedBookingIds(db, meetingId)])
   const here = new Set(attended)
-  const toPerson = (b: BookingWithPerson): DoorPerson => ({ bookingId: b.id, name: b.name, needs: needsOf(b), attended: here.has(b.id), walkIn: b.source === 'walkin', overCapacity: b.over_capacity === 1 })
+  const toPerson = (b: BookingWithPerson): DoorPerson => ({ bookingId: b.id, name: b.name, needs: needsOf(b), attended: here.has(b.id), walkIn: b.source === 'walkin', overCapacity: b.over_capacity === 1, coming: comingOf(b) })
   const byName = (a: DoorPerson, b: DoorPerson) => a.name.localeCompare(b.name, 'da')
-  const people = active.filter(b => b.status === 'confirmed').map(toPerson).sort(byName)
+  const confirmed = active.filter(b => b.status === 'confirmed')
+  const people = confirmed.map(toPerson).sort(byName)
   return {
     ctx,
     people,
     waiting: active.filter(b => b.status === 'waitlisted').map(toPerson),
     attendedCount: people.filter(p => p.attended).length,
     confirmedCount: people.length,
-    seatsLeft: Math.max(0, ctx.capacity - people.length)
+    seatsLeft: Math.max(0, ctx.capacity - people.length),
+    coming: await comingCounts(db, ctx.classId, confirmed)
   }
 }
 

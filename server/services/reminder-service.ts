@@ -16,6 +16,7 @@ import {
 import { type ClassFacts } from '../mail/messages.ts'
 import { classFacts, copyKeys, notifyBooking, smsRecipients } from './notification-service.ts'
 import { findCallTask, listCallTasks, markCallTaskCalled } from '../repositories/sms-repository.ts'
+import { askComing } from './coming-service.ts'
 import type { CallTaskEntry } from '../repositories/sms-repository.ts'
 
 /** A meeting booking's contacts in the shape the notification service reads them. */
@@ -28,6 +29,8 @@ export const REMINDER_JOB = 'reminders'
 export async function runReminderSchedule (db: Db, offsets: number[], now: Date = new Date()): Promise<{ reminders: number, thankYous: number }> {
   const reminders = await queueDueReminders(db, offsets, now)
   const thankYous = await queueThankYous(db, now)
+  // "Kommer du?": asked, reminded and unanswered seats released when due (coming-service).
+  await askComing(db, now)
   // Rate-limit counts (PostgreSQL) whose window has ended are forgotten here, each minute.
   await deleteExpiredRequestCounts(db, now.getTime())
   return { reminders, thankYous }

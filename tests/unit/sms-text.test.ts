@@ -131,6 +131,11 @@ describe('texts', () => {
       { message: { kind: 'class_cancelled', ...about }, date: true, code: false },
       { message: { kind: 'reminder', meetingId: 7, ...about }, date: true, code: true },
       { message: { kind: 'class_message', text: longWords(120, 'Lokalet er flyttet til 2. sal.'), from: 'Mette', ...about }, date: false, code: false },
+      // Unanswered seats released the evening before, or three days before (the longest wording).
+      { message: { kind: 'coming_request', releaseAt: null, ...about }, date: true, code: false },
+      { message: { kind: 'coming_request', releaseAt: fromLocal('2027-09-27', '10:00'), ...about }, date: true, code: false },
+      { message: { kind: 'coming_reminder', releaseAt: fromLocal('2027-09-29', '22:00'), ...about }, date: true, code: false },
+      { message: { kind: 'coming_released', releaseAt: fromLocal('2027-09-29', '22:00'), ...about }, date: true, code: false },
       { message: { kind: 'sms_stopped' }, date: false, code: false },
       { message: { kind: 'sms_started' }, date: false, code: false }
     ]
@@ -167,7 +172,10 @@ describe('texts', () => {
             else if (text.includes('http')) expect(text, what).toContain(`https://kurser.horsens.dk/tilmelding/${token}`)
             // Title and place are shortened at a word, and keep at least their first word.
             if ('cls' in message) expect(keptWhole(text, title), what).toBe(true)
-            if ('cls' in message && date && message.kind !== 'booking_cancelled') expect(keptWhole(text, place), what).toBe(true)
+            // A cancellation and "Kommer du?" name the course and the time, not the place.
+            if ('cls' in message && date && message.kind !== 'booking_cancelled' && !message.kind.startsWith('coming_')) expect(keptWhole(text, place), what).toBe(true)
+            // The first question says that an unanswered seat goes on.
+            if (message.kind === 'coming_request' && message.releaseAt !== null) expect(text, what).toContain('ellers går pladsen videre')
             if (message.kind === 'class_message') expect(text, what).toContain(message.text)
             // The person who booked reads whom a booking text is about.
             if (to === 'booker' && message.kind.startsWith('booking_')) expect(text, what).toMatch(/^Karen /)
@@ -178,7 +186,17 @@ describe('texts', () => {
         }
       }
     }
-    expect(checked).toBe(4 * 2 * 11 * 2)
+    expect(checked).toBe(4 * 2 * 15 * 2)
+  })
+
+  it('asks "Kommer du?" with JA or NEJ and, where seats are released, says until when', () => {
+    const booking: BookingFacts = { id: 1, token, name: 'Grethe Hansen', bookerName: 'Hans', to: 'participant', checkinCode: 'K7M4PX' }
+    const cls = classOf('MitID-appen', 'Hovedbiblioteket')
+    const releaseAt = fromLocal('2027-09-29', '22:00')
+    const ctx = { ...context, includeLink: false }
+    expect(renderSms({ kind: 'coming_request', releaseAt: null, booking, cls }, ctx)).toBe(`Kommer du til MitID-appen, ${when}? Svar JA eller NEJ.`)
+    expect(renderSms({ kind: 'coming_request', releaseAt, booking, cls }, ctx)).toBe(`Kommer du til MitID-appen, ${when}? Svar JA eller NEJ inden dagen før kl. 22.00, ellers går pladsen videre.`)
+    expect(renderSms({ kind: 'coming_reminder', releaseAt: fromLocal('2027-09-30', '08:00'), booking: { ...booking, to: 'booker' }, cls }, ctx)).toBe(`Husk svar: kommer Grethe til MitID-appen, ${when}? Svar JA eller NEJ inden kl. 08.00. Ellers går pladsen videre.`)
   })
 
   it('keeps the whole title and place when they fit, and puts the link in when asked and there is room', () => {
