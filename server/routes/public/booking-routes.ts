@@ -9,7 +9,10 @@ import { addressKeyer } from '../../domain/address-key.ts'
 import { type BookingLimits, bookSeat, cancelBooking, changeSmsConsent, getBookingPage } from '../../services/booking-service.ts'
 import { buildCalendar, seatGivenAt } from '../../domain/calendar.ts'
 import { type ClassPage, getClassPage } from '../../services/class-query-service.ts'
+import { type ComingOutcome, answerComing } from '../../services/coming-service.ts'
 import { isTokenShaped, parseId } from '../params.ts'
+
+const COMING_ANSWERS: readonly ComingOutcome[] = ['yes', 'no', 'already_cancelled', 'started', 'not_asked']
 
 interface FormState {
   values: BookingFormValues
@@ -116,12 +119,14 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
   type BookingData = NonNullable<Awaited<ReturnType<typeof loadBooking>>>
 
   /** The private booking page; `sms` is what became of a change to the texts (a message for the citizen). */
-  async function renderBooking (reply: FastifyReply, data: BookingData, opts: { justBooked?: boolean, justCancelled?: boolean, sms?: { saved?: boolean, formMessage?: string } } = {}, status = 200) {
+  async function renderBooking (reply: FastifyReply, data: BookingData, opts: { justBooked?: boolean, justCancelled?: boolean, sms?: { saved?: boolean, formMessage?: string }, coming?: { answered?: ComingOutcome, formMessage?: string } } = {}, status = 200) {
     const moved = data.movedTo !== null
     // The organiser cancelled the whole class: the citizen did nothing, and the page says so.
     const classCancelled = !moved && data.booking.status === 'cancelled' && data.booking.cancelled_by === 'organiser'
     // Texts can be turned on or off while the booking is active and its class not over.
     const smsChangeable = data.booking.status !== 'cancelled' && !data.cls.ended && data.smsNumbers.some(n => n.reach !== 'landline')
+    // "Kommer du?": open while the question was asked, not answered, the seat kept and the class not begun.
+    const comingOpen = data.booking.status === 'confirmed' && data.booking.coming_asked_at !== null && data.booking.coming === null && data.cls.firstStartsAt !== null && data.cls.firstStartsAt > new Date().toISOString()
     return await reply.code(status).viewAsync('public/booking', {
       title: moved ? 'Din tilmelding er flyttet' : classCancelled ? 'Holdet er aflyst' : data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
       ...data,
@@ -131,7 +136,10 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
       smsChangeable,
       smsSaved: opts.sms?.saved === true,
       smsFormMessage: opts.sms?.formMessage,
-      csrfToken: smsChangeable ? reply.generateCsrf() : undefined,
+      comingOpen,
+      comingAnswered: opts.coming?.answered,
+      comingFormMessage: opts.coming?.formMessage,
+      csrfToken: smsChangeable || comingOpen ? reply.generateCsrf() : undefined,
       pageUrl: `${fastify.config.publicUrl}/tilmelding/${data.booking.token}`,
       doorCode: formatCheckinCode(data.booking.checkin_code),
       doorQr: data.booking.status === 'confirmed' ? await QRCode.toString(data.booking.checkin_code, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }) : null
@@ -143,7 +151,21 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!data) return reply.callNotFound()
     privateHeaders(reply)
     const query = request.query as Record<string, string | undefined>
-    return await renderBooking(reply, data, { justBooked: query.ny === '1', justCancelled: query.afmeldt === '1', sms: { saved: query.sms === 'gemt' } })
+    const answered = COMING_ANSWERS.find(a => a === query.kommer)
+    return await renderBooking(reply, data, { justBooked: query.ny === '1', justCancelled: query.afmeldt === '1', sms: { saved: query.sms === 'gemt' }, coming: { answered } })
+  })
+
+  // The answer to "Kommer du?". As for texts, the token in the address is the only key.
+  fastify.post<{ Params: { token: string } }>('/tilmelding/:token/kommer', async (request, reply) => {
+    const data = await loadBooking(request.params.token)
+    if (!data) return reply.callNotFound()
+    privateHeaders(reply)
+    if (!fastify.checkCsrf(request)) return await renderBooking(reply, data, { coming: { formMessage: STALE_FORM.message } }, 403)
+    const answer = (request.body as Record<string, unknown> | undefined)?.svar
+    if (answer !== 'ja' && answer !== 'nej') return await reply.redirect(`/tilmelding/${data.booking.token}#kommer`, 303)
+    const outcome = await answerComing(fastify.db, CITIZEN, data.booking.token, answer === 'ja' ? 'yes' : 'no', 'page')
+    request.log.info({ classId: data.booking.class_id, outcome }, 'coming answered')
+    return await reply.redirect(`/tilmelding/${data.booking.token}?kommer=${outcome}#kommer`, 303)
   })
 
   // Yes or no to texts about this booking. The private link is the key: the booking is

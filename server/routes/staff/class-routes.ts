@@ -9,6 +9,7 @@ import { type ClassSummary, findClassRow, findClassSummary } from '../../reposit
 import { listCourses } from '../../repositories/course-repository.ts'
 import { listAllLocations } from '../../repositories/location-repository.ts'
 import { listAllPartners } from '../../repositories/partner-repository.ts'
+import { comingCounts } from '../../services/door-view-service.ts'
 import { toCard } from '../../services/class-query-service.ts'
 import { cancelClass, createClasses, setClassPublic, updateClass } from '../../services/class-service.ts'
 import { findBursts } from '../../domain/bursts.ts'
@@ -139,6 +140,7 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       cls: toCard(summary, new Date()),
       bookings: bookings.map(b => ({ ...b, waitlistNumber: b.status === 'waitlisted' ? ++waiting : null })),
       cancelledCount,
+      coming: summary.cancelledAt === null ? await comingCounts(fastify.db, id, bookings.filter(b => b.status === 'confirmed')) : null,
       withoutEmail: summary.cancelledAt === null ? 0 : bookings.filter(b => b.email === null && b.booker_email === null).length,
       assigned,
       assignable: assignable.map(u => ({ ...u, busy: staffClashes.some(c => c.staffUserId === u.id) })),
