@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { DbOrTx, Tx } from '../db/connection.ts'
 import type { AttendanceRow, CheckinVia, MeetingRow } from '../db/schema.ts'
+import type { MeetingSeat } from '../domain/no-shows.ts'
 
 /** One meeting with what a check-in needs to know about its class. */
 export interface MeetingContext {
@@ -203,4 +204,26 @@ export async function moveAttendancesToParticipant (db: DbOrTx, fromId: number, 
     .execute()
   await db.updateTable('participant_firsts').set({ participant_id: toId }).where('participant_id', '=', fromId).execute()
   await db.updateTable('milestones').set({ participant_id: toId }).where('participant_id', '=', fromId).execute()
+}
+
+/**
+ * Each meeting of each class a participant booked (not only waited for), with whether they
+ * came: what their attended and missed meetings are worked out from (domain/no-shows.ts).
+ */
+export async function listMeetingSeatsOfParticipant (db: DbOrTx, participantId: number): Promise<MeetingSeat[]> {
+  const rows = await db.selectFrom('bookings')
+    .innerJoin('classes', 'classes.id', 'bookings.class_id')
+    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
+    .innerJoin('locations', 'locations.id', 'classes.location_id')
+    .innerJoin('meetings', 'meetings.class_id', 'classes.id')
+    .leftJoin('attendances', join => join.onRef('attendances.booking_id', '=', 'bookings.id').onRef('attendances.meeting_id', '=', 'meetings.id'))
+    .select([
+      'bookings.id', 'bookings.class_id', 'bookings.source', 'bookings.created_at', 'bookings.confirmed_at', 'bookings.cancelled_at', 'bookings.cancelled_by',
+      'classes.cancelled_at as class_cancelled_at', 'courses.title', 'locations.name', 'meetings.id as meeting_id', 'meetings.starts_at', 'attendances.id as attendance_id'
+    ])
+    .where('bookings.participant_id', '=', participantId)
+    .where('bookings.confirmed_at', 'is not', null)
+    .orderBy('meetings.starts_at', 'desc').orderBy('meetings.id', 'desc')
+    .execute()
+  return rows.map(r => ({ bookingId: r.id, classId: r.class_id, source: r.source, createdAt: r.created_at, confirmedAt: r.confirmed_at, cancelledAt: r.cancelled_at, cancelledBy: r.cancelled_by, classCancelledAt: r.class_cancelled_at, courseTitle: r.title, locationName: r.name, meetingId: r.meeting_id, startsAt: r.starts_at, attended: r.attendance_id !== null }))
 }

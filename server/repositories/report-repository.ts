@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { DbOrTx } from '../db/connection.ts'
+import type { CancelledBy, FilledBy } from '../db/schema.ts'
 
 /** A period as stored moments: [from, to). */
 export interface Span { from: string, to: string }
@@ -194,4 +195,51 @@ export async function listMilestonesReached (db: DbOrTx, span: Span): Promise<Ar
     .where('milestones.reached_at', '>=', span.from).where('milestones.reached_at', '<', span.to)
     .orderBy('milestones.reached_at').orderBy('milestones.id').execute()
   return rows.map(r => ({ scope: r.scope, number: r.number, reachedAt: r.reached_at, locationName: r.name, courseTitle: r.title }))
+}
+
+/**
+ * Booked meeting-seats per meeting that starts in the span and before `cutoff` (the start
+ * of today in Copenhagen: the meeting's day has passed), and how many were used. A booking
+ * counts at a meeting when it held a seat at its start (domain/no-shows.ts).
+ */
+export async function countMeetingSeats (db: DbOrTx, span: Span, cutoff: string): Promise<Array<{ meetingId: number, startsAt: string, courseSlug: string, courseTitle: string, locationId: number, locationName: string, booked: number, attended: number }>> {
+  const rows = await db.selectFrom('bookings')
+    .innerJoin('meetings', 'meetings.class_id', 'bookings.class_id')
+    .innerJoin('classes', 'classes.id', 'bookings.class_id')
+    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
+    .innerJoin('locations', 'locations.id', 'classes.location_id')
+    .leftJoin('attendances', join => join.onRef('attendances.booking_id', '=', 'bookings.id').onRef('attendances.meeting_id', '=', 'meetings.id'))
+    .select(['meetings.id', 'meetings.starts_at', 'courses.slug', 'courses.title', 'locations.id as location_id', 'locations.name', counts.as('booked'), sql<number>`count(attendances.id)`.as('attended')])
+    .where('bookings.source', '!=', 'walkin')
+    .where('bookings.confirmed_at', 'is not', null)
+    .whereRef('bookings.confirmed_at', '<=', 'meetings.starts_at')
+    .where(eb => eb.or([eb('bookings.cancelled_at', 'is', null), eb('bookings.cancelled_at', '>', eb.ref('meetings.starts_at'))]))
+    .where('classes.cancelled_at', 'is', null)
+    .where('meetings.starts_at', '>=', span.from).where('meetings.starts_at', '<', span.to).where('meetings.starts_at', '<', cutoff)
+    .groupBy(['meetings.id', 'meetings.starts_at', 'courses.slug', 'courses.title', 'locations.id', 'locations.name'])
+    .orderBy('meetings.starts_at').orderBy('meetings.id').execute()
+  return rows.map(r => ({ meetingId: r.id, startsAt: r.starts_at, courseSlug: r.slug, courseTitle: r.title, locationId: r.location_id, locationName: r.name, booked: Number(r.booked), attended: Number(r.attended) }))
+}
+
+/**
+ * Every booking that ever had a seat on a class whose first meeting falls in the span,
+ * with the class's first meeting: what freed seats and their refills are counted from.
+ * Cancelled classes are left out.
+ */
+export async function listSeatBookings (db: DbOrTx, span: Span): Promise<Array<{ classId: number, locationId: number, locationName: string, firstStartsAt: string, firstEndsAt: string, source: string, createdAt: string, confirmedAt: string | null, cancelledAt: string | null, cancelledBy: CancelledBy | null, filledBy: FilledBy | null, overCapacity: boolean }>> {
+  // A class's meetings do not overlap: the one that ends first is the first one.
+  const first = db.selectFrom('meetings').select(['class_id', sql<string>`min(starts_at)`.as('first_starts_at'), sql<string>`min(ends_at)`.as('first_ends_at')]).groupBy('class_id')
+  const rows = await db.selectFrom('bookings')
+    .innerJoin('classes', 'classes.id', 'bookings.class_id')
+    .innerJoin(first.as('first'), 'first.class_id', 'classes.id')
+    .innerJoin('locations', 'locations.id', 'classes.location_id')
+    .select([
+      'classes.id as class_id', 'locations.id as location_id', 'locations.name', 'first.first_starts_at', 'first.first_ends_at',
+      'bookings.id', 'bookings.source', 'bookings.created_at', 'bookings.confirmed_at', 'bookings.cancelled_at', 'bookings.cancelled_by', 'bookings.filled_by', 'bookings.over_capacity'
+    ])
+    .where('bookings.confirmed_at', 'is not', null)
+    .where('classes.cancelled_at', 'is', null)
+    .where('first.first_starts_at', '>=', span.from).where('first.first_starts_at', '<', span.to)
+    .orderBy('classes.id').orderBy('bookings.id').execute()
+  return rows.map(r => ({ classId: r.class_id, locationId: r.location_id, locationName: r.name, firstStartsAt: r.first_starts_at, firstEndsAt: r.first_ends_at, source: r.source, createdAt: r.created_at, confirmedAt: r.confirmed_at, cancelledAt: r.cancelled_at, cancelledBy: r.cancelled_by, filledBy: r.filled_by, overCapacity: r.over_capacity === 1 }))
 }

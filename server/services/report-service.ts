@@ -6,8 +6,9 @@ import { ZONE } from '../domain/time.ts'
 import { listAllLocations } from '../repositories/location-repository.ts'
 import {
   type CountRow, type Span, countByBirthYear, countByLocation, countByMonth, countByPartner, countByTopic, countNewAndReturning,
-  countSeats, countShows, countTotals, countUnmetDemand, listMilestonesReached, listVolunteerMinutes
+  countSeats, countShows, countTotals, countUnmetDemand, listMilestonesReached, listVolunteerMinutes, countMeetingSeats, listSeatBookings
 } from '../repositories/report-repository.ts'
+import { type RefillTally, addTally, emptyTally, noShowCutoff, tallyRefills } from '../domain/no-shows.ts'
 
 /** A report period: Copenhagen dates, both days included. */
 export interface Period { from: string, to: string }
@@ -65,7 +66,30 @@ export interface Report {
   unmetDemand: { rows: Array<{ label: string, waiting: number, classes: number }>, waiting: number }
   volunteers: { rows: Array<{ name: string, task: string, meetings: number, hours: number }>, hours: number, people: number }
   milestones: Array<{ number: number, scopeLabel: string, reachedAt: string, locationName: string, courseTitle: string }>
+  /** Booked meeting-seats and no-shows at meetings whose day has passed (domain/no-shows.ts). */
+  noShows: { byCourse: NoShowRow[], byPlace: NoShowRow[], byMonth: NoShowRow[], total: NoShowRow }
+  /** Seats given up before the class began, and how they were filled again, per place. */
+  refills: { rows: RefillRow[], total: RefillRow }
 }
+
+export interface NoShowRow { label: string, booked: number, attended: number, noShows: number, noShowRate: number | null }
+export interface RefillRow extends RefillTally { label: string, share: number | null }
+
+/** Meeting-seats summed per key, in the order each key is first met. */
+function noShowRows<T> (rows: T[], keyOf: (r: T) => string, labelOf: (r: T) => string, counts: (r: T) => { booked: number, attended: number }): NoShowRow[] {
+  const sums = new Map<string, NoShowRow>()
+  for (const r of rows) {
+    const key = keyOf(r)
+    const row = sums.get(key) ?? { label: labelOf(r), booked: 0, attended: 0, noShows: 0, noShowRate: null }
+    const c = counts(r)
+    row.booked += c.booked
+    row.attended += c.attended
+    sums.set(key, row)
+  }
+  return [...sums.values()].map(r => ({ ...r, noShows: r.booked - r.attended, noShowRate: rate(r.booked - r.attended, r.booked) }))
+}
+
+const monthLabel = (key: string) => `${MONTHS[Number(key.slice(5, 7)) - 1] ?? ''} ${key.slice(0, 4)}`
 
 /**
  * The numbers for a period, for the leaders' dashboard, the printed report and the
@@ -78,10 +102,11 @@ export interface Report {
 export async function buildReport (db: Db, period: Period, now: Date = new Date()): Promise<Report> {
   const span = spanOf(period)
   const at = now.toISOString()
-  const [totals, byMonth, byTopic, byLocation, byPartner, split, years, seats, shows, unmet, volunteers, milestones, locations] = await readSnapshot(db, async tx => await Promise.all([
+  const [totals, byMonth, byTopic, byLocation, byPartner, split, years, seats, shows, unmet, volunteers, milestones, locations, meetingSeats, seatBookings] = await readSnapshot(db, async tx => await Promise.all([
     countTotals(tx, span), countByMonth(tx, span), countByTopic(tx, span), countByLocation(tx, span), countByPartner(tx, span),
     countNewAndReturning(tx, span), countByBirthYear(tx, span), countSeats(tx, span), countShows(tx, span, at),
-    countUnmetDemand(tx, span), listVolunteerMinutes(tx, span, at), listMilestonesReached(tx, span), listAllLocations(tx)
+    countUnmetDemand(tx, span), listVolunteerMinutes(tx, span, at), listMilestonesReached(tx, span), listAllLocations(tx),
+    countMeetingSeats(tx, span, noShowCutoff(now)), listSeatBookings(tx, span)
   ]))
   const refYear = Number(period.to.slice(0, 4))
   const bands = new Map<string, number>(AGE_BANDS.map(b => [b, 0]))
@@ -91,6 +116,19 @@ export async function buildReport (db: Db, period: Period, now: Date = new Date(
   const showRows = shows.sort(byLabel).map(s => ({ label: s.label, expected: s.expected, attended: s.attended, noShows: s.expected - s.attended, noShowRate: rate(s.expected - s.attended, s.expected) }))
   const volunteerRows = volunteers.map(v => ({ name: v.name, task: v.task === 'instructor' ? 'Underviser' : 'Hjælper', meetings: v.meetings, hours: Math.round(v.minutes / 6) / 10 }))
   const names = { locations: new Map(locations.map(l => [l.id, l.name])), topicLabel }
+  const seatCounts = (m: typeof meetingSeats[number]) => ({ booked: m.booked, attended: m.attended })
+  const month = (m: typeof meetingSeats[number]) => DateTime.fromISO(m.startsAt, { zone: 'utc' }).setZone(ZONE).toFormat('yyyy-MM')
+  // Freed seats and refills are counted per class, then summed per place.
+  const classes = new Map<number, typeof seatBookings>()
+  for (const b of seatBookings) classes.set(b.classId, [...(classes.get(b.classId) ?? []), b])
+  const places = new Map<number, RefillRow>()
+  for (const list of classes.values()) {
+    const c = list[0]!
+    const place = places.get(c.locationId) ?? { label: c.locationName, share: null, ...emptyTally() }
+    places.set(c.locationId, { ...place, ...addTally(place, tallyRefills(list, c.firstStartsAt, c.firstEndsAt)) })
+  }
+  const refillRows = [...places.values()].filter(r => r.freed > 0).sort(byLabel).map(r => ({ ...r, share: rate(r.refilled, r.freed) }))
+  const refillTotal = refillRows.reduce<RefillTally>((t, r) => addTally(t, r), emptyTally())
   return {
     period,
     generatedAt: at,
@@ -106,7 +144,14 @@ export async function buildReport (db: Db, period: Period, now: Date = new Date(
     unmetDemand: { rows: unmet.map(u => ({ label: u.label, waiting: u.waiting, classes: u.classes })), waiting: sum(unmet, u => u.waiting) },
     // The total is the sum of the rounded rows, so the table adds up as printed.
     volunteers: { rows: volunteerRows, hours: Math.round(sum(volunteerRows, v => v.hours) * 10) / 10, people: new Set(volunteers.map(v => v.staffUserId)).size },
-    milestones: milestones.map(m => ({ number: m.number, scopeLabel: scopeLabel(m.scope, names), reachedAt: m.reachedAt, locationName: m.locationName, courseTitle: m.courseTitle }))
+    milestones: milestones.map(m => ({ number: m.number, scopeLabel: scopeLabel(m.scope, names), reachedAt: m.reachedAt, locationName: m.locationName, courseTitle: m.courseTitle })),
+    noShows: {
+      byCourse: noShowRows(meetingSeats, m => m.courseSlug, m => m.courseTitle, seatCounts).sort(byLabel),
+      byPlace: noShowRows(meetingSeats, m => String(m.locationId), m => m.locationName, seatCounts).sort(byLabel),
+      byMonth: noShowRows(meetingSeats, month, m => monthLabel(month(m)), seatCounts),
+      total: noShowRows(meetingSeats, () => 'all', () => 'I alt', seatCounts)[0] ?? { label: 'I alt', booked: 0, attended: 0, noShows: 0, noShowRate: null }
+    },
+    refills: { rows: refillRows, total: { label: 'I alt', ...refillTotal, share: rate(refillTotal.refilled, refillTotal.freed) } }
   }
 }
 

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon'
 import { excelCsv } from '../domain/csv.ts'
 import { ZONE, formatFullDate, formatTime, spreadsheetDate } from '../domain/time.ts'
 import type { Db } from '../db/connection.ts'
-import { type Period, type Report, buildReport, formatRate } from './report-service.ts'
+import { type NoShowRow, type Period, type RefillRow, type Report, buildReport, formatRate } from './report-service.ts'
 
 /** A share from 0 to 1 (null: nothing to divide by); a spreadsheet gets the number, a page "67 %". */
 export interface Share { share: number | null }
@@ -40,6 +40,29 @@ export interface ReportTable {
 
 const pct = (share: number | null): Share => ({ share })
 
+const NO_SHOW_NOTE = 'Udeblevet: en tilmeldt plads ved en mødegang, hvor deltageren ikke blev registreret, når mødegangens dag er gået. Hver deltager tæller én gang pr. mødegang. Afmeldte pladser og deltagere, der kom uden tilmelding, er ikke med.'
+
+/** No-shows per course, place and month, and freed seats filled again (domain/no-shows.ts). */
+function noShowTables (r: Report): ReportTable[] {
+  const columns = ['Tilmeldte pladser', 'Mødt', 'Udeblevet', 'Andel udeblevet']
+  const cells = (s: NoShowRow): Cell[] => [s.label, s.booked, s.attended, s.noShows, pct(s.noShowRate)]
+  const t = r.noShows.total
+  const refill = (x: RefillRow): Cell[] => [x.label, x.freed, x.refilled, x.byKind.offer, x.byKind.auto, x.byKind.call, x.byKind.walkin, pct(x.share)]
+  return [
+    { id: 'udeblevet-kursus', title: 'Udeblevne pr. kursus', note: NO_SHOW_NOTE, columns: ['Kursus', ...columns], rows: r.noShows.byCourse.map(cells), total: cells(t) },
+    { id: 'udeblevet', title: 'Udeblevne pr. sted', note: NO_SHOW_NOTE, columns: ['Sted', ...columns], rows: r.noShows.byPlace.map(cells), total: cells(t) },
+    { id: 'udeblevet-maaned', title: 'Udeblevne pr. måned', note: NO_SHOW_NOTE, columns: ['Måned', ...columns], rows: r.noShows.byMonth.map(cells), total: cells(t) },
+    {
+      id: 'genbesat',
+      title: 'Afmeldte pladser besat igen',
+      note: 'Pladser afmeldt før holdets start (ikke aflyste hold), og besat igen, når en fra ventelisten fik plads før starten, eller en kom uden tilmelding til første mødegang. Hold, der begynder i perioden. Pladser fra ventelisten fra før, vi noterede hvordan, tælles som automatisk oprykning.',
+      columns: ['Sted', 'Afmeldte pladser', 'Besat igen', 'Heraf tilbud', 'Heraf automatisk oprykning', 'Heraf ringeliste', 'Heraf uden tilmelding', 'Andel besat igen'],
+      rows: r.refills.rows.map(refill),
+      total: refill(r.refills.total)
+    }
+  ]
+}
+
 /** Every table of a report, in the order they are shown and exported. */
 export function reportTables (r: Report): ReportTable[] {
   const counted = (rows: Report['byMonth']) => rows.map(x => [x.label, x.attendances, x.participants])
@@ -56,7 +79,8 @@ export function reportTables (r: Report): ReportTable[] {
         ['Deltagere, der har været her før', r.totals.returningParticipants],
         ['Hold i perioden', r.seats.classes],
         ['Belægning', pct(r.seats.fillRate)],
-        ['Udeblevet fra tilmeldte pladser', pct(r.shows.noShowRate)],
+        ['Udeblevet fra tilmeldte pladser', pct(r.noShows.total.noShowRate)],
+        ['Afmeldte pladser, der blev besat igen', pct(r.refills.total.share)],
         ['Kunne ikke få plads (venteliste)', r.unmetDemand.waiting],
         ['Frivillige og undervisere, timer', r.volunteers.hours]
       ]
@@ -119,14 +143,7 @@ export function reportTables (r: Report): ReportTable[] {
       rows: r.seats.rows.map(s => [s.label, s.classes, s.capacity, s.taken, pct(s.fillRate)]),
       total: ['I alt', r.seats.classes, r.seats.capacity, r.seats.taken, pct(r.seats.fillRate)]
     },
-    {
-      id: 'udeblevet',
-      title: 'Udeblevne pr. sted',
-      note: 'Tilmeldte pladser ved mødegange, der er begyndt. Deltagere, der kom uden tilmelding, er ikke med.',
-      columns: ['Sted', 'Tilmeldte pladser', 'Mødt', 'Udeblevet', 'Andel udeblevet'],
-      rows: r.shows.rows.map(s => [s.label, s.expected, s.attended, s.noShows, pct(s.noShowRate)]),
-      total: ['I alt', r.shows.expected, r.shows.attended, r.shows.noShows, pct(r.shows.noShowRate)]
-    },
+    ...noShowTables(r),
     {
       id: 'venteliste',
       title: 'Kunne ikke få plads, pr. kursus',

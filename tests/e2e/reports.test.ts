@@ -45,6 +45,9 @@ describe.skipIf(!run)('reports and personal data in a real browser', () => {
     await page.waitForURL(/fra=2025-01-01/)
     expect(await page.locator('#t-emne').textContent()).toBe('Fremmøde pr. emne')
     expect(await page.locator('svg.chart').count()).toBe(6)
+    // The no-show and refill tables are on the page the axe check reads.
+    expect(await page.locator('#t-udeblevet-maaned').textContent()).toBe('Udeblevne pr. måned')
+    expect(await page.locator('#t-genbesat').textContent()).toBe('Afmeldte pladser besat igen')
     found.report = await axeViolations(page)
     await page.locator('section[aria-labelledby="t-alder"]').screenshot({ path: join(screenshots, 'staff-report-chart.png') })
     await page.screenshot({ path: join(screenshots, 'staff-report-desktop.png'), fullPage: true })

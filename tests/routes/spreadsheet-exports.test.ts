@@ -144,6 +144,34 @@ describe('spreadsheets read by other programs', () => {
     expect(records.find(r => r[0]?.startsWith('Deltager nr.'))?.[1]).toBe(reachedOn.toISODate())
   })
 
+  it('exports the no-show tables per course, place and month and the refilled seats, read back by both parsers', async () => {
+    // seedReportData (run by the first test) has no-shows only in March 2025: Carl twice, Bo once.
+    const query = 'fra=2025-01-01&til=2025-12-31'
+    const csv = readCsv((await leader.get(`/personale/rapporter/rapport.csv?${query}`).expect(200)).text.replace(/^\uFEFF/, ''))
+    const tableAt = (title: string) => { const at = csv.findIndex(r => r[0] === title); expect(at, title).toBeGreaterThan(0); return at }
+    const month = tableAt('Udeblevne pr. måned')
+    const header = csv.findIndex((r, i) => i > month && r[0] === 'Måned')
+    expect(csv[header]).toEqual(['Måned', 'Tilmeldte pladser', 'Mødt', 'Udeblevet', 'Andel udeblevet'])
+    expect(csv.slice(header + 1, header + 5)).toEqual([['marts 2025', '6', '3', '3', '50 %'], ['juni 2025', '2', '2', '0', '0 %'], ['december 2025', '1', '1', '0', '0 %'], ['I alt', '9', '6', '3', '33 %']])
+    tableAt('Udeblevne pr. kursus')
+    tableAt('Udeblevne pr. sted')
+    const refill = tableAt('Afmeldte pladser besat igen')
+    expect(csv.find((r, i) => i > refill && r[0] === 'Sted')).toEqual(['Sted', 'Afmeldte pladser', 'Besat igen', 'Heraf tilbud', 'Heraf automatisk oprykning', 'Heraf ringeliste', 'Heraf uden tilmelding', 'Andel besat igen'])
+
+    const res = await leader.get(`/personale/rapporter/rapport.xlsx?${query}`).buffer(true).parse((stream, done) => {
+      const chunks: Buffer[] = []
+      stream.on('data', (c: Buffer) => chunks.push(c))
+      stream.on('end', () => { done(null, Buffer.concat(chunks)) })
+    }).expect(200)
+    const { sheets } = await readXlsx(res.body as Buffer)
+    const byMonth = sheets.find(x => x.name === 'Udeblevne pr. måned')
+    expect(byMonth).toBeDefined()
+    const march = [...byMonth!.rows.values()].find(cells => cells[0]?.value === 'marts 2025')!
+    expect(rowTexts(march).slice(0, 4)).toEqual(['marts 2025', '6', '3', '3'])
+    expect(Number(march[4]!.value)).toBeCloseTo(0.5, 6)
+    for (const name of ['Udeblevne pr. kursus', 'Udeblevne pr. sted', 'Afmeldte pladser besat igen']) expect(sheets.some(x => x.name === name), name).toBe(true)
+  })
+
   it('gives the participant CSV the booking time in Copenhagen, in a form Excel reads as a date, with the report CSV\'s conventions', async () => {
     const id = await createClass(t.db, { capacity: 1, meetings: ['2030-08-05T10:00'] })
     await bookNew(t.db, CITIZEN, id, bookingInput({ name: 'Vinter Hansen', phone: '+4533000001' }), { source: 'online', now: new Date('2030-03-05T09:00:00Z') })

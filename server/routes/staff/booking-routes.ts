@@ -12,6 +12,7 @@ import { findClassSummary } from '../../repositories/class-repository.ts'
 import { bookSeat, cancelBooking, cancelBookingsOfBurst, moveBooking, recordWaitlistCall, saveStaffNote } from '../../services/booking-service.ts'
 import { listClassesForStaff, toCard } from '../../services/class-query-service.ts'
 import { describeNumbers } from '../../services/sms-service.ts'
+import { findKnownParticipant, getMissedNote } from '../../services/no-show-service.ts'
 import { smsNotice } from './sms-routes.ts'
 import { parseId } from '../params.ts'
 
@@ -36,7 +37,10 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     return summary ? toCard(summary, new Date()) : undefined
   }
 
-  async function renderPhoneForm (reply: FastifyReply, cls: NonNullable<Awaited<ReturnType<typeof loadClass>>>, values: BookingFormValues, errors: BookingFormErrors, status = 200, formMessage?: string) {
+  async function renderPhoneForm (reply: FastifyReply, cls: NonNullable<Awaited<ReturnType<typeof loadClass>>>, values: BookingFormValues, errors: BookingFormErrors, status = 200, formMessage?: string, lookedUp = false) {
+    // A person we know (as booking would recognise them) gets the note on missed classes.
+    const known = await findKnownParticipant(fastify.db, values)
+    const missedNote = known ? await getMissedNote(fastify.db, known.id) : null
     reply.code(status)
     return await reply.viewAsync('staff/phone-booking', {
       title: `Tilmeld pr. telefon – ${cls.courseTitle}`,
@@ -45,6 +49,9 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
       errors,
       errorList: BOOKING_FIELD_ORDER.flatMap(field => errors[field] ? [{ field, message: errors[field] }] : []),
       formMessage,
+      known,
+      missedNote,
+      lookedUp,
       csrfToken: reply.generateCsrf()
     })
   }
@@ -79,6 +86,8 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     if (!cls) return reply.callNotFound()
     const values = readBookingForm(request.body)
     if (!fastify.checkCsrf(request)) return await renderPhoneForm(reply, cls, values, {}, 403, STALE_FORM.message)
+    // "Slå personen op": the form again, values kept, with what we know of the person; nothing is booked.
+    if ((request.body as Record<string, unknown> | undefined)?.slaa_op === '1') return await renderPhoneForm(reply, cls, values, {}, 200, undefined, true)
     const result = validateBookingForm(values)
     if (!result.ok) return await renderPhoneForm(reply, cls, values, result.errors, 400)
     try {
@@ -129,8 +138,9 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
     const targets = (await listClassesForStaff(fastify.db)).filter(c => c.id !== cls.id && c.cancelledAt === null && c.firstStartsAt !== null && c.firstStartsAt > new Date().toISOString())
     targets.sort((a, b) => Number(b.courseSlug === cls.courseSlug) - Number(a.courseSlug === cls.courseSlug))
     const numbers = await describeNumbers(fastify.db, [booking.phone, booking.booker_phone])
+    const missedNote = await getMissedNote(fastify.db, booking.participant_id)
     reply.code(status)
-    return await reply.viewAsync('staff/booking', { title: `Tilmelding – ${booking.name}`, booking, cls, targets, needs: needsText(booking), numbers, smsNotice: smsNotice(reply.request.query), formMessage, csrfToken: reply.generateCsrf() })
+    return await reply.viewAsync('staff/booking', { title: `Tilmelding – ${booking.name}`, booking, cls, targets, needs: needsText(booking), numbers, missedNote, smsNotice: smsNotice(reply.request.query), formMessage, csrfToken: reply.generateCsrf() })
   }
 
   fastify.get<{ Params: { id: string } }>('/personale/tilmeldinger/:id', leader, async (request, reply) => {

@@ -7,6 +7,7 @@ import { type ParticipantErrors, type ParticipantValues, validateParticipantDeta
 import { correctParticipant, getParticipantPage, mergeParticipants } from '../../services/participant-service.ts'
 import { DEVICES, getLearnerHistory } from '../../services/learning-service.ts'
 import { describeNumbers } from '../../services/sms-service.ts'
+import { getAttendanceRecord, getMissedNote } from '../../services/no-show-service.ts'
 import { smsNotice } from './sms-routes.ts'
 import { parseId, queryString } from '../params.ts'
 
@@ -48,8 +49,9 @@ const participantRoutes: FastifyPluginAsync = async (fastify) => {
     const p = page.participant
     const editState: EditState = edit ?? { values: { name: p.name, phone: p.phone ? formatPhone(p.phone) : '', email: p.email ?? '', birth_year: p.birth_year === null ? '' : String(p.birth_year) }, errors: {} }
     const numbers = await describeNumbers(fastify.db, [p.phone])
+    const [record, missedNote] = await Promise.all([getAttendanceRecord(fastify.db, id), getMissedNote(fastify.db, id)])
     reply.code(status)
-    return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, history, numbers, smsNotice: smsNotice(reply.request.query), devices: DEVICES, message, merged, booked: bookedMessage(booked), erase: erase !== undefined && Object.hasOwn(ERASE_MESSAGES, erase) ? ERASE_MESSAGES[erase] : undefined, isAdmin: reply.request.staff?.role === 'admin', edit: editState, corrected, csrfToken: reply.generateCsrf() })
+    return await reply.viewAsync('staff/participant', { title: page.participant.name, ...page, history, numbers, record, missedNote, smsNotice: smsNotice(reply.request.query), devices: DEVICES, message, merged, booked: bookedMessage(booked), erase: erase !== undefined && Object.hasOwn(ERASE_MESSAGES, erase) ? ERASE_MESSAGES[erase] : undefined, isAdmin: reply.request.staff?.role === 'admin', edit: editState, corrected, csrfToken: reply.generateCsrf() })
   }
 
   fastify.get<{ Params: { id: string } }>('/personale/deltagere/:id', leader, async (request, reply) => {
