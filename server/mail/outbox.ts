@@ -1,5 +1,5 @@
 import type { Tx } from '../db/connection.ts'
-import type { OutboxRow } from '../db/schema.ts'
+import type { NewOutboxRow, OutboxChannel, OutboxRow } from '../db/schema.ts'
 import { insertOutboxRows } from '../repositories/outbox-repository.ts'
 import { type MailMessage, subjectOf } from './messages.ts'
 
@@ -21,10 +21,16 @@ export interface QueueOptions {
  * Returns false when a message with the same dedupe key was already there.
  */
 export async function queueMail (tx: Tx, message: MailMessage, opts: QueueOptions, now: Date = new Date()): Promise<boolean> {
+  return await insertOutboxRows(tx, [outboxRow(message, 'email', opts.recipient, opts, now)]) === 1
+}
+
+/** One outbox row, waiting: e-mail or text alike. */
+function outboxRow (message: MailMessage, channel: OutboxChannel, recipient: string, opts: Omit<QueueOptions, 'recipient'>, now: Date): NewOutboxRow {
   const at = now.toISOString()
-  const inserted = await insertOutboxRows(tx, [{
+  return {
     kind: message.kind,
-    recipient: opts.recipient,
+    channel,
+    recipient,
     subject: subjectOf(message, now).slice(0, 300),
     payload_json: JSON.stringify(message),
     dedupe_key: opts.dedupeKey ?? null,
@@ -39,8 +45,7 @@ export async function queueMail (tx: Tx, message: MailMessage, opts: QueueOption
     sent_at: null,
     message_id: null,
     last_error: null
-  }])
-  return inserted === 1
+  }
 }
 
 export interface SmsQueueOptions {
@@ -59,27 +64,7 @@ export interface SmsQueueOptions {
  * the quiet hours); until then the row shows what it is about.
  */
 export async function queueSms (tx: Tx, message: MailMessage, opts: SmsQueueOptions, now: Date = new Date()): Promise<boolean> {
-  const at = now.toISOString()
-  const inserted = await insertOutboxRows(tx, [{
-    kind: message.kind,
-    channel: 'sms',
-    recipient: opts.msisdn,
-    subject: subjectOf(message, now).slice(0, 300),
-    payload_json: JSON.stringify(message),
-    dedupe_key: opts.dedupeKey ?? null,
-    booking_id: opts.bookingId ?? null,
-    class_id: opts.classId ?? null,
-    status: 'queued',
-    not_before: opts.notBefore ?? at,
-    expires_at: opts.expiresAt ?? null,
-    claimed_by: null,
-    claimed_until: null,
-    created_at: at,
-    sent_at: null,
-    message_id: null,
-    last_error: null
-  }])
-  return inserted === 1
+  return await insertOutboxRows(tx, [outboxRow(message, 'sms', opts.msisdn, opts, now)]) === 1
 }
 
 export function messageOf (row: Pick<OutboxRow, 'payload_json'>): MailMessage {

@@ -111,27 +111,18 @@ export async function notifyBooking<K extends BookingKind['kind']> (
   const texts = SMS_KINDS.has(kind) ? await smsRecipients(tx, row) : []
   if (recipients.length === 0 && texts.length === 0) return 0
   const cls = opts.cls ?? await classFacts(tx, row.class_id)
+  // Texts first: a text reaches a phone sooner than an e-mail is read.
+  const copies = [
+    ...texts.map(r => ({ to: r.to, address: { msisdn: r.msisdn }, key: `sms:${r.to}` })),
+    ...recipients.map(r => ({ to: r.to, address: { recipient: r.email }, key: r.to }))
+  ]
   let queued = 0
-  for (const recipient of texts) {
-    const message = { kind, booking: factsOf(row, recipient.to), cls, ...extra } as unknown as MailMessage
-    const isNew = await queueSms(tx, message, {
-      msisdn: recipient.msisdn,
-      bookingId: row.id,
-      classId: row.class_id,
-      dedupeKey: opts.dedupeKey ? `${opts.dedupeKey}:sms:${recipient.to}` : undefined,
-      expiresAt: opts.expiresAt
-    }, now)
-    if (isNew) queued++
-  }
-  for (const recipient of recipients) {
-    const message = { kind, booking: factsOf(row, recipient.to), cls, ...extra } as unknown as MailMessage
-    const isNew = await queueMail(tx, message, {
-      recipient: recipient.email,
-      bookingId: row.id,
-      classId: row.class_id,
-      dedupeKey: opts.dedupeKey ? `${opts.dedupeKey}:${recipient.to}` : undefined,
-      expiresAt: opts.expiresAt
-    }, now)
+  for (const copy of copies) {
+    const message = { kind, booking: factsOf(row, copy.to), cls, ...extra } as unknown as MailMessage
+    const where = { bookingId: row.id, classId: row.class_id, dedupeKey: opts.dedupeKey ? `${opts.dedupeKey}:${copy.key}` : undefined, expiresAt: opts.expiresAt }
+    const isNew = 'msisdn' in copy.address
+      ? await queueSms(tx, message, { ...where, msisdn: copy.address.msisdn }, now)
+      : await queueMail(tx, message, { ...where, recipient: copy.address.recipient }, now)
     if (isNew) queued++
   }
   return queued
