@@ -20,6 +20,7 @@ import { findNumberStates } from '../repositories/sms-repository.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
 import { bookingRecipients, notifyBooking } from './notification-service.ts'
+import { offerFreeSeats } from './offer-service.ts'
 
 /** A booking that was made: a seat, or a numbered place on the waiting list. */
 export interface NewBookingOutcome {
@@ -260,12 +261,15 @@ async function hasEnded (tx: DbOrTx, classId: number, at: string): Promise<boole
 
 /**
  * Fills free seats from the waiting list, first in line first, when the class gives
- * seats away automatically, and tells each of them. Call under the class lock.
+ * seats away automatically, and tells each of them; in 'offer' mode offers them
+ * (offer-service.ts). Call under the class lock.
  */
 export async function promoteFromWaitlist (tx: Tx, cls: Pick<ClassRow, 'id' | 'capacity' | 'waitlist_mode'>, at: string): Promise<number[]> {
-  if (cls.waitlist_mode !== 'auto') return []
+  if (cls.waitlist_mode !== 'auto' && cls.waitlist_mode !== 'offer') return []
   const last = (await listMeetings(tx, [cls.id])).at(-1)
   if (!last || last.ends_at <= at) return []
+  // 'offer': the seats are offered with a deadline (given at once only close to the start).
+  if (cls.waitlist_mode === 'offer') return await offerFreeSeats(tx, cls, at)
   const promoted = bookingsToPromote(cls.capacity, await countConfirmed(tx, cls.id), await listWaitlistIds(tx, cls.id))
   await fillSeats(tx, promoted, at, 'auto')
   for (const id of promoted) await notifyBooking(tx, id, 'booking_promoted', {}, new Date(at))

@@ -15,6 +15,7 @@ import {
 } from '../repositories/reminder-repository.ts'
 import { type ClassFacts } from '../mail/messages.ts'
 import { classFacts, copyKeys, notifyBooking, smsRecipients } from './notification-service.ts'
+import { expireOffers } from './offer-service.ts'
 import { findCallTask, listCallTasks, markCallTaskCalled } from '../repositories/sms-repository.ts'
 import type { CallTaskEntry } from '../repositories/sms-repository.ts'
 
@@ -28,6 +29,8 @@ export const REMINDER_JOB = 'reminders'
 export async function runReminderSchedule (db: Db, offsets: number[], now: Date = new Date()): Promise<{ reminders: number, thankYous: number }> {
   const reminders = await queueDueReminders(db, offsets, now)
   const thankYous = await queueThankYous(db, now)
+  // Seat offers past their deadline expire, and their seats are offered on.
+  await expireOffers(db, now)
   // Rate-limit counts (PostgreSQL) whose window has ended are forgotten here, each minute.
   await deleteExpiredRequestCounts(db, now.getTime())
   return { reminders, thankYous }
