@@ -1,4 +1,4 @@
-import { formatDate, formatDateTime, formatTime } from './time.ts'
+import { formatDate, formatTime } from './time.ts'
 
 /**
  * Seat offers (waiting-list mode 'offer'): when the deadline to answer falls, and when a
@@ -38,9 +38,9 @@ export function offerStillOpen (offer: { state: string, deadline: string }, at: 
 
 /**
  * A deadline as a text says it: "tirsdag kl. 18.00" within the coming six days, else
- * with its date ("tirsdag 3. marts kl. 18.00").
+ * with its date ("tirsdag 3. marts kl. 18.00"; never a year: it is before the class).
  */
 export function formatDeadline (iso: string, now: Date): string {
   const soon = Date.parse(iso) - now.getTime() < 6 * 24 * HOUR
-  return soon ? `${formatDate(iso).split(' ')[0] ?? ''} kl. ${formatTime(iso)}` : formatDateTime(iso, now)
+  return `${soon ? formatDate(iso).split(' ')[0] ?? '' : formatDate(iso)} kl. ${formatTime(iso)}`
 }

@@ -116,13 +116,13 @@ export function renderSms (message: MailMessage, ctx: SmsContext): string | null
         return [{ title: cls.courseTitle }, ': ', message.text]
       case 'seat_offer': {
         // For the person who booked: the participant's first name, so they know whom it is about.
-        const forWhom = booking.to === 'booker' ? `${shortenWords(toGsm7(booking.name.trim().split(/\s+/)[0] ?? ''), 16)}: d` : 'D'
-        return [`${forWhom}er er en plads på `, { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, `. Svar JA inden ${formatDeadline(message.deadline, ctx.now)}, ellers går den videre.`, { optional: ' Svar NEJ, hvis du ikke vil have den.' }]
+        const opening = booking.to === 'booker' ? `Plads til ${shortenWords(toGsm7(booking.name.trim().split(/\s+/)[0] ?? ''), 16)}: ` : 'Der er en plads på '
+        return [opening, { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, `. Svar JA inden ${formatDeadline(message.deadline, ctx.now)}, ellers går den videre.`, { optional: ' Svar NEJ, hvis du ikke vil have den.' }]
       }
       case 'offer_declined':
-        return ['Tak for svaret. ', booking.to === 'booker' ? `${who} er` : 'Du er', ' taget af ventelisten til ', { title: cls.courseTitle }, `, ${when}.`]
+        return ['Tak for svaret. ', booking.to === 'booker' ? `${who} er` : 'Du er', ' taget af ventelisten til ', { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, '.']
       case 'offer_reply':
-        return [message.outcome === 'too_late' ? 'Fristen er desværre gået, og pladsen er gået videre. Du står stadig på ventelisten til ' : message.outcome === 'already_yours' ? 'Du har allerede pladsen på ' : 'Tilbuddet er ikke længere åbent: ', { title: cls.courseTitle }, `, ${when}.`]
+        return [message.outcome === 'too_late' ? 'Fristen er gået, og pladsen er gået videre. Du er stadig på ventelisten til ' : message.outcome === 'already_yours' ? 'Du har allerede pladsen på ' : 'Tilbuddet er ikke længere åbent: ', { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, '.']
       default:
         return []
     }

@@ -132,7 +132,12 @@ describe('texts', () => {
       { message: { kind: 'reminder', meetingId: 7, ...about }, date: true, code: true },
       { message: { kind: 'class_message', text: longWords(120, 'Lokalet er flyttet til 2. sal.'), from: 'Mette', ...about }, date: false, code: false },
       { message: { kind: 'sms_stopped' }, date: false, code: false },
-      { message: { kind: 'sms_started' }, date: false, code: false }
+      { message: { kind: 'sms_started' }, date: false, code: false },
+      { message: { kind: 'seat_offer', offerToken: token, deadline: new Date(now.getTime() + 24 * 3600_000).toISOString(), ...about }, date: true, code: false },
+      { message: { kind: 'offer_declined', ...about }, date: true, code: false },
+      { message: { kind: 'offer_reply', outcome: 'too_late', ...about }, date: true, code: false },
+      { message: { kind: 'offer_reply', outcome: 'already_yours', ...about }, date: true, code: false },
+      { message: { kind: 'offer_reply', outcome: 'closed', ...about }, date: true, code: false }
     ]
   }
 
@@ -178,7 +183,7 @@ describe('texts', () => {
         }
       }
     }
-    expect(checked).toBe(4 * 2 * 11 * 2)
+    expect(checked).toBe(4 * 2 * 16 * 2)
   })
 
   it('keeps the whole title and place when they fit, and puts the link in when asked and there is room', () => {
