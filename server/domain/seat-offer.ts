@@ -1,4 +1,4 @@
-import { formatDate, formatTime } from './time.ts'
+import { formatDate, formatDateTime, formatTime } from './time.ts'
 
 /**
  * Seat offers (waiting-list mode 'offer'): when the deadline to answer falls, and when a
@@ -43,4 +43,19 @@ export function offerStillOpen (offer: { state: string, deadline: string }, at: 
 export function formatDeadline (iso: string, now: Date): string {
   const soon = Date.parse(iso) - now.getTime() < 6 * 24 * HOUR
   return `${soon ? formatDate(iso).split(' ')[0] ?? '' : formatDate(iso)} kl. ${formatTime(iso)}`
+}
+
+const VIA: Record<string, string> = { sms: 'sms', email: 'siden', staff: 'telefon' }
+
+/** An offer's state as staff read it on the class page and the call-down list. */
+export function describeOffer (offer: { state: string, deadline: string, answered_at: string | null, answered_via: string | null }, now: Date): string {
+  const answered = offer.answered_at ? formatDateTime(offer.answered_at, now) : ''
+  const via = offer.answered_via && VIA[offer.answered_via] ? ` (${VIA[offer.answered_via] ?? ''})` : ''
+  switch (offer.state) {
+    case 'open': return offer.deadline <= now.toISOString() ? `Udløbet ${formatDateTime(offer.deadline, now)}` : `Tilbudt plads, frist ${formatDateTime(offer.deadline, now)}`
+    case 'accepted': return `Sagt ja ${answered}${via}`
+    case 'declined': return `Sagt nej ${answered}${via}`
+    case 'expired': return `Udløbet ${formatDateTime(offer.deadline, now)}`
+    default: return 'Tilbud trukket tilbage'
+  }
 }

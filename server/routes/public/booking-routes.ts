@@ -10,6 +10,8 @@ import { type BookingLimits, bookSeat, cancelBooking, changeSmsConsent, getBooki
 import { buildCalendar, seatGivenAt } from '../../domain/calendar.ts'
 import { type ClassPage, getClassPage } from '../../services/class-query-service.ts'
 import { isTokenShaped, parseId } from '../params.ts'
+import { offerStillOpen } from '../../domain/seat-offer.ts'
+import { findNewestOffer } from '../../services/offer-service.ts'
 
 interface FormState {
   values: BookingFormValues
@@ -122,7 +124,11 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     const classCancelled = !moved && data.booking.status === 'cancelled' && data.booking.cancelled_by === 'organiser'
     // Texts can be turned on or off while the booking is active and its class not over.
     const smsChangeable = data.booking.status !== 'cancelled' && !data.cls.ended && data.smsNumbers.some(n => n.reach !== 'landline')
+    // A seat offered to this booking and not yet answered: the page links to its answer page.
+    const offer = data.booking.status === 'waitlisted' ? await findNewestOffer(fastify.db, data.booking.id) : undefined
+    const openOffer = offer && offerStillOpen(offer, new Date().toISOString()) ? offer : null
     return await reply.code(status).viewAsync('public/booking', {
+      openOffer,
       title: moved ? 'Din tilmelding er flyttet' : classCancelled ? 'Holdet er aflyst' : data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
       ...data,
       classCancelled,
