@@ -136,7 +136,9 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
           { type: 'strong', text: `Holdet «${cls.courseTitle}» er fuldt. ${you(booking)} er nr. ${message.waitlistNumber} på ventelisten.` },
           p(cls.waitlistMode === 'call'
             ? 'Bliver der en plads ledig, ringer vi til dig. Du skal ikke gøre noget nu.'
-            : `Bliver der en plads ledig, får ${youIn(booking)} den, og vi skriver til dig. Du skal ikke gøre noget nu.`),
+            : cls.waitlistMode === 'offer'
+              ? `Bliver der en plads ledig, når ${youIn(booking)} står først på ventelisten, skriver vi og tilbyder pladsen, med en frist til at svare. Du skal ikke gøre noget nu.`
+              : `Bliver der en plads ledig, får ${youIn(booking)} den, og vi skriver til dig. Du skal ikke gøre noget nu.`),
           { type: 'strong', text: notUntilSeated(booking) },
           ...whenAndWhere(cls, ctx),
           { type: 'button', label: 'Se eller afmeld ventelisten', url: `${ctx.publicUrl}/tilmelding/${booking.token}` }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
 import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
 import { fromLocal } from '../../server/domain/time.ts'
-import { cancelBooking } from '../../server/services/booking-service.ts'
+import { cancelBooking, recordWaitlistCall } from '../../server/services/booking-service.ts'
 import { cancelClass } from '../../server/services/class-service.ts'
 import { acceptOffer, declineOffer, expireOffers } from '../../server/services/offer-service.ts'
 import { runReminderSchedule } from '../../server/services/reminder-service.ts'
@@ -273,5 +273,20 @@ describe('a JA by text through the webhook', () => {
     expect((await gateway.inbound(url, msisdnOf(2), 'Ja', { id: 9301 })).status).toBe(200)
     expect(await bookingOf(t.db, waitingId)).toMatchObject({ status: 'confirmed', filled_by: 'offer' })
     expect((await t.db.selectFrom('sms_inbound').select(['kind', 'booking_id']).executeTakeFirstOrThrow())).toEqual({ kind: 'yes', booking_id: waitingId })
+  })
+})
+
+describe('seat offers and phoning the waiting list', () => {
+  it('does not give a seat held by an offer to someone phoned, and a call to the offered person ends their offer', async () => {
+    const db = await newDb()
+    const { email } = await createStaff(db, 'leader')
+    const staff = asStaff(await staffIdOf(db, email))
+    const { classId, tokens, ids } = await offerClass(db, { capacity: 1, waiting: 2 })
+    await cancelBooking(db, CITIZEN, tokens[0]!, 'participant', freed)
+    await expect(recordWaitlistCall(db, staff, ids[2]!, 'accepted', freed)).rejects.toMatchObject({ code: 'class_full' })
+    await recordWaitlistCall(db, staff, ids[1]!, 'accepted', freed)
+    expect(await bookingOf(db, ids[1]!)).toMatchObject({ status: 'confirmed', filled_by: 'call' })
+    expect((await offersOf(db, classId)).map(o => o.state)).toEqual(['withdrawn'])
+    expect(await confirmedCount(db, classId)).toBe(1)
   })
 })
