@@ -15,6 +15,7 @@ import operationsPlugin from './plugins/operations.ts'
 import readCachePlugin from './plugins/read-cache.ts'
 import apiArea from './routes/api/api-area.ts'
 import bookingRoutes from './routes/public/booking-routes.ts'
+import offerRoutes from './routes/public/offer-routes.ts'
 import catalogueRoutes from './routes/public/catalogue-routes.ts'
 import interestRoutes from './routes/public/interest-routes.ts'
 import checkinRoutes from './routes/checkin/checkin-routes.ts'
@@ -99,6 +100,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(catalogueRoutes)
   await app.register(bookingRoutes)
+  await app.register(offerRoutes)
   await app.register(interestRoutes)
   await app.register(apiArea)
   await app.register(staffArea)

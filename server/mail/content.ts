@@ -88,6 +88,15 @@ export function notUntilSeated (booking: Pick<BookingFacts, 'to' | 'name'>): str
     : 'Kom ikke til holdet, før du har fået en plads.'
 }
 
+/** What a late or second answer to an offer is told, on the offer page's terms. */
+export function offerReplySentence (outcome: 'too_late' | 'already_yours' | 'closed'): string {
+  switch (outcome) {
+    case 'too_late': return 'Fristen for at svare er desværre gået, og pladsen er gået videre. Du står stadig på ventelisten.'
+    case 'already_yours': return 'Du har allerede pladsen. Vi ses!'
+    case 'closed': return 'Tilbuddet om pladsen er ikke længere åbent.'
+  }
+}
+
 const CALENDAR_NOTE = 'Kalenderfilen i e-mailen lægger tiderne i din kalender, hvis du åbner den.'
 
 /** Turns a message into its words. Pure: the same message and context give the same e-mail. */
@@ -127,7 +136,9 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
           { type: 'strong', text: `Holdet «${cls.courseTitle}» er fuldt. ${you(booking)} er nr. ${message.waitlistNumber} på ventelisten.` },
           p(cls.waitlistMode === 'call'
             ? 'Bliver der en plads ledig, ringer vi til dig. Du skal ikke gøre noget nu.'
-            : `Bliver der en plads ledig, får ${youIn(booking)} den, og vi skriver til dig. Du skal ikke gøre noget nu.`),
+            : cls.waitlistMode === 'offer'
+              ? `Bliver der en plads ledig, når ${youIn(booking)} står først på ventelisten, skriver vi og tilbyder pladsen, med en frist til at svare. Du skal ikke gøre noget nu.`
+              : `Bliver der en plads ledig, får ${youIn(booking)} den, og vi skriver til dig. Du skal ikke gøre noget nu.`),
           { type: 'strong', text: notUntilSeated(booking) },
           ...whenAndWhere(cls, ctx),
           { type: 'button', label: 'Se eller afmeld ventelisten', url: `${ctx.publicUrl}/tilmelding/${booking.token}` }
@@ -383,5 +394,40 @@ export function composeMail (message: MailMessage, ctx: MailContext): MailConten
     case 'sms_started':
       // Texts only; never queued as e-mail.
       return content(subjectOf(message, ctx.now), 'Hej', [], [])
+    case 'seat_offer': {
+      const { booking, cls } = message
+      const deadline = formatDateTime(message.deadline, ctx.now)
+      return content(
+        `Vil ${youIn(booking)} have pladsen? Svar inden ${deadline}.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `Der er blevet en plads ledig på holdet «${cls.courseTitle}». Vil ${youIn(booking)} have den?` },
+          p(`Svar inden ${deadline}. Svarer ${youIn(booking)} ikke, går pladsen videre til den næste på ventelisten, og ${youIn(booking)} bliver stående på ventelisten.`),
+          { type: 'button', label: 'Ja, jeg kommer / Nej tak', url: `${ctx.publicUrl}/tilbud/${message.offerToken}` },
+          p('Har du fået en sms om pladsen, kan du også svare JA eller NEJ på den.'),
+          { type: 'strong', text: notUntilSeated(booking) },
+          ...whenAndWhere(cls, ctx)
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'offer_declined': {
+      const { booking, cls } = message
+      return content(
+        `${you(booking)} er taget af ventelisten.`,
+        hello(booking),
+        [
+          { type: 'strong', text: `Tak for svaret. ${you(booking)} har sagt nej tak til pladsen og er taget af ventelisten til holdet «${cls.courseTitle}».` },
+          p('Pladsen går videre til den næste på ventelisten.'),
+          { type: 'list', title: 'Holdet', items: [...meetingLines(cls, ctx.now), ...addressLines(cls)] }
+        ],
+        bookingFooter(booking, ctx)
+      )
+    }
+    case 'offer_reply': {
+      // Texts only; an e-mail shows the same words.
+      const { booking } = message
+      return content(subjectOf(message, ctx.now), hello(booking), [p(offerReplySentence(message.outcome))], bookingFooter(booking, ctx))
+    }
   }
 }

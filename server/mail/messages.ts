@@ -77,8 +77,17 @@ export type MailMessage =
   /** Texts only: the last text after STOP, and the first after START. */
   | { kind: 'sms_stopped' }
   | { kind: 'sms_started' }
+  /** A freed seat offered with a deadline (waiting-list mode 'offer'); answered on /tilbud/<offerToken> or by JA/NEJ. */
+  | { kind: 'seat_offer', offerToken: string, deadline: string } & AboutBooking
+  /** The receipt for a NEJ to an offer: off the waiting list. */
+  | { kind: 'offer_declined' } & AboutBooking
+  /** Texts only: the answer to a JA or NEJ that came too late, twice, or after the offer closed. */
+  | { kind: 'offer_reply', outcome: OfferReplyOutcome } & AboutBooking
 
 export type MailKind = MailMessage['kind']
+
+/** 'too_late': the deadline passed; 'already_yours': the seat was taken already; 'closed': the offer ended otherwise. */
+export type OfferReplyOutcome = 'too_late' | 'already_yours' | 'closed'
 
 /** Kinds that carry the class's calendar file. */
 export const WITH_CALENDAR: ReadonlySet<MailKind> = new Set(['booking_confirmed', 'booking_promoted', 'class_changed', 'class_cancelled'])
@@ -105,7 +114,10 @@ export const KIND_LABELS: Record<MailKind, string> = {
   coming_reminder: 'Kommer du? (påmindelse)',
   coming_released: 'Plads gået videre (intet svar)',
   sms_stopped: 'Sms stoppet (STOP)',
-  sms_started: 'Sms startet igen (START)'
+  sms_started: 'Sms startet igen (START)',
+  seat_offer: 'Tilbud om plads',
+  offer_declined: 'Sagt nej tak til tilbud',
+  offer_reply: 'Svar på sent eller dobbelt svar'
 }
 
 export function firstMeeting (cls: ClassFacts): ClassFacts['meetings'][number] | undefined {
@@ -115,6 +127,11 @@ export function firstMeeting (cls: ClassFacts): ClassFacts['meetings'][number] |
 function whenOf (cls: ClassFacts, now: Date): string {
   const first = firstMeeting(cls)
   return first ? formatDateTime(first.starts_at, now) : ''
+}
+
+/** "dig" for the participant, their name for the person who booked for them. */
+function youIn (booking: BookingFacts): string {
+  return booking.to === 'booker' ? booking.name : 'dig'
 }
 
 /** "Du" for the participant, their name for the person who booked for them. */
@@ -156,6 +173,9 @@ export function subjectOf (message: MailMessage, now: Date = new Date()): string
     case 'coming_released': return `Pladsen er gået videre: ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
     case 'sms_stopped': return 'Du får ikke flere sms\'er'
     case 'sms_started': return 'Du får sms\'er igen'
+    case 'seat_offer': return `Der er en plads til ${youIn(message.booking)}: ${message.cls.courseTitle}, ${whenOf(message.cls, now)}. Svar inden ${formatDateTime(message.deadline, now)}`
+    case 'offer_declined': return `Tak for svaret: ${you(message.booking)} er taget af ventelisten til ${message.cls.courseTitle}`
+    case 'offer_reply': return `Om pladsen på ${message.cls.courseTitle}, ${whenOf(message.cls, now)}`
   }
 }
 

@@ -1,5 +1,6 @@
 import { formatCheckinCode } from '../domain/checkin-code.ts'
 import { copenhagenDate, formatDateTime, formatTime } from '../domain/time.ts'
+import { formatDeadline } from '../domain/seat-offer.ts'
 import { SMS_MAX, gsm7Length, shortenWords, toGsm7 } from '../domain/sms.ts'
 import { type ClassFacts, type MailMessage, firstMeeting } from './messages.ts'
 
@@ -16,7 +17,8 @@ export interface SmsContext {
 export const SMS_KINDS: ReadonlySet<MailMessage['kind']> = new Set([
   'booking_confirmed', 'booking_waitlisted', 'booking_promoted', 'booking_cancelled',
   'class_changed', 'class_cancelled', 'reminder', 'class_message', 'sms_stopped', 'sms_started',
-  'coming_request', 'coming_reminder', 'coming_released'
+  'coming_request', 'coming_reminder', 'coming_released',
+  'seat_offer', 'offer_declined', 'offer_reply'
 ])
 
 /**
@@ -129,6 +131,15 @@ export function renderSms (message: MailMessage, ctx: SmsContext): string | null
         return [`${who === 'Du' ? 'Din' : `${who}s`} plads på `, { title: cls.courseTitle }, `, ${when}, er gået videre. Vi fik ikke svar.`, ...(phone ? [{ optional: ` Spørgsmål: ring ${ctx.contactPhone}.` }] : [])]
       case 'class_message':
         return [{ title: cls.courseTitle }, ': ', message.text]
+      case 'seat_offer': {
+        // For the person who booked: the participant's first name, so they know whom it is about.
+        const opening = booking.to === 'booker' ? `Plads til ${shortenWords(toGsm7(booking.name.trim().split(/\s+/)[0] ?? ''), 16)}: ` : 'Der er en plads på '
+        return [opening, { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, `. Svar JA inden ${formatDeadline(message.deadline, ctx.now)}, ellers går den videre.`, { optional: ' Svar NEJ, hvis du ikke vil have den.' }]
+      }
+      case 'offer_declined':
+        return ['Tak for svaret. ', booking.to === 'booker' ? `${who} er` : 'Du er', ' taget af ventelisten til ', { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, '.']
+      case 'offer_reply':
+        return [message.outcome === 'too_late' ? 'Fristen er gået, og pladsen er gået videre. Du er stadig på ventelisten til ' : message.outcome === 'already_yours' ? 'Du har allerede pladsen på ' : 'Tilbuddet er ikke længere åbent: ', { title: cls.courseTitle }, `, ${when}, `, { place: cls.locationName }, '.']
       default:
         return []
     }

@@ -20,6 +20,8 @@ import { findNumberStates } from '../repositories/sms-repository.ts'
 import { type ClassCard, toCard } from './class-query-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
 import { bookingRecipients, notifyBooking } from './notification-service.ts'
+import { offerFreeSeats } from './offer-service.ts'
+import { listSeatOffers } from '../repositories/offer-repository.ts'
 
 /** A booking that was made: a seat, or a numbered place on the waiting list. */
 export interface NewBookingOutcome {
@@ -270,12 +272,15 @@ async function hasEnded (tx: DbOrTx, classId: number, at: string): Promise<boole
 
 /**
  * Fills free seats from the waiting list, first in line first, when the class gives
- * seats away automatically, and tells each of them. Call under the class lock.
+ * seats away automatically, and tells each of them; in 'offer' mode offers them
+ * (offer-service.ts). Call under the class lock.
  */
 export async function promoteFromWaitlist (tx: Tx, cls: Pick<ClassRow, 'id' | 'capacity' | 'waitlist_mode'>, at: string): Promise<number[]> {
-  if (cls.waitlist_mode !== 'auto') return []
+  if (cls.waitlist_mode !== 'auto' && cls.waitlist_mode !== 'offer') return []
   const last = (await listMeetings(tx, [cls.id])).at(-1)
   if (!last || last.ends_at <= at) return []
+  // 'offer': the seats are offered with a deadline (given at once only close to the start).
+  if (cls.waitlist_mode === 'offer') return await offerFreeSeats(tx, cls, at)
   const promoted = bookingsToPromote(cls.capacity, await countConfirmed(tx, cls.id), await listWaitlistIds(tx, cls.id))
   await fillSeats(tx, promoted, at, 'auto')
   for (const id of promoted) await notifyBooking(tx, id, 'booking_promoted', {}, new Date(at))
@@ -388,14 +393,18 @@ export async function recordWaitlistCall (db: Db, actor: Actor, bookingId: numbe
     if (current?.status !== 'waitlisted') throw new DomainError('booking_not_waiting')
     // The past stays as it was: an ended class's waiting list is closed.
     if (await hasEnded(tx, cls.id, at)) throw new DomainError('class_ended')
+    // In 'offer' mode, seats held by open offers to others are not free.
+    const openOffers = cls.waitlist_mode === 'offer' ? (await listSeatOffers(tx, cls.id)).filter(o => o.state === 'open') : []
     if (outcome === 'accepted') {
-      if (await countConfirmed(tx, cls.id) >= cls.capacity) throw new DomainError('class_full')
+      if (await countConfirmed(tx, cls.id) + openOffers.filter(o => o.booking_id !== bookingId).length >= cls.capacity) throw new DomainError('class_full')
       await fillSeats(tx, [bookingId], at, 'call')
       await notifyBooking(tx, bookingId, 'booking_promoted', {}, now)
     } else if (outcome === 'declined') {
       await setBookingStatus(tx, [bookingId], 'cancelled', at, 'staff')
       await withdrawQueued(tx, { bookingIds: [bookingId] }, 'Tilmeldingen blev afmeldt, før e-mailen blev sendt.')
     }
+    // Their own open offer ends with the call (withdrawn), and a seat it held goes on.
+    if (outcome !== 'no_answer' && openOffers.some(o => o.booking_id === bookingId)) await offerFreeSeats(tx, cls, at)
     await insertWaitlistCall(tx, { booking_id: bookingId, staff_user_id: staffId, at, outcome })
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: `waitlist_call_${outcome}`, subject_type: 'booking', subject_id: bookingId, detail: null })
   })

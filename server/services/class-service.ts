@@ -7,6 +7,7 @@ import { withdrawQueued } from '../repositories/outbox-repository.ts'
 import { cancelActiveBookings, countConfirmed, listActiveBookings } from '../repositories/booking-repository.ts'
 import { applyMeetingPlan, insertClass, listMeetingIdsInUse, listMeetings, lockClass, raiseCalendarSequence, updateClassRow } from '../repositories/class-repository.ts'
 import { promoteFromWaitlist } from './booking-service.ts'
+import { withdrawOpenOffers } from './offer-service.ts'
 import { classChanged, classFacts, notifyBooking, notifyClassChanged, notifyInterest } from './notification-service.ts'
 
 /** The columns a class's plan sets, shared by creating and editing. */
@@ -84,6 +85,8 @@ export async function updateClass (db: Db, actor: Actor, id: number, input: Omit
       await notifyClassChanged(tx, id, factsBefore, now)
     }
     if (before.is_public === 0 && input.isPublic) await notifyInterest(tx, [id], now)
+    // Leaving 'offer' mode ends the open offers; their seats go by the new mode.
+    if (before.waitlist_mode === 'offer' && input.waitlistMode !== 'offer') await withdrawOpenOffers(tx, id, at)
     const promoted = before.cancelled_at === null ? await promoteFromWaitlist(tx, { id, capacity: input.capacity, waitlist_mode: input.waitlistMode }, at) : []
     const detail = `capacity=${before.capacity}->${input.capacity}${belowSeats ? ` below_seats_taken=${seatsTaken}` : ''} meetings=+${plan.add.length}-${plan.remove.length} promoted=${promoted.length}`
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'class_updated', subject_type: 'class', subject_id: id, detail })
@@ -127,6 +130,7 @@ export async function cancelClass (db: Db, actor: Actor, id: number, now: Date =
     const affected = await listActiveBookings(tx, id)
     await updateClassRow(tx, id, { cancelled_at: at, updated_at: at })
     const bookingsCancelled = await cancelActiveBookings(tx, id, at)
+    await withdrawOpenOffers(tx, id, at)
     await raiseCalendarSequence(tx, [id], at)
     await withdrawQueued(tx, { classId: id }, 'Holdet blev aflyst, før e-mailen blev sendt.')
     const facts = await classFacts(tx, id)

@@ -128,6 +128,19 @@ export async function notifyBooking<K extends BookingKind['kind']> (
   return queued
 }
 
+/**
+ * Answers one number with a text about a booking (a reply to what that number texted):
+ * only that number, not the booking's other contacts, and not after STOP.
+ */
+export async function textOneNumber<K extends BookingKind['kind']> (
+  tx: Tx, booking: BookingWithPerson, msisdn: string, kind: K, extra: Extra<K>, now: Date, dedupeKey: string
+): Promise<boolean> {
+  if ((await findBlockedNumbers(tx, [msisdn])).has(msisdn)) return false
+  const to: Recipient['to'] = mobileMsisdn(booking.phone) === msisdn ? 'participant' : 'booker'
+  const message = { kind, booking: factsOf(booking, to), cls: await classFacts(tx, booking.class_id), ...extra } as unknown as MailMessage
+  return await queueSms(tx, message, { msisdn, bookingId: booking.id, classId: booking.class_id, dedupeKey }, now)
+}
+
 /** Tells everyone on a class (seat or waiting list) that its time or place changed. */
 export async function notifyClassChanged (tx: Tx, classId: number, before: ClassFacts, now: Date): Promise<void> {
   const cls = await classFacts(tx, classId)

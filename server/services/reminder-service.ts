@@ -15,6 +15,7 @@ import {
 } from '../repositories/reminder-repository.ts'
 import { type ClassFacts } from '../mail/messages.ts'
 import { classFacts, copyKeys, notifyBooking, smsRecipients } from './notification-service.ts'
+import { expireOffers } from './offer-service.ts'
 import { findCallTask, listCallTasks, markCallTaskCalled } from '../repositories/sms-repository.ts'
 import { askComing } from './coming-service.ts'
 import type { CallTaskEntry } from '../repositories/sms-repository.ts'
@@ -31,6 +32,8 @@ export async function runReminderSchedule (db: Db, offsets: number[], now: Date 
   const thankYous = await queueThankYous(db, now)
   // "Kommer du?": asked, reminded and unanswered seats released when due (coming-service).
   await askComing(db, now)
+  // Seat offers past their deadline expire, and their seats are offered on.
+  await expireOffers(db, now)
   // Rate-limit counts (PostgreSQL) whose window has ended are forgotten here, each minute.
   await deleteExpiredRequestCounts(db, now.getTime())
   return { reminders, thankYous }

@@ -40,8 +40,11 @@ describe('CSRF', () => {
     const link = await createCheckinLink(t.db, asStaff(adminId), meetingId)
     await createApiToken(t.db, asStaff(adminId), { name: 'Hjemmesiden', scopes: [...API_SCOPES], expiresAt: '2099-01-01T00:00:00.000Z' })
     expect([classId, meetingId]).toEqual([1, 1])
+    // A seat offer (id 1) to that booking, for the offer page and staff answering it.
+    const offerToken = 'csrf-walk-offer-token-0123456789'
+    await t.db.insertInto('seat_offers').values({ class_id: classId, booking_id: 1, token: offerToken, offered_at: new Date().toISOString(), deadline: new Date(Date.now() + 86400_000).toISOString(), state: 'open', answered_at: null, answered_via: null }).execute()
 
-    const tokens: Record<string, string> = { '/tilmelding/': booked.token, '/personale/invitation/': invite.token, '/tjek-ind/adgang/': link.token }
+    const tokens: Record<string, string> = { '/tilmelding/': booked.token, '/personale/invitation/': invite.token, '/tjek-ind/adgang/': link.token, '/tilbud/': offerToken }
     const pathOf = (url: string) => url
       .replace(/:token/, () => Object.entries(tokens).find(([prefix]) => url.startsWith(prefix))?.[1] ?? 'x')
       .replace(/:slug/, 'mitid-kom-godt-i-gang')
@@ -52,7 +55,7 @@ describe('CSRF', () => {
     expect(posts.filter(isWebhook).map(r => r.url).sort()).toEqual(WEBHOOKS)
 
     const signedIn = await signedInAgent(t.app, admin)
-    const snapshot = async () => JSON.stringify(await Promise.all(['bookings', 'classes', 'locations', 'partners', 'staff_users', 'attendances', 'checkin_links', 'api_tokens', 'milestone_rules', 'participants', 'interest_subscriptions', 'class_staff', 'outbox', 'sms_numbers', 'sms_inbound', 'call_tasks'].map(async table => await t.db.selectFrom(table as 'bookings').selectAll().execute())))
+    const snapshot = async () => JSON.stringify(await Promise.all(['bookings', 'classes', 'locations', 'partners', 'staff_users', 'attendances', 'checkin_links', 'api_tokens', 'milestone_rules', 'participants', 'interest_subscriptions', 'class_staff', 'outbox', 'sms_numbers', 'sms_inbound', 'call_tasks', 'seat_offers'].map(async table => await t.db.selectFrom(table as 'bookings').selectAll().execute())))
     const before = await snapshot()
     const wrong: string[] = []
     for (const route of posts) {

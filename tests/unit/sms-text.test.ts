@@ -137,7 +137,12 @@ describe('texts', () => {
       { message: { kind: 'coming_reminder', releaseAt: fromLocal('2027-09-29', '22:00'), ...about }, date: true, code: false },
       { message: { kind: 'coming_released', releaseAt: fromLocal('2027-09-29', '22:00'), ...about }, date: true, code: false },
       { message: { kind: 'sms_stopped' }, date: false, code: false },
-      { message: { kind: 'sms_started' }, date: false, code: false }
+      { message: { kind: 'sms_started' }, date: false, code: false },
+      { message: { kind: 'seat_offer', offerToken: token, deadline: new Date(now.getTime() + 24 * 3600_000).toISOString(), ...about }, date: true, code: false },
+      { message: { kind: 'offer_declined', ...about }, date: true, code: false },
+      { message: { kind: 'offer_reply', outcome: 'too_late', ...about }, date: true, code: false },
+      { message: { kind: 'offer_reply', outcome: 'already_yours', ...about }, date: true, code: false },
+      { message: { kind: 'offer_reply', outcome: 'closed', ...about }, date: true, code: false }
     ]
   }
 
@@ -186,7 +191,7 @@ describe('texts', () => {
         }
       }
     }
-    expect(checked).toBe(4 * 2 * 15 * 2)
+    expect(checked).toBe(4 * 2 * 20 * 2)
   })
 
   it('asks "Kommer du?" with JA or NEJ and, where seats are released, says until when', () => {

@@ -11,6 +11,8 @@ import { buildCalendar, seatGivenAt } from '../../domain/calendar.ts'
 import { type ClassPage, getClassPage } from '../../services/class-query-service.ts'
 import { type ComingOutcome, answerComing } from '../../services/coming-service.ts'
 import { isTokenShaped, parseId } from '../params.ts'
+import { offerStillOpen } from '../../domain/seat-offer.ts'
+import { findNewestOffer } from '../../services/offer-service.ts'
 
 const COMING_ANSWERS: readonly ComingOutcome[] = ['yes', 'no', 'already_cancelled', 'started', 'not_asked']
 
@@ -127,7 +129,11 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     const smsChangeable = data.booking.status !== 'cancelled' && !data.cls.ended && data.smsNumbers.some(n => n.reach !== 'landline')
     // "Kommer du?": open while the question was asked, not answered, the seat kept and the class not begun.
     const comingOpen = data.booking.status === 'confirmed' && data.booking.coming_asked_at !== null && data.booking.coming === null && data.cls.firstStartsAt !== null && data.cls.firstStartsAt > new Date().toISOString()
+    // A seat offered to this booking and not yet answered: the page links to its answer page.
+    const offer = data.booking.status === 'waitlisted' ? await findNewestOffer(fastify.db, data.booking.id) : undefined
+    const openOffer = offer && offerStillOpen(offer, new Date().toISOString()) ? offer : null
     return await reply.code(status).viewAsync('public/booking', {
+      openOffer,
       title: moved ? 'Din tilmelding er flyttet' : classCancelled ? 'Holdet er aflyst' : data.booking.status === 'cancelled' ? 'Din tilmelding er afmeldt' : data.booking.status === 'confirmed' ? 'Du har en plads' : 'Du er på ventelisten',
       ...data,
       classCancelled,

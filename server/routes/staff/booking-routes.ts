@@ -15,6 +15,9 @@ import { describeNumbers } from '../../services/sms-service.ts'
 import { findKnownParticipant, getMissedNote } from '../../services/no-show-service.ts'
 import { smsNotice } from './sms-routes.ts'
 import { parseId } from '../params.ts'
+import { describeOffer, offerStillOpen } from '../../domain/seat-offer.ts'
+import { findSeatOfferById } from '../../repositories/offer-repository.ts'
+import { acceptOffer, declineOffer, listClassOffers } from '../../services/offer-service.ts'
 
 const needsText = (b: { needs_companion: number, needs_hearing_loop: number, needs_other: string | null }) =>
   [b.needs_companion ? 'Ledsager' : '', b.needs_hearing_loop ? 'Teleslynge' : '', b.needs_other ?? ''].filter(Boolean).join('. ')
@@ -24,7 +27,10 @@ const CALL_MESSAGES: Record<string, string> = {
   declined: 'Personen er taget af ventelisten.',
   no_answer: 'Opkaldet er noteret. Personen står stadig på ventelisten.',
   class_full: 'Der er ingen ledig plads lige nu. Personen står stadig på ventelisten.',
-  booking_not_waiting: 'Personen står ikke længere på ventelisten.'
+  booking_not_waiting: 'Personen står ikke længere på ventelisten.',
+  tilbud_ja: 'Personen har sagt ja og har fået pladsen.',
+  tilbud_nej: 'Personen har sagt nej tak og er taget af ventelisten. Pladsen er tilbudt den næste.',
+  tilbud_lukket: 'Tilbuddet var allerede besvaret, udløbet eller trukket tilbage. Intet er ændret.'
 }
 
 /** Staff book by phone, cancel for a citizen, phone the waiting list, print and export. */
@@ -168,12 +174,18 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get<{ Params: { id: string } }>('/personale/hold/:id/venteliste', leader, async (request, reply) => {
     const cls = await loadClass(request.params.id)
     if (!cls) return reply.callNotFound()
-    const [bookings, calls] = await Promise.all([listActiveBookings(fastify.db, cls.id), listWaitlistCalls(fastify.db, cls.id)])
-    const waiting = bookings.filter(b => b.status === 'waitlisted').map((b, i) => ({
-      ...b,
-      number: i + 1,
-      calls: calls.filter(c => c.booking_id === b.id)
-    }))
+    const [bookings, calls, offers] = await Promise.all([listActiveBookings(fastify.db, cls.id), listWaitlistCalls(fastify.db, cls.id), listClassOffers(fastify.db, cls.id)])
+    const now = new Date()
+    const waiting = bookings.filter(b => b.status === 'waitlisted').map((b, i) => {
+      // The newest seat offer to this booking (offer mode): its state, and whether staff may answer it.
+      const offer = offers.filter(o => o.booking_id === b.id).at(-1)
+      return {
+        ...b,
+        number: i + 1,
+        calls: calls.filter(c => c.booking_id === b.id),
+        offer: offer ? { id: offer.id, state: describeOffer(offer, now), open: offerStillOpen(offer, now.toISOString()) } : null
+      }
+    })
     const query = request.query as Record<string, string | undefined>
     return await reply.viewAsync('staff/call-down', {
       title: `Ventelisten – ${cls.courseTitle}`,
@@ -199,6 +211,22 @@ const staffBookingRoutes: FastifyPluginAsync = async (fastify) => {
       if (error instanceof DomainError && (error.code === 'class_full' || error.code === 'booking_not_waiting')) return await reply.redirect(`${back}?besked=${error.code}`, 303)
       throw error
     }
+  })
+
+  // Staff answer a seat offer for the citizen they have on the phone ("Hun siger ja").
+  fastify.post<{ Params: { id: string } }>('/personale/tilbud/:id/svar', leader, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const offer = id === undefined ? undefined : await findSeatOfferById(fastify.db, id)
+    if (!offer) return reply.callNotFound()
+    const back = `/personale/hold/${offer.class_id}/venteliste`
+    if (!fastify.checkCsrf(request)) return await reply.staleForm()
+    const answer = (request.body as Record<string, unknown> | undefined)?.svar
+    if (answer !== 'ja' && answer !== 'nej') return await reply.redirect(back, 303)
+    const outcome = answer === 'ja'
+      ? await acceptOffer(fastify.db, request.actor, offer.token, 'staff')
+      : await declineOffer(fastify.db, request.actor, offer.token, 'staff')
+    const message = outcome?.result === 'accepted' ? 'tilbud_ja' : outcome?.result === 'declined' ? 'tilbud_nej' : 'tilbud_lukket'
+    return await reply.redirect(`${back}?besked=${message}`, 303)
   })
 
   fastify.post<{ Params: { id: string } }>('/personale/tilmeldinger/:id/note', leader, async (request, reply) => {

@@ -1,3 +1,5 @@
+import { describeOffer } from '../../domain/seat-offer.ts'
+import { listClassOffers } from '../../services/offer-service.ts'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { DateTime } from 'luxon'
 import { type ClassErrors, type ClassFormValues, type MeetingFormValues, MAX_COPY_WEEKS, readClassForm, readCopyWeeks, shiftWeeks, validateClassForm, withBlankRows } from '../../domain/class-form.ts'
@@ -135,10 +137,12 @@ const classRoutes: FastifyPluginAsync = async (fastify) => {
       ? []
       : findBursts(bookings.filter(b => b.source === 'online').map(b => ({ id: b.id, sourceKey: b.source_key, createdAt: b.created_at })))
         .map(burst => ({ ...burst, bookings: burst.bookingIds.map(bid => byId.get(bid)!) }))
+    // Each booking's newest seat offer, as staff read it (offer mode).
+    const offerStates = new Map((await listClassOffers(fastify.db, id)).map(o => [o.booking_id, describeOffer(o, new Date())]))
     return await reply.viewAsync('staff/class', {
       title: summary.courseTitle,
       cls: toCard(summary, new Date()),
-      bookings: bookings.map(b => ({ ...b, waitlistNumber: b.status === 'waitlisted' ? ++waiting : null })),
+      bookings: bookings.map(b => ({ ...b, waitlistNumber: b.status === 'waitlisted' ? ++waiting : null, offerState: offerStates.get(b.id) ?? null })),
       cancelledCount,
       coming: summary.cancelledAt === null ? await comingCounts(fastify.db, id, bookings.filter(b => b.status === 'confirmed')) : null,
       withoutEmail: summary.cancelledAt === null ? 0 : bookings.filter(b => b.email === null && b.booker_email === null).length,
