@@ -58,7 +58,7 @@ const offerRoutes: FastifyPluginAsync = async (fastify) => {
     const page = await loadOffer(request.params.token)
     if (!page) return reply.callNotFound()
     const answered = (request.query as Record<string, string | undefined>).svar
-    return await renderOffer(reply, page, { answered: answered !== undefined && answered in ANSWERED ? answered : undefined })
+    return await renderOffer(reply, page, { answered: answered !== undefined && Object.hasOwn(ANSWERED, answered) ? answered : undefined })
   })
 
   fastify.post<{ Params: { token: string } }>('/tilbud/:token', async (request, reply) => {
