@@ -138,7 +138,8 @@ describe('an outbox worker killed in the middle of sending texts', { timeout: 12
 
     await finishWithSecondWorker(db, location, gateway)
     expect((await expectSentOnceOrUnknown(db, gateway)).map(r => r.status)).toEqual(Array(10).fill('sent'))
-    expect(gateway.sent.map(t => Number(t.userref))).toEqual(Array.from({ length: 10 }, (_, i) => i + 1))
+    // Text 4 waits for its dead claim's lease to run out, so it may go after 5 to 10 on a busy machine.
+    expect(gateway.sent.map(t => Number(t.userref)).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1))
     await db.destroy()
   })
 
