@@ -1,13 +1,13 @@
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { resolve } from 'node:path'
 import { Eta } from 'eta'
 import QRCode from 'qrcode'
 import { buildCalendar } from '../domain/calendar.ts'
 import { type Block, type MailContext, type MailContent, composeMail } from './content.ts'
 import { type MailMessage, WITH_CALENDAR } from './messages.ts'
+import { viewsDir } from '../paths.ts'
 
 /** The e-mail templates: views/emails, beside the pages' views. */
-const eta = new Eta({ views: resolve(dirname(fileURLToPath(import.meta.url)), '../../views/emails'), cache: true, autoEscape: true, autoTrim: [false, 'nl'] })
+const eta = new Eta({ views: resolve(viewsDir, 'emails'), cache: true, autoEscape: true, autoTrim: [false, 'nl'] })
 
 export interface Attachment { filename: string, contentType: string, content: string | Buffer, cid?: string }
 

@@ -1,9 +1,8 @@
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import fp from 'fastify-plugin'
+import { projectRoot as root } from '../paths.ts'
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const dkfdsDist = resolve(root, 'node_modules/dkfds/dist')
 
 /** Our own CSS, JS and images under /static, the design system under /static/dkfds, and jsQR. */

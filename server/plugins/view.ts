@@ -1,5 +1,3 @@
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import fastifyView from '@fastify/view'
 import { Eta } from 'eta'
 import fp from 'fastify-plugin'
@@ -7,6 +5,7 @@ import * as format from '../domain/time.ts'
 import { formatPhone } from '../domain/phone.ts'
 import { levelLabel, topicLabel } from '../domain/catalogue-vocabulary.ts'
 import { ROLES } from '../domain/staff.ts'
+import { viewsDir } from '../paths.ts'
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -14,7 +13,7 @@ declare module 'fastify' {
   }
 }
 
-export const viewsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../views')
+export { viewsDir }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, ch => `&#${ch.charCodeAt(0)};`)
 
