@@ -1,10 +1,9 @@
 import { readdir } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely'
 import { createPostgresDb, type Db } from './connection.ts'
-
-export const migrationsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations')
+import { migrationsDir } from '../paths.ts'
 
 /**
  * Reads the migrations folder and imports each file itself. Kysely's

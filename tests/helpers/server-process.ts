@@ -38,12 +38,14 @@ export interface ScriptProcess {
 }
 
 /**
- * Starts a TypeScript script as its own process with only the given environment (and
- * PATH), as `npm run` would. Started in a test, it is killed when the test ends if it
+ * Starts a script as its own process with only the given environment (and PATH), as
+ * `npm run` would: TypeScript through tsx, the compiled JavaScript in dist/ with plain
+ * node, as `npm start` runs it. Started in a test, it is killed when the test ends if it
  * still runs; it never outlives the test run.
  */
 export function startScript (script: string, args: string[], env: Record<string, string>, stdin?: string): ScriptProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const node = script.endsWith('.ts') ? ['--import', 'tsx'] : ['--enable-source-maps']
+  const child = spawn(process.execPath, [...node, script, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
@@ -96,11 +98,11 @@ export interface ServerProcess extends ScriptProcess {
   base: string
 }
 
-/** Starts `server/main.ts` as its own process (one PID) and waits until it says it listens. */
-export async function startServerProcess (env: Record<string, string>): Promise<ServerProcess> {
+/** Starts `server/main.ts` (or the compiled `dist/server/main.js`) as its own process (one PID) and waits until it says it listens. */
+export async function startServerProcess (env: Record<string, string>, script = 'server/main.ts'): Promise<ServerProcess> {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const server = startScript('server/main.ts', [], { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, LOG_LEVEL: 'info', ...env })
+  const server = startScript(script, [], { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, LOG_LEVEL: 'info', ...env })
   try {
     await server.waitFor('digikurser is listening')
   } catch (error) {
