@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
 import type { Database } from './schema.ts'
 
 export type Db = Kysely<Database>
@@ -55,26 +55,36 @@ const NUMERIC = 1700
  * strings. Our numbers (counts of people, hours) are far below 2^53, so they are read as
  * JavaScript numbers, the same as SQLite gives.
  */
-function typeParser (oid: number, format?: string): (value: string) => unknown {
-  if (oid === INT8 || oid === NUMERIC) return Number
-  return pg.types.getTypeParser(oid, format as 'text')
+function typeParser (types: typeof pg.types) {
+  return (oid: number, format?: string): (value: string) => unknown => {
+    if (oid === INT8 || oid === NUMERIC) return Number
+    return types.getTypeParser(oid, format as 'text')
+  }
 }
 
+/**
+ * A PostgreSQL database. `pg` (and Node's TLS with it) is loaded on the first query, so
+ * a server on SQLite never loads it.
+ */
 export function createPostgresDb (url: string, poolSize = 10, opts: { statementTimeoutMs?: number } = {}): Db {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
-    // An unreachable database answers in seconds (a 503 from /healthz), not minutes.
-    connectionTimeoutMillis: 5_000,
-    // A stuck query must not hold a booking's row locks for ever.
-    statement_timeout: opts.statementTimeoutMs ?? 30_000,
-    idle_in_transaction_session_timeout: 60_000,
-    application_name: 'digikurser'
-  })
-  // An idle client that loses its connection (a database restart) emits here; the pool
-  // drops it and makes a new one on the next query. Without a listener Node would crash.
-  pool.on('error', () => {})
+  const pool = async (): Promise<pg.Pool> => {
+    const { default: driver } = await import('pg')
+    const made = new driver.Pool({
+      connectionString: url,
+      max: poolSize,
+      types: { getTypeParser: typeParser(driver.types) as typeof driver.types.getTypeParser },
+      // An unreachable database answers in seconds (a 503 from /healthz), not minutes.
+      connectionTimeoutMillis: 5_000,
+      // A stuck query must not hold a booking's row locks for ever.
+      statement_timeout: opts.statementTimeoutMs ?? 30_000,
+      idle_in_transaction_session_timeout: 60_000,
+      application_name: 'digikurser'
+    })
+    // An idle client that loses its connection (a database restart) emits here; the pool
+    // drops it and makes a new one on the next query. Without a listener Node would crash.
+    made.on('error', () => {})
+    return made
+  }
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 

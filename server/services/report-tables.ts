@@ -1,5 +1,4 @@
-import * as vega from 'vega'
-import * as vl from 'vega-lite'
+import type * as vl from 'vega-lite'
 import { DateTime } from 'luxon'
 import { excelCsv } from '../domain/csv.ts'
 import { ZONE, formatFullDate, formatTime, spreadsheetDate } from '../domain/time.ts'
@@ -177,11 +176,14 @@ export function reportTables (r: Report): ReportTable[] {
  */
 export async function barChart (table: ReportTable): Promise<string | null> {
   if (!table.chart || table.rows.length === 0) return null
+  // Vega is loaded on the first chart a leader opens, not at start: it is a large part
+  // of the bundle, and most servers (the door, the booking pages) never draw a chart.
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')])
   const { column, horizontal } = table.chart
   const values = table.rows.map(row => ({ label: String(row[0]), value: Number(row[column]) || 0 }))
   const category = { field: 'label', type: 'nominal' as const, sort: values.map(v => v.label), title: null, axis: { labelLimit: 280, labelFontSize: 15, labelAngle: horizontal ? 0 : -40 } }
   const amount = { field: 'value', type: 'quantitative' as const, title: table.columns[column], axis: { labelFontSize: 14, titleFontSize: 15, tickMinStep: 1, format: 'd' } }
-  const spec = vl.compile({
+  const spec = vegaLite.compile({
     width: horizontal ? 300 : Math.max(240, values.length * 44),
     height: horizontal ? Math.max(100, values.length * 44) : 240,
     data: { values },
