@@ -29,10 +29,30 @@ const helpers = {
   formatHours: (hours: number) => `${hours.toLocaleString('da-DK')} ${hours === 1 ? 'time' : 'timer'}`
 }
 
+/**
+ * Eta resolves a template's path again at every render and include (a JSON key, path
+ * joins and a check that it stays inside views/). The answer depends only on the names,
+ * so it is kept.
+ */
+function withKeptPaths (eta: Eta): Eta {
+  const resolve = eta.resolvePath.bind(eta)
+  const kept = new Map<string, string>()
+  eta.resolvePath = (template, options) => {
+    const key = `${options?.filepath ?? ''}\u0000${template}`
+    let path = kept.get(key)
+    if (path === undefined) {
+      path = resolve(template, options)
+      kept.set(key, path)
+    }
+    return path
+  }
+  return eta
+}
+
 export default fp(async (fastify) => {
   const production = fastify.config.isProduction
   await fastify.register(fastifyView, {
-    engine: { eta: new Eta({ views: viewsDir, cache: production, autoEscape: true, autoTrim: [false, 'nl'] }) },
+    engine: { eta: withKeptPaths(new Eta({ views: viewsDir, cache: production, autoEscape: true, autoTrim: [false, 'nl'] })) },
     templates: viewsDir,
     production,
     defaultContext: {
