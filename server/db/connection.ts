@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type SqliteDatabase, type Transaction } from 'kysely'
 import type pg from 'pg'
 import type { Database } from './schema.ts'
 
@@ -44,7 +44,32 @@ export function createSqliteDb (file: string): Db {
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('synchronous = NORMAL')
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }) })
+}
+
+const KEPT_STATEMENTS_MAX = 1000
+
+/**
+ * Kysely prepares every query's SQL again before it runs it; under load that was the
+ * largest single cost of a class page. Prepared statements are kept by their SQL text
+ * (the values are bound at each run), up to a thousand, and a statement still busy in
+ * a streamed read is never handed out twice.
+ */
+function keepingStatements (sqlite: SQLite.Database): SqliteDatabase {
+  const kept = new Map<string, SQLite.Statement>()
+  return {
+    close: () => { kept.clear(); sqlite.close() },
+    prepare: (sql: string) => {
+      const known = kept.get(sql)
+      if (known && !known.busy) return known
+      const statement = sqlite.prepare(sql)
+      if (!known) {
+        if (kept.size >= KEPT_STATEMENTS_MAX) kept.clear()
+        kept.set(sql, statement)
+      }
+      return statement
+    }
+  }
 }
 
 const INT8 = 20
