@@ -53,8 +53,17 @@ export function recordApiResponses (app: FastifyInstance): { responses: Recorded
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse
     res.write = ((chunk: unknown, ...rest: unknown[]) => { keep(chunk, rest[0]); return write(chunk, ...rest) }) as typeof res.write
     res.end = ((chunk?: unknown, ...rest: unknown[]) => { keep(chunk, rest[0]); return end(chunk, ...rest) }) as typeof res.end
+    // Headers given to writeHead are not seen by getHeader unless some were set before.
+    let headType = ''
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
+    res.writeHead = ((status: number, ...rest: unknown[]) => {
+      const headers = rest.find(a => typeof a === 'object' && a !== null && !Array.isArray(a)) as Record<string, unknown> | undefined
+      const type = headers && Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1]
+      if (type !== undefined) headType = String(type)
+      return writeHead(status, ...rest)
+    }) as typeof res.writeHead
     res.on('finish', () => {
-      responses.push({ method: req.method ?? 'GET', path, status: res.statusCode, contentType: String(res.getHeader('content-type') ?? ''), body: Buffer.concat(chunks).toString('utf8') })
+      responses.push({ method: req.method ?? 'GET', path, status: res.statusCode, contentType: String(res.getHeader('content-type') ?? headType), body: Buffer.concat(chunks).toString('utf8') })
     })
   })
 
