@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { bumpChangeCount, readChangeCount } from '../repositories/shared-state-repository.ts'
-import { type CatalogueFilter, type CataloguePage, getCataloguePage } from '../services/class-query-service.ts'
+import { type CatalogueFilter, type CataloguePage, type ClassPageData, findClassPageData, getCataloguePage } from '../services/class-query-service.ts'
 import { ReadCache } from '../services/read-cache.ts'
 import type { Period } from '../services/report-service.ts'
 import { type ReportPage, buildReportPage } from '../services/report-tables.ts'
@@ -11,6 +11,8 @@ declare module 'fastify' {
     readCache: {
       /** The public catalogue per filter; seats left change with every booking. */
       catalogue: ReadCache<CatalogueFilter, CataloguePage>
+      /** A public class page's class and course (nothing for a class that is not public). */
+      classPages: ReadCache<number, ClassPageData | undefined>
       /** Finished reports (numbers and charts) per period. */
       reports: ReadCache<Period, ReportPage>
     }
@@ -36,6 +38,13 @@ export default fp(async (fastify) => {
       maxEntries: 20,
       sharedVersion: version
     }),
+    classPages: new ReadCache<number, ClassPageData | undefined>({
+      build: async id => await findClassPageData(fastify.db, id),
+      keyOf: id => String(id),
+      maxAgeMs: 30_000,
+      maxEntries: 500,
+      sharedVersion: version
+    }),
     reports: new ReadCache<Period, ReportPage>({
       build: async period => await buildReportPage(fastify.db, period),
       keyOf: period => `${period.from}/${period.to}`,
@@ -50,6 +59,7 @@ export default fp(async (fastify) => {
     // must not let a flood of junk make every server rebuild its pages.
     if (!writes(request) || request.routeOptions.url === undefined) return
     caches.catalogue.invalidate()
+    caches.classPages.invalidate()
     caches.reports.invalidate()
     if (shared && tellOthers) await bumpChangeCount(fastify.db).catch(() => {})
   }

@@ -65,11 +65,22 @@ export interface ClassPage { cls: ClassCard, course: Course }
 
 /** A class page: public classes only (a private link to an internal class is a 404). */
 export async function getClassPage (db: Db, id: number, now: Date = new Date()): Promise<ClassPage | undefined> {
+  const data = await findClassPageData(db, id)
+  return data && toClassPage(data, now)
+}
+
+/** What a class page shows as read from the database; the card is made per request, as it depends on the time. */
+export interface ClassPageData { summary: ClassSummary, course: Course }
+
+export async function findClassPageData (db: Db, id: number): Promise<ClassPageData | undefined> {
   const summary = await findClassSummary(db, id)
   if (!summary || !summary.isPublic) return undefined
   const course = await findCourse(db, summary.courseSlug)
-  if (!course) return undefined
-  return { cls: toCard(summary, now), course }
+  return course && { summary, course }
+}
+
+export function toClassPage (data: ClassPageData, now: Date = new Date()): ClassPage {
+  return { cls: toCard(data.summary, now), course: data.course }
 }
 
 export interface StaffClassFilter {

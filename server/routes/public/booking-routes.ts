@@ -8,7 +8,7 @@ import { DOMAIN_MESSAGES, STALE_FORM } from '../../domain/error-messages.ts'
 import { addressKeyer } from '../../domain/address-key.ts'
 import { type BookingLimits, bookSeat, cancelBooking, changeSmsConsent, getBookingPage } from '../../services/booking-service.ts'
 import { buildCalendar, seatGivenAt } from '../../domain/calendar.ts'
-import { type ClassPage, getClassPage } from '../../services/class-query-service.ts'
+import { type ClassPage, getClassPage, toClassPage } from '../../services/class-query-service.ts'
 import { type ComingOutcome, answerComing } from '../../services/coming-service.ts'
 import { isTokenShaped, parseId } from '../params.ts'
 import { offerStillOpen } from '../../domain/seat-offer.ts'
@@ -40,9 +40,10 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
 
   fastify.get<{ Params: { id: string } }>('/hold/:id', async (request, reply) => {
     const id = parseId(request.params.id)
-    const page = id === undefined ? undefined : await getClassPage(fastify.db, id)
-    if (!page) return reply.callNotFound()
-    return await renderClass(reply, page, { values: EMPTY_BOOKING_FORM, errors: {} })
+    // Kept until the next change, as the catalogue is: many read it, few book.
+    const data = id === undefined ? undefined : await fastify.readCache.classPages.get(id)
+    if (!data) return reply.callNotFound()
+    return await renderClass(reply, toClassPage(data), { values: EMPTY_BOOKING_FORM, errors: {} })
   })
 
   const limits: BookingLimits = {
