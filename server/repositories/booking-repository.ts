@@ -165,14 +165,70 @@ export async function claimLinkResend (db: DbOrTx, bookingId: number, at: string
 }
 
 /** Bookings made from one address since a moment: in all, and per class. */
-export async function countBookingsFromSource (db: DbOrTx, sourceKey: string, since: string): Promise<{ total: number, onClass: (classId: number) => number }> {
-  const rows = await db.selectFrom('bookings')
-    .select(eb => ['class_id', eb.fn.countAll().as('n')])
-    .where('source_key', '=', sourceKey).where('created_at', '>', since)
-    .groupBy('class_id')
+/**
+ * The bookings from one address (its keyed hash) since a moment: in all, and on one
+ * class. Two counts that each read one index, not the bookings.
+ */
+export async function countBookingsFromSource (db: DbOrTx, sourceKey: string, since: string, classId: number): Promise<{ total: number, onClass: number }> {
+  const total = await db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+    .where('source_key', '=', sourceKey).where('created_at', '>', since).executeTakeFirstOrThrow()
+  const onClass = await db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+    .where('source_key', '=', sourceKey).where('class_id', '=', classId).where('created_at', '>', since).executeTakeFirstOrThrow()
+  return { total: Number(total.n), onClass: Number(onClass.n) }
+}
+
+/** Seats taken and places on the waiting list of a class, counted in the class-and-status index. */
+export async function countActive (db: DbOrTx, classId: number): Promise<{ confirmed: number, waitlisted: number }> {
+  const rows = await db.selectFrom('bookings').select(['status', eb => eb.fn.countAll().as('n')])
+    .where('class_id', '=', classId).where('status', 'in', ['confirmed', 'waitlisted'])
+    .groupBy('status').execute()
+  const count = (status: string) => Number(rows.find(r => r.status === status)?.n ?? 0)
+  return { confirmed: count('confirmed'), waitlisted: count('waitlisted') }
+}
+
+/**
+ * The confirmed and waiting bookings of a class that carry one of these phone numbers or
+ * e-mail addresses (the person's or a booker's), with their person, in queue order:
+ * the only bookings a new one can be a duplicate of.
+ */
+export async function listActiveBookingsWithContacts (db: DbOrTx, classId: number, contacts: string[]): Promise<BookingWithPerson[]> {
+  const wanted = [...new Set(contacts.map(c => c.trim().toLowerCase()))]
+  if (wanted.length === 0) return []
+  return await withPerson(db)
+    .where('bookings.class_id', '=', classId)
+    .where('bookings.status', 'in', ['confirmed', 'waitlisted'])
+    .where(eb => eb.or([
+      eb('bookings.contact_phone', 'in', wanted),
+      eb(eb.fn('lower', ['bookings.contact_email']), 'in', wanted),
+      eb('bookings.booker_phone', 'in', wanted),
+      eb(eb.fn('lower', ['bookings.booker_email']), 'in', wanted)
+    ]))
+    .orderBy('bookings.id')
     .execute()
-  const perClass = new Map(rows.map(r => [r.class_id, Number(r.n)]))
-  return { total: rows.reduce((sum, r) => sum + Number(r.n), 0), onClass: id => perClass.get(id) ?? 0 }
+}
+
+/**
+ * The confirmed and waiting bookings of a class made by one booker (the same phone or
+ * e-mail), only those from one address when `sourceKey` is given.
+ */
+export async function countActiveByBooker (db: DbOrTx, classId: number, booker: { phone: string | null, email: string | null }, sourceKey: string | null): Promise<number> {
+  if (booker.phone === null && booker.email === null) return 0
+  let query = db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+    .where('class_id', '=', classId).where('status', 'in', ['confirmed', 'waitlisted'])
+    .where(eb => eb.or([
+      ...(booker.phone !== null ? [eb('booker_phone', '=', booker.phone)] : []),
+      ...(booker.email !== null ? [eb(eb.fn('lower', ['booker_email']), '=', booker.email.toLowerCase())] : [])
+    ]))
+  if (sourceKey !== null) query = query.where('source_key', '=', sourceKey)
+  return Number((await query.executeTakeFirstOrThrow()).n)
+}
+
+/** A waiting booking's place in its class's queue: 1 for the first in line. */
+export async function countWaitlistedUpTo (db: DbOrTx, classId: number, bookingId: number): Promise<number> {
+  const row = await db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+    .where('class_id', '=', classId).where('status', '=', 'waitlisted').where('id', '<=', bookingId)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
 }
 
 /** Notes that the same person was booked again with other contact details. */

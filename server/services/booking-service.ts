@@ -7,7 +7,7 @@ import { newBookingToken } from '../domain/booking-token.ts'
 import { findBursts } from '../domain/bursts.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
-  type BookingWithPerson, claimLinkResend, countBookingsFromSource, markContactConflict, countConfirmed, findBookingById, findBookingByToken, findMovedTo, insertBooking,
+  type BookingWithPerson, claimLinkResend, countActive, countActiveByBooker, countBookingsFromSource, countWaitlistedUpTo, listActiveBookingsWithContacts, markContactConflict, countConfirmed, findBookingById, findBookingByToken, findMovedTo, insertBooking,
   insertWaitlistCall, setSmsConsent, setStaffNote, listActiveBookings, fillSeats, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
@@ -77,15 +77,15 @@ export const LINK_RESENDS_PER_DAY = 3
 /**
  * Where a new booking on a locked class lands: a seat while one is free and nobody
  * waits, else the next place on the waiting list. Refuses cancelled and begun classes.
+ * Counts, not the bookings themselves: a class with a long waiting list costs the same.
  */
-async function placeOn (tx: Tx, cls: ClassRow, at: string): Promise<{ active: BookingWithPerson[], status: NewBookingOutcome['status'], waitlistNumber: number | null }> {
+async function placeOn (tx: Tx, cls: ClassRow, at: string): Promise<{ status: NewBookingOutcome['status'], waitlistNumber: number | null }> {
   if (cls.cancelled_at !== null) throw new DomainError('class_cancelled')
   const [first] = await listMeetings(tx, [cls.id])
   if (!first || first.starts_at <= at) throw new DomainError('class_started')
-  const active = await listActiveBookings(tx, cls.id)
-  const confirmed = active.filter(b => b.status === 'confirmed').length
-  const status = statusForNewBooking(cls.capacity, confirmed, active.length - confirmed)
-  return { active, status, waitlistNumber: status === 'waitlisted' ? active.length - confirmed + 1 : null }
+  const { confirmed, waitlisted } = await countActive(tx, cls.id)
+  const status = statusForNewBooking(cls.capacity, confirmed, waitlisted)
+  return { status, waitlistNumber: status === 'waitlisted' ? waitlisted + 1 : null }
 }
 
 /**
@@ -98,8 +98,8 @@ async function checkAddressLimits (tx: Tx, classId: number, opts: Pick<BookSeatO
   const limits = opts.limits
   if (!limits || !opts.sourceKey) return
   const since = new Date(Date.parse(at) - limits.windowMinutes * 60_000).toISOString()
-  const recent = await countBookingsFromSource(tx, opts.sourceKey, since)
-  if (recent.onClass(classId) >= limits.perAddressPerClass) throw new DomainError('booking_limit_class')
+  const recent = await countBookingsFromSource(tx, opts.sourceKey, since, classId)
+  if (recent.onClass >= limits.perAddressPerClass) throw new DomainError('booking_limit_class')
   if (recent.total >= limits.perAddress) throw new DomainError('booking_limit_address')
 }
 
@@ -108,13 +108,10 @@ async function checkAddressLimits (tx: Tx, classId: number, opts: Pick<BookSeatO
  * only bookings from the same address count, so a stranger naming a carer as booker
  * cannot lock the carer out.
  */
-function checkBookerLimit (input: BookingInput, active: BookingWithPerson[], opts: Pick<BookSeatOptions, 'sourceKey' | 'limits'>): void {
+async function checkBookerLimit (tx: Tx, classId: number, input: BookingInput, opts: Pick<BookSeatOptions, 'sourceKey' | 'limits'>): Promise<void> {
   const booker = input.booker
   if (!opts.limits || !booker) return
-  const same = (b: BookingWithPerson) =>
-    ((booker.phone !== null && b.booker_phone === booker.phone) || (booker.email !== null && b.booker_email?.toLowerCase() === booker.email.toLowerCase())) &&
-    (!opts.sourceKey || b.source_key === opts.sourceKey)
-  if (active.filter(same).length >= opts.limits.perBookerPerClass) throw new DomainError('booking_limit_booker')
+  if (await countActiveByBooker(tx, classId, booker, opts.sourceKey ?? null) >= opts.limits.perBookerPerClass) throw new DomainError('booking_limit_booker')
 }
 
 /**
@@ -137,19 +134,21 @@ export async function bookSeat (db: Db, actor: Actor, classId: number, input: Bo
     const cls = await lockClass(tx, classId)
     if (!cls) throw new DomainError('class_not_found')
     if (source === 'online' && cls.is_public !== 1 && cls.cancelled_at === null) throw new DomainError('class_not_public')
-    const { active, status, waitlistNumber } = await placeOn(tx, cls, at)
+    const { status, waitlistNumber } = await placeOn(tx, cls, at)
     await checkAddressLimits(tx, classId, opts, at)
     const given = [input.phone, input.email, input.booker?.phone ?? null, input.booker?.email ?? null]
-    const existing = active.find(b => isSamePerson({ name: input.name, contacts: given }, { name: b.name, contacts: [b.phone, b.email, b.booker_phone, b.booker_email] }))
+    // Only a booking that shares a contact can be the same person (isSamePerson).
+    const sharing = await listActiveBookingsWithContacts(tx, classId, given.filter((c): c is string => c !== null))
+    const existing = sharing.find(b => isSamePerson({ name: input.name, contacts: given }, { name: b.name, contacts: [b.phone, b.email, b.booker_phone, b.booker_email] }))
     if (existing) {
       if (staffId !== undefined) return { created: false, existingToken: existing.token, linkResent: false }
       // Other contact details than the booking's: someone may have booked this person
       // first with their own address. Staff see it on the class page and can phone.
       const known = new Set([existing.phone, existing.email, existing.booker_phone, existing.booker_email])
       if (given.some(c => c !== null && !known.has(c))) await markContactConflict(tx, existing.id, at)
-      return { created: false, existingToken: null, linkResent: await resendLink(tx, existing, active, now) }
+      return { created: false, existingToken: null, linkResent: await resendLink(tx, existing, now) }
     }
-    checkBookerLimit(input, active, opts)
+    await checkBookerLimit(tx, classId, input, opts)
 
     const participantId = knownParticipantId ?? await findOrCreateParticipant(tx, input, at)
     const booking = await insertBooking(tx, {
@@ -187,15 +186,14 @@ export async function bookSeat (db: Db, actor: Actor, classId: number, input: Bo
  * one of its addresses already had LINK_RESENDS_PER_DAY such e-mails in a day (so many
  * bookings naming one address cannot flood it).
  */
-async function resendLink (tx: Tx, booking: BookingWithPerson, active: BookingWithPerson[], now: Date): Promise<boolean> {
+async function resendLink (tx: Tx, booking: BookingWithPerson, now: Date): Promise<boolean> {
   const since = new Date(now.getTime() - LINK_RESEND_MINUTES * 60_000).toISOString()
   const addresses = bookingRecipients(booking).map(r => r.email)
   if (addresses.length === 0) return false
   const dayAgo = new Date(now.getTime() - 86400_000).toISOString()
   if (await countMailsTo(tx, 'booking_link', addresses, dayAgo) >= LINK_RESENDS_PER_DAY * addresses.length) return false
   if (!await claimLinkResend(tx, booking.id, now.toISOString(), since)) return false
-  const waiting = active.filter(b => b.status === 'waitlisted')
-  const number = booking.status === 'waitlisted' ? waitlistNumber(waiting, b => b.id === booking.id) : null
+  const number = booking.status === 'waitlisted' ? await countWaitlistedUpTo(tx, booking.class_id, booking.id) : null
   return await notifyBooking(tx, booking, 'booking_link', { waitlistNumber: number }, now) > 0
 }
 
