@@ -60,32 +60,34 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     config: { rateLimit: { max: Math.max(600, fastify.config.bookingRateLimit * 20), timeWindow: '10 minutes' } }
   }, async (request, reply) => {
     const id = parseId(request.params.id)
-    const page = id === undefined ? undefined : await getClassPage(fastify.db, id)
-    if (!page || id === undefined) return reply.callNotFound()
-    const values = readBookingForm(request.body)
-
-    if (!fastify.checkCsrf(request)) {
-      return await renderClass(reply, page, {
-        values,
-        errors: {},
-        formMessage: STALE_FORM.message
-      }, 403)
+    if (id === undefined) return reply.callNotFound()
+    // The class page, kept for readers, is only needed to show the form again with a
+    // message; a booking that goes through never reads it. Whether a seat is taken is
+    // decided on the locked class, by bookSeat.
+    const pageNow = async () => {
+      const data = await fastify.readCache.classPages.get(id)
+      return data && toClassPage(data)
     }
+    const values = readBookingForm(request.body)
+    const refuse = async (status: number, state: { errors?: BookingFormErrors, formMessage?: string }) => {
+      const page = await pageNow()
+      if (!page) return reply.callNotFound()
+      // A closed class says so, before anything about the form.
+      if (status !== 403 && !page.cls.bookable) {
+        const code = page.cls.cancelledAt !== null ? 'class_cancelled' : 'class_started'
+        return await renderClass(reply, page, { values, errors: {}, formMessage: DOMAIN_MESSAGES[code].message }, 409)
+      }
+      return await renderClass(reply, page, { values, errors: state.errors ?? {}, ...(state.formMessage ? { formMessage: state.formMessage } : {}) }, status)
+    }
+
+    if (!fastify.checkCsrf(request)) return await refuse(403, { formMessage: STALE_FORM.message })
     const body = request.body as Record<string, unknown> | undefined
     if (typeof body?.website === 'string' && body.website !== '') {
       request.log.info('booking rejected by honeypot')
-      return await renderClass(reply, page, {
-        values,
-        errors: {},
-        formMessage: 'Vi kunne ikke gemme tilmeldingen. Tjek dine oplysninger, og tryk på knappen igen.'
-      }, 400)
-    }
-    if (!page.cls.bookable) {
-      const code = page.cls.cancelledAt !== null ? 'class_cancelled' : 'class_started'
-      return await renderClass(reply, page, { values, errors: {}, formMessage: DOMAIN_MESSAGES[code].message }, 409)
+      return await refuse(400, { formMessage: 'Vi kunne ikke gemme tilmeldingen. Tjek dine oplysninger, og tryk på knappen igen.' })
     }
     const result = validateBookingForm(values)
-    if (!result.ok) return await renderClass(reply, page, { values, errors: result.errors }, 400)
+    if (!result.ok) return await refuse(400, { errors: result.errors })
 
     try {
       // The public form is the citizen's, also in a browser where staff are signed in (a library PC).
@@ -93,19 +95,24 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
       if (!outcome.created) {
         // Never the existing booking's link or details: its link went to its own contacts.
         request.log.info({ classId: id, created: false, linkResent: outcome.linkResent }, 'booking')
+        const page = await pageNow()
+        if (!page) return reply.callNotFound()
         reply.header('cache-control', 'no-store')
         return await reply.viewAsync('public/already-booked', { title: 'Du er allerede tilmeldt', ...page })
       }
       request.log.info({ classId: id, status: outcome.status, created: true }, 'booking')
       return await reply.redirect(`/tilmelding/${outcome.token}?ny=1`, 303)
     } catch (error) {
+      if (error instanceof DomainError && (error.code === 'class_not_found' || error.code === 'class_not_public')) return reply.callNotFound()
       if (error instanceof DomainError && error.code.startsWith('booking_limit_')) {
         request.log.info({ classId: id, code: error.code }, 'booking refused by limit')
-        return await renderClass(reply, page, { values, errors: {}, formMessage: DOMAIN_MESSAGES[error.code].message }, 429)
+        return await refuse(429, { formMessage: DOMAIN_MESSAGES[error.code].message })
       }
       if (error instanceof DomainError && error.code in DOMAIN_MESSAGES) {
         const fresh = await getClassPage(fastify.db, id)
         if (fresh) return await renderClass(reply, fresh, { values, errors: {}, formMessage: DOMAIN_MESSAGES[error.code].message }, 409)
+        // A class that is not public (or no longer there) has no page to show.
+        return reply.callNotFound()
       }
       throw error
     }
