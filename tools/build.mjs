@@ -3,7 +3,9 @@
 // …), with source maps so that a stack trace names the TypeScript file and line.
 // One build with code splitting: the entry points share chunks, so the migrations and
 // the server use one and the same Kysely. Type checking is `npm run typecheck`.
-import { readdirSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { decode, encode } from '@jridgewell/sourcemap-codec'
 import { build } from 'esbuild'
 
 const entries = [
@@ -37,4 +39,28 @@ await build({
   // Bundled CommonJS packages may require Node's own modules.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
 })
+
+/**
+ * The maps keep the lines of our own code only. A stack frame in a bundled package
+ * then shows its place in the bundle, and the maps, which node keeps in memory with
+ * --enable-source-maps, are a tenth of the size (about 20 MB less at start).
+ */
+function ownLinesOnly (file) {
+  const map = JSON.parse(readFileSync(file, 'utf8'))
+  const own = map.sources.map(source => !source.includes('node_modules/'))
+  const lines = decode(map.mappings).map(line => line.filter(segment => segment.length > 1 && own[segment[1]]))
+  const used = new Set(lines.flatMap(line => line.map(segment => segment[1])))
+  // Sources no line points at are left out, and the rest numbered anew.
+  const index = new Map([...used].sort((a, b) => a - b).map((old, i) => [old, i]))
+  const names = new Set(lines.flatMap(line => line.filter(segment => segment.length === 5).map(segment => segment[4])))
+  const nameIndex = new Map([...names].sort((a, b) => a - b).map((old, i) => [old, i]))
+  map.mappings = encode(lines.map(line => line.map(([column, source, row, col, name]) =>
+    name === undefined ? [column, index.get(source), row, col] : [column, index.get(source), row, col, nameIndex.get(name)])))
+  map.sources = [...index.keys()].map(old => map.sources[old])
+  map.names = [...nameIndex.keys()].map(old => map.names[old])
+  writeFileSync(file, JSON.stringify(map))
+}
+const maps = readdirSync('dist', { recursive: true }).filter(f => f.endsWith('.map')).map(f => join('dist', f))
+for (const file of maps) ownLinesOnly(file)
+
 console.log(`Built dist/ in ${Math.round(performance.now() - started)} ms.`)
