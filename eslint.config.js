@@ -57,7 +57,7 @@ const noTransactionInRoutes = ['error', {
 }]
 
 export default [
-  ...neostandard({ ts: true, ignores: ['node_modules/**', 'data/**', 'public/vendor/**', 'coverage/**', 'dist/**'] }),
+  ...neostandard({ ts: true, ignores: ['node_modules/**', 'data/**', 'dist/**', 'public/vendor/**', 'coverage/**'] }),
   ...Object.keys(FORBIDDEN).filter(f => f !== 'routes').map(f => layerRules(f)),
   layerRules('routes', [routeWrites]),
   {
