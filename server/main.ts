@@ -7,7 +7,7 @@ import { syncCatalogue } from './services/catalogue-service.ts'
 /** Boot only: config, database, catalogue, then the server. */
 try {
   const config = loadConfig()
-  const db = createDb(config)
+  const db = createDb(config, { backgroundCheckpoints: true })
   await migrateOnStart(db, config.databaseUrl)
   await syncCatalogue(db, config.coursesDir)
   await startServer(config, db)

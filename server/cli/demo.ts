@@ -17,7 +17,7 @@ try {
   const file = resolve('data/demo.sqlite')
   for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
   const config = loadConfig(demoEnvironment(process.env), { databaseFile: file, databaseUrl: null })
-  const db = createSqliteDb(file)
+  const db = createSqliteDb(file, { backgroundCheckpoints: true })
   await migrateToLatest(db)
   await syncCatalogue(db, config.coursesDir)
   const summary = await seedDemoData(db)

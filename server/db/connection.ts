@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type SqliteDatabase, type Transaction } from 'kysely'
 import type pg from 'pg'
 import type { Database } from './schema.ts'
+import { type BackgroundCheckpoints, DEFAULT_CHECKPOINT_PAGES, FALLBACK_CHECKPOINT_PAGES, startBackgroundCheckpoints } from './checkpoints.ts'
 
 export type Db = Kysely<Database>
 /**
@@ -31,20 +32,44 @@ export function openDatabaseAt (location: string, poolSize?: number): Db {
   return isPostgresUrl(location) ? createPostgresDb(location, poolSize) : createSqliteDb(location)
 }
 
-export function createDb (settings: DatabaseSettings): Db {
-  return settings.databaseUrl !== null
-    ? createPostgresDb(settings.databaseUrl, settings.databasePoolSize)
-    : createSqliteDb(settings.databaseFile)
+export interface SqliteOptions {
+  /** The server's own: checkpoints in a worker thread (db/checkpoints.ts), not in the commits. */
+  backgroundCheckpoints?: boolean
 }
 
-export function createSqliteDb (file: string): Db {
+export function createDb (settings: DatabaseSettings, sqliteOptions: SqliteOptions = {}): Db {
+  return settings.databaseUrl !== null
+    ? createPostgresDb(settings.databaseUrl, settings.databasePoolSize)
+    : createSqliteDb(settings.databaseFile, sqliteOptions)
+}
+
+/** The handle of a SQLite Db's checkpoint worker, for tests. */
+export const checkpointsOf = new WeakMap<Db, BackgroundCheckpoints>()
+
+export function createSqliteDb (file: string, opts: SqliteOptions = {}): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const sqlite = new SQLite(file)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('synchronous = NORMAL')
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }) })
+  let checkpoints: BackgroundCheckpoints | undefined
+  if (opts.backgroundCheckpoints && file !== ':memory:') {
+    sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`)
+    checkpoints = startBackgroundCheckpoints(file, () => {
+      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`)
+    })
+  }
+  const database = keepingStatements(sqlite, () => {
+    if (!checkpoints) return
+    checkpoints.stop()
+    // The worker's connection may outlive this one for a moment: the log is emptied into
+    // the file here, so a copy of the file alone is whole once the server has stopped.
+    try { sqlite.pragma('wal_checkpoint(TRUNCATE)') } catch {}
+  })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  if (checkpoints) checkpointsOf.set(db, checkpoints)
+  return db
 }
 
 const KEPT_STATEMENTS_MAX = 1000
@@ -55,10 +80,10 @@ const KEPT_STATEMENTS_MAX = 1000
  * (the values are bound at each run), up to a thousand, and a statement still busy in
  * a streamed read is never handed out twice.
  */
-function keepingStatements (sqlite: SQLite.Database): SqliteDatabase {
+function keepingStatements (sqlite: SQLite.Database, onClose: () => void): SqliteDatabase {
   const kept = new Map<string, SQLite.Statement>()
   return {
-    close: () => { kept.clear(); sqlite.close() },
+    close: () => { kept.clear(); onClose(); sqlite.close() },
     prepare: (sql: string) => {
       const known = kept.get(sql)
       if (known && !known.busy) return known
