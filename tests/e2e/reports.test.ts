@@ -45,6 +45,15 @@ describe.skipIf(!run)('reports and personal data in a real browser', () => {
     await page.waitForURL(/fra=2025-01-01/)
     expect(await page.locator('#t-emne').textContent()).toBe('Fremmøde pr. emne')
     expect(await page.locator('svg.chart').count()).toBe(6)
+    // Every label, value and title inside its chart, as the browser draws it (the server only estimates widths).
+    const outside = await page.locator('svg.chart').evaluateAll(charts => charts.flatMap(chart => {
+      const box = chart.getBoundingClientRect()
+      return [...chart.querySelectorAll('text')].filter(text => {
+        const r = text.getBoundingClientRect()
+        return r.left < box.left || r.right > box.right || r.top < box.top || r.bottom > box.bottom
+      }).map(text => text.textContent)
+    }))
+    expect(outside).toEqual([])
     // The no-show and refill tables are on the page the axe check reads.
     expect(await page.locator('#t-udeblevet-maaned').textContent()).toBe('Udeblevne pr. måned')
     expect(await page.locator('#t-genbesat').textContent()).toBe('Afmeldte pladser besat igen')
