@@ -69,3 +69,22 @@ describe('checkpoints in the background', { timeout: 120_000 }, () => {
     await db.destroy()
   })
 })
+
+describe('transactions one after another', () => {
+  it('let the event loop turn between two transactions, so connections and requests waiting meanwhile are taken in', async () => {
+    const db = createSqliteDb(':memory:')
+    await sql`create table seats (id integer primary key, n integer not null)`.execute(db)
+    const order: string[] = []
+    // Five bookings waiting for the one connection at once, as in a rush.
+    const bookings = Array.from({ length: 5 }, async (_, i) => {
+      await db.transaction().execute(async tx => { await sql`insert into seats (n) values (${i})`.execute(tx) })
+      order.push(`booking ${i}`)
+    })
+    // What the event loop would do next: take in a waiting connection.
+    setImmediate(() => { order.push('event loop') })
+    await Promise.all(bookings)
+    expect(order.indexOf('event loop')).toBeGreaterThan(-1)
+    expect(order.indexOf('event loop')).toBeLessThan(2)
+    await db.destroy()
+  })
+})
