@@ -2,7 +2,7 @@ import { DateTime } from 'luxon'
 import { type Db, readSnapshot } from '../db/connection.ts'
 import { topicLabel } from '../domain/catalogue-vocabulary.ts'
 import { scopeLabel } from '../domain/milestones.ts'
-import { ZONE } from '../domain/time.ts'
+import { ZONE, copenhagenMonth } from '../domain/time.ts'
 import { listAllLocations } from '../repositories/location-repository.ts'
 import {
   type CountRow, type Span, countByBirthYear, countByLocation, countByMonth, countByPartner, countByTopic, countNewAndReturning,
@@ -117,7 +117,13 @@ export async function buildReport (db: Db, period: Period, now: Date = new Date(
   const volunteerRows = volunteers.map(v => ({ name: v.name, task: v.task === 'instructor' ? 'Underviser' : 'Hjælper', meetings: v.meetings, hours: Math.round(v.minutes / 6) / 10 }))
   const names = { locations: new Map(locations.map(l => [l.id, l.name])), topicLabel }
   const seatCounts = (m: typeof meetingSeats[number]) => ({ booked: m.booked, attended: m.attended })
-  const month = (m: typeof meetingSeats[number]) => DateTime.fromISO(m.startsAt, { zone: 'utc' }).setZone(ZONE).toFormat('yyyy-MM')
+  // The Copenhagen month of each start, worked out once per start (meetings share starts).
+  const months = new Map<string, string>()
+  const month = (m: typeof meetingSeats[number]) => {
+    let key = months.get(m.startsAt)
+    if (key === undefined) months.set(m.startsAt, key = copenhagenMonth(m.startsAt))
+    return key
+  }
   // Freed seats and refills are counted per class, then summed per place.
   const classes = new Map<number, typeof seatBookings>()
   for (const b of seatBookings) classes.set(b.classId, [...(classes.get(b.classId) ?? []), b])
