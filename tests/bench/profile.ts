@@ -1,5 +1,4 @@
 import { openDatabaseAt } from '../../server/db/connection.ts'
-import { noShowCutoff } from '../../server/domain/no-shows.ts'
 import { buildReport, spanOf } from '../../server/services/report-service.ts'
 import { barChart, reportTables } from '../../server/services/report-tables.ts'
 import { getCataloguePage } from '../../server/services/class-query-service.ts'
@@ -33,19 +32,15 @@ async function time (label: string, f: () => Promise<unknown>, times = rounds): 
 await time('buildReport, first', async () => await buildReport(db, period, now), 1)
 await time('buildReport, again', async () => await buildReport(db, period, now))
 await time('catalogue', async () => await getCataloguePage(db, {}))
-await time('totals', async () => await repo.countTotals(db, span))
-await time('byMonth', async () => await repo.countByMonth(db, span))
-await time('byTopic', async () => await repo.countByTopic(db, span))
-await time('byLocation', async () => await repo.countByLocation(db, span))
-await time('byPartner', async () => await repo.countByPartner(db, span))
-await time('newReturning', async () => await repo.countNewAndReturning(db, span))
-await time('birthYear', async () => await repo.countByBirthYear(db, span))
+const meetings = await repo.listAttendanceByMeeting(db, span)
+const participants = [...new Set(meetings.flatMap(m => m.participantIds))]
+await time('attendanceByMeeting', async () => await repo.listAttendanceByMeeting(db, span))
+await time('participants', async () => await repo.describeParticipants(db, participants, span.from))
 await time('seats', async () => await repo.countSeats(db, span))
-await time('shows', async () => await repo.countShows(db, span, at))
+await time('meetingSeats', async () => await repo.listMeetingSeats(db, span, at))
 await time('unmet', async () => await repo.countUnmetDemand(db, span))
 await time('volunteers', async () => await repo.listVolunteerMinutes(db, span, at))
 await time('milestones', async () => await repo.listMilestonesReached(db, span))
-await time('meetingSeats', async () => await repo.countMeetingSeats(db, span, noShowCutoff(now)))
 await time('seatBookings', async () => await repo.listSeatBookings(db, span))
 const r = await buildReport(db, period, now)
 await time('charts', async () => { for (const t of reportTables(r)) barChart(t) }, 1)
