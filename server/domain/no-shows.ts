@@ -45,7 +45,7 @@ export interface SeatBooking {
 }
 
 /** Whether a (non-walk-in) booking held a seat when a meeting began. */
-export function heldSeatAt (b: SeatBooking, startsAt: string): boolean {
+export function heldSeatAt (b: Pick<SeatBooking, 'source' | 'confirmedAt' | 'cancelledAt' | 'classCancelledAt'>, startsAt: string): boolean {
   if (b.source === 'walkin' || b.confirmedAt === null || (b.classCancelledAt ?? null) !== null) return false
   return b.confirmedAt <= startsAt && (b.cancelledAt === null || b.cancelledAt > startsAt)
 }

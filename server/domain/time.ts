@@ -85,6 +85,22 @@ export function copenhagenDate (iso: string | Date): string {
   return dt.setZone(ZONE).toISODate() ?? ''
 }
 
+const yearAndMonth = new Intl.DateTimeFormat('en', { timeZone: ZONE, year: 'numeric', month: '2-digit' })
+
+/**
+ * The Copenhagen month of a moment, yyyy-mm. From one kept formatter: a report names the
+ * month of thousands of meetings, and luxon takes about 100 µs a moment where this takes 5.
+ */
+export function copenhagenMonth (iso: string): string {
+  let year = ''
+  let month = ''
+  for (const p of yearAndMonth.formatToParts(parse(iso))) {
+    if (p.type === 'year') year = p.value
+    else if (p.type === 'month') month = p.value
+  }
+  return `${year}-${month}`
+}
+
 /** The moment the Copenhagen calendar month of `at` began, as a UTC ISO string. */
 export function copenhagenMonthStart (at: Date): string {
   return DateTime.fromJSDate(at).setZone(ZONE).startOf('month').toUTC().toISO() as string

@@ -1,96 +1,127 @@
 import { sql } from 'kysely'
-import type { DbOrTx } from '../db/connection.ts'
+import { type DbOrTx, isPostgres } from '../db/connection.ts'
 import type { CancelledBy, FilledBy } from '../db/schema.ts'
+import type { SeatBooking } from '../domain/no-shows.ts'
 
 /** A period as stored moments: [from, to). */
 export interface Span { from: string, to: string }
 
 export interface CountRow { key: string, label: string, attendances: number, participants: number }
 
-/** Attendances at meetings that start in the span, with the class, course and place they belong to. */
-function attendancesIn (db: DbOrTx, span: Span) {
-  return db.selectFrom('attendances')
+const counts = sql<number>`count(*)`
+
+export interface MeetingAttendance {
+  meetingId: number
+  /**
+   * The month of the meeting's stored UTC time, yyyy-mm: a meeting between midnight and
+   * 02:00 Copenhagen time on the 1st would count in the month before, which no class does.
+   */
+  month: string
+  topic: string
+  locationId: number
+  locationName: string
+  partnerId: number | null
+  partnerName: string | null
+  attendances: number
+  walkIns: number
+  /**
+   * Attendances on a booking of the meeting's class that held a seat at its start
+   * (domain/no-shows.ts): the booked meeting-seats that were used.
+   */
+  seatsUsed: number
+  /** Who came, once per attendance. */
+  participantIds: number[]
+}
+
+/**
+ * The attendances at meetings that start in the span, one row per meeting: what the
+ * report counts them by (month, topic, place, partner), how many there were, how many
+ * on a walk-in booking and on a booked seat, and who came. Who came is one list per
+ * meeting, not a row per attendance: handing a year's 100,000 rows to JavaScript costs
+ * more than counting them, and the report counts distinct participants once for all its
+ * tables, in the service.
+ */
+export async function listAttendanceByMeeting (db: DbOrTx, span: Span): Promise<MeetingAttendance[]> {
+  const who = isPostgres(db) ? sql<number[] | string>`json_agg(attendances.participant_id)` : sql<number[] | string>`json_group_array(attendances.participant_id)`
+  // Counted per meeting in the order of the start index (SQLite needs no sort), then described.
+  const perMeeting = db.selectFrom('attendances')
     .innerJoin('meetings', 'meetings.id', 'attendances.meeting_id')
+    .innerJoin('bookings', 'bookings.id', 'attendances.booking_id')
+    .select([
+      'meetings.id as meeting_id', counts.as('attendances'), who.as('participant_ids'),
+      sql<number>`count(*) filter (where bookings.source = 'walkin')`.as('walk_ins'),
+      sql<number>`count(*) filter (where bookings.class_id = meetings.class_id and bookings.source <> 'walkin' and bookings.confirmed_at is not null and bookings.confirmed_at <= meetings.starts_at and (bookings.cancelled_at is null or bookings.cancelled_at > meetings.starts_at))`.as('seats_used')
+    ])
+    .where('meetings.starts_at', '>=', span.from)
+    .where('meetings.starts_at', '<', span.to)
+    .groupBy(['meetings.starts_at', 'meetings.id'])
+  const rows = await db.selectFrom(perMeeting.as('counted'))
+    .innerJoin('meetings', 'meetings.id', 'counted.meeting_id')
     .innerJoin('classes', 'classes.id', 'meetings.class_id')
     .innerJoin('courses', 'courses.slug', 'classes.course_slug')
     .innerJoin('locations', 'locations.id', 'classes.location_id')
-    .where('meetings.starts_at', '>=', span.from)
-    .where('meetings.starts_at', '<', span.to)
-}
-
-const counts = sql<number>`count(*)`
-const distinctParticipants = sql<number>`count(distinct attendances.participant_id)`
-
-export async function countTotals (db: DbOrTx, span: Span): Promise<{ attendances: number, participants: number, walkIns: number }> {
-  const row = await attendancesIn(db, span)
-    .innerJoin('bookings', 'bookings.id', 'attendances.booking_id')
-    .select([counts.as('attendances'), distinctParticipants.as('participants'), sql<number>`sum(case when bookings.source = 'walkin' then 1 else 0 end)`.as('walk_ins')])
-    .executeTakeFirstOrThrow()
-  return { attendances: Number(row.attendances), participants: Number(row.participants), walkIns: Number(row.walk_ins ?? 0) }
-}
-
-/**
- * Per calendar month of the meeting. The month is taken from the stored UTC time: a
- * meeting between midnight and 02:00 Copenhagen time on the 1st would count in the
- * month before, which no class does.
- */
-export async function countByMonth (db: DbOrTx, span: Span): Promise<CountRow[]> {
-  const month = sql<string>`substr(meetings.starts_at, 1, 7)`
-  const rows = await attendancesIn(db, span)
-    .select([month.as('month'), counts.as('attendances'), distinctParticipants.as('participants')])
-    .groupBy(month).orderBy(month).execute()
-  return rows.map(r => ({ key: r.month, label: r.month, attendances: Number(r.attendances), participants: Number(r.participants) }))
-}
-
-export async function countByTopic (db: DbOrTx, span: Span): Promise<CountRow[]> {
-  const rows = await attendancesIn(db, span)
-    .select(['courses.topic', counts.as('attendances'), distinctParticipants.as('participants')])
-    .groupBy('courses.topic').orderBy('courses.topic').execute()
-  return rows.map(r => ({ key: r.topic, label: r.topic, attendances: Number(r.attendances), participants: Number(r.participants) }))
-}
-
-export async function countByLocation (db: DbOrTx, span: Span): Promise<CountRow[]> {
-  const rows = await attendancesIn(db, span)
-    .select(['locations.id', 'locations.name', counts.as('attendances'), distinctParticipants.as('participants')])
-    .groupBy(['locations.id', 'locations.name']).orderBy('locations.name').orderBy('locations.id').execute()
-  return rows.map(r => ({ key: String(r.id), label: r.name, attendances: Number(r.attendances), participants: Number(r.participants) }))
-}
-
-export async function countByPartner (db: DbOrTx, span: Span): Promise<CountRow[]> {
-  const rows = await attendancesIn(db, span)
     .leftJoin('partners', 'partners.id', 'classes.partner_id')
-    .select(['partners.id', 'partners.name', counts.as('attendances'), distinctParticipants.as('participants')])
-    .groupBy(['partners.id', 'partners.name']).orderBy('partners.name').orderBy('partners.id').execute()
-  return rows.map(r => ({ key: r.id === null ? 'none' : String(r.id), label: r.name ?? '', attendances: Number(r.attendances), participants: Number(r.participants) }))
+    .select([
+      'meetings.id', sql<string>`substr(meetings.starts_at, 1, 7)`.as('month'), 'courses.topic', 'locations.id as location_id', 'locations.name as location_name',
+      'partners.id as partner_id', 'partners.name as partner_name', 'counted.attendances', 'counted.walk_ins', 'counted.seats_used', 'counted.participant_ids'
+    ])
+    .execute()
+  return rows.map(r => ({
+    meetingId: r.id,
+    month: r.month,
+    topic: r.topic,
+    locationId: r.location_id,
+    locationName: r.location_name,
+    partnerId: r.partner_id,
+    partnerName: r.partner_name,
+    attendances: Number(r.attendances),
+    walkIns: Number(r.walk_ins),
+    seatsUsed: Number(r.seats_used),
+    participantIds: typeof r.participant_ids === 'string' ? JSON.parse(r.participant_ids) as number[] : r.participant_ids
+  }))
 }
 
 /**
- * Participants of the span, split by whether their first attended meeting ever (by the
- * meeting's date, however late it was recorded) falls in it.
+ * The birth years of the given participants (null when not given), and how many of them
+ * are returning: they came to a meeting that began before `before`, by the meeting's date,
+ * however late the attendance was recorded. One row, with the birth years as a list.
  */
-export async function countNewAndReturning (db: DbOrTx, span: Span): Promise<{ new: number, returning: number }> {
-  const inSpan = attendancesIn(db, span).select('attendances.participant_id')
-  const firsts = db.selectFrom('attendances')
-    .innerJoin('meetings', 'meetings.id', 'attendances.meeting_id')
-    .select(['attendances.participant_id', sql<string>`min(meetings.starts_at)`.as('first_at')])
-    .where('attendances.participant_id', 'in', inSpan)
-    .groupBy('attendances.participant_id')
-  const row = await db.selectFrom(firsts.as('firsts'))
-    .select([
-      sql<number>`sum(case when firsts.first_at >= ${span.from} then 1 else 0 end)`.as('new'),
-      sql<number>`sum(case when firsts.first_at < ${span.from} then 1 else 0 end)`.as('returning')
+export async function describeParticipants (db: DbOrTx, participantIds: number[], before: string): Promise<{ birthYears: Array<number | null>, returning: number }> {
+  if (participantIds.length === 0) return { birthYears: [], returning: 0 }
+  // The ids as one JSON array, in rising order so that each look-up lands beside the
+  // last. (On PostgreSQL a JSON text reads in a third of the time of an integer[] value.)
+  const ids = `[${Float64Array.from(participantIds).sort().join(',')}]`
+  const pg = isPostgres(db)
+  const given = pg
+    ? sql<{ value: number }>`(select cast(value as integer) as value from json_array_elements_text(cast(${ids} as json)))`.as('given')
+    : sql<{ value: number }>`json_each(${ids})`.as('given')
+  const birthYears = pg ? sql<Array<number | null> | string>`json_agg(participants.birth_year)` : sql<Array<number | null> | string>`json_group_array(participants.birth_year)`
+  const row = await db.selectFrom(given)
+    .innerJoin('participants', 'participants.id', 'given.value')
+    .select(eb => [
+      birthYears.as('birth_years'),
+      sql<number>`sum(${eb.case().when(eb.exists(eb.selectFrom('attendances')
+        .innerJoin('meetings', 'meetings.id', 'attendances.meeting_id')
+        .select(sql.lit(1).as('one'))
+        .whereRef('attendances.participant_id', '=', 'participants.id')
+        .where('meetings.starts_at', '<', before))).then(1).else(0).end()})`.as('returning')
     ])
-    .executeTakeFirst()
-  return { new: Number(row?.new ?? 0), returning: Number(row?.returning ?? 0) }
+    .executeTakeFirstOrThrow()
+  return {
+    birthYears: typeof row.birth_years === 'string' ? JSON.parse(row.birth_years) as Array<number | null> : row.birth_years,
+    returning: Number(row.returning)
+  }
 }
 
-/** Participants of the span by birth year (null when not given). */
-export async function countByBirthYear (db: DbOrTx, span: Span): Promise<Array<{ birthYear: number | null, participants: number }>> {
-  const rows = await attendancesIn(db, span)
-    .innerJoin('participants', 'participants.id', 'attendances.participant_id')
-    .select(['participants.birth_year', distinctParticipants.as('participants')])
-    .groupBy('participants.birth_year').execute()
-  return rows.map(r => ({ birthYear: r.birth_year, participants: Number(r.participants) }))
+/**
+ * The first meeting of each class that meets in the span: a class whose first meeting
+ * falls in the span meets in it, so only those classes' meetings are read, not all.
+ */
+function firstMeetings (db: DbOrTx, span: Span) {
+  return db.selectFrom('meetings')
+    .select(['class_id', sql<string>`min(starts_at)`.as('first_starts_at'), sql<string>`min(ends_at)`.as('first_ends_at')])
+    .where('class_id', 'in', db.selectFrom('meetings as in_span').select('in_span.class_id').where('in_span.starts_at', '>=', span.from).where('in_span.starts_at', '<', span.to))
+    .groupBy('class_id')
 }
 
 /**
@@ -98,9 +129,8 @@ export async function countByBirthYear (db: DbOrTx, span: Span): Promise<Array<{
  * Walk-ins let in beyond the seats are not counted as seats taken (fill rate stays ≤ 100 %).
  */
 export async function countSeats (db: DbOrTx, span: Span): Promise<Array<{ key: string, label: string, classes: number, capacity: number, taken: number }>> {
-  const first = db.selectFrom('meetings').select(['class_id', sql<string>`min(starts_at)`.as('first_starts_at')]).groupBy('class_id')
   const rows = await db.selectFrom('classes')
-    .innerJoin(first.as('first'), 'first.class_id', 'classes.id')
+    .innerJoin(firstMeetings(db, span).as('first'), 'first.class_id', 'classes.id')
     .innerJoin('locations', 'locations.id', 'classes.location_id')
     .select(eb => [
       'locations.id', 'locations.name',
@@ -115,34 +145,12 @@ export async function countSeats (db: DbOrTx, span: Span): Promise<Array<{ key: 
 }
 
 /**
- * Booked seats at meetings that have begun, and how many of them were used, per place.
- * A booking counts at a meeting when it held a seat at the meeting's start: confirmed
- * before it, and not cancelled before it. Walk-ins are left out: they came.
- */
-export async function countShows (db: DbOrTx, span: Span, now: string): Promise<Array<{ key: string, label: string, expected: number, attended: number }>> {
-  const rows = await db.selectFrom('bookings')
-    .innerJoin('meetings', 'meetings.class_id', 'bookings.class_id')
-    .innerJoin('classes', 'classes.id', 'bookings.class_id')
-    .innerJoin('locations', 'locations.id', 'classes.location_id')
-    .leftJoin('attendances', join => join.onRef('attendances.booking_id', '=', 'bookings.id').onRef('attendances.meeting_id', '=', 'meetings.id'))
-    .select(['locations.id', 'locations.name', counts.as('expected'), sql<number>`count(attendances.id)`.as('attended')])
-    .where('bookings.source', '!=', 'walkin')
-    .where('bookings.confirmed_at', 'is not', null)
-    .whereRef('bookings.confirmed_at', '<=', 'meetings.starts_at')
-    .where(eb => eb.or([eb('bookings.cancelled_at', 'is', null), eb('bookings.cancelled_at', '>', eb.ref('meetings.starts_at'))]))
-    .where('classes.cancelled_at', 'is', null)
-    .where('meetings.starts_at', '>=', span.from).where('meetings.starts_at', '<', span.to).where('meetings.starts_at', '<=', now)
-    .groupBy(['locations.id', 'locations.name']).orderBy('locations.name').orderBy('locations.id').execute()
-  return rows.map(r => ({ key: String(r.id), label: r.name, expected: Number(r.expected), attended: Number(r.attended) }))
-}
-
-/**
  * Demand the classes could not meet, per course: people who booked a class of the course
  * starting in the span and never got a seat on any class of that course in the span
  * (still waiting, gave up, or moved without a seat). Cancelled classes are left out.
  */
 export async function countUnmetDemand (db: DbOrTx, span: Span): Promise<Array<{ key: string, label: string, waiting: number, classes: number }>> {
-  const first = db.selectFrom('meetings').select(['class_id', sql<string>`min(starts_at)`.as('first_starts_at')]).groupBy('class_id')
+  const first = firstMeetings(db, span)
   const seated = db.selectFrom('bookings as got')
     .innerJoin('classes as got_class', 'got_class.id', 'got.class_id')
     .innerJoin(first.as('got_first'), 'got_first.class_id', 'got_class.id')
@@ -197,47 +205,102 @@ export async function listMilestonesReached (db: DbOrTx, span: Span): Promise<Ar
   return rows.map(r => ({ scope: r.scope, number: r.number, reachedAt: r.reached_at, locationName: r.name, courseTitle: r.title }))
 }
 
-/**
- * Booked meeting-seats per meeting that starts in the span and before `cutoff` (the start
- * of today in Copenhagen: the meeting's day has passed), and how many were used. A booking
- * counts at a meeting when it held a seat at its start (domain/no-shows.ts).
- */
-export async function countMeetingSeats (db: DbOrTx, span: Span, cutoff: string): Promise<Array<{ meetingId: number, startsAt: string, courseSlug: string, courseTitle: string, locationId: number, locationName: string, booked: number, attended: number }>> {
-  const rows = await db.selectFrom('bookings')
-    .innerJoin('meetings', 'meetings.class_id', 'bookings.class_id')
-    .innerJoin('classes', 'classes.id', 'bookings.class_id')
-    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
-    .innerJoin('locations', 'locations.id', 'classes.location_id')
-    .leftJoin('attendances', join => join.onRef('attendances.booking_id', '=', 'bookings.id').onRef('attendances.meeting_id', '=', 'meetings.id'))
-    .select(['meetings.id', 'meetings.starts_at', 'courses.slug', 'courses.title', 'locations.id as location_id', 'locations.name', counts.as('booked'), sql<number>`count(attendances.id)`.as('attended')])
-    .where('bookings.source', '!=', 'walkin')
-    .where('bookings.confirmed_at', 'is not', null)
-    .whereRef('bookings.confirmed_at', '<=', 'meetings.starts_at')
-    .where(eb => eb.or([eb('bookings.cancelled_at', 'is', null), eb('bookings.cancelled_at', '>', eb.ref('meetings.starts_at'))]))
-    .where('classes.cancelled_at', 'is', null)
-    .where('meetings.starts_at', '>=', span.from).where('meetings.starts_at', '<', span.to).where('meetings.starts_at', '<', cutoff)
-    .groupBy(['meetings.id', 'meetings.starts_at', 'courses.slug', 'courses.title', 'locations.id', 'locations.name'])
-    .orderBy('meetings.starts_at').orderBy('meetings.id').execute()
-  return rows.map(r => ({ meetingId: r.id, startsAt: r.starts_at, courseSlug: r.slug, courseTitle: r.title, locationId: r.location_id, locationName: r.name, booked: Number(r.booked), attended: Number(r.attended) }))
+export interface MeetingSeats {
+  meetingId: number
+  startsAt: string
+  courseSlug: string
+  courseTitle: string
+  locationId: number
+  locationName: string
+  /** Bookings of the class that held a seat at every one of these meetings of it. */
+  heldThroughout: number
+  /** The class's other confirmed bookings, not walk-ins: heldSeatAt (domain/no-shows.ts) tells at which meetings they held a seat. */
+  others: Array<Pick<SeatBooking, 'source' | 'confirmedAt' | 'cancelledAt'>>
 }
 
 /**
- * Every booking that ever had a seat on a class whose first meeting falls in the span,
- * with the class's first meeting: what freed seats and their refills are counted from.
- * Cancelled classes are left out.
+ * The seats booked at the meetings that start in the span and have begun by `until`, in
+ * the order the meetings start; cancelled classes are left out. A booking held a seat at
+ * a meeting when it was confirmed before it began and not cancelled before (walk-ins are
+ * left out: they came). Nearly every booking holds its seat at all the class's meetings,
+ * so that is counted once per class, and only the other bookings are listed, to be
+ * placed at their meetings with heldSeatAt: far less work than weighing every booking at
+ * every meeting (100,000 pairs a year).
+ */
+type Held = [throughout: number, others: Array<[source: string, confirmedAt: string | null, cancelledAt: string | null]>]
+
+export async function listMeetingSeats (db: DbOrTx, span: Span, until: string): Promise<MeetingSeats[]> {
+  // The first and last of these meetings of each class.
+  const bounds = db.selectFrom('meetings')
+    .innerJoin('classes', 'classes.id', 'meetings.class_id')
+    .select(['meetings.class_id', sql<string>`min(meetings.starts_at)`.as('first_at'), sql<string>`max(meetings.starts_at)`.as('last_at')])
+    .where('meetings.starts_at', '>=', span.from).where('meetings.starts_at', '<', span.to).where('meetings.starts_at', '<=', until)
+    .where('classes.cancelled_at', 'is', null)
+    .groupBy('meetings.class_id')
+  const throughout = sql<boolean>`bookings.confirmed_at <= bounds.first_at and (bookings.cancelled_at is null or bookings.cancelled_at > bounds.last_at)`
+  // Only what the rule needs, all of it in bookings_class_seat_idx: the bookings themselves are not read.
+  const fields = sql`bookings.source, bookings.confirmed_at, bookings.cancelled_at`
+  // Both in one pass over the class's bookings, as one value: [held throughout, [the others]].
+  const held = isPostgres(db)
+    ? sql<Held | string>`json_build_array(count(*) filter (where ${throughout}), coalesce(json_agg(json_build_array(${fields})) filter (where not (${throughout})), '[]'))`
+    : sql<Held | string>`json_array(count(*) filter (where ${throughout}), json_group_array(json_array(${fields})) filter (where not (${throughout})))`
+  // Once per class (materialized, not again per meeting), by a correlated subquery rather
+  // than a join and GROUP BY, which would have SQLite sort every booking.
+  const rows = await db.with(cte => cte('holders').materialized(), db => db.selectFrom(bounds.as('bounds'))
+    .select(eb => [
+      'bounds.class_id',
+      eb.selectFrom('bookings')
+        .select(held.as('held'))
+        .whereRef('bookings.class_id', '=', 'bounds.class_id')
+        .where('bookings.source', '!=', 'walkin')
+        .where('bookings.confirmed_at', 'is not', null)
+        .as('held')
+    ]))
+    .selectFrom('meetings')
+    .innerJoin('holders', 'holders.class_id', 'meetings.class_id')
+    .innerJoin('classes', 'classes.id', 'meetings.class_id')
+    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
+    .innerJoin('locations', 'locations.id', 'classes.location_id')
+    .select(['meetings.id', 'meetings.starts_at', 'courses.slug', 'courses.title', 'locations.id as location_id', 'locations.name', 'holders.held'])
+    .where('meetings.starts_at', '>=', span.from).where('meetings.starts_at', '<', span.to).where('meetings.starts_at', '<=', until)
+    .orderBy('meetings.starts_at').orderBy('meetings.id').execute()
+  return rows.map(r => {
+    const [throughout, others] = typeof r.held === 'string' ? JSON.parse(r.held) as Held : r.held ?? [0, []]
+    return {
+      meetingId: r.id,
+      startsAt: r.starts_at,
+      courseSlug: r.slug,
+      courseTitle: r.title,
+      locationId: r.location_id,
+      locationName: r.name,
+      heldThroughout: throughout,
+      others: others.map(([source, confirmedAt, cancelledAt]) => ({ source, confirmedAt, cancelledAt }))
+    }
+  })
+}
+
+/**
+ * The bookings that ever had a seat on a class whose first meeting falls in the span and
+ * may have freed or refilled one, with the class's first meeting: what freed seats and
+ * their refills are counted from. Cancelled classes are left out.
  */
 export async function listSeatBookings (db: DbOrTx, span: Span): Promise<Array<{ classId: number, locationId: number, locationName: string, firstStartsAt: string, firstEndsAt: string, source: string, createdAt: string, confirmedAt: string | null, cancelledAt: string | null, cancelledBy: CancelledBy | null, filledBy: FilledBy | null, overCapacity: boolean }>> {
   // A class's meetings do not overlap: the one that ends first is the first one.
-  const first = db.selectFrom('meetings').select(['class_id', sql<string>`min(starts_at)`.as('first_starts_at'), sql<string>`min(ends_at)`.as('first_ends_at')]).groupBy('class_id')
   const rows = await db.selectFrom('bookings')
     .innerJoin('classes', 'classes.id', 'bookings.class_id')
-    .innerJoin(first.as('first'), 'first.class_id', 'classes.id')
+    .innerJoin(firstMeetings(db, span).as('first'), 'first.class_id', 'classes.id')
     .innerJoin('locations', 'locations.id', 'classes.location_id')
     .select([
       'classes.id as class_id', 'locations.id as location_id', 'locations.name', 'first.first_starts_at', 'first.first_ends_at',
       'bookings.id', 'bookings.source', 'bookings.created_at', 'bookings.confirmed_at', 'bookings.cancelled_at', 'bookings.cancelled_by', 'bookings.filled_by', 'bookings.over_capacity'
     ])
     .where('bookings.confirmed_at', 'is not', null)
+    // Only a booking that may free or refill a seat (domain/no-shows.ts): one booked and
+    // confirmed at once and never cancelled does neither, and that is nearly every booking.
+    .where(eb => eb.or([
+      eb('bookings.cancelled_at', 'is not', null), eb('bookings.source', '=', 'walkin'), eb('bookings.filled_by', 'is not', null),
+      eb('bookings.confirmed_at', '!=', eb.ref('bookings.created_at'))
+    ]))
     .where('classes.cancelled_at', 'is', null)
     .where('first.first_starts_at', '>=', span.from).where('first.first_starts_at', '<', span.to)
     .orderBy('classes.id').orderBy('bookings.id').execute()

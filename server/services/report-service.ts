@@ -2,13 +2,13 @@ import { DateTime } from 'luxon'
 import { type Db, readSnapshot } from '../db/connection.ts'
 import { topicLabel } from '../domain/catalogue-vocabulary.ts'
 import { scopeLabel } from '../domain/milestones.ts'
-import { ZONE } from '../domain/time.ts'
+import { ZONE, copenhagenMonth } from '../domain/time.ts'
 import { listAllLocations } from '../repositories/location-repository.ts'
 import {
-  type CountRow, type Span, countByBirthYear, countByLocation, countByMonth, countByPartner, countByTopic, countNewAndReturning,
-  countSeats, countShows, countTotals, countUnmetDemand, listMilestonesReached, listVolunteerMinutes, countMeetingSeats, listSeatBookings
+  type CountRow, type MeetingAttendance, type Span, countSeats, countUnmetDemand, describeParticipants,
+  listAttendanceByMeeting, listMeetingSeats, listMilestonesReached, listSeatBookings, listVolunteerMinutes
 } from '../repositories/report-repository.ts'
-import { type RefillTally, addTally, emptyTally, noShowCutoff, tallyRefills } from '../domain/no-shows.ts'
+import { type RefillTally, addTally, emptyTally, heldSeatAt, noShowCutoff, tallyRefills } from '../domain/no-shows.ts'
 
 /** A report period: Copenhagen dates, both days included. */
 export interface Period { from: string, to: string }
@@ -47,6 +47,10 @@ function ageBand (birthYear: number | null, year: number): typeof AGE_BANDS[numb
 }
 
 const byLabel = (a: { label: string }, b: { label: string }) => a.label.localeCompare(b.label, 'da')
+/** Text in the order of its UTF-16 code units, as SQLite sorts it. */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+/** Places and partners: in Danish order by name, the same name by id. */
+const byName = (a: { label: string, id: number }, b: { label: string, id: number }) => byLabel(a, b) || byCodeUnits(a.label, b.label) || a.id - b.id
 
 const rate = (part: number, whole: number) => (whole === 0 ? null : part / whole)
 
@@ -76,17 +80,78 @@ export interface NoShowRow { label: string, booked: number, attended: number, no
 export interface RefillRow extends RefillTally { label: string, share: number | null }
 
 /** Meeting-seats summed per key, in the order each key is first met. */
-function noShowRows<T> (rows: T[], keyOf: (r: T) => string, labelOf: (r: T) => string, counts: (r: T) => { booked: number, attended: number }): NoShowRow[] {
+function noShowRows<T extends { booked: number, attended: number }> (rows: T[], keyOf: (r: T) => string, labelOf: (r: T) => string): NoShowRow[] {
   const sums = new Map<string, NoShowRow>()
   for (const r of rows) {
     const key = keyOf(r)
     const row = sums.get(key) ?? { label: labelOf(r), booked: 0, attended: 0, noShows: 0, noShowRate: null }
-    const c = counts(r)
-    row.booked += c.booked
-    row.attended += c.attended
+    row.booked += r.booked
+    row.attended += r.attended
     sums.set(key, row)
   }
   return [...sums.values()].map(r => ({ ...r, noShows: r.booked - r.attended, noShowRate: rate(r.booked - r.attended, r.booked) }))
+}
+
+/** Each participant's small number (the order in which they are first met), for the ids given. */
+function numbered (ids: number[], numbers: Map<number, number>): number[] {
+  const out = new Array<number>(ids.length)
+  for (let i = 0; i < ids.length; i++) {
+    let n = numbers.get(ids[i]!)
+    if (n === undefined) numbers.set(ids[i]!, n = numbers.size)
+    out[i] = n
+  }
+  return out
+}
+
+/** How many of the participants given by number were not yet counted in `group`; marks them. */
+function countOnce (participants: number[], lastCounted: Int32Array, group: number): number {
+  let n = 0
+  for (let i = 0; i < participants.length; i++) {
+    const p = participants[i]!
+    if (lastCounted[p] !== group) { lastCounted[p] = group; n++ }
+  }
+  return n
+}
+
+/**
+ * Attendances and distinct participants per key (month, topic, place or partner), and in
+ * all, from the span's meetings. The participants of a row are counted once however
+ * often they came, so rows add up to the attendances but not to the participants.
+ * Each participant gets a small number first, so that counting them once per row is a
+ * look in an array, not a set per row (a year has 100,000 attendances, five times over);
+ * the loops are small functions, which V8 optimises within the first report.
+ */
+function countAttendances (meetings: MeetingAttendance[]) {
+  const numbers = new Map<number, number>()
+  const who = meetings.map(m => numbered(m.participantIds, numbers))
+  const lastCounted = new Int32Array(numbers.size)
+  let group = 0
+  const table = (keyOf: (m: MeetingAttendance) => string, idOf: (m: MeetingAttendance) => number, labelOf: (m: MeetingAttendance) => string) => {
+    const rows = new Map<string, { id: number, key: string, label: string, attendances: number, participants: number, meetings: number[] }>()
+    meetings.forEach((m, i) => {
+      const key = keyOf(m)
+      let row = rows.get(key)
+      if (row === undefined) rows.set(key, row = { id: idOf(m), key, label: labelOf(m), attendances: 0, participants: 0, meetings: [] })
+      row.attendances += m.attendances
+      row.meetings.push(i)
+    })
+    return [...rows.values()].map(({ meetings: of, ...row }) => {
+      group++
+      for (const i of of) row.participants += countOnce(who[i]!, lastCounted, group)
+      return row
+    })
+  }
+  const plain = ({ key, label, attendances, participants }: CountRow) => ({ key, label, attendances, participants })
+  const partners = table(m => m.partnerId === null ? 'none' : String(m.partnerId), m => m.partnerId ?? 0, m => m.partnerName ?? '')
+  return {
+    participantIds: [...numbers.keys()],
+    totals: { attendances: meetings.reduce((n, m) => n + m.attendances, 0), participants: numbers.size, walkIns: meetings.reduce((n, m) => n + m.walkIns, 0) },
+    byMonth: table(m => m.month, () => 0, m => m.month).sort((a, b) => byCodeUnits(a.key, b.key)).map(r => ({ ...plain(r), label: monthLabel(r.key) })),
+    byTopic: table(m => m.topic, () => 0, m => m.topic).sort((a, b) => byCodeUnits(a.key, b.key)).map(r => ({ ...plain(r), label: topicLabel(r.key) })),
+    byLocation: table(m => String(m.locationId), m => m.locationId, m => m.locationName).sort(byName).map(plain),
+    // Named partners in alphabetical order, then classes without a partner.
+    byPartner: partners.filter(r => r.key !== 'none').sort(byName).map(plain).concat(partners.filter(r => r.key === 'none').map(r => ({ ...plain(r), label: 'Uden partner' })))
+  }
 }
 
 const monthLabel = (key: string) => `${MONTHS[Number(key.slice(5, 7)) - 1] ?? ''} ${key.slice(0, 4)}`
@@ -102,22 +167,56 @@ const monthLabel = (key: string) => `${MONTHS[Number(key.slice(5, 7)) - 1] ?? ''
 export async function buildReport (db: Db, period: Period, now: Date = new Date()): Promise<Report> {
   const span = spanOf(period)
   const at = now.toISOString()
-  const [totals, byMonth, byTopic, byLocation, byPartner, split, years, seats, shows, unmet, volunteers, milestones, locations, meetingSeats, seatBookings] = await readSnapshot(db, async tx => await Promise.all([
-    countTotals(tx, span), countByMonth(tx, span), countByTopic(tx, span), countByLocation(tx, span), countByPartner(tx, span),
-    countNewAndReturning(tx, span), countByBirthYear(tx, span), countSeats(tx, span), countShows(tx, span, at),
-    countUnmetDemand(tx, span), listVolunteerMinutes(tx, span, at), listMilestonesReached(tx, span), listAllLocations(tx),
-    countMeetingSeats(tx, span, noShowCutoff(now)), listSeatBookings(tx, span)
-  ]))
+  const cutoff = noShowCutoff(now)
+  const { meetings, counted, people, seats, seatsHeld, unmet, volunteers, milestones, locations, seatBookings } = await readSnapshot(db, async tx => {
+    const [meetings, seats, seatsHeld, unmet, volunteers, milestones, locations, seatBookings] = await Promise.all([
+      listAttendanceByMeeting(tx, span), countSeats(tx, span), listMeetingSeats(tx, span, at), countUnmetDemand(tx, span),
+      listVolunteerMinutes(tx, span, at), listMilestonesReached(tx, span), listAllLocations(tx), listSeatBookings(tx, span)
+    ])
+    const counted = countAttendances(meetings)
+    // The participants of the span, as read with their attendances: by birth year, and whether they came before.
+    const people = await describeParticipants(tx, counted.participantIds, span.from)
+    return { meetings, counted, people, seats, seatsHeld, unmet, volunteers, milestones, locations, seatBookings }
+  })
+  // Shows: booked seats at meetings that have begun; no-shows: at meetings whose Copenhagen day has passed.
+  const used = new Map(meetings.map(m => [m.meetingId, m.seatsUsed]))
+  const seatsAtMeetings = seatsHeld
+    .map(m => ({
+      startsAt: m.startsAt,
+      courseSlug: m.courseSlug,
+      courseTitle: m.courseTitle,
+      locationId: m.locationId,
+      locationName: m.locationName,
+      booked: m.heldThroughout + m.others.filter(b => heldSeatAt(b, m.startsAt)).length,
+      attended: used.get(m.meetingId) ?? 0
+    }))
+    .filter(m => m.booked > 0)
+  const showsByPlace = new Map<number, { id: number, label: string, expected: number, attended: number }>()
+  for (const m of seatsAtMeetings) {
+    const place = showsByPlace.get(m.locationId) ?? { id: m.locationId, label: m.locationName, expected: 0, attended: 0 }
+    place.expected += m.booked
+    place.attended += m.attended
+    showsByPlace.set(m.locationId, place)
+  }
+  const shows = [...showsByPlace.values()].sort(byName)
+  const meetingSeats = seatsAtMeetings.filter(m => m.startsAt < cutoff)
   const refYear = Number(period.to.slice(0, 4))
+  const years = new Map<number | null, number>()
+  for (const year of people.birthYears) years.set(year, (years.get(year) ?? 0) + 1)
   const bands = new Map<string, number>(AGE_BANDS.map(b => [b, 0]))
-  for (const y of years) bands.set(ageBand(y.birthYear, refYear), (bands.get(ageBand(y.birthYear, refYear)) ?? 0) + y.participants)
+  for (const [year, n] of years) bands.set(ageBand(year, refYear), (bands.get(ageBand(year, refYear)) ?? 0) + n)
   const sum = <T>(rows: T[], f: (r: T) => number) => rows.reduce((n, r) => n + f(r), 0)
   const seatRows = seats.sort(byLabel).map(s => ({ label: s.label, classes: s.classes, capacity: s.capacity, taken: s.taken, fillRate: rate(s.taken, s.capacity) }))
-  const showRows = shows.sort(byLabel).map(s => ({ label: s.label, expected: s.expected, attended: s.attended, noShows: s.expected - s.attended, noShowRate: rate(s.expected - s.attended, s.expected) }))
+  const showRows = shows.map(s => ({ label: s.label, expected: s.expected, attended: s.attended, noShows: s.expected - s.attended, noShowRate: rate(s.expected - s.attended, s.expected) }))
   const volunteerRows = volunteers.map(v => ({ name: v.name, task: v.task === 'instructor' ? 'Underviser' : 'Hjælper', meetings: v.meetings, hours: Math.round(v.minutes / 6) / 10 }))
   const names = { locations: new Map(locations.map(l => [l.id, l.name])), topicLabel }
-  const seatCounts = (m: typeof meetingSeats[number]) => ({ booked: m.booked, attended: m.attended })
-  const month = (m: typeof meetingSeats[number]) => DateTime.fromISO(m.startsAt, { zone: 'utc' }).setZone(ZONE).toFormat('yyyy-MM')
+  // The Copenhagen month of each start, worked out once per start (meetings share starts).
+  const months = new Map<string, string>()
+  const month = (m: typeof meetingSeats[number]) => {
+    let key = months.get(m.startsAt)
+    if (key === undefined) months.set(m.startsAt, key = copenhagenMonth(m.startsAt))
+    return key
+  }
   // Freed seats and refills are counted per class, then summed per place.
   const classes = new Map<number, typeof seatBookings>()
   for (const b of seatBookings) classes.set(b.classId, [...(classes.get(b.classId) ?? []), b])
@@ -132,12 +231,11 @@ export async function buildReport (db: Db, period: Period, now: Date = new Date(
   return {
     period,
     generatedAt: at,
-    totals: { ...totals, newParticipants: split.new, returningParticipants: split.returning },
-    byMonth: byMonth.map(r => ({ ...r, label: `${MONTHS[Number(r.key.slice(5, 7)) - 1] ?? ''} ${r.key.slice(0, 4)}` })),
-    byTopic: byTopic.map(r => ({ ...r, label: topicLabel(r.key) })),
-    byLocation: byLocation.sort(byLabel),
-    // Named partners in alphabetical order, then classes without a partner (the same on every database).
-    byPartner: byPartner.filter(r => r.key !== 'none').sort(byLabel).concat(byPartner.filter(r => r.key === 'none').map(r => ({ ...r, label: 'Uden partner' }))),
+    totals: { ...counted.totals, newParticipants: counted.totals.participants - people.returning, returningParticipants: people.returning },
+    byMonth: counted.byMonth,
+    byTopic: counted.byTopic,
+    byLocation: counted.byLocation,
+    byPartner: counted.byPartner,
     ageBands: AGE_BANDS.map(label => ({ label, participants: bands.get(label) ?? 0 })),
     seats: { rows: seatRows, classes: sum(seats, s => s.classes), capacity: sum(seats, s => s.capacity), taken: sum(seats, s => s.taken), fillRate: rate(sum(seats, s => s.taken), sum(seats, s => s.capacity)) },
     shows: { rows: showRows, expected: sum(shows, s => s.expected), attended: sum(shows, s => s.attended), noShows: sum(showRows, s => s.noShows), noShowRate: rate(sum(showRows, s => s.noShows), sum(shows, s => s.expected)) },
@@ -146,10 +244,10 @@ export async function buildReport (db: Db, period: Period, now: Date = new Date(
     volunteers: { rows: volunteerRows, hours: Math.round(sum(volunteerRows, v => v.hours) * 10) / 10, people: new Set(volunteers.map(v => v.staffUserId)).size },
     milestones: milestones.map(m => ({ number: m.number, scopeLabel: scopeLabel(m.scope, names), reachedAt: m.reachedAt, locationName: m.locationName, courseTitle: m.courseTitle })),
     noShows: {
-      byCourse: noShowRows(meetingSeats, m => m.courseSlug, m => m.courseTitle, seatCounts).sort(byLabel),
-      byPlace: noShowRows(meetingSeats, m => String(m.locationId), m => m.locationName, seatCounts).sort(byLabel),
-      byMonth: noShowRows(meetingSeats, month, m => monthLabel(month(m)), seatCounts),
-      total: noShowRows(meetingSeats, () => 'all', () => 'I alt', seatCounts)[0] ?? { label: 'I alt', booked: 0, attended: 0, noShows: 0, noShowRate: null }
+      byCourse: noShowRows(meetingSeats, m => m.courseSlug, m => m.courseTitle).sort(byLabel),
+      byPlace: noShowRows(meetingSeats, m => String(m.locationId), m => m.locationName).sort(byLabel),
+      byMonth: noShowRows(meetingSeats, month, m => monthLabel(month(m))),
+      total: noShowRows(meetingSeats, () => 'all', () => 'I alt')[0] ?? { label: 'I alt', booked: 0, attended: 0, noShows: 0, noShowRate: null }
     },
     refills: { rows: refillRows, total: { label: 'I alt', ...refillTotal, share: rate(refillTotal.refilled, refillTotal.freed) } }
   }

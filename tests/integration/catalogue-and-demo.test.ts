@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { seedDemoData } from '../../server/cli/demo-data.ts'
-import { countNewAndReturning, countShows, countUnmetDemand, listVolunteerMinutes } from '../../server/repositories/report-repository.ts'
+import { countUnmetDemand, listVolunteerMinutes } from '../../server/repositories/report-repository.ts'
+import { buildReport } from '../../server/services/report-service.ts'
 import { needsFirstAdmin } from '../../server/services/staff-service.ts'
 import { findClassSummaries } from '../../server/repositories/class-repository.ts'
 import { findCourse, listCourses } from '../../server/repositories/course-repository.ts'
@@ -82,6 +83,7 @@ describe('demo data', () => {
     const db = await createTestDb()
     await seedDemoData(db, now)
     const lastYear = { from: '2025-11-01T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z' }
+    const report = await buildReport(db, { from: '2025-11-01', to: '2026-10-31' }, now)
 
     // Fewer classes in July than in an ordinary month.
     const firsts = await db.selectFrom('meetings').select(eb => ['class_id', eb.fn.min('starts_at').as('first')]).groupBy('class_id').execute()
@@ -94,8 +96,7 @@ describe('demo data', () => {
     expect(perMonth.get(7) ?? 0).toBeLessThan(Math.min(...others) / 2)
 
     // People who come to several courses, so the report has returning participants.
-    const split = await countNewAndReturning(db, lastYear)
-    expect(split.returning).toBeGreaterThan(split.new / 10)
+    expect(report.totals.returningParticipants).toBeGreaterThan(report.totals.newParticipants / 10)
     const classesPerPerson = await db.selectFrom('attendances').innerJoin('meetings', 'meetings.id', 'attendances.meeting_id')
       .select(eb => ['attendances.participant_id', eb.fn.count<number>('meetings.class_id').distinct().as('classes')])
       .groupBy('attendances.participant_id').execute()
@@ -108,11 +109,8 @@ describe('demo data', () => {
     expect(volunteers.some(v => v.task === 'instructor')).toBe(true)
 
     // Some booked seats are not used, and some bookings are cancelled.
-    const shows = await countShows(db, lastYear, now.toISOString())
-    const expected = shows.reduce((n, s) => n + s.expected, 0)
-    const attended = shows.reduce((n, s) => n + s.attended, 0)
-    expect(attended / expected).toBeGreaterThan(0.8)
-    expect(attended / expected).toBeLessThan(0.97)
+    expect(report.shows.attended / report.shows.expected).toBeGreaterThan(0.8)
+    expect(report.shows.attended / report.shows.expected).toBeLessThan(0.97)
     const cancelled = await db.selectFrom('bookings').select(['cancelled_by']).where('status', '=', 'cancelled').execute()
     expect(cancelled.some(b => b.cancelled_by === 'participant')).toBe(true)
     expect(cancelled.some(b => b.cancelled_by === 'organiser')).toBe(true)
@@ -125,8 +123,9 @@ describe('demo data', () => {
     // The same history every time.
     const again = await createTestDb()
     await seedDemoData(again, now)
-    expect(await countNewAndReturning(again, lastYear)).toEqual(split)
-    expect(await countShows(again, lastYear, now.toISOString())).toEqual(shows)
+    const reportAgain = await buildReport(again, { from: '2025-11-01', to: '2026-10-31' }, now)
+    expect(reportAgain.totals).toEqual(report.totals)
+    expect(reportAgain.shows).toEqual(report.shows)
     await Promise.all([db.destroy(), again.destroy()])
   })
 })

@@ -1,5 +1,7 @@
+import fc from 'fast-check'
+import { DateTime } from 'luxon'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { copenhagenDate, formatDateTime, formatDuration, formatMeeting, fromLocal, toOffsetIso } from '../../server/domain/time.ts'
+import { ZONE, copenhagenDate, copenhagenMonth, formatDateTime, formatDuration, formatMeeting, fromLocal, toOffsetIso } from '../../server/domain/time.ts'
 
 describe('Danish date and time formatting', () => {
   afterEach(() => { vi.useRealTimers() })
@@ -53,5 +55,20 @@ describe('Danish date and time formatting', () => {
     expect(copenhagenDate('2026-07-01T21:59:00.000Z')).toBe('2026-07-01')
     expect(copenhagenDate('2026-07-01T22:00:00.000Z')).toBe('2026-07-02')
     expect(copenhagenDate(new Date('2026-12-31T23:00:00Z'))).toBe('2027-01-01')
+  })
+
+  it('gives the Copenhagen month of a moment, as luxon does', () => {
+    expect(copenhagenMonth('2026-12-31T22:59:59.999Z')).toBe('2026-12')
+    expect(copenhagenMonth('2026-12-31T23:00:00.000Z')).toBe('2027-01')
+    expect(copenhagenMonth('2026-07-31T22:00:00.000Z')).toBe('2026-08')
+    expect(copenhagenMonth('2026-07-31T21:59:00.000Z')).toBe('2026-07')
+    const minutes = fc.integer({ min: Date.parse('1990-01-01') / 60000, max: Date.parse('2060-01-01') / 60000 })
+    // Half of the moments in the two hours before a UTC month ends, where the months differ.
+    const nearMonthEnd = fc.tuple(fc.integer({ min: 1990, max: 2059 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 180 }))
+      .map(([y, m, before]) => Date.UTC(y, m, 1) / 60000 - before)
+    fc.assert(fc.property(fc.oneof(minutes, nearMonthEnd), m => {
+      const iso = new Date(m * 60000).toISOString()
+      expect(copenhagenMonth(iso)).toBe(DateTime.fromISO(iso, { zone: 'utc' }).setZone(ZONE).toFormat('yyyy-MM'))
+    }), { numRuns: 2000 })
   })
 })
