@@ -2,6 +2,7 @@ import { newCheckinCode } from '../domain/checkin-code.ts'
 import type { DbOrTx } from '../db/connection.ts'
 import type { BookingRow, BookingStatus, CancelledBy, FilledBy, NewBooking, NewParticipant, ParticipantRow, WaitlistCallTable } from '../db/schema.ts'
 import { type Insertable, type Selectable, sql } from 'kysely'
+import { byColumns, prepare } from '../db/prepared.ts'
 
 /**
  * A booking with `name`, `birth_year`, `phone` and `email` as given in this booking (not
@@ -9,9 +10,12 @@ import { type Insertable, type Selectable, sql } from 'kysely'
  */
 export type BookingWithPerson = BookingRow & Pick<ParticipantRow, 'name' | 'phone' | 'email' | 'birth_year'>
 
+const participantInsert = byColumns((db, row: NewParticipant) => db.insertInto('participants').values(row).returning('id'))
+
 export async function insertParticipant (db: DbOrTx, participant: NewParticipant): Promise<number> {
-  const { id } = await db.insertInto('participants').values(participant).returning('id').executeTakeFirstOrThrow()
-  return id
+  const row = await participantInsert(participant).first(db, { ...participant })
+  if (!row) throw new Error('The participant insert returned no id.')
+  return row.id
 }
 
 /** Inserts a booking with a fresh check-in code that no other booking has. */
@@ -28,10 +32,16 @@ export const WITHOUT_NEEDS_OR_BOOKER = {
 /** A new booking; its contact details are always given (null when there are none). */
 export type BookingToInsert = Omit<NewBooking, 'checkin_code'> & { person_name: string, person_birth_year: number | null, contact_phone: string | null, contact_email: string | null }
 
+const codeTaken = prepare((db, v: { code: string }) => db.selectFrom('bookings').select('id').where('checkin_code', '=', v.code))
+const bookingInsert = byColumns((db, row: NewBooking) => db.insertInto('bookings').values(row).returningAll())
+
 export async function insertBooking (db: DbOrTx, booking: BookingToInsert): Promise<BookingRow> {
   let code = newCheckinCode()
-  while (await db.selectFrom('bookings').select('id').where('checkin_code', '=', code).executeTakeFirst()) code = newCheckinCode()
-  return await db.insertInto('bookings').values({ ...booking, checkin_code: code }).returningAll().executeTakeFirstOrThrow()
+  while (await codeTaken.first(db, { code })) code = newCheckinCode()
+  const row = { ...booking, checkin_code: code }
+  const inserted = await bookingInsert(row).first(db, row)
+  if (!inserted) throw new Error('The booking insert returned no row.')
+  return inserted
 }
 
 function withPerson (db: DbOrTx) {
@@ -112,8 +122,10 @@ export async function countCancelled (db: DbOrTx, classId: number): Promise<numb
   return Number(row.n)
 }
 
+const bookingById = prepare((db, v: { id: number }) => withPerson(db).where('bookings.id', '=', v.id))
+
 export async function findBookingById (db: DbOrTx, id: number): Promise<BookingWithPerson | undefined> {
-  return await withPerson(db).where('bookings.id', '=', id).executeTakeFirst()
+  return await bookingById.first(db, { id })
 }
 
 /** The booking a move made from this one, if staff moved it to another class. */
@@ -170,18 +182,23 @@ export async function claimLinkResend (db: DbOrTx, bookingId: number, at: string
  * class. Two counts that each read one index, not the bookings.
  */
 export async function countBookingsFromSource (db: DbOrTx, sourceKey: string, since: string, classId: number): Promise<{ total: number, onClass: number }> {
-  const total = await db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
-    .where('source_key', '=', sourceKey).where('created_at', '>', since).executeTakeFirstOrThrow()
-  const onClass = await db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
-    .where('source_key', '=', sourceKey).where('class_id', '=', classId).where('created_at', '>', since).executeTakeFirstOrThrow()
-  return { total: Number(total.n), onClass: Number(onClass.n) }
+  const total = await fromSource.first(db, { sourceKey, since })
+  const onClass = await fromSourceOnClass.first(db, { sourceKey, since, classId })
+  return { total: Number(total?.n ?? 0), onClass: Number(onClass?.n ?? 0) }
 }
 
+const fromSource = prepare((db, v: { sourceKey: string, since: string }) => db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+  .where('source_key', '=', v.sourceKey).where('created_at', '>', v.since))
+const fromSourceOnClass = prepare((db, v: { sourceKey: string, since: string, classId: number }) => db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+  .where('source_key', '=', v.sourceKey).where('class_id', '=', v.classId).where('created_at', '>', v.since))
+
 /** Seats taken and places on the waiting list of a class, counted in the class-and-status index. */
+const activeByStatus = prepare((db, v: { classId: number }) => db.selectFrom('bookings').select(['status', eb => eb.fn.countAll().as('n')])
+  .where('class_id', '=', v.classId).where('status', 'in', ['confirmed', 'waitlisted'])
+  .groupBy('status'))
+
 export async function countActive (db: DbOrTx, classId: number): Promise<{ confirmed: number, waitlisted: number }> {
-  const rows = await db.selectFrom('bookings').select(['status', eb => eb.fn.countAll().as('n')])
-    .where('class_id', '=', classId).where('status', 'in', ['confirmed', 'waitlisted'])
-    .groupBy('status').execute()
+  const rows = await activeByStatus.all(db, { classId })
   const count = (status: string) => Number(rows.find(r => r.status === status)?.n ?? 0)
   return { confirmed: count('confirmed'), waitlisted: count('waitlisted') }
 }
@@ -194,8 +211,20 @@ export async function countActive (db: DbOrTx, classId: number): Promise<{ confi
 export async function listActiveBookingsWithContacts (db: DbOrTx, classId: number, contacts: string[]): Promise<BookingWithPerson[]> {
   const wanted = [...new Set(contacts.map(c => c.trim().toLowerCase()))]
   if (wanted.length === 0) return []
-  return await withPerson(db)
-    .where('bookings.class_id', '=', classId)
+  return await withContacts(wanted.length).all(db, { classId, ...Object.fromEntries(wanted.map((c, i) => [`c${i}`, c])) })
+}
+
+/** The query of listActiveBookingsWithContacts for so many contacts (one to four from a form). */
+function withContacts (count: number): ReturnType<typeof prepareWithContacts> {
+  let query = withContactsByCount.get(count)
+  if (!query) withContactsByCount.set(count, query = prepareWithContacts(count))
+  return query
+}
+const withContactsByCount = new Map<number, ReturnType<typeof prepareWithContacts>>()
+const prepareWithContacts = (count: number) => prepare((db, v: { classId: number } & Record<string, unknown>) => {
+  const wanted = Array.from({ length: count }, (_, i) => v[`c${i}`] as string)
+  return withPerson(db)
+    .where('bookings.class_id', '=', v.classId)
     .where('bookings.status', 'in', ['confirmed', 'waitlisted'])
     .where(eb => eb.or([
       eb('bookings.contact_phone', 'in', wanted),
@@ -204,8 +233,7 @@ export async function listActiveBookingsWithContacts (db: DbOrTx, classId: numbe
       eb(eb.fn('lower', ['bookings.booker_email']), 'in', wanted)
     ]))
     .orderBy('bookings.id')
-    .execute()
-}
+})
 
 /**
  * The confirmed and waiting bookings of a class made by one booker (the same phone or

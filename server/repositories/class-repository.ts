@@ -2,6 +2,7 @@ import type { DbOrTx, Tx } from '../db/connection.ts'
 import type { ClassRow, ClassUpdate, ConfirmMode, MeetingRow, NewClass, WaitlistMode } from '../db/schema.ts'
 import { type MeetingPlan, type PlannedMeeting, planMeetings } from '../domain/class-form.ts'
 import type { PlannedElsewhere } from '../domain/clashes.ts'
+import { prepare } from '../db/prepared.ts'
 
 export interface ClassSummary {
   id: number
@@ -46,8 +47,10 @@ export async function insertClass (db: DbOrTx, cls: NewClass, meetings: Array<{ 
   return id
 }
 
+const classById = prepare((db, v: { id: number }) => db.selectFrom('classes').selectAll().where('id', '=', v.id))
+
 export async function findClassRow (db: DbOrTx, id: number): Promise<ClassRow | undefined> {
-  return await db.selectFrom('classes').selectAll().where('id', '=', id).executeTakeFirst()
+  return await classById.first(db, { id })
 }
 
 /**
@@ -56,10 +59,11 @@ export async function findClassRow (db: DbOrTx, id: number): Promise<ClassRow | 
  * inserting a booking cannot interleave with another booking for the same class.
  */
 export async function lockClass (db: Tx, id: number): Promise<ClassRow | undefined> {
-  const result = await db.updateTable('classes').set(eb => ({ capacity: eb.ref('capacity') })).where('id', '=', id).executeTakeFirst()
-  if (Number(result.numUpdatedRows) === 0) return undefined
+  if (await touchClass.run(db, { id }) === 0) return undefined
   return await findClassRow(db, id)
 }
+
+const touchClass = prepare((db, v: { id: number }) => db.updateTable('classes').set(eb => ({ capacity: eb.ref('capacity') })).where('id', '=', v.id))
 
 export async function findMeeting (db: DbOrTx, id: number): Promise<MeetingRow | undefined> {
   return await db.selectFrom('meetings').selectAll().where('id', '=', id).executeTakeFirst()
@@ -67,8 +71,12 @@ export async function findMeeting (db: DbOrTx, id: number): Promise<MeetingRow |
 
 export async function listMeetings (db: DbOrTx, classIds: number[]): Promise<MeetingRow[]> {
   if (classIds.length === 0) return []
+  if (classIds.length === 1) return await meetingsOfClass.all(db, { classId: classIds[0] as number })
   return await db.selectFrom('meetings').selectAll().where('class_id', 'in', classIds).orderBy('starts_at').orderBy('id').execute()
 }
+
+// One class's meetings: the same SQL as the list's with one id (`in (?)`).
+const meetingsOfClass = prepare((db, v: { classId: number }) => db.selectFrom('meetings').selectAll().where('class_id', 'in', [v.classId]).orderBy('starts_at').orderBy('id'))
 
 export interface ClassFilter {
   /** Only classes whose first meeting starts after this moment. */

@@ -1,5 +1,8 @@
 import { sql } from 'kysely'
 import { type Tx, isPostgres } from '../db/connection.ts'
+import { prepare } from '../db/prepared.ts'
+
+const writeNothing = prepare((db, v: { name: string }) => db.deleteFrom('change_counters').where('name', '=', v.name))
 
 /**
  * Holds named locks until the transaction ends, for "look, then insert if missing" steps
@@ -13,7 +16,7 @@ import { type Tx, isPostgres } from '../db/connection.ts'
  */
 export async function lockNames (tx: Tx, names: string[]): Promise<void> {
   if (!isPostgres(tx)) {
-    await tx.deleteFrom('change_counters').where('name', '=', '').execute()
+    await writeNothing.run(tx, { name: '' })
     return
   }
   for (const name of [...new Set(names)].sort()) {

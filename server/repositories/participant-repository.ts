@@ -1,6 +1,7 @@
 import { type DbOrTx, isPostgres } from '../db/connection.ts'
 import type { ExpressionBuilder } from 'kysely'
 import type { Database, Device, ParticipantRow } from '../db/schema.ts'
+import { prepare } from '../db/prepared.ts'
 
 export async function findParticipant (db: DbOrTx, id: number): Promise<ParticipantRow | undefined> {
   return await db.selectFrom('participants').selectAll().where('id', '=', id).executeTakeFirst()
@@ -9,13 +10,17 @@ export async function findParticipant (db: DbOrTx, id: number): Promise<Particip
 /** Participants who share a phone number or an e-mail address with the given ones. */
 export async function findParticipantsByContact (db: DbOrTx, phone: string | null, email: string | null): Promise<ParticipantRow[]> {
   if (phone === null && email === null) return []
-  return await db.selectFrom('participants').selectAll()
-    .where(eb => eb.or([
-      ...(phone !== null ? [eb('phone', '=', phone)] : []),
-      ...(email !== null ? [eb('email', '=', email)] : [])
-    ]))
-    .orderBy('id').execute()
+  if (email === null) return await byPhone.all(db, { phone })
+  if (phone === null) return await byEmail.all(db, { email })
+  return await byPhoneOrEmail.all(db, { phone, email })
 }
+
+const byPhone = prepare((db, v: { phone: string | null }) => db.selectFrom('participants').selectAll()
+  .where(eb => eb.or([eb('phone', '=', v.phone)])).orderBy('id'))
+const byEmail = prepare((db, v: { email: string | null }) => db.selectFrom('participants').selectAll()
+  .where(eb => eb.or([eb('email', '=', v.email)])).orderBy('id'))
+const byPhoneOrEmail = prepare((db, v: { phone: string | null, email: string | null }) => db.selectFrom('participants').selectAll()
+  .where(eb => eb.or([eb('phone', '=', v.phone), eb('email', '=', v.email)])).orderBy('id'))
 
 export async function searchParticipants (db: DbOrTx, text: string, limit = 50): Promise<ParticipantRow[]> {
   const like = `%${text.replace(/[%_\\]/g, '')}%`
