@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { DbOrTx, Tx } from '../db/connection.ts'
+import { prepare } from '../db/prepared.ts'
 import type { AttendanceRow, CheckinVia, MeetingRow } from '../db/schema.ts'
 import type { MeetingSeat } from '../domain/no-shows.ts'
 
@@ -20,17 +21,7 @@ export interface MeetingContext {
 }
 
 export async function findMeetingContext (db: DbOrTx, meetingId: number): Promise<MeetingContext | undefined> {
-  const row = await db.selectFrom('meetings')
-    .innerJoin('classes', 'classes.id', 'meetings.class_id')
-    .innerJoin('courses', 'courses.slug', 'classes.course_slug')
-    .innerJoin('locations', 'locations.id', 'classes.location_id')
-    .select([
-      'meetings.id', 'meetings.class_id', 'meetings.starts_at', 'meetings.ends_at',
-      'classes.capacity', 'classes.cancelled_at', 'classes.walkins_over_capacity', 'classes.location_id',
-      'locations.name as location_name', 'locations.room', 'courses.slug', 'courses.title', 'courses.topic', 'courses.learning_goals_json'
-    ])
-    .where('meetings.id', '=', meetingId)
-    .executeTakeFirst()
+  const row = await meetingContext.first(db, { meetingId })
   if (!row) return undefined
   return {
     meeting: { id: row.id, class_id: row.class_id, starts_at: row.starts_at, ends_at: row.ends_at },
@@ -47,6 +38,17 @@ export async function findMeetingContext (db: DbOrTx, meetingId: number): Promis
     learningGoals: JSON.parse(row.learning_goals_json) as string[]
   }
 }
+
+const meetingContext = prepare((db, v: { meetingId: number }) => db.selectFrom('meetings')
+  .innerJoin('classes', 'classes.id', 'meetings.class_id')
+  .innerJoin('courses', 'courses.slug', 'classes.course_slug')
+  .innerJoin('locations', 'locations.id', 'classes.location_id')
+  .select([
+    'meetings.id', 'meetings.class_id', 'meetings.starts_at', 'meetings.ends_at',
+    'classes.capacity', 'classes.cancelled_at', 'classes.walkins_over_capacity', 'classes.location_id',
+    'locations.name as location_name', 'locations.room', 'courses.slug', 'courses.title', 'courses.topic', 'courses.learning_goals_json'
+  ])
+  .where('meetings.id', '=', v.meetingId))
 
 /** Meetings that start between two moments, with their class's course and place. */
 export async function listMeetingsBetween (db: DbOrTx, from: string, to: string): Promise<Array<{ meetingId: number, classId: number, startsAt: string, endsAt: string, courseTitle: string, locationName: string, room: string | null, confirmed: number, attended: number }>> {
@@ -69,21 +71,24 @@ export async function listMeetingsBetween (db: DbOrTx, from: string, to: string)
 
 /** Inserts an attendance unless the booking is already checked in at the meeting. */
 export async function insertAttendance (db: DbOrTx, a: { bookingId: number, meetingId: number, participantId: number, at: string, staffUserId: number | null, via: CheckinVia }): Promise<AttendanceRow | undefined> {
-  return await db.insertInto('attendances')
-    .values({ booking_id: a.bookingId, meeting_id: a.meetingId, participant_id: a.participantId, checked_in_at: a.at, staff_user_id: a.staffUserId, via: a.via })
-    .onConflict(oc => oc.columns(['booking_id', 'meeting_id']).doNothing())
-    .returningAll()
-    .executeTakeFirst()
+  return await attendanceInsert.first(db, a)
 }
+
+const attendanceInsert = prepare((db, a: { bookingId: number, meetingId: number, participantId: number, at: string, staffUserId: number | null, via: CheckinVia }) => db.insertInto('attendances')
+  .values({ booking_id: a.bookingId, meeting_id: a.meetingId, participant_id: a.participantId, checked_in_at: a.at, staff_user_id: a.staffUserId, via: a.via })
+  .onConflict(oc => oc.columns(['booking_id', 'meeting_id']).doNothing())
+  .returningAll())
 
 export async function deleteAttendance (db: DbOrTx, bookingId: number, meetingId: number): Promise<AttendanceRow | undefined> {
   return await db.deleteFrom('attendances').where('booking_id', '=', bookingId).where('meeting_id', '=', meetingId).returningAll().executeTakeFirst()
 }
 
 export async function listAttendedBookingIds (db: DbOrTx, meetingId: number): Promise<number[]> {
-  const rows = await db.selectFrom('attendances').select('booking_id').where('meeting_id', '=', meetingId).execute()
+  const rows = await attendedAt.all(db, { meetingId })
   return rows.map(r => r.booking_id)
 }
+
+const attendedAt = prepare((db, v: { meetingId: number }) => db.selectFrom('attendances').select('booking_id').where('meeting_id', '=', v.meetingId))
 
 /** Every attendance on a class's meetings, as "bookingId:meetingId" pairs. */
 export async function listAttendancesOfClass (db: DbOrTx, classId: number): Promise<Array<{ bookingId: number, meetingId: number, via: string }>> {
@@ -122,21 +127,25 @@ export async function findFirstAttendanceInScope (db: DbOrTx, participantId: num
  * PostgreSQL; SQLite holds the database's write lock for the whole transaction anyway).
  */
 export async function lockScope (db: Tx, scope: string, at: string): Promise<void> {
-  await db.insertInto('milestone_scopes').values({ scope, locked_at: at })
-    .onConflict(oc => oc.column('scope').doUpdateSet({ locked_at: at }))
-    .execute()
+  await scopeLock.run(db, { scope, at })
 }
+
+const scopeLock = prepare((db, v: { scope: string, at: string }) => db.insertInto('milestone_scopes').values({ scope: v.scope, locked_at: v.at })
+  .onConflict(oc => oc.column('scope').doUpdateSet({ locked_at: v.at })))
 
 export async function hasFirstInScope (db: DbOrTx, scope: string, participantId: number): Promise<boolean> {
-  return (await db.selectFrom('participant_firsts').select('scope').where('scope', '=', scope).where('participant_id', '=', participantId).executeTakeFirst()) !== undefined
+  return await firstInScope.first(db, { scope, participantId }) !== undefined
 }
 
+const firstInScope = prepare((db, v: { scope: string, participantId: number }) => db.selectFrom('participant_firsts').select('scope').where('scope', '=', v.scope).where('participant_id', '=', v.participantId))
+
 export async function insertFirstInScope (db: DbOrTx, scope: string, participantId: number, attendanceId: number, at: string): Promise<boolean> {
-  const r = await db.insertInto('participant_firsts').values({ scope, participant_id: participantId, attendance_id: attendanceId, at })
-    .onConflict(oc => oc.columns(['scope', 'participant_id']).doNothing())
-    .executeTakeFirst()
-  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0
+  return await firstInsert.run(db, { scope, participantId, attendanceId, at }) > 0
 }
+
+const firstInsert = prepare((db, v: { scope: string, participantId: number, attendanceId: number, at: string }) => db.insertInto('participant_firsts')
+  .values({ scope: v.scope, participant_id: v.participantId, attendance_id: v.attendanceId, at: v.at })
+  .onConflict(oc => oc.columns(['scope', 'participant_id']).doNothing()))
 
 export async function findFirstInScope (db: DbOrTx, scope: string, participantId: number): Promise<{ attendance_id: number } | undefined> {
   return await db.selectFrom('participant_firsts').select('attendance_id').where('scope', '=', scope).where('participant_id', '=', participantId).executeTakeFirst()
@@ -175,9 +184,11 @@ export async function findNthInScope (db: DbOrTx, scope: string, n: number): Pro
 
 /** Unique participants in a scope. */
 export async function countInScope (db: DbOrTx, scope: string): Promise<number> {
-  const row = await db.selectFrom('participant_firsts').select(eb => eb.fn.countAll<number>().as('n')).where('scope', '=', scope).executeTakeFirstOrThrow()
-  return Number(row.n)
+  const row = await inScope.first(db, { scope })
+  return Number(row?.n ?? 0)
 }
+
+const inScope = prepare((db, v: { scope: string }) => db.selectFrom('participant_firsts').select(eb => eb.fn.countAll<number>().as('n')).where('scope', '=', v.scope))
 
 /** Unique participants of every scope that has any. */
 export async function countAllScopes (db: DbOrTx): Promise<Map<string, number>> {

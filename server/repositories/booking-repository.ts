@@ -56,12 +56,13 @@ function withPerson (db: DbOrTx) {
 
 /** Confirmed and waiting bookings of a class, in queue order (oldest first). */
 export async function listActiveBookings (db: DbOrTx, classId: number): Promise<BookingWithPerson[]> {
-  return await withPerson(db)
-    .where('bookings.class_id', '=', classId)
-    .where('bookings.status', 'in', ['confirmed', 'waitlisted'])
-    .orderBy('bookings.id')
-    .execute()
+  return await activeOfClass.all(db, { classId })
 }
+
+const activeOfClass = prepare((db, v: { classId: number }) => withPerson(db)
+  .where('bookings.class_id', '=', v.classId)
+  .where('bookings.status', 'in', ['confirmed', 'waitlisted'])
+  .orderBy('bookings.id'))
 
 /** The bookings a class's cancellation ended (cancelled by the organiser), in queue order: whom to tell. */
 export async function listCancelledByOrganiser (db: DbOrTx, classId: number): Promise<BookingWithPerson[]> {

@@ -1,6 +1,7 @@
 import type { DbOrTx, Tx } from '../db/connection.ts'
 import type { CheckinActionTable, CheckinLinkRow, CheckinLinkTable } from '../db/schema.ts'
 import type { Insertable, Selectable } from 'kysely'
+import { byColumns, prepare } from '../db/prepared.ts'
 
 export async function findCheckinAction (db: DbOrTx, key: string): Promise<Selectable<CheckinActionTable> | undefined> {
   return await db.selectFrom('checkin_actions').selectAll().where('idempotency_key', '=', key).executeTakeFirst()
@@ -8,13 +9,17 @@ export async function findCheckinAction (db: DbOrTx, key: string): Promise<Selec
 
 /** Claims an idempotency key; false when it was claimed before (by this or another request). */
 export async function claimCheckinKey (db: Tx, action: Insertable<CheckinActionTable>): Promise<boolean> {
-  const r = await db.insertInto('checkin_actions').values(action).onConflict(oc => oc.column('idempotency_key').doNothing()).executeTakeFirst()
-  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0
+  return await keyClaim(action).run(db, { ...action }) > 0
 }
 
+const keyClaim = byColumns((db, action: Insertable<CheckinActionTable>) => db.insertInto('checkin_actions').values(action).onConflict(oc => oc.column('idempotency_key').doNothing()))
+
 export async function recordCheckinResult (db: DbOrTx, key: string, bookingId: number, resultJson: string): Promise<void> {
-  await db.updateTable('checkin_actions').set({ result_json: resultJson, booking_id: bookingId }).where('idempotency_key', '=', key).execute()
+  await resultRecord.run(db, { key, bookingId, resultJson })
 }
+
+const resultRecord = prepare((db, v: { key: string, bookingId: number, resultJson: string }) => db.updateTable('checkin_actions')
+  .set({ result_json: v.resultJson, booking_id: v.bookingId }).where('idempotency_key', '=', v.key))
 
 export async function insertCheckinLink (db: DbOrTx, link: Insertable<CheckinLinkTable>): Promise<number> {
   const { id } = await db.insertInto('checkin_links').values(link).returning('id').executeTakeFirstOrThrow()

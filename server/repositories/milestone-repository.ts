@@ -1,10 +1,13 @@
 import type { DbOrTx } from '../db/connection.ts'
+import { prepare } from '../db/prepared.ts'
 import type { MilestoneRow, MilestoneRuleRow, MilestoneRuleTable } from '../db/schema.ts'
 import type { Insertable } from 'kysely'
 
 export async function listMilestoneRules (db: DbOrTx): Promise<MilestoneRuleRow[]> {
-  return await db.selectFrom('milestone_rules').selectAll().orderBy('scope_kind').orderBy('number').orderBy('id').execute()
+  return await milestoneRules.all(db, {})
 }
+
+const milestoneRules = prepare(db => db.selectFrom('milestone_rules').selectAll().orderBy('scope_kind').orderBy('number').orderBy('id'))
 
 export async function insertMilestoneRule (db: DbOrTx, rule: Insertable<MilestoneRuleTable>): Promise<number> {
   const { id } = await db.insertInto('milestone_rules').values(rule).returning('id').executeTakeFirstOrThrow()

@@ -17,9 +17,9 @@ describe('prepared queries', () => {
   const locationsNamed = prepare((db, v: { first: string, second: string }) => db.selectFrom('locations')
     .select(['id', 'name']).where(eb => eb.or([eb('name', '=', v.first), eb('name', '=', v.second)])).where('id', '>', 0).orderBy('id'))
 
-  const place = { kind: 'library', street: 'Gade 1', postal_code: '8000', city: 'Aarhus', created_at: '2026-12-01T09:00:00.000Z' }
+  const place = { kind: 'library', street: 'Gade 1', postal_code: '8000', city: 'Aarhus', hearing_loop: 0, created_at: '2026-12-01T09:00:00.000Z' }
   async function addLocation (name: string): Promise<number> {
-    const row = await db.insertInto('locations').values({ ...place, name }).returning('id').executeTakeFirstOrThrow()
+    const row = await db.insertInto('locations').values({ ...place, name, step_free: 0 }).returning('id').executeTakeFirstOrThrow()
     return row.id
   }
 
@@ -59,7 +59,7 @@ describe('prepared queries', () => {
 
   it('prepares an insert once for each set of columns, leaving out undefined ones so their defaults apply', async () => {
     type Place = typeof place & { name: string, step_free?: number }
-    const insert = byColumns((db, row: Place) => db.insertInto('locations').values(row).returning(['name', 'step_free']))
+    const insert = byColumns((db, row: Place) => db.insertInto('locations').values(row as Place & { step_free: number }).returning(['name', 'step_free']))
     const plain: Place = { ...place, name: 'Epsilon', step_free: undefined }
     const stepFree: Place = { ...place, name: 'Zeta', step_free: 1 }
     expect(await insert(plain).first(db, plain)).toEqual({ name: 'Epsilon', step_free: 0 })
