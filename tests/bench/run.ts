@@ -93,7 +93,7 @@ async function start (args: string[], readyPath: string, env: Record<string, str
 
 if (!existsSync(join(root, 'dist/server/main.js'))) throw new Error('dist/server/main.js is missing: run npm run build (npm run bench does).')
 // As npm start runs it, with the same heap limit.
-const nodeOptions = (process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=160').split(' ').filter(Boolean)
+const nodeOptions = (process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=256').split(' ').filter(Boolean)
 const app = await start(['--enable-source-maps', ...nodeOptions, 'dist/server/main.js'], '/healthz', {
   NODE_ENV: 'production', ...(onPostgres ? { DATABASE_URL: pgUrl } : { DATABASE_FILE: file }), LOG_LEVEL: 'warn', BOOKING_RATE_LIMIT: '100000', BOOKING_LIMIT_PER_CLASS: '100000', DOOR_RATE_LIMIT: '1000000', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-123'
 })
