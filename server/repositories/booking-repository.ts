@@ -193,11 +193,11 @@ const fromSource = prepare((db, v: { sourceKey: string, since: string }) => db.s
 const fromSourceOnClass = prepare((db, v: { sourceKey: string, since: string, classId: number }) => db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
   .where('source_key', '=', v.sourceKey).where('class_id', '=', v.classId).where('created_at', '>', v.since))
 
-/** Seats taken and places on the waiting list of a class, counted in the class-and-status index. */
 const activeByStatus = prepare((db, v: { classId: number }) => db.selectFrom('bookings').select(['status', eb => eb.fn.countAll().as('n')])
   .where('class_id', '=', v.classId).where('status', 'in', ['confirmed', 'waitlisted'])
   .groupBy('status'))
 
+/** Seats taken and places on the waiting list of a class, counted in the class-and-status index. */
 export async function countActive (db: DbOrTx, classId: number): Promise<{ confirmed: number, waitlisted: number }> {
   const rows = await activeByStatus.all(db, { classId })
   const count = (status: string) => Number(rows.find(r => r.status === status)?.n ?? 0)

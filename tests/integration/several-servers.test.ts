@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../../server/db/connection.ts'
 import { claimNextDue } from '../../server/repositories/outbox-repository.ts'
@@ -13,6 +14,7 @@ import { HttpClient } from '../helpers/http-client.ts'
 import { type ServerProcess, prepareDatabase, startServerProcess, waitUntil } from '../helpers/server-process.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp.ts'
 import { CITIZEN } from '../../server/domain/actor.ts'
+import { ZONE } from '../../server/domain/time.ts'
 
 const earlier = new Date(Date.now() - 3 * 86400_000)
 
@@ -37,9 +39,18 @@ describe.runIf(onPostgres)('two servers on one PostgreSQL database', () => {
       await createStaff(seed, 'leader', 'leder@bib.dk', password)
       // 2,999 people came before: one of the people checked in below is the 3,000th.
       await seedEarlierParticipants(seed, 2999)
+      // Today's class starts within the hour, or at this minute late in the evening (so that
+      // it is still today at the door): its people give no e-mail, so its reminder, due or
+      // not by the hour this runs, sends nothing. The reminders come from a class an hour
+      // ahead, whenever the suite runs.
       today = await createClassToday(seed, { capacity: 60 })
       for (let i = 0; i < 60; i++) {
-        await bookSeat(seed, CITIZEN, today.classId, bookingInput({ name: `Deltager ${i}`, phone: `+4530000${String(i).padStart(3, '0')}`, email: i % 3 === 0 ? `deltager${i}@example.dk` : null }), { source: 'phone', now: earlier })
+        await bookSeat(seed, CITIZEN, today.classId, bookingInput({ name: `Deltager ${i}`, phone: `+4530000${String(i).padStart(3, '0')}`, email: null }), { source: 'phone', now: earlier })
+      }
+      const inAnHour = DateTime.now().setZone(ZONE).plus({ hours: 1 }).startOf('minute').toISO({ includeOffset: false })!
+      const soon = await createClass(seed, { capacity: 30, meetings: [inAnHour] })
+      for (let i = 0; i < 20; i++) {
+        await bookSeat(seed, CITIZEN, soon, bookingInput({ name: `Snart ${i}`, phone: `+4531000${String(i).padStart(3, '0')}`, email: `snart${i}@example.dk` }), { source: 'phone', now: earlier })
       }
       remindedBookings = 20
       for (const email of volunteers) {
