@@ -59,11 +59,11 @@ export async function findClassRow (db: DbOrTx, id: number): Promise<ClassRow | 
  * inserting a booking cannot interleave with another booking for the same class.
  */
 export async function lockClass (db: Tx, id: number): Promise<ClassRow | undefined> {
-  if (await touchClass.run(db, { id }) === 0) return undefined
-  return await findClassRow(db, id)
+  return await touchClass.first(db, { id })
 }
 
-const touchClass = prepare((db, v: { id: number }) => db.updateTable('classes').set(eb => ({ capacity: eb.ref('capacity') })).where('id', '=', v.id))
+// The row comes back from the update itself: one statement less on every booking.
+const touchClass = prepare((db, v: { id: number }) => db.updateTable('classes').set(eb => ({ capacity: eb.ref('capacity') })).where('id', '=', v.id).returningAll())
 
 export async function findMeeting (db: DbOrTx, id: number): Promise<MeetingRow | undefined> {
   return await db.selectFrom('meetings').selectAll().where('id', '=', id).executeTakeFirst()
