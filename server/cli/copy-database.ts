@@ -113,11 +113,12 @@ export async function copySqliteToPostgres (raw: SQLite.Database, target: Db, on
   await checkSourceIsCurrent(raw)
   const existing = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() order by table_name limit 1`.execute(target)
   if (existing.rows.length > 0) throw new CopyError(`PostgreSQL is not empty: it has a table ${existing.rows[0]!.table_name}. Copy into a new, empty database.`)
+  let copied: string[]
   try {
     await migrateToLatest(target)
     raw.prepare('BEGIN').run()
     try {
-      return await copyRows(raw, target, onTable)
+      copied = await copyRows(raw, target, onTable)
     } finally {
       raw.prepare('COMMIT').run()
     }
@@ -127,6 +128,11 @@ export async function copySqliteToPostgres (raw: SQLite.Database, target: Db, on
     for (const { table_name: t } of made.rows) await sql`drop table if exists ${sql.table(t)} cascade`.execute(target)
     throw error
   }
+  // The copy is one large write that PostgreSQL has no statistics for yet, and no
+  // visibility map: until autovacuum came round, the first reports were planned blind and
+  // their index-only scans read the tables (a year report 0.7 s, 0.56 s after this).
+  await sql`vacuum (analyze)`.execute(target)
+  return copied
 }
 
 /** Why a value cannot go into a PostgreSQL column, or null when it can. */
