@@ -126,6 +126,9 @@ export async function copySqliteToPostgres (raw: SQLite.Database, target: Db, on
     // The database was empty before: everything in it now is ours to remove.
     const made = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(target)
     for (const { table_name: t } of made.rows) await sql`drop table if exists ${sql.table(t)} cascade`.execute(target)
+    // And the functions the triggers ran (migrations/20261203100000_report_tallies.ts).
+    const functions = await sql<{ name: string }>`select p.proname as name from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = current_schema()`.execute(target)
+    for (const { name } of functions.rows) await sql`drop function if exists ${sql.id(name)} cascade`.execute(target)
     throw error
   }
   // The copy is one large write that PostgreSQL has no statistics for yet, and no

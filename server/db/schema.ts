@@ -82,6 +82,8 @@ export interface ParticipantTable {
   created_at: string
   /** Set when the personal data was removed (retention or erasure); the row stays for counting. */
   anonymised_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** The start of the earliest meeting they came to (null: none). Kept by triggers (migrations/20261203100000_report_tallies.ts). */
+  first_came_at: Generated<string | null>
 }
 
 export type BookingStatus = 'confirmed' | 'waitlisted' | 'cancelled'
@@ -368,6 +370,10 @@ export interface AttendanceTable {
   checked_in_at: string
   staff_user_id: number | null
   via: CheckinVia
+  /** 1 when on a walk-in booking. Kept by triggers (migrations/20261203100000_report_tallies.ts). */
+  walk_in: Generated<number>
+  /** 1 when on a booking of the meeting's class that held a seat at its start. Kept by triggers. */
+  held_seat: Generated<number>
 }
 
 /** Every check-in or undo sent from a tablet, by its idempotency key. */

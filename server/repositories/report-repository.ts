@@ -44,13 +44,14 @@ export interface MeetingAttendance {
 export async function listAttendanceByMeeting (db: DbOrTx, span: Span): Promise<MeetingAttendance[]> {
   const who = isPostgres(db) ? sql<number[] | string>`json_agg(attendances.participant_id)` : sql<number[] | string>`json_group_array(attendances.participant_id)`
   // Counted per meeting in the order of the start index (SQLite needs no sort), then described.
+  // walk_in and held_seat are kept on each attendance by triggers, from its booking and
+  // meeting (migrations/20261203100000_report_tallies.ts), so the pass reads one index alone.
   const perMeeting = db.selectFrom('attendances')
     .innerJoin('meetings', 'meetings.id', 'attendances.meeting_id')
-    .innerJoin('bookings', 'bookings.id', 'attendances.booking_id')
     .select([
       'meetings.id as meeting_id', counts.as('attendances'), who.as('participant_ids'),
-      sql<number>`count(*) filter (where bookings.source = 'walkin')`.as('walk_ins'),
-      sql<number>`count(*) filter (where bookings.class_id = meetings.class_id and bookings.source <> 'walkin' and bookings.confirmed_at is not null and bookings.confirmed_at <= meetings.starts_at and (bookings.cancelled_at is null or bookings.cancelled_at > meetings.starts_at))`.as('seats_used')
+      sql<number>`sum(attendances.walk_in)`.as('walk_ins'),
+      sql<number>`sum(attendances.held_seat)`.as('seats_used')
     ])
     .where('meetings.starts_at', '>=', span.from)
     .where('meetings.starts_at', '<', span.to)
@@ -95,29 +96,14 @@ export async function describeParticipants (db: DbOrTx, participantIds: number[]
   const given = pg
     ? sql<{ value: number }>`(select cast(value as integer) as value from json_array_elements_text(cast(${ids} as json)))`.as('given')
     : sql<{ value: number }>`json_each(${ids})`.as('given')
-  const people = db.selectFrom(given).innerJoin('participants', 'participants.id', 'given.value')
-  // Returning: on SQLite an EXISTS per person, through attendances_participant_meeting_idx,
-  // whose cost follows the span. PostgreSQL, seeing few meetings before a span, would
-  // hash all of them once per person (5 s for the bench's 2024): it joins the set of
-  // everyone who came before instead, hashed once.
-  const row = pg
-    ? await people
-      .leftJoin(db.selectFrom('attendances')
-        .innerJoin('meetings', 'meetings.id', 'attendances.meeting_id')
-        .select('attendances.participant_id').distinct()
-        .where('meetings.starts_at', '<', before).as('earlier'), 'earlier.participant_id', 'participants.id')
-      .select([sql<Array<number | null> | null>`json_agg(participants.birth_year)`.as('birth_years'), sql<number>`count(earlier.participant_id)`.as('returning')])
-      .executeTakeFirstOrThrow()
-    : await people
-      .select(eb => [
-        sql<string>`json_group_array(participants.birth_year)`.as('birth_years'),
-        sql<number>`sum(${eb.case().when(eb.exists(eb.selectFrom('attendances')
-          .innerJoin('meetings', 'meetings.id', 'attendances.meeting_id')
-          .select(sql.lit(1).as('one'))
-          .whereRef('attendances.participant_id', '=', 'participants.id')
-          .where('meetings.starts_at', '<', before))).then(1).else(0).end()})`.as('returning')
-      ])
-      .executeTakeFirstOrThrow()
+  // Returning: came to a meeting that began before, that is, the earliest meeting they came
+  // to (participants.first_came_at, kept by triggers) began before.
+  const row = await db.selectFrom(given).innerJoin('participants', 'participants.id', 'given.value')
+    .select([
+      (pg ? sql<Array<number | null> | string | null>`json_agg(participants.birth_year)` : sql<Array<number | null> | string | null>`json_group_array(participants.birth_year)`).as('birth_years'),
+      sql<number>`count(*) filter (where participants.first_came_at < ${before})`.as('returning')
+    ])
+    .executeTakeFirstOrThrow()
   return {
     birthYears: typeof row.birth_years === 'string' ? JSON.parse(row.birth_years) as Array<number | null> : row.birth_years ?? [],
     returning: Number(row.returning)

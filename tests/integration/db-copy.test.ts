@@ -110,6 +110,7 @@ describe.runIf(onPostgres)('npm run db:copy (SQLite to PostgreSQL)', { timeout: 
     expect(failed.output).toContain(`Cannot copy locations row ${place}: the value in name does not fit PostgreSQL, because it is 300 characters, and the column takes 200.`)
     const target = createPostgresDb(url)
     expect((await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema()`.execute(target)).rows[0]?.n).toBe(0)
+    expect((await sql<{ n: number }>`select count(*)::int as n from information_schema.routines where routine_schema = current_schema()`.execute(target)).rows[0]?.n).toBe(0)
     expect(digest()).toBe(before)
 
     const fix = createSqliteDb(file)
