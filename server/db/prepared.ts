@@ -1,7 +1,6 @@
 import type { Compilable, CompiledQuery, Kysely, RootOperationNode } from 'kysely'
 import { type DbOrTx, isPostgres } from './connection.ts'
 import type { Database } from './schema.ts'
-import { nameStatement } from './statement-names.ts'
 
 /** Where a value goes while a query is built once: a string no caller sends. */
 const MARK = '\u0000prepared:'
@@ -46,7 +45,6 @@ export class Prepared<P extends Record<string, unknown>, R> {
     if (!compiled) {
       compiled = compile(db, this.#build)
       this.#compiled.set(dialect, compiled)
-      if (dialect === 'postgres') nameStatement(compiled.sql)
     }
     const parameters = compiled.slots.map(slot => 'name' in slot ? values[slot.name] : slot.value)
     return { sql: compiled.sql, query: compiled.query, queryId: { queryId: '' }, parameters }

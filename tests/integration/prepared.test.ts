@@ -1,8 +1,8 @@
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Db, DbOrTx } from '../../server/db/connection.ts'
+import type { Db } from '../../server/db/connection.ts'
 import { byColumns, prepare } from '../../server/db/prepared.ts'
-import { createTestDb, onPostgres } from '../helpers/database.ts'
+import { createTestDb } from '../helpers/database.ts'
 
 /*
  * Prepared queries (server/db/prepared.ts) are built once and run with new values. They
@@ -73,21 +73,5 @@ describe('prepared queries', () => {
     await expect(written.all(db, { name: 'x' })).rejects.toThrow(/written into the SQL/)
     const dropped = prepare((db, v: { name: string }) => db.selectFrom('locations').select('id').where(sql<boolean>`1 = 1 or ${sql.raw(v.name.slice(0, 0))}1 = 1`))
     await expect(dropped.all(db, { name: 'x' })).rejects.toThrow(/not a parameter/)
-  })
-
-  it.skipIf(!onPostgres)('goes to PostgreSQL as a named statement, parsed once per connection; other queries do not', async () => {
-    const id = await addLocation('Theta Bibliotek')
-    const byId = prepare((db, v: { id: number }) => db.selectFrom('locations').select('name').where('id', '=', v.id))
-    const named = async (tx: DbOrTx) => (await sql<{ name: string, statement: string }>`select name, statement from pg_prepared_statements`.execute(tx)).rows
-    await db.transaction().execute(async tx => {
-      const before = await named(tx)
-      expect(await byId.first(tx, { id })).toEqual({ name: 'Theta Bibliotek' })
-      expect(await byId.first(tx, { id: id + 1000 })).toBeUndefined()
-      await tx.selectFrom('locations').select('name').where('id', '=', id).execute()
-      const added = (await named(tx)).filter(s => !before.some(b => b.name === s.name))
-      expect(added).toHaveLength(1)
-      expect(added[0]!.name).toMatch(/^dk_/)
-      expect(added[0]!.statement).toContain('from "locations" where "id" = $1')
-    })
   })
 })
