@@ -5,6 +5,7 @@ import { type DatabaseConnection, type Driver, Kysely, PostgresAdapter, Postgres
 import type pg from 'pg'
 import type { Database } from './schema.ts'
 import { type BackgroundCheckpoints, DEFAULT_CHECKPOINT_PAGES, FALLBACK_CHECKPOINT_PAGES, startBackgroundCheckpoints } from './checkpoints.ts'
+import { statementName } from './statement-names.ts'
 
 export type Db = Kysely<Database>
 /**
@@ -161,6 +162,14 @@ export function createPostgresDb (url: string, poolSize = 10, opts: { statementT
     // An idle client that loses its connection (a database restart) emits here; the pool
     // drops it and makes a new one on the next query. Without a listener Node would crash.
     made.on('error', () => {})
+    // The prepared queries go as named statements: parsed and planned once per connection.
+    made.on('connect', client => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown
+      client.query = ((text: unknown, values?: unknown, ...rest: unknown[]) => {
+        const name = typeof text === 'string' ? statementName(text) : undefined
+        return name === undefined ? query(text, values, ...rest) : query({ name, text, values })
+      }) as typeof client.query
+    })
     return made
   }
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })

@@ -1,9 +1,17 @@
 import type { Compilable, CompiledQuery, Kysely, RootOperationNode } from 'kysely'
 import { type DbOrTx, isPostgres } from './connection.ts'
 import type { Database } from './schema.ts'
+import { nameStatement } from './statement-names.ts'
 
 /** Where a value goes while a query is built once: a string no caller sends. */
 const MARK = '\u0000prepared:'
+
+/**
+ * A `*` in what a query returns (`select *`, `"bookings".*`, `returning *`; not `count(*)`).
+ * On PostgreSQL a prepared query is a named statement, which fails for good once a
+ * migration changes what its `*` stands for: see db/columns.ts.
+ */
+const STAR = /(?:\bselect\s+(?:distinct\s+)?|\breturning\s+|,\s*|\.)\*(?=\s|,|$)/i
 
 interface Compiled { sql: string, query: RootOperationNode, slots: Array<{ name: string } | { value: unknown }> }
 
@@ -13,6 +21,8 @@ interface Compiled { sql: string, query: RootOperationNode, slots: Array<{ name:
  * queries than SQLite spent running them. The builder gets a stand-in for each named
  * value; every stand-in must end up a parameter of the SQL (compiling throws if one was
  * dropped or written into the text), and the SQL is the same as building it each time.
+ * It names the columns it returns rather than `*` (compiling throws otherwise): on
+ * PostgreSQL it goes as a named statement, parsed and planned once per connection.
  * Values that change the SQL's shape (a list's length, an optional condition) need one
  * prepared query per shape.
  */
@@ -45,6 +55,7 @@ export class Prepared<P extends Record<string, unknown>, R> {
     if (!compiled) {
       compiled = compile(db, this.#build)
       this.#compiled.set(dialect, compiled)
+      if (dialect === 'postgres') nameStatement(compiled.sql)
     }
     const parameters = compiled.slots.map(slot => 'name' in slot ? values[slot.name] : slot.value)
     return { sql: compiled.sql, query: compiled.query, queryId: { queryId: '' }, parameters }
@@ -62,6 +73,7 @@ function compile<P extends Record<string, unknown>, R> (db: DbOrTx, build: (db: 
   }) as P
   const { sql, query, parameters } = build(db, stand).compile()
   if (sql.includes(MARK)) throw new Error(`A prepared value was written into the SQL, not passed as a parameter: ${sql}`)
+  if (STAR.test(sql)) throw new Error(`A prepared query names the columns it returns (db/columns.ts), not *: ${sql}`)
   const slots = parameters.map(value => typeof value === 'string' && value.startsWith(MARK) ? { name: value.slice(MARK.length) } : { value })
   const used = new Set(slots.flatMap(slot => 'name' in slot ? [slot.name] : []))
   for (const name of asked) if (!used.has(name)) throw new Error(`The prepared value ${name} is not a parameter of: ${sql}`)

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { DbOrTx, Tx } from '../db/connection.ts'
 import { prepare } from '../db/prepared.ts'
+import { ATTENDANCE_COLUMNS } from '../db/columns.ts'
 import type { AttendanceRow, CheckinVia, MeetingRow } from '../db/schema.ts'
 import type { MeetingSeat } from '../domain/no-shows.ts'
 
@@ -77,7 +78,7 @@ export async function insertAttendance (db: DbOrTx, a: { bookingId: number, meet
 const attendanceInsert = prepare((db, a: { bookingId: number, meetingId: number, participantId: number, at: string, staffUserId: number | null, via: CheckinVia }) => db.insertInto('attendances')
   .values({ booking_id: a.bookingId, meeting_id: a.meetingId, participant_id: a.participantId, checked_in_at: a.at, staff_user_id: a.staffUserId, via: a.via })
   .onConflict(oc => oc.columns(['booking_id', 'meeting_id']).doNothing())
-  .returningAll())
+  .returning(ATTENDANCE_COLUMNS))
 
 export async function deleteAttendance (db: DbOrTx, bookingId: number, meetingId: number): Promise<AttendanceRow | undefined> {
   return await db.deleteFrom('attendances').where('booking_id', '=', bookingId).where('meeting_id', '=', meetingId).returningAll().executeTakeFirst()

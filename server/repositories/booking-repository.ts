@@ -3,6 +3,7 @@ import type { DbOrTx } from '../db/connection.ts'
 import type { BookingRow, BookingStatus, CancelledBy, FilledBy, NewBooking, NewParticipant, ParticipantRow, WaitlistCallTable } from '../db/schema.ts'
 import { type Insertable, type Selectable, sql } from 'kysely'
 import { byColumns, prepare } from '../db/prepared.ts'
+import { BOOKING_COLUMNS, qualified } from '../db/columns.ts'
 
 /**
  * A booking with `name`, `birth_year`, `phone` and `email` as given in this booking (not
@@ -33,7 +34,7 @@ export const WITHOUT_NEEDS_OR_BOOKER = {
 export type BookingToInsert = Omit<NewBooking, 'checkin_code'> & { person_name: string, person_birth_year: number | null, contact_phone: string | null, contact_email: string | null }
 
 const codeTaken = prepare((db, v: { code: string }) => db.selectFrom('bookings').select('id').where('checkin_code', '=', v.code))
-const bookingInsert = byColumns((db, row: NewBooking) => db.insertInto('bookings').values(row).returningAll())
+const bookingInsert = byColumns((db, row: NewBooking) => db.insertInto('bookings').values(row).returning(BOOKING_COLUMNS))
 
 export async function insertBooking (db: DbOrTx, booking: BookingToInsert): Promise<BookingRow> {
   let code = newCheckinCode()
@@ -44,10 +45,12 @@ export async function insertBooking (db: DbOrTx, booking: BookingToInsert): Prom
   return inserted
 }
 
+const BOOKING_REFS = qualified('bookings', BOOKING_COLUMNS)
+
 function withPerson (db: DbOrTx) {
   return db.selectFrom('bookings')
     .innerJoin('participants', 'participants.id', 'bookings.participant_id')
-    .selectAll('bookings')
+    .select(BOOKING_REFS)
     .select([
       sql<string>`coalesce(bookings.person_name, participants.name)`.as('name'),
       'bookings.contact_phone as phone', 'bookings.contact_email as email', 'bookings.person_birth_year as birth_year'

@@ -3,6 +3,7 @@ import type { ClassRow, ClassUpdate, ConfirmMode, MeetingRow, NewClass, Waitlist
 import { type MeetingPlan, type PlannedMeeting, planMeetings } from '../domain/class-form.ts'
 import type { PlannedElsewhere } from '../domain/clashes.ts'
 import { prepare } from '../db/prepared.ts'
+import { CLASS_COLUMNS, MEETING_COLUMNS } from '../db/columns.ts'
 
 export interface ClassSummary {
   id: number
@@ -47,7 +48,7 @@ export async function insertClass (db: DbOrTx, cls: NewClass, meetings: Array<{ 
   return id
 }
 
-const classById = prepare((db, v: { id: number }) => db.selectFrom('classes').selectAll().where('id', '=', v.id))
+const classById = prepare((db, v: { id: number }) => db.selectFrom('classes').select(CLASS_COLUMNS).where('id', '=', v.id))
 
 export async function findClassRow (db: DbOrTx, id: number): Promise<ClassRow | undefined> {
   return await classById.first(db, { id })
@@ -63,7 +64,7 @@ export async function lockClass (db: Tx, id: number): Promise<ClassRow | undefin
 }
 
 // The row comes back from the update itself: one statement less on every booking.
-const touchClass = prepare((db, v: { id: number }) => db.updateTable('classes').set(eb => ({ capacity: eb.ref('capacity') })).where('id', '=', v.id).returningAll())
+const touchClass = prepare((db, v: { id: number }) => db.updateTable('classes').set(eb => ({ capacity: eb.ref('capacity') })).where('id', '=', v.id).returning(CLASS_COLUMNS))
 
 export async function findMeeting (db: DbOrTx, id: number): Promise<MeetingRow | undefined> {
   return await db.selectFrom('meetings').selectAll().where('id', '=', id).executeTakeFirst()
@@ -76,7 +77,7 @@ export async function listMeetings (db: DbOrTx, classIds: number[]): Promise<Mee
 }
 
 // One class's meetings: the same SQL as the list's with one id (`in (?)`).
-const meetingsOfClass = prepare((db, v: { classId: number }) => db.selectFrom('meetings').selectAll().where('class_id', 'in', [v.classId]).orderBy('starts_at').orderBy('id'))
+const meetingsOfClass = prepare((db, v: { classId: number }) => db.selectFrom('meetings').select(MEETING_COLUMNS).where('class_id', 'in', [v.classId]).orderBy('starts_at').orderBy('id'))
 
 export interface ClassFilter {
   /** Only classes whose first meeting starts after this moment. */

@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../db/connection.ts'
 import { prepare } from '../db/prepared.ts'
+import { MILESTONE_RULE_COLUMNS } from '../db/columns.ts'
 import type { MilestoneRow, MilestoneRuleRow, MilestoneRuleTable } from '../db/schema.ts'
 import type { Insertable } from 'kysely'
 
@@ -7,7 +8,7 @@ export async function listMilestoneRules (db: DbOrTx): Promise<MilestoneRuleRow[
   return await milestoneRules.all(db, {})
 }
 
-const milestoneRules = prepare(db => db.selectFrom('milestone_rules').selectAll().orderBy('scope_kind').orderBy('number').orderBy('id'))
+const milestoneRules = prepare(db => db.selectFrom('milestone_rules').select(MILESTONE_RULE_COLUMNS).orderBy('scope_kind').orderBy('number').orderBy('id'))
 
 export async function insertMilestoneRule (db: DbOrTx, rule: Insertable<MilestoneRuleTable>): Promise<number> {
   const { id } = await db.insertInto('milestone_rules').values(rule).returning('id').executeTakeFirstOrThrow()

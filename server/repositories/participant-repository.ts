@@ -2,6 +2,7 @@ import { type DbOrTx, isPostgres } from '../db/connection.ts'
 import type { ExpressionBuilder } from 'kysely'
 import type { Database, Device, ParticipantRow } from '../db/schema.ts'
 import { prepare } from '../db/prepared.ts'
+import { PARTICIPANT_COLUMNS } from '../db/columns.ts'
 
 export async function findParticipant (db: DbOrTx, id: number): Promise<ParticipantRow | undefined> {
   return await db.selectFrom('participants').selectAll().where('id', '=', id).executeTakeFirst()
@@ -15,11 +16,11 @@ export async function findParticipantsByContact (db: DbOrTx, phone: string | nul
   return await byPhoneOrEmail.all(db, { phone, email })
 }
 
-const byPhone = prepare((db, v: { phone: string | null }) => db.selectFrom('participants').selectAll()
+const byPhone = prepare((db, v: { phone: string | null }) => db.selectFrom('participants').select(PARTICIPANT_COLUMNS)
   .where(eb => eb.or([eb('phone', '=', v.phone)])).orderBy('id'))
-const byEmail = prepare((db, v: { email: string | null }) => db.selectFrom('participants').selectAll()
+const byEmail = prepare((db, v: { email: string | null }) => db.selectFrom('participants').select(PARTICIPANT_COLUMNS)
   .where(eb => eb.or([eb('email', '=', v.email)])).orderBy('id'))
-const byPhoneOrEmail = prepare((db, v: { phone: string | null, email: string | null }) => db.selectFrom('participants').selectAll()
+const byPhoneOrEmail = prepare((db, v: { phone: string | null, email: string | null }) => db.selectFrom('participants').select(PARTICIPANT_COLUMNS)
   .where(eb => eb.or([eb('phone', '=', v.phone), eb('email', '=', v.email)])).orderBy('id'))
 
 export async function searchParticipants (db: DbOrTx, text: string, limit = 50): Promise<ParticipantRow[]> {

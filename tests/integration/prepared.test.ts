@@ -1,8 +1,13 @@
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Db } from '../../server/db/connection.ts'
+import type { Db, DbOrTx } from '../../server/db/connection.ts'
 import { byColumns, prepare } from '../../server/db/prepared.ts'
-import { createTestDb } from '../helpers/database.ts'
+import { CITIZEN, SYSTEM } from '../../server/domain/actor.ts'
+import { bookSeat, cancelBooking } from '../../server/services/booking-service.ts'
+import { newCheckinKey, runCheckinAction } from '../../server/services/checkin-service.ts'
+import { closeWhenTestEnds } from '../helpers/cleanup.ts'
+import { createTestDb, newDatabase, onPostgres, openDatabase } from '../helpers/database.ts'
+import { bookingInput, bookNew, createClass } from '../helpers/factories.ts'
 
 /*
  * Prepared queries (server/db/prepared.ts) are built once and run with new values. They
@@ -73,5 +78,72 @@ describe('prepared queries', () => {
     await expect(written.all(db, { name: 'x' })).rejects.toThrow(/written into the SQL/)
     const dropped = prepare((db, v: { name: string }) => db.selectFrom('locations').select('id').where(sql<boolean>`1 = 1 or ${sql.raw(v.name.slice(0, 0))}1 = 1`))
     await expect(dropped.all(db, { name: 'x' })).rejects.toThrow(/not a parameter/)
+  })
+
+  it('refuses a query that returns * rather than naming its columns', async () => {
+    const star = prepare((db, v: { id: number }) => db.selectFrom('locations').selectAll().where('id', '=', v.id))
+    await expect(star.all(db, { id: 1 })).rejects.toThrow(/names the columns/)
+    const tableStar = prepare((db, v: { id: number }) => db.selectFrom('classes').innerJoin('locations', 'locations.id', 'classes.location_id').selectAll('locations').where('classes.id', '=', v.id))
+    await expect(tableStar.all(db, { id: 1 })).rejects.toThrow(/names the columns/)
+    const returning = prepare((db, v: { id: number }) => db.deleteFrom('locations').where('id', '=', v.id).returningAll())
+    await expect(returning.run(db, { id: 1 })).rejects.toThrow(/names the columns/)
+    const counted = prepare((db, v: { id: number }) => db.selectFrom('locations').select(eb => eb.fn.countAll<number>().as('n')).where('id', '>', v.id))
+    expect(Number((await counted.first(db, { id: 0 }))?.n)).toBe(0)
+  })
+
+  it.skipIf(!onPostgres)('goes to PostgreSQL as a named statement, parsed once per connection; other queries do not', async () => {
+    const id = await addLocation('Theta Bibliotek')
+    const byId = prepare((db, v: { id: number }) => db.selectFrom('locations').select('name').where('id', '=', v.id))
+    const named = async (tx: DbOrTx) => (await sql<{ name: string, statement: string }>`select name, statement from pg_prepared_statements`.execute(tx)).rows
+    await db.transaction().execute(async tx => {
+      const before = await named(tx)
+      expect(await byId.first(tx, { id })).toEqual({ name: 'Theta Bibliotek' })
+      expect(await byId.first(tx, { id: id + 1000 })).toBeUndefined()
+      await tx.selectFrom('locations').select('name').where('id', '=', id).execute()
+      const added = (await named(tx)).filter(s => !before.some(b => b.name === s.name))
+      expect(added).toHaveLength(1)
+      expect(added[0]!.name).toMatch(/^dk_/)
+      expect(added[0]!.statement).toContain('from "locations" where "id" = $1')
+    })
+  })
+
+  /*
+   * During a rolling upgrade the newer server migrates while the older one still serves,
+   * its connections holding named statements. PostgreSQL refuses such a statement for
+   * good once what its `*` stands for changed, so the prepared queries name their columns.
+   */
+  it.skipIf(!onPostgres)('keeps booking and checking in on the same connection after a migration added a column to every table', async () => {
+    const location = await newDatabase()
+    const older = openDatabase(location, 1)
+    const newer = openDatabase(location, 1)
+    closeWhenTestEnds(async () => { await older.destroy(); await newer.destroy() })
+    const classId = await createClass(older, { capacity: 3, meetings: ['2025-03-04T10:00'] })
+    const meeting = await older.selectFrom('meetings').select(['id', 'starts_at']).where('class_id', '=', classId).executeTakeFirstOrThrow()
+    const doorTime = { now: new Date(Date.parse(meeting.starts_at) + 5 * 60000) }
+    const book = async (name: string, phone: string) => {
+      const { token } = await bookNew(older, CITIZEN, classId, bookingInput({ name, phone }), { source: 'online', now: new Date('2025-02-01T12:00:00Z') })
+      return await older.selectFrom('bookings').select('id').where('token', '=', token).executeTakeFirstOrThrow()
+    }
+    const tap = async (type: 'in' | 'out', bookingId: number) => await runCheckinAction(older, SYSTEM, meeting.id, { key: newCheckinKey(), type, bookingId }, doorTime)
+    const grethe = await book('Grethe Hansen', '+4540000001')
+    expect((await tap('in', grethe.id)).outcome).toBe('checked_in')
+    const named = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements where name like 'dk_%'`.execute(older)
+    expect(named.rows[0]!.n).toBeGreaterThan(5)
+
+    const tables = await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = current_schema() and tablename not like 'kysely_%'`.execute(newer)
+    expect(tables.rows.length).toBeGreaterThan(20)
+    for (const { name } of tables.rows) await sql`alter table ${sql.table(name)} add column upgrade_note text`.execute(newer)
+
+    expect((await tap('out', grethe.id)).outcome).toBe('undone')
+    expect((await tap('in', grethe.id)).outcome).toBe('checked_in')
+    const poul = await book('Poul Jensen', '+4540000002')
+    const again = await bookSeat(older, CITIZEN, classId, bookingInput({ name: 'Grethe Hansen', phone: '+4540000001' }), { source: 'online', now: new Date('2025-02-01T13:00:00Z') })
+    expect(again.created).toBe(false)
+    expect((await tap('in', poul.id)).outcome).toBe('checked_in')
+    const walkIn = await runCheckinAction(older, SYSTEM, meeting.id, { key: newCheckinKey(), type: 'walkin', person: { name: 'Karen', phone: null, email: null }, overfill: false }, doorTime)
+    expect(walkIn.outcome).toBe('checked_in')
+    const { token } = await older.selectFrom('bookings').select('token').where('id', '=', poul.id).executeTakeFirstOrThrow()
+    await cancelBooking(older, CITIZEN, token, 'participant', new Date('2025-02-02T12:00:00Z'))
+    expect(await older.selectFrom('attendances').select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 3 })
   })
 })
