@@ -2,6 +2,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely'
+import { createSqliteDb } from '../../server/db/connection.ts'
+import { migrateToLatest } from '../../server/db/migrate.ts'
 import type { Database } from '../../server/db/schema.ts'
 import { CITIZEN } from '../../server/domain/actor.ts'
 import { bookSeat } from '../../server/services/booking-service.ts'
@@ -28,6 +30,10 @@ if (!existsSync(template) || !existsSync(idsFile)) {
   writeFileSync(idsFile, JSON.stringify(data.rushClassIds))
 }
 const rushClassIds = JSON.parse(readFileSync(idsFile, 'utf8')) as number[]
+// A template kept from before a migration gets it now.
+const migrating = createSqliteDb(template)
+await migrateToLatest(migrating)
+await migrating.destroy()
 const file = join(dir, 'run.sqlite')
 for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
 copyFileSync(template, file)
