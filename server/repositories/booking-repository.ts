@@ -33,16 +33,17 @@ export const WITHOUT_NEEDS_OR_BOOKER = {
 /** A new booking; its contact details are always given (null when there are none). */
 export type BookingToInsert = Omit<NewBooking, 'checkin_code'> & { person_name: string, person_birth_year: number | null, contact_phone: string | null, contact_email: string | null }
 
-const codeTaken = prepare((db, v: { code: string }) => db.selectFrom('bookings').select('id').where('checkin_code', '=', v.code))
-const bookingInsert = byColumns((db, row: NewBooking) => db.insertInto('bookings').values(row).returning(BOOKING_COLUMNS))
+// A code another booking has leaves the insert undone (no row back), and it is tried
+// again with a new one: one statement per booking rather than a look-up and an insert.
+const bookingInsert = byColumns((db, row: NewBooking) => db.insertInto('bookings').values(row)
+  .onConflict(oc => oc.column('checkin_code').doNothing()).returning(BOOKING_COLUMNS))
 
-export async function insertBooking (db: DbOrTx, booking: BookingToInsert): Promise<BookingRow> {
-  let code = newCheckinCode()
-  while (await codeTaken.first(db, { code })) code = newCheckinCode()
-  const row = { ...booking, checkin_code: code }
-  const inserted = await bookingInsert(row).first(db, row)
-  if (!inserted) throw new Error('The booking insert returned no row.')
-  return inserted
+export async function insertBooking (db: DbOrTx, booking: BookingToInsert, newCode: () => string = newCheckinCode): Promise<BookingRow> {
+  for (;;) {
+    const row = { ...booking, checkin_code: newCode() }
+    const inserted = await bookingInsert(row).first(db, row)
+    if (inserted) return inserted
+  }
 }
 
 const BOOKING_REFS = qualified('bookings', BOOKING_COLUMNS)
@@ -55,6 +56,15 @@ function withPerson (db: DbOrTx) {
       sql<string>`coalesce(bookings.person_name, participants.name)`.as('name'),
       'bookings.contact_phone as phone', 'bookings.contact_email as email', 'bookings.person_birth_year as birth_year'
     ])
+}
+
+/**
+ * A booking just written with its person's name, as findBookingById would read it back
+ * (withPerson): one statement less after each insert.
+ */
+export function withPersonOf (booking: BookingRow): BookingWithPerson {
+  if (booking.person_name === null) throw new Error('A new booking has its person\'s name.')
+  return { ...booking, name: booking.person_name, phone: booking.contact_phone, email: booking.contact_email, birth_year: booking.person_birth_year }
 }
 
 /** Confirmed and waiting bookings of a class, in queue order (oldest first). */
@@ -180,21 +190,21 @@ export async function claimLinkResend (db: DbOrTx, bookingId: number, at: string
   return Number(result.numUpdatedRows) > 0
 }
 
-/** Bookings made from one address since a moment: in all, and per class. */
 /**
  * The bookings from one address (its keyed hash) since a moment: in all, and on one
- * class. Two counts that each read one index, not the bookings.
+ * class. Two counts in one statement, each reading one index, not the bookings.
  */
 export async function countBookingsFromSource (db: DbOrTx, sourceKey: string, since: string, classId: number): Promise<{ total: number, onClass: number }> {
-  const total = await fromSource.first(db, { sourceKey, since })
-  const onClass = await fromSourceOnClass.first(db, { sourceKey, since, classId })
-  return { total: Number(total?.n ?? 0), onClass: Number(onClass?.n ?? 0) }
+  const row = await fromSource.first(db, { sourceKey, since, classId })
+  return { total: Number(row?.total ?? 0), onClass: Number(row?.onClass ?? 0) }
 }
 
-const fromSource = prepare((db, v: { sourceKey: string, since: string }) => db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
-  .where('source_key', '=', v.sourceKey).where('created_at', '>', v.since))
-const fromSourceOnClass = prepare((db, v: { sourceKey: string, since: string, classId: number }) => db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
-  .where('source_key', '=', v.sourceKey).where('class_id', '=', v.classId).where('created_at', '>', v.since))
+const fromSource = prepare((db, v: { sourceKey: string, since: string, classId: number }) => db.selectNoFrom(eb => [
+  eb.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+    .where('source_key', '=', v.sourceKey).where('created_at', '>', v.since).as('total'),
+  eb.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+    .where('source_key', '=', v.sourceKey).where('class_id', '=', v.classId).where('created_at', '>', v.since).as('onClass')
+]))
 
 const activeByStatus = prepare((db, v: { classId: number }) => db.selectFrom('bookings').select(['status', eb => eb.fn.countAll().as('n')])
   .where('class_id', '=', v.classId).where('status', 'in', ['confirmed', 'waitlisted'])

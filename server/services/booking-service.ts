@@ -7,7 +7,7 @@ import { newBookingToken } from '../domain/booking-token.ts'
 import { findBursts } from '../domain/bursts.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
-  type BookingWithPerson, claimLinkResend, countActive, countActiveByBooker, countBookingsFromSource, countWaitlistedUpTo, listActiveBookingsWithContacts, markContactConflict, countConfirmed, findBookingById, findBookingByToken, findMovedTo, insertBooking,
+  type BookingWithPerson, claimLinkResend, countActive, countActiveByBooker, countBookingsFromSource, countWaitlistedUpTo, listActiveBookingsWithContacts, markContactConflict, countConfirmed, findBookingById, findBookingByToken, findMovedTo, insertBooking, withPersonOf,
   insertWaitlistCall, setSmsConsent, setStaffNote, listActiveBookings, fillSeats, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
@@ -175,7 +175,7 @@ export async function bookSeat (db: Db, actor: Actor, classId: number, input: Bo
     if (staffId !== undefined) {
       await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_created', subject_type: 'booking', subject_id: booking.id, detail: `class=${classId} source=${source} status=${status}` })
     }
-    await notifyNewBooking(tx, booking.id, waitlistNumber, now)
+    await notifyNewBooking(tx, withPersonOf(booking), waitlistNumber, now)
     return { token: booking.token, status, waitlistNumber, created: true }
   })
 }
@@ -197,9 +197,9 @@ async function resendLink (tx: Tx, booking: BookingWithPerson, now: Date): Promi
   return await notifyBooking(tx, booking, 'booking_link', { waitlistNumber: number }, now) > 0
 }
 
-async function notifyNewBooking (tx: Tx, bookingId: number, waitlistNumber: number | null, now: Date): Promise<void> {
-  if (waitlistNumber === null) await notifyBooking(tx, bookingId, 'booking_confirmed', {}, now)
-  else await notifyBooking(tx, bookingId, 'booking_waitlisted', { waitlistNumber }, now)
+async function notifyNewBooking (tx: Tx, booking: BookingWithPerson, waitlistNumber: number | null, now: Date): Promise<void> {
+  if (waitlistNumber === null) await notifyBooking(tx, booking, 'booking_confirmed', {}, now)
+  else await notifyBooking(tx, booking, 'booking_waitlisted', { waitlistNumber }, now)
 }
 
 export interface CancelOutcome {
@@ -468,7 +468,7 @@ export async function moveBooking (db: Db, actor: Actor, bookingId: number, targ
       confirmed_at: status === 'confirmed' ? at : null
     })
     await insertAuditEntry(tx, { at, staff_user_id: staffId, action: 'booking_moved', subject_type: 'booking', subject_id: moved.id, detail: `from_booking=${bookingId} from_class=${booking.class_id} to_class=${targetClassId} status=${status}` })
-    await notifyNewBooking(tx, moved.id, waitlistNumber, now)
+    await notifyNewBooking(tx, withPersonOf(moved), waitlistNumber, now)
     return { token: moved.token, status, waitlistNumber, created: true }
   })
 }

@@ -4,6 +4,7 @@ import { CITIZEN } from '../../server/domain/actor.ts'
 import type { BookingInput } from '../../server/domain/booking-form.ts'
 import { DomainError } from '../../server/domain/errors.ts'
 import { bookSeat, cancelBooking, findBooking } from '../../server/services/booking-service.ts'
+import { WITHOUT_NEEDS_OR_BOOKER, findBookingById, insertBooking, withPersonOf } from '../../server/repositories/booking-repository.ts'
 import { createTestDb } from '../helpers/database.ts'
 import { bookingInput, bookNew, createClass } from '../helpers/factories.ts'
 
@@ -36,6 +37,19 @@ describe('booking service', () => {
     expect(again).toEqual({ created: false, existingToken: null, linkResent: false })
     const count = await db.selectFrom('bookings').select(eb => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
     expect(Number(count.n)).toBe(1)
+  })
+
+  it('gives a new booking another check-in code when the one drawn is taken', async () => {
+    const classId = await createClass(db, { capacity: 5, meetings: ['2030-03-05T10:00'] })
+    const first = await bookNew(db, CITIZEN, classId, person(1), { source: 'online' })
+    const { checkin_code: taken, participant_id: participantId } = await db.selectFrom('bookings').select(['checkin_code', 'participant_id']).where('token', '=', first.token).executeTakeFirstOrThrow()
+    const drawn = [taken, taken, 'K7M3P9']
+    const row = { class_id: classId, participant_id: participantId, token: 'a-new-token-for-the-test', status: 'confirmed' as const, source: 'phone' as const, person_name: 'Deltager 2', person_birth_year: null, contact_phone: null, contact_email: 'deltager2@example.dk', ...WITHOUT_NEEDS_OR_BOOKER, created_at: '2030-01-01T10:00:00.000Z', confirmed_at: '2030-01-01T10:00:00.000Z' }
+    const inserted = await db.transaction().execute(async tx => await insertBooking(tx, row, () => drawn.shift()!))
+    expect(drawn).toEqual([])
+    expect(inserted).toMatchObject({ checkin_code: 'K7M3P9', person_name: 'Deltager 2', contact_email: 'deltager2@example.dk' })
+    expect(inserted).toEqual(await db.selectFrom('bookings').selectAll().where('id', '=', inserted.id).executeTakeFirstOrThrow())
+    expect(withPersonOf(inserted)).toEqual(await findBookingById(db, inserted.id))
   })
 
   it('lets a spouse with the same phone book their own seat', async () => {
