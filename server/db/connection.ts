@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { type DatabaseConnection, type Driver, Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type SqliteDatabase, type SqliteDialectConfig, type Transaction } from 'kysely'
+import { type DatabaseConnection, type Driver, Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type SqliteDatabase, type SqliteDialectConfig, type Transaction, sql } from 'kysely'
 import type pg from 'pg'
 import type { Database } from './schema.ts'
 import { type BackgroundCheckpoints, DEFAULT_CHECKPOINT_PAGES, FALLBACK_CHECKPOINT_PAGES, startBackgroundCheckpoints } from './checkpoints.ts'
@@ -170,22 +170,50 @@ export function createPostgresDb (url: string, poolSize = 10, opts: { statementT
         return name === undefined ? query(text, values, ...rest) : query({ name, text, values })
       }) as typeof client.query
     })
+    pools.set(db, { pool: made, max: poolSize })
     return made
   }
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return db
 }
+
+/** Each PostgreSQL database's pool, once made: whether a connection is free (readSnapshot). */
+const pools = new WeakMap<Db, { pool: pg.Pool, max: number }>()
 
 export function isPostgres (db: DbOrTx): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter
 }
+
+/** Runs reads beside the snapshot's own transaction, in the same snapshot (readSnapshot). */
+export type Beside = <R>(read: (tx: Tx) => Promise<R>) => Promise<R>
 
 /**
  * Runs several reads that must agree with each other (a report whose parts add up to its
  * totals) in one read-only transaction that sees one snapshot of the data: REPEATABLE READ
  * on PostgreSQL, where the default READ COMMITTED gives each query its own. On SQLite every
  * transaction reads one snapshot already.
+ *
+ * `beside` runs reads at the same time as the transaction's own, so a report's passes use
+ * two of the database's cores: on PostgreSQL on a second connection that imports the
+ * snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT), when the pool has one free at
+ * once. Otherwise, and on SQLite, they run on the transaction itself: a report never
+ * waits for a connection a booking needs.
  */
-export async function readSnapshot<T> (db: Db, read: (tx: Tx) => Promise<T>): Promise<T> {
-  const transaction = isPostgres(db) ? db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only') : db.transaction()
-  return await transaction.execute(read)
+export async function readSnapshot<T> (db: Db, read: (tx: Tx, beside: Beside) => Promise<T>): Promise<T> {
+  if (!isPostgres(db)) return await db.transaction().execute(async tx => await read(tx, async reads => await reads(tx)))
+  const snapshotTransaction = () => db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only')
+  return await snapshotTransaction().execute(async tx => {
+    let exported: Promise<string> | undefined
+    const beside: Beside = async reads => {
+      const known = pools.get(db)
+      if (!known || (known.pool.idleCount === 0 && known.pool.totalCount >= known.max)) return await reads(tx)
+      exported ??= sql<{ id: string }>`select pg_export_snapshot() as id`.execute(tx).then(r => (r.rows[0] as { id: string }).id)
+      const snapshot = await exported
+      return await snapshotTransaction().execute(async other => {
+        await sql`set transaction snapshot ${sql.lit(snapshot)}`.execute(other)
+        return await reads(other)
+      })
+    }
+    return await read(tx, beside)
+  })
 }

@@ -168,14 +168,22 @@ export async function buildReport (db: Db, period: Period, now: Date = new Date(
   const span = spanOf(period)
   const at = now.toISOString()
   const cutoff = noShowCutoff(now)
-  const { meetings, counted, people, seats, seatsHeld, unmet, volunteers, milestones, locations, seatBookings } = await readSnapshot(db, async tx => {
-    const [meetings, seats, seatsHeld, unmet, volunteers, milestones, locations, seatBookings] = await Promise.all([
-      listAttendanceByMeeting(tx, span), countSeats(tx, span), listMeetingSeats(tx, span, at), countUnmetDemand(tx, span),
-      listVolunteerMinutes(tx, span, at), listMilestonesReached(tx, span), listAllLocations(tx), listSeatBookings(tx, span)
+  const { meetings, counted, people, seats, seatsHeld, unmet, volunteers, milestones, locations, seatBookings } = await readSnapshot(db, async (tx, beside) => {
+    // The attendances and then their participants (the longest passes) on the transaction,
+    // the rest beside them in the same snapshot.
+    const [{ meetings, counted, people }, [seats, seatsHeld, unmet, volunteers, milestones, locations, seatBookings]] = await Promise.all([
+      (async () => {
+        const meetings = await listAttendanceByMeeting(tx, span)
+        const counted = countAttendances(meetings)
+        // The participants of the span, as read with their attendances: by birth year, and whether they came before.
+        const people = await describeParticipants(tx, counted.participantIds, span.from)
+        return { meetings, counted, people }
+      })(),
+      beside(async other => await Promise.all([
+        countSeats(other, span), listMeetingSeats(other, span, at), countUnmetDemand(other, span),
+        listVolunteerMinutes(other, span, at), listMilestonesReached(other, span), listAllLocations(other), listSeatBookings(other, span)
+      ]))
     ])
-    const counted = countAttendances(meetings)
-    // The participants of the span, as read with their attendances: by birth year, and whether they came before.
-    const people = await describeParticipants(tx, counted.participantIds, span.from)
     return { meetings, counted, people, seats, seatsHeld, unmet, volunteers, milestones, locations, seatBookings }
   })
   // Shows: booked seats at meetings that have begun; no-shows: at meetings whose Copenhagen day has passed.
