@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { bumpChangeCount, readChangeCount } from '../repositories/shared-state-repository.ts'
 import { type CatalogueFilter, type CataloguePage, type ClassPageData, findClassPageData, getCataloguePage } from '../services/class-query-service.ts'
-import { ReadCache } from '../services/read-cache.ts'
+import { ReadCache, coalesced } from '../services/read-cache.ts'
 import type { Period } from '../services/report-service.ts'
 import { type ReportPage, buildReportPage } from '../services/report-tables.ts'
 
@@ -26,10 +26,13 @@ const writes = (request: FastifyRequest) => request.method !== 'GET' && request.
  * is a request to this server. With shared state (several servers) each such request
  * also bumps a count in the database before its answer goes out, and a kept page is used
  * only while the count is unchanged: a booking on one server shows at once on the others.
+ * Requests at the same moment share one bump and one read of the count (`coalesced`):
+ * one each would queue every booking of a rush on the count's row.
  */
 export default fp(async (fastify) => {
   const shared = fastify.config.sharedState
-  const version = shared ? async () => await readChangeCount(fastify.db) : null
+  const version = shared ? coalesced(async () => await readChangeCount(fastify.db)) : null
+  const bump = coalesced(async () => { await bumpChangeCount(fastify.db) })
   const caches = {
     catalogue: new ReadCache<CatalogueFilter, CataloguePage>({
       build: async filter => await getCataloguePage(fastify.db, filter),
@@ -61,7 +64,7 @@ export default fp(async (fastify) => {
     caches.catalogue.invalidate()
     caches.classPages.invalidate()
     caches.reports.invalidate()
-    if (shared && tellOthers) await bumpChangeCount(fastify.db).catch(() => {})
+    if (shared && tellOthers) await bump().catch(() => {})
   }
   // Before the answer is sent, error answers too (the browser may follow a redirect to
   // another server at once); again once it is sent (a write may have committed while

@@ -50,3 +50,29 @@ export interface ReadCacheOptions<K, V> {
   /** The count every server bumps on a change (several servers); null for one server. */
   sharedVersion: (() => Promise<number>) | null
 }
+
+/**
+ * Shares the runs of `work` between callers that need one that began after they asked:
+ * a call made while no run is going starts one; a call made during a run waits for the
+ * next run, which every caller that came during the same run shares. Each caller so
+ * gets a run that started after its call (a count bumped after its write committed, a
+ * count read after its request came), while a rush makes a few runs, not one each.
+ * A failed run fails its callers only; the next call starts afresh.
+ */
+export function coalesced<T> (work: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined
+  let next: Promise<T> | undefined
+  const start = (): Promise<T> => {
+    const run = work().finally(() => { if (running === run) running = undefined })
+    running = run
+    return run
+  }
+  return async () => {
+    if (running === undefined) return await start()
+    next ??= running.then(() => {}, () => {}).then(() => {
+      next = undefined
+      return start()
+    })
+    return await next
+  }
+}
