@@ -190,32 +190,50 @@ export async function claimLinkResend (db: DbOrTx, bookingId: number, at: string
   return Number(result.numUpdatedRows) > 0
 }
 
+/** What a new booking on a class depends on (readRoomFor). */
+export interface RoomOnClass {
+  /** When the class's first meeting starts; null for a class without meetings. */
+  firstStartsAt: string | null
+  /** Seats taken. */
+  confirmed: number
+  /** Places on the waiting list. */
+  waitlisted: number
+  /** Bookings from one address since a moment: in all, and on this class. */
+  fromSource: { total: number, onClass: number }
+}
+
 /**
- * The bookings from one address (its keyed hash) since a moment: in all, and on one
- * class. Two counts in one statement, each reading one index, not the bookings.
+ * What a new booking on a class depends on, in one statement: when the class's first
+ * meeting starts, the seats taken and places on the waiting list, and the bookings from
+ * one address (its keyed hash) since a moment, in all and on this class (none without
+ * an address). Each subquery reads one index, not the bookings. Under the class's lock
+ * the counts are final: run this after lockClass, never as part of it (on PostgreSQL a
+ * statement sees only what was committed when it began, before it waited for the lock).
  */
-export async function countBookingsFromSource (db: DbOrTx, sourceKey: string, since: string, classId: number): Promise<{ total: number, onClass: number }> {
-  const row = await fromSource.first(db, { sourceKey, since, classId })
-  return { total: Number(row?.total ?? 0), onClass: Number(row?.onClass ?? 0) }
+export async function readRoomOnClass (db: DbOrTx, classId: number, source: { key: string | null, since: string }): Promise<RoomOnClass> {
+  const row = await roomOnClass.first(db, { classId, sourceKey: source.key, since: source.since })
+  return {
+    firstStartsAt: row?.firstStartsAt ?? null,
+    confirmed: Number(row?.confirmed ?? 0),
+    waitlisted: Number(row?.waitlisted ?? 0),
+    fromSource: { total: Number(row?.total ?? 0), onClass: Number(row?.onClass ?? 0) }
+  }
 }
 
-const fromSource = prepare((db, v: { sourceKey: string, since: string, classId: number }) => db.selectNoFrom(eb => [
-  eb.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
-    .where('source_key', '=', v.sourceKey).where('created_at', '>', v.since).as('total'),
-  eb.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
-    .where('source_key', '=', v.sourceKey).where('class_id', '=', v.classId).where('created_at', '>', v.since).as('onClass')
-]))
-
-const activeByStatus = prepare((db, v: { classId: number }) => db.selectFrom('bookings').select(['status', eb => eb.fn.countAll().as('n')])
-  .where('class_id', '=', v.classId).where('status', 'in', ['confirmed', 'waitlisted'])
-  .groupBy('status'))
-
-/** Seats taken and places on the waiting list of a class, counted in the class-and-status index. */
-export async function countActive (db: DbOrTx, classId: number): Promise<{ confirmed: number, waitlisted: number }> {
-  const rows = await activeByStatus.all(db, { classId })
-  const count = (status: string) => Number(rows.find(r => r.status === status)?.n ?? 0)
-  return { confirmed: count('confirmed'), waitlisted: count('waitlisted') }
-}
+const roomOnClass = prepare((db, v: { classId: number, sourceKey: string | null, since: string }) => db.selectNoFrom(eb => {
+  const active = (status: BookingStatus) => eb.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+    .where('class_id', '=', v.classId).where('status', '=', status)
+  // source_key = null matches no row: no address, no count.
+  const fromSource = eb.selectFrom('bookings').select(eb => eb.fn.countAll().as('n'))
+    .where('source_key', '=', v.sourceKey).where('created_at', '>', v.since)
+  return [
+    eb.selectFrom('meetings').select(eb => eb.fn.min<string>('starts_at').as('s')).where('class_id', '=', v.classId).as('firstStartsAt'),
+    active('confirmed').as('confirmed'),
+    active('waitlisted').as('waitlisted'),
+    fromSource.as('total'),
+    fromSource.where('class_id', '=', v.classId).as('onClass')
+  ]
+}))
 
 /**
  * The confirmed and waiting bookings of a class that carry one of these phone numbers or

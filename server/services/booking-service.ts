@@ -7,8 +7,8 @@ import { newBookingToken } from '../domain/booking-token.ts'
 import { findBursts } from '../domain/bursts.ts'
 import { DomainError } from '../domain/errors.ts'
 import {
-  type BookingWithPerson, claimLinkResend, countActive, countActiveByBooker, countBookingsFromSource, countWaitlistedUpTo, listActiveBookingsWithContacts, markContactConflict, countConfirmed, findBookingById, findBookingByToken, findMovedTo, insertBooking, withPersonOf,
-  insertWaitlistCall, setSmsConsent, setStaffNote, listActiveBookings, fillSeats, listWaitlistIds, setBookingStatus
+  type BookingWithPerson, claimLinkResend, countActiveByBooker, countWaitlistedUpTo, readRoomOnClass, listActiveBookingsWithContacts, markContactConflict, countConfirmed, findBookingById, findBookingByToken, findMovedTo, insertBooking, withPersonOf,
+  type RoomOnClass, insertWaitlistCall, setSmsConsent, setStaffNote, listActiveBookings, fillSeats, listWaitlistIds, setBookingStatus
 } from '../repositories/booking-repository.ts'
 import { findClassSummary, listMeetings, lockClass } from '../repositories/class-repository.ts'
 import { findCourse } from '../repositories/course-repository.ts'
@@ -78,27 +78,30 @@ export const LINK_RESENDS_PER_DAY = 3
  * Where a new booking on a locked class lands: a seat while one is free and nobody
  * waits, else the next place on the waiting list. Refuses cancelled and begun classes.
  * Counts, not the bookings themselves: a class with a long waiting list costs the same.
+ * Online, the same statement counts the bookings from the address (see checkAddressLimits).
  */
-async function placeOn (tx: Tx, cls: ClassRow, at: string): Promise<{ status: NewBookingOutcome['status'], waitlistNumber: number | null }> {
+async function placeOn (tx: Tx, cls: ClassRow, at: string, opts: Pick<BookSeatOptions, 'sourceKey' | 'limits'> = {}): Promise<{ status: NewBookingOutcome['status'], waitlistNumber: number | null, fromSource: RoomOnClass['fromSource'] }> {
   if (cls.cancelled_at !== null) throw new DomainError('class_cancelled')
-  const [first] = await listMeetings(tx, [cls.id])
-  if (!first || first.starts_at <= at) throw new DomainError('class_started')
-  const { confirmed, waitlisted } = await countActive(tx, cls.id)
-  const status = statusForNewBooking(cls.capacity, confirmed, waitlisted)
-  return { status, waitlistNumber: status === 'waitlisted' ? waitlisted + 1 : null }
+  const window = opts.limits?.windowMinutes ?? 0
+  const room = await readRoomOnClass(tx, cls.id, {
+    key: opts.limits && opts.sourceKey ? opts.sourceKey : null,
+    since: new Date(Date.parse(at) - window * 60_000).toISOString()
+  })
+  if (room.firstStartsAt === null || room.firstStartsAt <= at) throw new DomainError('class_started')
+  const status = statusForNewBooking(cls.capacity, room.confirmed, room.waitlisted)
+  return { status, waitlistNumber: status === 'waitlisted' ? room.waitlisted + 1 : null, fromSource: room.fromSource }
 }
 
 /**
  * Refuses an online booking beyond the limits for one address. Only accepted bookings
  * count (they are the rows themselves), so rejected forms, stale pages and duplicates
  * never lock a library's shared address out. Checked before the duplicate check, so an
- * address at its limit learns nothing about who is booked. Call under the class lock.
+ * address at its limit learns nothing about who is booked. The counts come from placeOn,
+ * under the class lock.
  */
-async function checkAddressLimits (tx: Tx, classId: number, opts: Pick<BookSeatOptions, 'sourceKey' | 'limits'>, at: string): Promise<void> {
+function checkAddressLimits (recent: RoomOnClass['fromSource'], opts: Pick<BookSeatOptions, 'sourceKey' | 'limits'>): void {
   const limits = opts.limits
   if (!limits || !opts.sourceKey) return
-  const since = new Date(Date.parse(at) - limits.windowMinutes * 60_000).toISOString()
-  const recent = await countBookingsFromSource(tx, opts.sourceKey, since, classId)
   if (recent.onClass >= limits.perAddressPerClass) throw new DomainError('booking_limit_class')
   if (recent.total >= limits.perAddress) throw new DomainError('booking_limit_address')
 }
@@ -134,8 +137,8 @@ export async function bookSeat (db: Db, actor: Actor, classId: number, input: Bo
     const cls = await lockClass(tx, classId)
     if (!cls) throw new DomainError('class_not_found')
     if (source === 'online' && cls.is_public !== 1 && cls.cancelled_at === null) throw new DomainError('class_not_public')
-    const { status, waitlistNumber } = await placeOn(tx, cls, at)
-    await checkAddressLimits(tx, classId, opts, at)
+    const { status, waitlistNumber, fromSource } = await placeOn(tx, cls, at, opts)
+    checkAddressLimits(fromSource, opts)
     const given = [input.phone, input.email, input.booker?.phone ?? null, input.booker?.email ?? null]
     // Only a booking that shares a contact can be the same person (isSamePerson).
     const sharing = await listActiveBookingsWithContacts(tx, classId, given.filter((c): c is string => c !== null))
