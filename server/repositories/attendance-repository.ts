@@ -124,29 +124,45 @@ export async function findFirstAttendanceInScope (db: DbOrTx, participantId: num
 }
 
 /**
- * Takes the lock for counting in one scope until the transaction ends (a row lock on
- * PostgreSQL; SQLite holds the database's write lock for the whole transaction anyway).
+ * Takes the locks for counting in these scopes until the transaction ends (row locks on
+ * PostgreSQL, taken in the order given, so pass the scopes in one order everywhere;
+ * SQLite holds the database's write lock for the whole transaction anyway). One
+ * statement: a check-in waits for the scopes while holding nothing else.
  */
-export async function lockScope (db: Tx, scope: string, at: string): Promise<void> {
-  await scopeLock.run(db, { scope, at })
+export async function lockScopes (db: Tx, scopes: string[], at: string): Promise<void> {
+  await scopeLocks(scopes.length).run(db, { ...numbered(scopes), at })
 }
 
-const scopeLock = prepare((db, v: { scope: string, at: string }) => db.insertInto('milestone_scopes').values({ scope: v.scope, locked_at: v.at })
-  .onConflict(oc => oc.column('scope').doUpdateSet({ locked_at: v.at })))
+const scopeLocks = perCount(count => prepare((db, v: Record<string, string>) => db.insertInto('milestone_scopes')
+  .values(Array.from({ length: count }, (_, i) => ({ scope: v[`s${i}`] as string, locked_at: v.at as string })))
+  .onConflict(oc => oc.column('scope').doUpdateSet({ locked_at: v.at as string }))))
 
-export async function hasFirstInScope (db: DbOrTx, scope: string, participantId: number): Promise<boolean> {
-  return await firstInScope.first(db, { scope, participantId }) !== undefined
+/**
+ * Counts a participant in the scopes where they were not counted yet, with the
+ * attendance that counted them, and returns those scopes. One statement.
+ */
+export async function insertFirstsInScopes (db: DbOrTx, scopes: string[], participantId: number, attendanceId: number, at: string): Promise<string[]> {
+  const rows = await firstInserts(scopes.length).all(db, { ...numbered(scopes), participantId, attendanceId, at })
+  return rows.map(r => r.scope)
 }
 
-const firstInScope = prepare((db, v: { scope: string, participantId: number }) => db.selectFrom('participant_firsts').select('scope').where('scope', '=', v.scope).where('participant_id', '=', v.participantId))
+const firstInserts = perCount(count => prepare((db, v: Record<string, unknown>) => db.insertInto('participant_firsts')
+  .values(Array.from({ length: count }, (_, i) => ({ scope: v[`s${i}`] as string, participant_id: v.participantId as number, attendance_id: v.attendanceId as number, at: v.at as string })))
+  .onConflict(oc => oc.columns(['scope', 'participant_id']).doNothing())
+  .returning('scope')))
 
-export async function insertFirstInScope (db: DbOrTx, scope: string, participantId: number, attendanceId: number, at: string): Promise<boolean> {
-  return await firstInsert.run(db, { scope, participantId, attendanceId, at }) > 0
+/** The scopes as the values s0, s1, …, for a query prepared for so many. */
+const numbered = (scopes: string[]) => Object.fromEntries(scopes.map((s, i) => [`s${i}`, s]))
+
+/** One prepared query per number of scopes (three for a check-in). */
+function perCount<Q> (make: (count: number) => Q): (count: number) => Q {
+  const made = new Map<number, Q>()
+  return count => {
+    let query = made.get(count)
+    if (!query) made.set(count, query = make(count))
+    return query
+  }
 }
-
-const firstInsert = prepare((db, v: { scope: string, participantId: number, attendanceId: number, at: string }) => db.insertInto('participant_firsts')
-  .values({ scope: v.scope, participant_id: v.participantId, attendance_id: v.attendanceId, at: v.at })
-  .onConflict(oc => oc.columns(['scope', 'participant_id']).doNothing()))
 
 export async function findFirstInScope (db: DbOrTx, scope: string, participantId: number): Promise<{ attendance_id: number } | undefined> {
   return await db.selectFrom('participant_firsts').select('attendance_id').where('scope', '=', scope).where('participant_id', '=', participantId).executeTakeFirst()

@@ -6,7 +6,7 @@ import { type ScopeNames, isMilestone, nextMilestone, ruleCovers, ruleLabel, sco
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import {
   type MeetingContext, countAllScopes, countAttendances, countInScope, deleteFirstInScope, findFirstAttendanceInScope, findFirstInScope,
-  findNthInScope, hasFirstInScope, insertFirstInScope, lockScope, moveFirstInScope
+  findNthInScope, insertFirstsInScopes, lockScopes, moveFirstInScope
 } from '../repositories/attendance-repository.ts'
 import type { BookingWithPerson } from '../repositories/booking-repository.ts'
 import { listAllLocations } from '../repositories/location-repository.ts'
@@ -98,7 +98,7 @@ const namesAt = (ctx: MeetingContext): ScopeNames => ({ locations: new Map([[ctx
  * for each other in a circle, and exactly one person gets each number.
  */
 export async function lockMilestoneScopes (tx: Tx, ctx: MeetingContext, now: Date): Promise<void> {
-  for (const scope of scopesOf(ctx.locationId, ctx.topic)) await lockScope(tx, scope, now.toISOString())
+  await lockScopes(tx, scopesOf(ctx.locationId, ctx.topic), now.toISOString())
 }
 
 /**
@@ -111,9 +111,10 @@ export async function countFirstAttendance (tx: Tx, ctx: MeetingContext, booking
   const rules = await listMilestoneRules(tx)
   const names = namesAt(ctx)
   const milestones: MilestoneHit[] = []
-  for (const scope of scopesOf(ctx.locationId, ctx.topic)) {
-    if (await hasFirstInScope(tx, scope, booking.participant_id)) continue
-    if (!await insertFirstInScope(tx, scope, booking.participant_id, attendanceId, at)) continue
+  const scopes = scopesOf(ctx.locationId, ctx.topic)
+  const counted = new Set(await insertFirstsInScopes(tx, scopes, booking.participant_id, attendanceId, at))
+  for (const scope of scopes) {
+    if (!counted.has(scope)) continue
     if (!rules.some(r => ruleCovers(r, scope))) continue
     const number = await countInScope(tx, scope)
     if (!isMilestone(rules, scope, number)) continue

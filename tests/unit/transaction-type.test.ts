@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import type { Db, Tx } from '../../server/db/connection.ts'
 import { queueMail } from '../../server/mail/outbox.ts'
-import { lockScope } from '../../server/repositories/attendance-repository.ts'
+import { lockScopes } from '../../server/repositories/attendance-repository.ts'
 import { claimCheckinKey } from '../../server/repositories/checkin-repository.ts'
 import { lockClass } from '../../server/repositories/class-repository.ts'
 import { lockNames } from '../../server/repositories/lock-repository.ts'
@@ -24,7 +24,7 @@ describe('the transaction type', () => {
   it('is what the lock and in-transaction functions take', () => {
     expectTypeOf(lockNames).parameter(0).toEqualTypeOf<Tx>()
     expectTypeOf(lockClass).parameter(0).toEqualTypeOf<Tx>()
-    expectTypeOf(lockScope).parameter(0).toEqualTypeOf<Tx>()
+    expectTypeOf(lockScopes).parameter(0).toEqualTypeOf<Tx>()
     expectTypeOf(claimCheckinKey).parameter(0).toEqualTypeOf<Tx>()
     expectTypeOf(promoteFromWaitlist).parameter(0).toEqualTypeOf<Tx>()
     expectTypeOf(findOrCreateParticipant).parameter(0).toEqualTypeOf<Tx>()
@@ -48,9 +48,9 @@ export async function callsWithTheDb (db: Db, tx: Tx): Promise<void> {
   // @ts-expect-error the plain db holds no lock: a lock needs a transaction
   await lockClass(db, 1)
 
-  await lockScope(tx, 'all', at)
+  await lockScopes(tx, ['all'], at)
   // @ts-expect-error the plain db holds no lock: a lock needs a transaction
-  await lockScope(db, 'all', at)
+  await lockScopes(db, ['all'], at)
 
   await claimCheckinKey(tx, key)
   // @ts-expect-error a key claimed outside the action's transaction stays claimed when it fails
