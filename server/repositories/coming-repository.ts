@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { DbOrTx, Tx } from '../db/connection.ts'
 import type { ComingAnswer, ConfirmMode } from '../db/schema.ts'
+import { prepare } from '../db/prepared.ts'
 
 /** "Kommer du?": the queries behind asking, answering and releasing unanswered seats. */
 
@@ -96,7 +97,10 @@ export async function findOpenQuestionOfNumber (db: DbOrTx, e164: string, now: s
 
 /** How many on a class said NEJ (and so are cancelled). */
 export async function countSaidNo (db: DbOrTx, classId: number): Promise<number> {
-  const row = await db.selectFrom('bookings').select(e => e.fn.countAll().as('n'))
-    .where('class_id', '=', classId).where('coming', '=', 'no').executeTakeFirstOrThrow()
-  return Number(row.n)
+  const row = await saidNo.first(db, { classId })
+  return Number(row?.n ?? 0)
 }
+
+// The door asks after every tap: prepared once.
+const saidNo = prepare((db, v: { classId: number }) => db.selectFrom('bookings').select(e => e.fn.countAll().as('n'))
+  .where('class_id', '=', v.classId).where('coming', '=', 'no'))

@@ -3,6 +3,8 @@ import { type Tx, isPostgres } from '../db/connection.ts'
 import { prepare } from '../db/prepared.ts'
 
 const writeNothing = prepare((db, v: { name: string }) => db.deleteFrom('change_counters').where('name', '=', v.name))
+// PostgreSQL only: a booking takes one per phone or e-mail.
+const advisoryLock = prepare((db, v: { name: string }) => db.selectNoFrom(eb => eb.fn('pg_advisory_xact_lock', [eb.fn('hashtextextended', [eb.val(v.name), sql.lit(0)])]).as('locked')))
 
 /**
  * Holds named locks until the transaction ends, for "look, then insert if missing" steps
@@ -20,6 +22,6 @@ export async function lockNames (tx: Tx, names: string[]): Promise<void> {
     return
   }
   for (const name of [...new Set(names)].sort()) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(tx)
+    await advisoryLock.run(tx, { name })
   }
 }

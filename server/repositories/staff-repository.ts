@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../db/connection.ts'
 import type { NewStaffUser, StaffUserRow } from '../db/schema.ts'
+import { prepare } from '../db/prepared.ts'
 
 /**
  * Staff users someone can sign in as or claim: with a password or an invitation, active or
@@ -27,8 +28,11 @@ export async function findStaffUser (db: DbOrTx, id: number): Promise<StaffUserR
 
 /** What every staff request checks: one read by primary key. */
 export async function findStaffSessionUser (db: DbOrTx, id: number): Promise<Pick<StaffUserRow, 'id' | 'name' | 'email' | 'role' | 'active' | 'session_generation'> | undefined> {
-  return await db.selectFrom('staff_users').select(['id', 'name', 'email', 'role', 'active', 'session_generation']).where('id', '=', id).executeTakeFirst()
+  return await sessionUser.first(db, { id })
 }
+
+// Every signed-in request asks: prepared once.
+const sessionUser = prepare((db, v: { id: number }) => db.selectFrom('staff_users').select(['id', 'name', 'email', 'role', 'active', 'session_generation']).where('id', '=', v.id))
 
 /** Ends every session of the user: cookies carry the generation they began with. Returns the new one. */
 export async function bumpSessionGeneration (db: DbOrTx, id: number): Promise<number | undefined> {
