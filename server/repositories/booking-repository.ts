@@ -190,7 +190,7 @@ export async function claimLinkResend (db: DbOrTx, bookingId: number, at: string
   return Number(result.numUpdatedRows) > 0
 }
 
-/** What a new booking on a class depends on (readRoomFor). */
+/** What a new booking on a class depends on (readRoomOnClass). */
 export interface RoomOnClass {
   /** When the class's first meeting starts; null for a class without meetings. */
   firstStartsAt: string | null
