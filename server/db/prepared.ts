@@ -86,6 +86,19 @@ export function prepare<P extends Record<string, unknown>, R> (build: (db: Kysel
 }
 
 /**
+ * A query whose SQL follows how many values a list gives (an `in (…)`, the rows of an
+ * insert): `make(count)` prepared once for each length.
+ */
+export function byCount<Q> (make: (count: number) => Q): (count: number) => Q {
+  const kept = new Map<number, Q>()
+  return count => {
+    let query = kept.get(count)
+    if (!query) kept.set(count, query = make(count))
+    return query
+  }
+}
+
+/**
  * A query whose SQL follows which columns a row gives (an insert): prepared once for each
  * set of columns. A column left undefined is left out, as Kysely leaves it out, so the
  * table's default applies.

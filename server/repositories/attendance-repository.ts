@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { DbOrTx, Tx } from '../db/connection.ts'
-import { prepare } from '../db/prepared.ts'
+import { byCount, prepare } from '../db/prepared.ts'
 import { ATTENDANCE_COLUMNS } from '../db/columns.ts'
 import type { AttendanceRow, CheckinVia, MeetingRow } from '../db/schema.ts'
 import type { MeetingSeat } from '../domain/no-shows.ts'
@@ -133,7 +133,7 @@ export async function lockScopes (db: Tx, scopes: string[], at: string): Promise
   await scopeLocks(scopes.length).run(db, { ...numbered(scopes), at })
 }
 
-const scopeLocks = perCount(count => prepare((db, v: Record<string, string>) => db.insertInto('milestone_scopes')
+const scopeLocks = byCount(count => prepare((db, v: Record<string, string>) => db.insertInto('milestone_scopes')
   .values(Array.from({ length: count }, (_, i) => ({ scope: v[`s${i}`] as string, locked_at: v.at as string })))
   .onConflict(oc => oc.column('scope').doUpdateSet({ locked_at: v.at as string }))))
 
@@ -146,23 +146,13 @@ export async function insertFirstsInScopes (db: DbOrTx, scopes: string[], partic
   return rows.map(r => r.scope)
 }
 
-const firstInserts = perCount(count => prepare((db, v: Record<string, unknown>) => db.insertInto('participant_firsts')
+const firstInserts = byCount(count => prepare((db, v: Record<string, unknown>) => db.insertInto('participant_firsts')
   .values(Array.from({ length: count }, (_, i) => ({ scope: v[`s${i}`] as string, participant_id: v.participantId as number, attendance_id: v.attendanceId as number, at: v.at as string })))
   .onConflict(oc => oc.columns(['scope', 'participant_id']).doNothing())
   .returning('scope')))
 
 /** The scopes as the values s0, s1, …, for a query prepared for so many. */
 const numbered = (scopes: string[]) => Object.fromEntries(scopes.map((s, i) => [`s${i}`, s]))
-
-/** One prepared query per number of scopes (three for a check-in). */
-function perCount<Q> (make: (count: number) => Q): (count: number) => Q {
-  const made = new Map<number, Q>()
-  return count => {
-    let query = made.get(count)
-    if (!query) made.set(count, query = make(count))
-    return query
-  }
-}
 
 export async function findFirstInScope (db: DbOrTx, scope: string, participantId: number): Promise<{ attendance_id: number } | undefined> {
   return await db.selectFrom('participant_firsts').select('attendance_id').where('scope', '=', scope).where('participant_id', '=', participantId).executeTakeFirst()

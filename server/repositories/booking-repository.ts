@@ -2,7 +2,7 @@ import { newCheckinCode } from '../domain/checkin-code.ts'
 import type { DbOrTx } from '../db/connection.ts'
 import type { BookingRow, BookingStatus, CancelledBy, FilledBy, NewBooking, NewParticipant, ParticipantRow, WaitlistCallTable } from '../db/schema.ts'
 import { type Insertable, type Selectable, sql } from 'kysely'
-import { byColumns, prepare } from '../db/prepared.ts'
+import { byColumns, byCount, prepare } from '../db/prepared.ts'
 import { BOOKING_COLUMNS, qualified } from '../db/columns.ts'
 
 /**
@@ -247,13 +247,7 @@ export async function listActiveBookingsWithContacts (db: DbOrTx, classId: numbe
 }
 
 /** The query of listActiveBookingsWithContacts for so many contacts (one to four from a form). */
-function withContacts (count: number): ReturnType<typeof prepareWithContacts> {
-  let query = withContactsByCount.get(count)
-  if (!query) withContactsByCount.set(count, query = prepareWithContacts(count))
-  return query
-}
-const withContactsByCount = new Map<number, ReturnType<typeof prepareWithContacts>>()
-const prepareWithContacts = (count: number) => prepare((db, v: { classId: number } & Record<string, unknown>) => {
+const withContacts = byCount(count => prepare((db, v: { classId: number } & Record<string, unknown>) => {
   const wanted = Array.from({ length: count }, (_, i) => v[`c${i}`] as string)
   return withPerson(db)
     .where('bookings.class_id', '=', v.classId)
@@ -265,7 +259,7 @@ const prepareWithContacts = (count: number) => prepare((db, v: { classId: number
       eb(eb.fn('lower', ['bookings.booker_email']), 'in', wanted)
     ]))
     .orderBy('bookings.id')
-})
+}))
 
 /**
  * The confirmed and waiting bookings of a class made by one booker (the same phone or
