@@ -12,6 +12,7 @@ import { type BookingWithPerson, WITHOUT_NEEDS_OR_BOOKER, findBookingById, inser
 import { insertAuditEntry } from '../repositories/audit-repository.ts'
 import { claimCheckinKey, findBookingByCode, findCheckinAction, recordCheckinResult } from '../repositories/checkin-repository.ts'
 import { listMeetings, lockClass } from '../repositories/class-repository.ts'
+import { listMilestoneRules } from '../repositories/milestone-repository.ts'
 import { type MilestoneHit, type MilestoneMove, countFirstAttendance, lockMilestoneScopes, uncountAttendance } from './milestone-service.ts'
 import { notifyBooking } from './notification-service.ts'
 import { findOrCreateParticipant } from './participant-service.ts'
@@ -210,10 +211,14 @@ async function seatWalkIn (tx: Tx, ctx: MeetingContext, person: WalkInPerson, ov
  * their first attended meeting (milestone-service, under the scope locks).
  */
 async function checkInBooking (tx: Tx, ctx: MeetingContext, booking: BookingWithPerson, staffId: number | null, via: CheckinVia, now: Date): Promise<{ outcome: CheckinOutcome, bookingId: number, name: string, milestones: MilestoneHit[] }> {
+  // Read before the scope locks, which every check-in at every place waits for. A rule
+  // added meanwhile counts from the next check-in, as if it had come a moment later; the
+  // numbers themselves are counted under the locks.
+  const rules = await listMilestoneRules(tx)
   await lockMilestoneScopes(tx, ctx, now)
   const attendance = await insertAttendance(tx, { bookingId: booking.id, meetingId: ctx.meeting.id, participantId: booking.participant_id, at: now.toISOString(), staffUserId: staffId, via })
   if (!attendance) return { outcome: 'already_checked_in', bookingId: booking.id, name: booking.name, milestones: [] }
-  const milestones = await countFirstAttendance(tx, ctx, booking, attendance.id, now)
+  const milestones = await countFirstAttendance(tx, ctx, booking, attendance.id, rules, now)
   return { outcome: 'checked_in', bookingId: booking.id, name: booking.name, milestones }
 }
 

@@ -104,11 +104,11 @@ export async function lockMilestoneScopes (tx: Tx, ctx: MeetingContext, now: Dat
 /**
  * Counts a new attendance in every scope where it is the participant's first. A number a
  * rule celebrates is recorded (once: the number is unique per scope) and the leaders are
- * told in the same transaction. Call with the scopes locked (lockMilestoneScopes).
+ * told in the same transaction. Call with the scopes locked (lockMilestoneScopes); the
+ * rules may be read before them.
  */
-export async function countFirstAttendance (tx: Tx, ctx: MeetingContext, booking: Counted, attendanceId: number, now: Date): Promise<MilestoneHit[]> {
+export async function countFirstAttendance (tx: Tx, ctx: MeetingContext, booking: Counted, attendanceId: number, rules: MilestoneRuleRow[], now: Date): Promise<MilestoneHit[]> {
   const at = now.toISOString()
-  const rules = await listMilestoneRules(tx)
   const names = namesAt(ctx)
   const milestones: MilestoneHit[] = []
   const scopes = scopesOf(ctx.locationId, ctx.topic)
