@@ -56,21 +56,38 @@ function needsOf (b: BookingWithPerson): string {
 /** What the door sees: names and needs only, never phone numbers or e-mail addresses. */
 export async function getCheckinSheet (db: DbOrTx, meetingId: number): Promise<CheckinSheet | undefined> {
   const ctx = await findMeetingContext(db, meetingId)
-  if (!ctx) return undefined
-  const [active, attended] = await Promise.all([listActiveBookings(db, ctx.classId), listAttendedBookingIds(db, meetingId)])
+  return ctx ? await checkinSheetOf(db, ctx) : undefined
+}
+
+/** The sheet of a meeting whose context the caller has already read (the door's own). */
+export async function checkinSheetOf (db: DbOrTx, ctx: MeetingContext): Promise<CheckinSheet> {
+  const { confirmed, ...list } = await readDoorList(db, ctx)
+  return { ctx, ...list, coming: await comingCounts(db, ctx.classId, confirmed) }
+}
+
+/**
+ * What a tablet's list needs after each sync: who is booked and who came, without the
+ * "Kommer du?" counts (one statement fewer on every tap).
+ */
+export async function doorListOf (db: DbOrTx, ctx: MeetingContext): Promise<Omit<CheckinSheet, 'ctx' | 'coming'>> {
+  const { confirmed: _, ...list } = await readDoorList(db, ctx)
+  return list
+}
+
+async function readDoorList (db: DbOrTx, ctx: MeetingContext) {
+  const [active, attended] = await Promise.all([listActiveBookings(db, ctx.classId), listAttendedBookingIds(db, ctx.meeting.id)])
   const here = new Set(attended)
   const toPerson = (b: BookingWithPerson): DoorPerson => ({ bookingId: b.id, name: b.name, needs: needsOf(b), attended: here.has(b.id), walkIn: b.source === 'walkin', overCapacity: b.over_capacity === 1, coming: comingOf(b) })
   const byName = (a: DoorPerson, b: DoorPerson) => a.name.localeCompare(b.name, 'da')
   const confirmed = active.filter(b => b.status === 'confirmed')
   const people = confirmed.map(toPerson).sort(byName)
   return {
-    ctx,
+    confirmed,
     people,
     waiting: active.filter(b => b.status === 'waitlisted').map(toPerson),
     attendedCount: people.filter(p => p.attended).length,
     confirmedCount: people.length,
-    seatsLeft: Math.max(0, ctx.capacity - people.length),
-    coming: await comingCounts(db, ctx.classId, confirmed)
+    seatsLeft: Math.max(0, ctx.capacity - people.length)
   }
 }
 

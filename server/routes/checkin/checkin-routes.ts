@@ -11,7 +11,7 @@ import { MAX_PIN_ATTEMPTS } from '../../services/checkin-link-service.ts'
 import { type CheckinResult, newCheckinKey, runCheckinAction } from '../../services/checkin-service.ts'
 import { setWalkinsOverCapacity } from '../../services/class-service.ts'
 import type { Door } from '../../services/door-access-service.ts'
-import { type CheckinSheet, getCheckinSheet, getDoorHelp, getTodaysMeetings } from '../../services/door-view-service.ts'
+import { checkinSheetOf, doorListOf, getDoorHelp, getTodaysMeetings } from '../../services/door-view-service.ts'
 import type { MilestoneMove } from '../../services/milestone-service.ts'
 import { bodyText, parseId, queryString } from '../params.ts'
 import { SyncBody, parseFormAction, parseSyncAction } from './door-actions.ts'
@@ -48,7 +48,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
   const { db } = fastify
 
   async function renderSheet (request: FastifyRequest, reply: FastifyReply, door: Door, opts: { status?: number, walkIn?: { values: WalkInValues, errors: Partial<Record<keyof WalkInValues, string>> }, codeError?: string, codeValue?: string } = {}) {
-    const sheet = await getCheckinSheet(db, door.ctx.meeting.id) as CheckinSheet
+    const sheet = await checkinSheetOf(db, door.ctx)
     const q = (queryString(request.query, 'q') ?? '').trim().slice(0, 100)
     const needle = q.toLocaleLowerCase('da')
     const flash = request.session.get('checkinFlash')
@@ -178,7 +178,7 @@ const checkinRoutes: FastifyPluginAsync = async (fastify) => {
         results.push({ key, ok: false, error: (error as DomainError).code, message })
       }
     }
-    const sheet = await getCheckinSheet(db, meetingId) as CheckinSheet
+    const sheet = await doorListOf(db, door.ctx)
     return await reply.send({
       results,
       sheet: {
