@@ -61,18 +61,29 @@ export interface ReadCacheOptions<K, V> {
  */
 export function coalesced<T> (work: () => Promise<T>): () => Promise<T> {
   let running: Promise<T> | undefined
-  let next: Promise<T> | undefined
+  interface Batch { promise: Promise<T>, resolve: (value: T) => void, reject: (error: unknown) => void }
+  let waiting: Batch | undefined
   const start = (): Promise<T> => {
-    const run = work().finally(() => { if (running === run) running = undefined })
+    const run = work()
     running = run
+    // The run that ends starts the next one for those who came during it, in the same
+    // step: a call can never find no run going while one is about to start.
+    const ended = () => {
+      const batch = waiting
+      waiting = undefined
+      if (batch) start().then(batch.resolve, batch.reject)
+      else running = undefined
+    }
+    run.then(ended, ended)
     return run
   }
   return async () => {
     if (running === undefined) return await start()
-    next ??= running.then(() => {}, () => {}).then(() => {
-      next = undefined
-      return start()
-    })
-    return await next
+    if (!waiting) {
+      let settle!: Omit<Batch, 'promise'>
+      const promise = new Promise<T>((resolve, reject) => { settle = { resolve, reject } })
+      waiting = { promise, ...settle }
+    }
+    return await waiting.promise
   }
 }

@@ -63,14 +63,47 @@ describe('coalesced', () => {
     expect(await third).toBe(2)
   })
 
+  it('never runs twice at once, even for a caller that calls again the moment its run ends', async () => {
+    let active = 0
+    let most = 0
+    const ends: Array<() => void> = []
+    const call = coalesced(async () => {
+      active++
+      most = Math.max(most, active)
+      await new Promise<void>(resolve => ends.push(resolve))
+      active--
+      return ends.length
+    })
+    const first = call()
+    const waiting = call()
+    // As a request does that bumps the count and then, in the same step, reads it.
+    const again = first.then(async () => await call())
+    ends[0]!()
+    await turn()
+    expect(most).toBe(1)
+    // Run 1 started for `waiting`; `again` called after it began, so it waits for run 2.
+    expect(ends).toHaveLength(2)
+    ends[1]!()
+    expect(await waiting).toBe(2)
+    await turn()
+    expect(ends).toHaveLength(3)
+    ends[2]!()
+    expect(await again).toBe(3)
+    expect(most).toBe(1)
+  })
+
   it('gives every caller a run that began after its call, however calls and runs interleave', async () => {
     await fc.assert(fc.asyncProperty(fc.scheduler(), fc.array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 12 }), async (s, delays) => {
       const log: string[] = []
       let n = 0
+      let active = 0
       const work = async () => {
         const run = n++
+        expect(active, 'two runs at once').toBe(0)
+        active++
         log.push(`start ${run}`)
         await s.schedule(Promise.resolve(), `run ${run}`)
+        active--
         return run
       }
       const call = coalesced(work)
