@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import fastifyView from '@fastify/view'
 import { Eta } from 'eta'
+import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import * as format from '../domain/time.ts'
 import { formatPhone } from '../domain/phone.ts'
@@ -10,6 +12,14 @@ import { viewsDir } from '../paths.ts'
 declare module 'fastify' {
   interface FastifyReply {
     locals: Record<string, unknown>
+    /**
+     * Renders a page that is the same for every visitor who is not signed in, but for
+     * its CSRF token (pass `csrfToken: true` to have one): made once per `keptFor` (the
+     * read cache's value, so a change makes it again) and `variant` (everything else the
+     * page shows that is not in that value, such as what the clock decides), then only
+     * the visitor's own token goes in. Signed-in staff get the page made for them.
+     */
+    viewKept: (template: string, data: Record<string, unknown>, keptFor: object, variant: string) => Promise<string>
   }
 }
 
@@ -67,5 +77,33 @@ export default fp(async (fastify) => {
   })
   fastify.addHook('onRequest', async (request, reply) => {
     reply.locals = { path: request.url.split('?')[0] }
+  })
+
+  const KEPT_VARIANTS = 8
+  // Letters and digits only: the escaping leaves it as it is, and no page text has it.
+  const tokenMark = `csrf${randomBytes(16).toString('hex')}`
+  const kept = new WeakMap<object, Map<string, Promise<string[]>>>()
+  fastify.decorateReply('viewKept', async function (this: FastifyReply, template: string, data: Record<string, unknown>, keptFor: object, variant: string): Promise<string> {
+    const withToken = data.csrfToken === true
+    const made = async (csrfToken: string) => await this.viewAsync(template, { ...data, ...(withToken ? { csrfToken } : {}) })
+    // Only the path: nobody signed in (the layout shows staff their name, their menu and their own token).
+    const locals = Object.keys(this.locals)
+    // Outside production Eta reads a template again at every render: an edited one shows at once.
+    if (!production || locals.length !== 1 || locals[0] !== 'path') return await made(withToken ? this.generateCsrf() : '')
+    let variants = kept.get(keptFor)
+    if (!variants) kept.set(keptFor, variants = new Map())
+    const key = `${template}\u0000${this.locals.path as string}\u0000${variant}`
+    let parts = variants.get(key)
+    if (!parts) {
+      // A few variants a value at most: a path written many ways (/hold/007) must not fill the memory.
+      if (variants.size >= KEPT_VARIANTS) return await made(withToken ? this.generateCsrf() : '')
+      const making = made(tokenMark).then(html => html.split(tokenMark))
+      variants.set(key, making)
+      making.catch(() => { variants.delete(key) })
+      parts = making
+    }
+    const html = (await parts).join(withToken ? this.generateCsrf() : '')
+    if (!this.getHeader('content-type')) this.header('content-type', 'text/html; charset=utf-8')
+    return html
   })
 }, { name: 'view', fastify: '5.x', dependencies: ['config'] })

@@ -24,18 +24,21 @@ interface FormState {
 }
 
 const bookingRoutes: FastifyPluginAsync = async (fastify) => {
-  async function renderClass (reply: FastifyReply, page: ClassPage, state: FormState, status = 200) {
+  function classView (page: ClassPage, state: FormState) {
     const errorList = BOOKING_FIELD_ORDER.flatMap(field => state.errors[field] ? [{ field, message: state.errors[field] }] : [])
-    reply.code(status).header('cache-control', 'private, no-cache')
-    return await reply.viewAsync('public/class', {
+    return {
       title: errorList.length > 0 ? `Fejl i tilmeldingen – ${page.course.title}` : page.course.title,
       ...page,
       form: state.values,
       errors: state.errors,
       errorList,
-      formMessage: state.formMessage,
-      csrfToken: reply.generateCsrf()
-    })
+      formMessage: state.formMessage
+    }
+  }
+
+  async function renderClass (reply: FastifyReply, page: ClassPage, state: FormState, status = 200) {
+    reply.code(status).header('cache-control', 'private, no-cache')
+    return await reply.viewAsync('public/class', { ...classView(page, state), csrfToken: reply.generateCsrf() })
   }
 
   fastify.get<{ Params: { id: string } }>('/hold/:id', async (request, reply) => {
@@ -43,7 +46,11 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     // Kept until the next change, as the catalogue is: many read it, few book.
     const data = id === undefined ? undefined : await fastify.readCache.classPages.get(id)
     if (!data) return reply.callNotFound()
-    return await renderClass(reply, toClassPage(data), { values: EMPTY_BOOKING_FORM, errors: {} })
+    // The page with an empty form is the same for every citizen but the token, until the
+    // class changes (a new value in the read cache) or the clock closes the booking.
+    const page = toClassPage(data)
+    reply.header('cache-control', 'private, no-cache')
+    return await reply.viewKept('public/class', { ...classView(page, { values: EMPTY_BOOKING_FORM, errors: {} }), csrfToken: true }, data, `${page.cls.bookable}/${page.cls.ended}`)
   })
 
   const limits: BookingLimits = {

@@ -20,7 +20,9 @@ const catalogueRoutes: FastifyPluginAsync = async (fastify) => {
       const query = new URLSearchParams({ ...(topic ? { emne: topic } : {}), ...(locationId !== undefined ? { sted: String(locationId) } : {}), ...(n > 1 ? { side: String(n) } : {}) }).toString()
       return `/${query ? `?${query}` : ''}#resultater`
     }
-    return await reply.viewAsync('public/catalogue', {
+    // The same for everyone until the catalogue changes (a new value in the read cache, one
+    // per filter); the page number and the ignored-filter notice are its variants.
+    return await reply.viewKept('public/catalogue', {
       title: current > 1 ? `Kommende hold, side ${current}` : 'Kommende hold',
       ...page,
       total: page.classes.length,
@@ -29,7 +31,7 @@ const catalogueRoutes: FastifyPluginAsync = async (fastify) => {
       filter: { topic: topic ?? '', locationId: locationId ?? null },
       filtered: topic !== undefined || locationId !== undefined,
       filterIgnored
-    })
+    }, page, `${current}/${filterIgnored}`)
   })
 
   fastify.get('/kurser', async (_request, reply) => {
