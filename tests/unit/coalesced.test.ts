@@ -76,7 +76,7 @@ describe('coalesced', () => {
     })
     const first = call()
     const waiting = call()
-    // As a request does that bumps the count and then, in the same step, reads it.
+    // As a request does that reads two kept pages one after the other (two reads of the count).
     const again = first.then(async () => await call())
     ends[0]!()
     await turn()
