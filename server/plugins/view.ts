@@ -14,12 +14,14 @@ declare module 'fastify' {
     locals: Record<string, unknown>
     /**
      * Renders a page that is the same for every visitor who is not signed in, but for
-     * its CSRF token (pass `csrfToken: true` to have one): made once per `keptFor` (the
-     * read cache's value, so a change makes it again) and `variant` (everything else the
-     * page shows that is not in that value, such as what the clock decides), then only
-     * the visitor's own token goes in. Signed-in staff get the page made for them.
+     * its CSRF token (pass `csrfToken: true` to have one): made once per read-cache
+     * value (`kept.value`: a change makes a new value, so a new page) and `kept.variant`
+     * (everything else the page shows that is not in the value, such as what the clock
+     * decides), then only the visitor's own token goes in. Kept only when asked by its
+     * own path (`kept.path`): another spelling of it is made afresh. Signed-in staff get
+     * the page made for them.
      */
-    viewKept: (template: string, data: Record<string, unknown>, keptFor: object, variant: string) => Promise<string>
+    viewKept: (template: string, data: Record<string, unknown>, kept: { value: object, path: string, variant: string }) => Promise<string>
   }
 }
 
@@ -82,21 +84,23 @@ export default fp(async (fastify) => {
   const KEPT_VARIANTS = 8
   // Letters and digits only: the escaping leaves it as it is, and no page text has it.
   const tokenMark = `csrf${randomBytes(16).toString('hex')}`
-  const kept = new WeakMap<object, Map<string, Promise<string[]>>>()
-  fastify.decorateReply('viewKept', async function (this: FastifyReply, template: string, data: Record<string, unknown>, keptFor: object, variant: string): Promise<string> {
+  const keptPages = new WeakMap<object, Map<string, Promise<string[]>>>()
+  fastify.decorateReply('viewKept', async function (this: FastifyReply, template: string, data: Record<string, unknown>, kept: { value: object, path: string, variant: string }): Promise<string> {
     const withToken = data.csrfToken === true
     const made = async (csrfToken: string) => await this.viewAsync(template, { ...data, ...(withToken ? { csrfToken } : {}) })
+    const fresh = async () => await made(withToken ? this.generateCsrf() : '')
+    // Outside production Eta reads a template again at every render: an edited one shows at once.
+    if (!production) return await fresh()
     // Only the path: nobody signed in (the layout shows staff their name, their menu and their own token).
     const locals = Object.keys(this.locals)
-    // Outside production Eta reads a template again at every render: an edited one shows at once.
-    if (!production || locals.length !== 1 || locals[0] !== 'path') return await made(withToken ? this.generateCsrf() : '')
-    let variants = kept.get(keptFor)
-    if (!variants) kept.set(keptFor, variants = new Map())
-    const key = `${template}\u0000${this.locals.path as string}\u0000${variant}`
+    if (locals.length !== 1 || this.locals.path !== kept.path) return await fresh()
+    let variants = keptPages.get(kept.value)
+    if (!variants) keptPages.set(kept.value, variants = new Map())
+    const key = `${template}\u0000${kept.variant}`
     let parts = variants.get(key)
     if (!parts) {
-      // A few variants a value at most: a path written many ways (/hold/007) must not fill the memory.
-      if (variants.size >= KEPT_VARIANTS) return await made(withToken ? this.generateCsrf() : '')
+      // A few variants a value at most, whatever a stranger asks for.
+      if (variants.size >= KEPT_VARIANTS) return await fresh()
       const making = made(tokenMark).then(html => html.split(tokenMark))
       variants.set(key, making)
       making.catch(() => { variants.delete(key) })

@@ -19,7 +19,10 @@ describe('pages made once for citizens', () => {
   const production = async () => { t = await buildTestApp({ isProduction: true }) }
   const get = async (path: string, cookie?: string) => {
     const req = request(t.app.server).get(path)
-    return await (cookie ? req.set('cookie', cookie) : req)
+    const res = await (cookie ? req.set('cookie', cookie) : req)
+    // The marker the kept page is made with never goes out.
+    expect(res.text).not.toMatch(/csrf[0-9a-f]{32}/)
+    return res
   }
   const book = async (classId: number, form: { cookie: string, csrf: string }, fields: Record<string, string> = {}) =>
     await request(t.app.server).post(`/hold/${classId}/tilmeld`).set('cookie', form.cookie).type('form').send({ _csrf: form.csrf, ...validBooking(fields) })
@@ -37,6 +40,31 @@ describe('pages made once for citizens', () => {
     expect(crossed.status).toBe(403)
     expect((await book(classId, a)).status).toBe(303)
     expect((await book(classId, b, { name: 'Bent Jensen', phone: '87 65 43 21' })).status).toBe(303)
+  })
+
+  it('gives visitors who come at the same moment, before the page is kept, each their own token', async () => {
+    await production()
+    const classId = await createClass(t.db, { capacity: 4 })
+    const forms = await Promise.all([1, 2, 3].map(async () => await openBookingForm(t.app, classId)))
+    expect(new Set(forms.map(f => f.csrf)).size).toBe(3)
+    for (const [i, form] of forms.entries()) {
+      expect((await book(classId, form, { name: `Deltager ${i}`, phone: `87 65 43 2${i}` })).status).toBe(303)
+    }
+  })
+
+  it('answers another spelling of the path with a page of its own, right and with its own token', async () => {
+    await production()
+    const classId = await createClass(t.db)
+    const digits = String(classId)
+    const spellings = [`/hold/%3${digits[0]}${digits.slice(1)}`, `/hold/${digits}/`, ...Array.from({ length: 10 }, (_, i) => `/hold/${digits}/?x=${i}`)]
+    const tokens = new Set<string>()
+    for (const path of [...spellings, `/hold/${digits}`]) {
+      const res = await get(path)
+      expect(res.status).toBe(200)
+      expect(res.text).toContain('Der er 10 ledige pladser.')
+      tokens.add(csrfOf(res.text))
+    }
+    expect(tokens.size).toBe(spellings.length + 1)
   })
 
   it('shows staff their own name, menu and token, and shows none of it to a citizen before or after them', async () => {

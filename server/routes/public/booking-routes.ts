@@ -50,7 +50,8 @@ const bookingRoutes: FastifyPluginAsync = async (fastify) => {
     // class changes (a new value in the read cache) or the clock closes the booking.
     const page = toClassPage(data)
     reply.header('cache-control', 'private, no-cache')
-    return await reply.viewKept('public/class', { ...classView(page, { values: EMPTY_BOOKING_FORM, errors: {} }), csrfToken: true }, data, `${page.cls.bookable}/${page.cls.ended}`)
+    return await reply.viewKept('public/class', { ...classView(page, { values: EMPTY_BOOKING_FORM, errors: {} }), csrfToken: true },
+      { value: data, path: `/hold/${id}`, variant: `${page.cls.bookable}/${page.cls.ended}` })
   })
 
   const limits: BookingLimits = {

@@ -20,9 +20,7 @@ const catalogueRoutes: FastifyPluginAsync = async (fastify) => {
       const query = new URLSearchParams({ ...(topic ? { emne: topic } : {}), ...(locationId !== undefined ? { sted: String(locationId) } : {}), ...(n > 1 ? { side: String(n) } : {}) }).toString()
       return `/${query ? `?${query}` : ''}#resultater`
     }
-    // The same for everyone until the catalogue changes (a new value in the read cache, one
-    // per filter); the page number and the ignored-filter notice are its variants.
-    return await reply.viewKept('public/catalogue', {
+    const view = {
       title: current > 1 ? `Kommende hold, side ${current}` : 'Kommende hold',
       ...page,
       total: page.classes.length,
@@ -31,7 +29,12 @@ const catalogueRoutes: FastifyPluginAsync = async (fastify) => {
       filter: { topic: topic ?? '', locationId: locationId ?? null },
       filtered: topic !== undefined || locationId !== undefined,
       filterIgnored
-    }, page, `${current}/${filterIgnored}`)
+    }
+    // A link with a filter we do not know is made afresh. Every other page is the same
+    // for everyone until the catalogue changes (a new value in the read cache, one per
+    // filter); its page number is the variant.
+    if (filterIgnored) return await reply.viewAsync('public/catalogue', view)
+    return await reply.viewKept('public/catalogue', view, { value: page, path: '/', variant: String(current) })
   })
 
   fastify.get('/kurser', async (_request, reply) => {
