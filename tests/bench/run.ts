@@ -164,9 +164,9 @@ await cannon({ url: `${baseline.base}/page`, connections: 10, duration: 2 })
 
 /** SQLite's rows measured in the same run as PostgreSQL's, for the comparison only. */
 const sameRun: Row[] = []
-const onSqliteToo = async (scenario: string, run: () => Promise<Run>) => {
-  const r = (await run()).result
-  sameRun.push({ scenario, rps: 0, p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.average, target: '' })
+const onSqlite = (scenario: string, run: Run, note?: string) => {
+  const r = run.result
+  sameRun.push({ scenario, rps: Math.round(run.rps), p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.average, target: '', ...(note ? { note } : {}) })
 }
 
 console.log('Pages, 8 seconds each at 50 connections …')
@@ -176,7 +176,7 @@ const pageTarget = (run: Run) => run.rps >= basePage.rps * 0.7 && run.result.lat
 for (const [scenario, path] of [['Catalogue (/)', '/'], ['A class page', `/hold/${data.upcomingClassIds[0]}`]] as const) {
   const run = await cannon({ url: `${app.base}${path}`, connections: 50, duration: 8 })
   measure(scenario, run, '≥ 70 % of baseline, p99 < 50 ms', pageTarget(run), run.rps / basePage.rps)
-  if (sqliteApp) await onSqliteToo(scenario, async () => await cannon({ url: `${sqliteApp.base}${path}`, connections: 50, duration: 8 }))
+  if (sqliteApp) onSqlite(scenario, await cannon({ url: `${sqliteApp.base}${path}`, connections: 50, duration: 8 }))
 }
 
 notePeak('pages')
@@ -225,7 +225,7 @@ measure('Booking rush (2,000 posts at 200 connections)', rush.run, '≥ 50 % of 
   `answers ${JSON.stringify(rush.codes)}, 5xx ${rush.fiveHundreds}, classes exactly full: ${rush.full}/${data.rushClassIds.length}`)
 if (sqliteApp) {
   const lite = await rushOn(sqliteApp.base, () => createSqliteDb(file))
-  sameRun.push({ scenario: 'Booking rush', rps: Math.round(lite.run.rps), p50: lite.run.result.latency.p50, p99: lite.run.result.latency.p99, mean: lite.run.result.latency.average, target: '', note: `answers ${JSON.stringify(lite.codes)}, classes exactly full: ${lite.full}/${data.rushClassIds.length}` })
+  onSqlite('Booking rush', lite.run, `answers ${JSON.stringify(lite.codes)}, classes exactly full: ${lite.full}/${data.rushClassIds.length}`)
   sqliteApp.child.kill('SIGTERM')
 }
 
